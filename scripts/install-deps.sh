@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build and the tests need, only when missing.
+# Safe to run repeatedly; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+build_pkgs=(cmake g++ make pkg-config ccache
+  libboost1.81-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev libfmt-dev
+  libinih-dev libyaml-cpp-dev librabbitmq-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
+  libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
+test_pkgs=(python3 python3-magnumclient python3-openstackclient openssl)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,34 @@
+// Authentication strategies: turn request headers into a RequestContext.
+//
+// noauth (embedded default, loopback only): identity from X-Project-Id, X-User-Id and
+// X-Roles, with configured defaults when absent. keystone: validates X-Auth-Token (later
+// issue). Implementations are thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "magnum/auth/context.h"
+#include "magnum/common/error.h"
+#include "magnum/http/message.h"
+
+namespace magnum::config {
+struct Config;
+}
+
+namespace magnum::auth {
+
+class AuthStrategy {
+ public:
+  virtual ~AuthStrategy() = default;
+  // The caller's context, or kUnauthenticated.
+  virtual Result<RequestContext> Authenticate(const http::Request& request) const = 0;
+};
+
+std::unique_ptr<AuthStrategy> NewNoAuth(std::string default_project, std::string default_user,
+                                        std::string default_roles);
+
+// The strategy named by [DEFAULT] auth_strategy.
+Result<std::unique_ptr<AuthStrategy>> NewAuthStrategy(const config::Config& config);
+
+}  // namespace magnum::auth

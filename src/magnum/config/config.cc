@@ -1,0 +1,234 @@
+#include "magnum/config/config.h"
+
+#include <ini.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace magnum::config {
+namespace {
+
+std::string Trim(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  return s;
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Parses one option value into the config; returns "" on success or what was expected.
+using Setter = std::function<std::string(Config&, const std::string&)>;
+
+Setter Str(std::string Config::*m) {
+  return [m](Config& c, const std::string& v) {
+    c.*m = v;
+    return std::string();
+  };
+}
+
+Setter Choice(std::string Config::*m, std::vector<std::string> choices) {
+  return [m, choices](Config& c, const std::string& v) {
+    if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+      std::string all;
+      for (const auto& ch : choices) all += (all.empty() ? "" : ", ") + ch;
+      return "one of: " + all;
+    }
+    c.*m = v;
+    return std::string();
+  };
+}
+
+Setter Bool(bool Config::*m) {
+  return [m](Config& c, const std::string& v) {
+    std::string l = Lower(v);
+    if (l == "true" || l == "yes" || l == "on" || l == "1") {
+      c.*m = true;
+    } else if (l == "false" || l == "no" || l == "off" || l == "0") {
+      c.*m = false;
+    } else {
+      return std::string("a boolean (true/false)");
+    }
+    return std::string();
+  };
+}
+
+template <typename IntT>
+Setter Int(IntT Config::*m, int64_t min, int64_t max) {
+  return [m, min, max](Config& c, const std::string& v) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+      return "an integer between " + std::to_string(min) + " and " + std::to_string(max);
+    }
+    c.*m = static_cast<IntT>(n);
+    return std::string();
+  };
+}
+
+Setter List(std::vector<std::string> Config::*m) {
+  return [m](Config& c, const std::string& v) {
+    std::vector<std::string> out;
+    std::stringstream ss(v);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      item = Trim(item);
+      if (!item.empty()) out.push_back(item);
+    }
+    c.*m = out;
+    return std::string();
+  };
+}
+
+struct Option {
+  const char* section;
+  const char* name;
+  Setter set;
+};
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> options = {
+      {"DEFAULT", "debug", Bool(&Config::debug)},
+      {"DEFAULT", "host", Str(&Config::host)},
+      {"DEFAULT", "transport_url", Str(&Config::transport_url)},
+      {"DEFAULT", "state_path", Str(&Config::state_path)},
+      {"DEFAULT", "auth_strategy", Choice(&Config::auth_strategy, {"noauth", "keystone"})},
+      {"DEFAULT", "default_project_id", Str(&Config::default_project_id)},
+      {"DEFAULT", "default_user_id", Str(&Config::default_user_id)},
+      {"DEFAULT", "default_roles", Str(&Config::default_roles)},
+      {"DEFAULT", "log_file", Str(&Config::log_file)},
+      {"api", "host", Str(&Config::api_host)},
+      {"api", "port", Int(&Config::api_port, 0, 65535)},
+      {"api", "max_limit", Int(&Config::api_max_limit, 1, 1000000)},
+      {"api", "workers", Int(&Config::api_workers, 0, 256)},
+      {"api", "handler_threads", Int(&Config::api_handler_threads, 0, 1024)},
+      {"api", "enabled_ssl", Bool(&Config::api_enable_ssl)},
+      {"api", "ssl_cert_file", Str(&Config::api_ssl_cert_file)},
+      {"api", "ssl_key_file", Str(&Config::api_ssl_key_file)},
+      {"api", "public_endpoint", Str(&Config::api_public_endpoint)},
+      {"oslo_middleware", "max_request_body_size",
+       Int(&Config::max_request_body_size, 1, int64_t{1} << 34)},
+      {"oslo_middleware", "enable_proxy_headers_parsing",
+       Bool(&Config::enable_proxy_headers_parsing)},
+      {"database", "connection", Str(&Config::connection)},
+      {"database", "busy_timeout_ms", Int(&Config::busy_timeout_ms, 0, 3600000)},
+      {"cluster_template", "kubernetes_allowed_network_drivers",
+       List(&Config::kubernetes_allowed_network_drivers)},
+      {"cluster_template", "kubernetes_default_network_driver",
+       Str(&Config::kubernetes_default_network_driver)},
+      {"cluster_template", "swarm_allowed_network_drivers",
+       List(&Config::swarm_allowed_network_drivers)},
+      {"cluster_template", "swarm_default_network_driver",
+       Str(&Config::swarm_default_network_driver)},
+      {"cluster_template", "mesos_allowed_network_drivers",
+       List(&Config::mesos_allowed_network_drivers)},
+      {"cluster_template", "mesos_default_network_driver",
+       Str(&Config::mesos_default_network_driver)},
+      {"quotas", "max_clusters_per_project", Int(&Config::max_clusters_per_project, 0, 1000000)},
+      {"drivers", "disabled_drivers", List(&Config::disabled_drivers)},
+      {"drivers", "enabled_beta_drivers", List(&Config::enabled_beta_drivers)},
+      {"drivers", "default_driver", Str(&Config::default_driver)},
+      {"drivers", "enable_test_drivers", Bool(&Config::enable_test_drivers)},
+      {"conductor", "topic", Str(&Config::conductor_topic)},
+      {"conductor", "workers", Int(&Config::conductor_workers, 0, 256)},
+      {"DEFAULT", "periodic_interval_max", Int(&Config::periodic_interval_max, 1, 86400)},
+      {"DEFAULT", "service_down_time", Int(&Config::service_down_time, 1, 86400)},
+      {"DEFAULT", "report_interval", Int(&Config::report_interval, 1, 86400)},
+      {"x509", "rsa_key_size", Int(&Config::rsa_key_size, 1024, 16384)},
+      {"x509", "term_of_validity", Int(&Config::term_of_validity, 1, 36500)},
+      {"x509", "allow_ca", Bool(&Config::allow_ca)},
+      {"x509", "allowed_extensions", List(&Config::allowed_extensions)},
+      {"x509", "allowed_key_usage", List(&Config::allowed_key_usage)},
+      {"certificates", "cert_manager_type",
+       Choice(&Config::cert_manager_type, {"x509keypair", "local"})},
+      {"certificates", "encryption_key_file", Str(&Config::encryption_key_file)},
+      {"kubernetes", "health_polling_interval",
+       Int(&Config::health_polling_interval, 1, 86400)},
+      {"docker", "host", Str(&Config::docker_host)},
+  };
+  return options;
+}
+
+struct ParseState {
+  Config* config;
+  std::string origin;
+  std::string error;
+};
+
+int Handler(void* user, const char* section, const char* name, const char* value) {
+  auto* st = static_cast<ParseState*>(user);
+  if (!st->error.empty()) return 1;
+  std::string sec = section;
+  if (sec == "default") sec = "DEFAULT";
+  std::string key = name;
+  std::string val = Trim(value ? value : "");
+  for (const auto& opt : Options()) {
+    if (sec == opt.section && key == opt.name) {
+      std::string expected = opt.set(*st->config, val);
+      if (!expected.empty()) {
+        st->error = st->origin + ": invalid value '" + val + "' for [" + sec + "] " + key +
+                    ": expected " + expected;
+      }
+      return 1;
+    }
+  }
+  st->config->warnings.push_back(st->origin + ": unknown option [" + sec + "] " + key +
+                                 " ignored");
+  return 1;
+}
+
+}  // namespace
+
+std::string Config::DatabaseUrl() const {
+  if (!connection.empty()) return connection;
+  std::string path = state_path + "/magnum.sqlite";
+  return "sqlite:///" + path;
+}
+
+Result<void> Apply(Config* config, const std::string& text, const std::string& origin) {
+  ParseState st{config, origin, ""};
+  int rc = ini_parse_string(text.c_str(), &Handler, &st);
+  if (!st.error.empty()) return Fail(Error::InvalidArgument(st.error));
+  if (rc > 0) {
+    return Fail(Error::InvalidArgument(origin + ": syntax error on line " + std::to_string(rc)));
+  }
+  if (rc < 0) return Fail(Error::InvalidArgument(origin + ": cannot parse"));
+  return {};
+}
+
+Result<Config> LoadFromString(const std::string& text, const std::string& origin) {
+  Config c;
+  MAGNUM_RETURN_IF_ERROR(Apply(&c, text, origin));
+  return c;
+}
+
+Result<Config> Load(const std::vector<std::string>& files) {
+  Config c;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    if (!in) return Fail(Error::InvalidArgument("cannot read config file " + f));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    MAGNUM_RETURN_IF_ERROR(Apply(&c, ss.str(), f));
+  }
+  if (c.host.empty()) {
+    char buf[256] = {0};
+    if (gethostname(buf, sizeof buf - 1) == 0) c.host = buf;
+    if (c.host.empty()) c.host = "localhost";
+  }
+  if (c.api_enable_ssl && (c.api_ssl_cert_file.empty() || c.api_ssl_key_file.empty())) {
+    return Fail(Error::InvalidArgument(
+        "[api] enabled_ssl needs [api] ssl_cert_file and ssl_key_file"));
+  }
+  return c;
+}
+
+}  // namespace magnum::config

@@ -1,0 +1,106 @@
+// The parsed configuration: oslo-style INI files, upstream magnum.conf option names.
+//
+// Load() reads each --config-file in order (later files override earlier ones). Unknown
+// sections/options are reported as warnings; invalid values make Load() fail with a
+// message naming the file, section, option and what is expected. Immutable once loaded;
+// thread-safe to read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "magnum/common/error.h"
+
+namespace magnum::config {
+
+struct Config {
+  // [DEFAULT]
+  bool debug = false;
+  std::string host;             // this process's host name in mservices; default gethostname()
+  std::string transport_url;    // "" or "inproc://" = in-process bus; "rabbit://..." = AMQP
+  std::string state_path = "./var";
+  std::string auth_strategy = "noauth";   // noauth | keystone
+  std::string default_project_id = "default";  // noauth: project when X-Project-Id is absent
+  std::string default_user_id = "admin";       // noauth: user when X-User-Id is absent
+  std::string default_roles = "admin,member,reader";  // noauth: roles when X-Roles is absent
+  std::string log_file;         // "" = stderr
+
+  // [api]
+  std::string api_host = "127.0.0.1";
+  int api_port = 9511;
+  int api_max_limit = 1000;
+  int api_workers = 0;          // HTTP I/O threads; 0 = 1
+  int api_handler_threads = 0;  // request worker pool; 0 = 2 * cores
+  bool api_enable_ssl = false;
+  std::string api_ssl_cert_file;
+  std::string api_ssl_key_file;
+  std::string api_public_endpoint;  // base URL in links; "" = from the request's Host
+
+  // [oslo_middleware]
+  int64_t max_request_body_size = 114688;
+  bool enable_proxy_headers_parsing = false;
+
+  // [database]
+  std::string connection;  // "" = sqlite:///<state_path>/magnum.sqlite
+  int busy_timeout_ms = 5000;
+
+  // [cluster_template]
+  std::vector<std::string> kubernetes_allowed_network_drivers = {"flannel", "calico"};
+  std::string kubernetes_default_network_driver = "flannel";
+  std::vector<std::string> swarm_allowed_network_drivers = {"all"};
+  std::string swarm_default_network_driver = "docker";
+  std::vector<std::string> mesos_allowed_network_drivers = {"all"};
+  std::string mesos_default_network_driver = "docker";
+
+  // [quotas]
+  int max_clusters_per_project = 20;
+
+  // [drivers]
+  std::vector<std::string> disabled_drivers;
+  std::vector<std::string> enabled_beta_drivers;
+  std::string default_driver;   // used when the image does not name one
+  bool enable_test_drivers = false;  // ours: registers the `fake` test driver
+
+  // [conductor]
+  std::string conductor_topic = "magnum-conductor";
+  int conductor_workers = 0;  // operations run at once; 0 = 4
+  int periodic_interval_max = 10;  // status sync safety net, seconds
+  int service_down_time = 180;     // seconds without heartbeat before "down"
+  int report_interval = 10;        // heartbeat, seconds
+
+  // [x509] and [certificates]
+  int rsa_key_size = 2048;
+  int term_of_validity = 1825;
+  bool allow_ca = false;
+  std::vector<std::string> allowed_extensions = {"keyUsage", "extendedKeyUsage",
+                                                 "subjectAltName", "basicConstraints",
+                                                 "subjectKeyIdentifier"};
+  std::vector<std::string> allowed_key_usage = {"Digital Signature", "Key Encipherment",
+                                                "Non Repudiation"};
+  std::string cert_manager_type = "x509keypair";
+  std::string encryption_key_file;  // ours: key for CA private keys at rest; "" = generated
+
+  // [kubernetes]
+  int health_polling_interval = 60;
+
+  // [docker]
+  std::string docker_host = "unix:///var/run/docker.sock";
+
+  // Warnings collected while loading (unknown options); the caller logs them.
+  std::vector<std::string> warnings;
+
+  // The effective [database] connection URL.
+  std::string DatabaseUrl() const;
+};
+
+// Loads `files` in order over the defaults. An unreadable file or an invalid value fails.
+Result<Config> Load(const std::vector<std::string>& files);
+
+// Parses INI text (for tests); `origin` names it in messages.
+Result<Config> LoadFromString(const std::string& text, const std::string& origin = "<string>");
+
+// Applies INI text over an existing config.
+Result<void> Apply(Config* config, const std::string& text, const std::string& origin);
+
+}  // namespace magnum::config

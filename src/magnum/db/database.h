@@ -1,0 +1,77 @@
+// The storage interface: every component reads and writes resources through it.
+//
+// Implementations: sqlite_database.* (embedded default) and, later, postgres_database.*.
+// A Database is thread-safe: each calling thread gets its own connection. Table and
+// column names are validated against schema.h; an unknown name is kInvalidArgument.
+//
+// Errors: kAlreadyExists on a unique-constraint violation, kUnavailable when the
+// database cannot be reached or stays locked past the busy timeout, kInternal otherwise.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "magnum/common/error.h"
+#include "magnum/db/record.h"
+
+namespace magnum::db {
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Inserts `values` (columns not given take NULL; `id` is assigned) and returns the
+  // stored row, with every column.
+  virtual Result<Row> Insert(std::string_view table, const Row& values) = 0;
+
+  // The rows matching `query`, every column.
+  virtual Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) = 0;
+
+  // The single row matching `filter`, or std::nullopt. More than one match is kInternal.
+  virtual Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) = 0;
+
+  virtual Result<int64_t> Count(std::string_view table, const Filter& filter) = 0;
+
+  // Sets `changes` on every row matching `filter`; returns the number of rows changed.
+  // A filter that includes the expected current state makes this a compare-and-set.
+  virtual Result<int64_t> Update(std::string_view table, const Filter& filter,
+                                 const Row& changes) = 0;
+
+  // Deletes every row matching `filter`; returns the number of rows deleted.
+  virtual Result<int64_t> Delete(std::string_view table, const Filter& filter) = 0;
+
+  // Sum of an integer column over the rows matching `filter` (0 when none).
+  virtual Result<int64_t> Sum(std::string_view table, std::string_view column,
+                              const Filter& filter) = 0;
+
+  // Runs `fn` in one transaction on this thread's connection: committed when `fn` returns
+  // a value, rolled back when it returns an error (which is passed through). `fn` must use
+  // the Database it is given, not this one. Not re-entrant.
+  virtual Result<void> Transaction(const std::function<Result<void>(Database& tx)>& fn) = 0;
+
+  // Schema version of the open database (0 = empty) and the version this build expects.
+  virtual Result<int> SchemaVersion() = 0;
+  static int LatestSchemaVersion();
+
+  // Applies every pending migration in order, each in its own transaction. Idempotent.
+  // Returns the resulting version.
+  virtual Result<int> Upgrade() = 0;
+};
+
+struct DatabaseOptions {
+  int busy_timeout_ms = 5000;  // SQLite: wait this long for a lock before kUnavailable
+  bool create_parent_dirs = true;
+};
+
+// Opens the database named by an SQLAlchemy-style URL: "sqlite:///relative/path",
+// "sqlite:////absolute/path", "sqlite://" (in-memory, for tests). Later:
+// "postgresql://user:pass@host/db". An unsupported scheme is kInvalidArgument.
+Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url,
+                                               const DatabaseOptions& options = {});
+
+}  // namespace magnum::db
