@@ -1,0 +1,65 @@
+// The REST API v1 application: routing, microversions, auth, controllers.
+//
+// Turns an http::Request into an http::Response; thread-safe (called concurrently from
+// the server's worker pool). Includes no heavy headers: magnumd and magnum-api wire it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "magnum/http/message.h"
+
+namespace magnum {
+class Clock;
+namespace config {
+struct Config;
+}
+namespace db {
+class Database;
+}
+namespace auth {
+class AuthStrategy;
+}
+namespace drivers {
+class DriverRegistry;
+}
+namespace clients {
+class CloudResources;
+}
+namespace conductor {
+class ConductorApi;
+}
+}  // namespace magnum
+
+namespace magnum::api {
+
+// What the API needs; every pointer must outlive the ApiApp. `conductor` may be null in
+// a process that serves no cluster operations (then they answer 503).
+struct ApiDependencies {
+  const config::Config* config = nullptr;
+  db::Database* db = nullptr;
+  const auth::AuthStrategy* auth = nullptr;
+  const drivers::DriverRegistry* drivers = nullptr;
+  clients::CloudResources* cloud = nullptr;
+  conductor::ConductorApi* conductor = nullptr;
+  const Clock* clock = nullptr;
+};
+
+class ApiApp {
+ public:
+  explicit ApiApp(const ApiDependencies& deps);
+  ~ApiApp();
+  ApiApp(const ApiApp&) = delete;
+  ApiApp& operator=(const ApiApp&) = delete;
+
+  http::Response Handle(const http::Request& request);
+
+  // An error response in the API format, for errors the HTTP server produces itself.
+  static http::Response RenderError(int status, const std::string& message);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace magnum::api

@@ -1,0 +1,436 @@
+// /v1/clustertemplates (§2.1).
+#include <algorithm>
+#include <sstream>
+
+#include <arpa/inet.h>
+
+#include "magnum/api/cluster_template_fields.h"
+#include "magnum/api/controller.h"
+#include "magnum/api/fields.h"
+#include "magnum/api/pagination.h"
+#include "magnum/api/patch.h"
+#include "magnum/api/policy.h"
+#include "magnum/clients/cloud_resources.h"
+#include "magnum/common/uuid.h"
+#include "magnum/config/config.h"
+#include "magnum/db/schema.h"
+#include "magnum/drivers/registry.h"
+
+namespace magnum::api {
+
+const FieldList& ClusterTemplateFields() {
+  static const FieldList fields = [] {
+    auto str = [](std::string name, int64_t min = 1, int64_t max = 255) {
+      return FieldSpec{std::move(name), FieldType::kString, kNone, min, max};
+    };
+    auto boolean = [](std::string name, bool def) {
+      FieldSpec f{std::move(name), FieldType::kBool};
+      f.default_value = def;
+      return f;
+    };
+    FieldList f;
+    f.push_back({"uuid", FieldType::kUuid});
+    f.push_back(str("name"));
+    FieldSpec coe{"coe", FieldType::kString, kMandatory, 1, 255,
+                  {"kubernetes", "swarm", "swarm-mode", "mesos"}};
+    f.push_back(coe);
+    FieldSpec image = str("image_id");
+    image.flags = kMandatory;
+    f.push_back(image);
+    f.push_back(str("flavor_id"));
+    f.push_back(str("master_flavor_id"));
+    f.push_back(str("keypair_id"));
+    f.push_back(str("dns_nameserver"));
+    f.push_back(str("external_network_id"));
+    f.push_back(str("fixed_network"));
+    f.push_back(str("fixed_subnet"));
+    f.push_back(str("network_driver"));
+    f.push_back(str("volume_driver"));
+    f.push_back({"apiserver_port", FieldType::kInt, kNone, 1024, 65535});
+    f.push_back({"docker_volume_size", FieldType::kInt, kNone, 1, 2147483647});
+    f.push_back(str("docker_storage_driver"));
+    f.push_back(str("cluster_distro"));
+    f.push_back(str("http_proxy"));
+    f.push_back(str("https_proxy"));
+    f.push_back(str("no_proxy"));
+    f.push_back(str("insecure_registry"));
+    f.push_back(boolean("registry_enabled", false));
+    f.push_back(boolean("tls_disabled", false));
+    f.push_back(boolean("public", false));
+    f.push_back(boolean("master_lb_enabled", false));
+    f.push_back(boolean("floating_ip_enabled", true));
+    f.push_back(boolean("hidden", false));
+    FieldSpec server_type{"server_type", FieldType::kString, kNone, 1, 255,
+                          {"vm", "bm", "container"}};
+    server_type.default_value = "vm";
+    f.push_back(server_type);
+    FieldSpec labels{"labels", FieldType::kLabels};
+    labels.default_value = Json::object();
+    f.push_back(labels);
+    f.push_back(str("tags", 0, 255));
+    f.push_back(str("driver"));
+    f.push_back({"project_id", FieldType::kString, kReadOnly});
+    f.push_back({"user_id", FieldType::kString, kReadOnly});
+    f.push_back({"links", FieldType::kJson, kReadOnly | kNotStored});
+    f.push_back({"created_at", FieldType::kTimestamp, kReadOnly});
+    f.push_back({"updated_at", FieldType::kTimestamp, kReadOnly});
+    return f;
+  }();
+  return fields;
+}
+
+Json RenderClusterTemplate(const db::Row& row, const std::string& base_url) {
+  Json out = FromRow(ClusterTemplateFields(), row);
+  out["links"] = MakeLinks(base_url, "clustertemplates/" + row.GetString("uuid"));
+  return out;
+}
+
+db::Filter VisibleTemplates(const auth::RequestContext& ctx) {
+  db::Filter f;
+  if (ctx.is_admin) return f;  // admins: every project's templates (all-tenants)
+  // project_id = P OR (public AND NOT hidden), in CNF.
+  f.WhereAny({db::Condition::Eq("project_id", ctx.project_id), db::Condition::Eq("public", true)});
+  f.WhereAny({db::Condition::Eq("project_id", ctx.project_id),
+              db::Condition::Eq("hidden", false)});
+  return f;
+}
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+std::string PyList(const Strings& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", '" : "'") + items[i] + "'";
+  return out + "]";
+}
+
+struct CoeRules {
+  Strings supported_network;
+  Strings supported_volume;
+};
+
+CoeRules RulesFor(const std::string& coe) {
+  if (coe == "kubernetes") return {{"flannel", "calico", "cilium"}, {"cinder"}};
+  if (coe == "mesos") return {{"docker"}, {"rexray"}};
+  return {{"docker", "flannel"}, {"cinder", "rexray"}};  // swarm, swarm-mode
+}
+
+const Strings& AllowedNetwork(const config::Config& c, const std::string& coe) {
+  if (coe == "kubernetes") return c.kubernetes_allowed_network_drivers;
+  if (coe == "mesos") return c.mesos_allowed_network_drivers;
+  return c.swarm_allowed_network_drivers;
+}
+
+const std::string& DefaultNetwork(const config::Config& c, const std::string& coe) {
+  if (coe == "kubernetes") return c.kubernetes_default_network_driver;
+  if (coe == "mesos") return c.mesos_default_network_driver;
+  return c.swarm_default_network_driver;
+}
+
+bool Contains(const Strings& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+Result<void> ValidateDns(const std::string& dns) {
+  std::stringstream ss(dns);
+  std::string item;
+  bool any = false;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(' ');
+    auto e = item.find_last_not_of(' ');
+    std::string ip = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    in_addr addr{};
+    if (ip.empty() || inet_pton(AF_INET, ip.c_str(), &addr) != 1) {
+      return Fail(Error::InvalidArgument("Provided DNS nameserver " + ip +
+                                         " is not a valid IPv4 address."));
+    }
+    any = true;
+  }
+  if (!any) return Fail(Error::InvalidArgument("Provided DNS nameserver is empty."));
+  return {};
+}
+
+class ClusterTemplatesController final : public Controller {
+ public:
+  explicit ClusterTemplatesController(const Services& s) : s_(s) {}
+
+  ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
+    const std::string& m = req.method();
+    if (rest.empty()) {
+      if (m == "GET") return List(req, false);
+      if (m == "POST") return Create(req);
+      return Fail(MethodNotAllowed(req));
+    }
+    if (rest.size() == 1) {
+      if (rest[0] == "detail") {
+        if (m == "GET") return List(req, true);
+        return Fail(MethodNotAllowed(req));
+      }
+      if (m == "GET") return Get(req, rest[0]);
+      if (m == "PATCH") return Patch(req, rest[0]);
+      if (m == "DELETE") return Delete(req, rest[0]);
+      return Fail(MethodNotAllowed(req));
+    }
+    return Fail(RouteNotFound(req));
+  }
+
+ private:
+  ApiResult List(const ApiRequest& req, bool detail) {
+    MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
+    MAGNUM_RETURN_IF_ERROR(
+        EnforcePolicy(req.ctx, detail ? "clustertemplate:detail" : "clustertemplate:get_all"));
+    MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req, *s_.db, db::kClusterTemplateTable,
+                                                 s_.config->api_max_limit));
+    page.query.filter = VisibleTemplates(req.ctx);
+    MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kClusterTemplateTable, page.query));
+    Json items = Json::array();
+    for (const auto& r : rows) items.push_back(RenderClusterTemplate(r, req.base_url));
+    Json body = {{"clustertemplates", std::move(items)}};
+    AddNextLink(&body, req, detail ? "clustertemplates/detail" : "clustertemplates", page,
+                rows.size(), rows.empty() ? "" : rows.back().GetString("uuid"));
+    return ApiResponse::Ok(std::move(body));
+  }
+
+  Result<db::Row> Lookup(const ApiRequest& req, const std::string& ident) {
+    return LookupByIdent(*s_.db, db::kClusterTemplateTable, ident, VisibleTemplates(req.ctx),
+                         "ClusterTemplate", "ClusterTemplates", "ClusterTemplate");
+  }
+
+  ApiResult Get(const ApiRequest& req, const std::string& ident) {
+    MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
+    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
+    if (!row.GetBool("public")) {
+      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:get",
+                                           PolicyTarget{row.GetString("project_id"),
+                                                        row.GetString("user_id")}));
+    }
+    return ApiResponse::Ok(RenderClusterTemplate(row, req.base_url));
+  }
+
+  // Rules shared by create and update: drivers, devicemapper, DNS, image → driver.
+  Result<void> ValidateDocument(const ApiRequest& req, Json* doc, bool image_changed) {
+    const std::string coe = (*doc)["coe"].get<std::string>();
+    CoeRules rules = RulesFor(coe);
+    // Network driver: the configured default when unset, then supported and allowed.
+    if ((*doc)["network_driver"].is_null()) (*doc)["network_driver"] = DefaultNetwork(*s_.config, coe);
+    const std::string nd = (*doc)["network_driver"].get<std::string>();
+    if (!Contains(rules.supported_network, nd)) {
+      return Fail(Error::InvalidArgument("Network driver type " + nd +
+                                         " is not supported, expecting a " +
+                                         PyList(rules.supported_network) + " network driver."));
+    }
+    const Strings& allowed = AllowedNetwork(*s_.config, coe);
+    if (!Contains(allowed, "all") && !Contains(allowed, nd)) {
+      return Fail(Error::InvalidArgument("Network driver type " + nd +
+                                         " is not allowed, expecting a " + PyList(allowed) +
+                                         " network driver."));
+    }
+    if (!(*doc)["volume_driver"].is_null()) {
+      const std::string vd = (*doc)["volume_driver"].get<std::string>();
+      if (!Contains(rules.supported_volume, vd)) {
+        return Fail(Error::InvalidArgument("Volume driver type " + vd +
+                                           " is not supported, expecting a " +
+                                           PyList(rules.supported_volume) + " volume driver."));
+      }
+    }
+    if ((*doc)["docker_storage_driver"] == "devicemapper") {
+      int64_t size = (*doc)["docker_volume_size"].is_null()
+                         ? 0
+                         : (*doc)["docker_volume_size"].get<int64_t>();
+      if (size < 3) {
+        return Fail(Error::InvalidArgument(
+            "docker volume size " + std::to_string(size) +
+            " GB is not valid, expecting minimum value 3GB for devicemapper storage driver."));
+      }
+    }
+    if (!(*doc)["dns_nameserver"].is_null()) {
+      MAGNUM_RETURN_IF_ERROR(ValidateDns((*doc)["dns_nameserver"].get<std::string>()));
+    }
+    // Image → os_distro (cluster_distro) and the driver that builds this template.
+    MAGNUM_ASSIGN_OR_RETURN(clients::ImageInfo image,
+                            s_.cloud->FindImage(req.ctx, (*doc)["image_id"].get<std::string>()));
+    if (image.os_distro.empty()) {
+      return Fail(Error::InvalidArgument("Image " + image.name +
+                                         " doesn't contain os_distro field."));
+    }
+    if (image_changed || (*doc)["cluster_distro"].is_null()) (*doc)["cluster_distro"] = image.os_distro;
+    const std::string server_type = (*doc)["server_type"].get<std::string>();
+    std::string driver_name = (*doc)["driver"].is_null() ? "" : (*doc)["driver"].get<std::string>();
+    if (driver_name.empty()) driver_name = image.magnum_driver;
+    if (driver_name.empty()) driver_name = s_.config->default_driver;
+    drivers::Driver* driver = nullptr;
+    if (!driver_name.empty()) {
+      MAGNUM_ASSIGN_OR_RETURN(driver, s_.drivers->Get(driver_name));
+    } else {
+      MAGNUM_ASSIGN_OR_RETURN(driver,
+                              s_.drivers->FindByProvides(server_type, image.os_distro, coe));
+    }
+    bool provides = false;
+    for (const auto& p : driver->provides()) {
+      provides = provides || (p.server_type == server_type && p.os == image.os_distro &&
+                              p.coe == coe);
+    }
+    if (!provides) {
+      return Fail(Error::InvalidArgument("Cluster type (" + server_type + ", " + image.os_distro +
+                                         ", " + coe + ") not supported by driver " +
+                                         std::string(driver->name()) + "."));
+    }
+    (*doc)["driver"] = std::string(driver->name());
+    return {};
+  }
+
+  Result<void> ValidateResources(const ApiRequest& req, const Json& doc,
+                                 const std::set<std::string>& which) {
+    auto given = [&](const char* k) { return which.count(k) && !doc[k].is_null(); };
+    auto val = [&](const char* k) { return doc[k].get<std::string>(); };
+    if (given("flavor_id")) MAGNUM_RETURN_IF_ERROR(s_.cloud->FindFlavor(req.ctx, val("flavor_id")));
+    if (given("master_flavor_id")) {
+      MAGNUM_RETURN_IF_ERROR(s_.cloud->FindFlavor(req.ctx, val("master_flavor_id")));
+    }
+    if (given("keypair_id")) MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckKeypair(req.ctx, val("keypair_id")));
+    if (given("external_network_id")) {
+      MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckExternalNetwork(req.ctx, val("external_network_id")));
+    }
+    if (given("fixed_network")) {
+      MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckFixedNetwork(req.ctx, val("fixed_network")));
+    }
+    if (given("fixed_subnet")) {
+      MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckFixedSubnet(req.ctx, val("fixed_subnet")));
+    }
+    return {};
+  }
+
+  ApiResult Create(const ApiRequest& req) {
+    MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
+    MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
+    MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(ClusterTemplateFields(), body,
+                                                   "cluster_template", true));
+    for (const auto& f : ClusterTemplateFields()) {
+      if (!doc.contains(f.name) && !f.Has(kNotStored)) doc[f.name] = nullptr;
+    }
+    MAGNUM_RETURN_IF_ERROR(ValidateDocument(req, &doc, true));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:create"));
+    std::set<std::string> all;
+    for (const auto& f : ClusterTemplateFields()) all.insert(f.name);
+    MAGNUM_RETURN_IF_ERROR(ValidateResources(req, doc, all));
+    if ((doc["public"] == true || doc["hidden"] == true) &&
+        !PolicyAllows(req.ctx, "clustertemplate:publish")) {
+      return Fail(Error::PermissionDenied(
+          "Not authorized to set public or hidden flag for cluster template."));
+    }
+    if (doc["uuid"].is_null()) doc["uuid"] = GenerateUuid();
+    if (doc["name"].is_null()) doc["name"] = GenerateName("template");
+    doc["project_id"] = req.ctx.project_id;
+    doc["user_id"] = req.ctx.user_id;
+    db::Row row = ToRow(ClusterTemplateFields(), doc);
+    row.Set("project_id", req.ctx.project_id);
+    row.Set("user_id", req.ctx.user_id);
+    row.Set("created_at", NowDb(s_));
+    row.SetNull("updated_at");
+    auto inserted = s_.db->Insert(db::kClusterTemplateTable, row);
+    if (!inserted && inserted.error().Is(ErrorCode::kAlreadyExists)) {
+      return Fail(Error::AlreadyExists("A ClusterTemplate with UUID " +
+                                       doc["uuid"].get<std::string>() + " already exists."));
+    }
+    if (!inserted) return Fail(inserted.error());
+    ApiResponse r = ApiResponse::Ok(RenderClusterTemplate(*inserted, req.base_url), 201);
+    r.headers["Location"] = req.base_url + "/v1/clustertemplates/" + inserted->GetString("uuid");
+    return r;
+  }
+
+  Result<int64_t> CountReferences(db::Database& db, const std::string& uuid) {
+    return db.Count(db::kClusterTable,
+                    db::Filter().Where(db::Condition::Eq("cluster_template_id", uuid)));
+  }
+
+  ApiResult Patch(const ApiRequest& req, const std::string& ident) {
+    MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
+    MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
+    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(
+        req.ctx, "clustertemplate:update",
+        PolicyTarget{row.GetString("project_id"), row.GetString("user_id")}));
+    Json before = FromRow(ClusterTemplateFields(), row);
+    PatchRules rules;
+    rules.internal_paths = CommonInternalPaths();
+    rules.mandatory_paths = {"/coe", "/image_id", "/network_driver", "/external_network_id",
+                             "/tls_disabled", "/public", "/server_type", "/registry_enabled",
+                             "/cluster_distro", "/hidden"};
+    rules.literal_paths = {"/labels"};
+    rules.remove_defaults = {{"labels", Json::object()},
+                             {"floating_ip_enabled", true},
+                             {"master_lb_enabled", false}};
+    MAGNUM_ASSIGN_OR_RETURN(Json after, ApplyJsonPatch(before, patch, ClusterTemplateFields(), rules));
+    std::set<std::string> changed = ChangedFields(before, after);
+    if (changed.count("public") || changed.count("hidden")) {
+      if (!PolicyAllows(req.ctx, "clustertemplate:publish")) {
+        return Fail(Error::PermissionDenied(
+            "Not authorized to set public or hidden flag for cluster template."));
+      }
+    }
+    if (changed.empty()) return ApiResponse::Ok(RenderClusterTemplate(row, req.base_url));
+    const std::string uuid = row.GetString("uuid");
+    MAGNUM_ASSIGN_OR_RETURN(int64_t refs, CountReferences(*s_.db, uuid));
+    if (refs > 0) {
+      bool ok = changed == std::set<std::string>{"name"} ||
+                (changed == std::set<std::string>{"public"} && after["public"] == true) ||
+                changed == std::set<std::string>{"hidden"} ||
+                (changed == std::set<std::string>{"tags"} && !after["tags"].is_null());
+      if (!ok) {
+        return Fail(Error::InvalidArgument("ClusterTemplate " + uuid +
+                                           " is referenced by one or multiple clusters."));
+      }
+    }
+    bool image_changed = changed.count("image_id") > 0;
+    if (image_changed && !changed.count("driver")) after["driver"] = nullptr;
+    MAGNUM_RETURN_IF_ERROR(ValidateDocument(req, &after, image_changed));
+    MAGNUM_RETURN_IF_ERROR(ValidateResources(req, after, changed));
+    changed = ChangedFields(before, after);
+    Json delta = Json::object();
+    for (const auto& k : changed) delta[k] = after[k];
+    db::Row changes = ToRow(ClusterTemplateFields(), delta);
+    changes.Set("updated_at", NowDb(s_));
+    MAGNUM_ASSIGN_OR_RETURN(int64_t n, s_.db->Update(db::kClusterTemplateTable,
+                                                     db::Filter().Where(db::Condition::Eq("id", row.GetInt("id"))),
+                                                     changes));
+    if (n == 0) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
+    MAGNUM_ASSIGN_OR_RETURN(auto updated,
+                            s_.db->GetOne(db::kClusterTemplateTable,
+                                          db::Filter().Where(db::Condition::Eq("id", row.GetInt("id")))));
+    if (!updated) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
+    return ApiResponse::Ok(RenderClusterTemplate(*updated, req.base_url));
+  }
+
+  ApiResult Delete(const ApiRequest& req, const std::string& ident) {
+    MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
+    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(
+        req.ctx, "clustertemplate:delete",
+        PolicyTarget{row.GetString("project_id"), row.GetString("user_id")}));
+    const std::string uuid = row.GetString("uuid");
+    // Check-and-delete in one transaction, so a cluster created concurrently from this
+    // template cannot be left without one.
+    MAGNUM_RETURN_IF_ERROR(s_.db->Transaction([&](db::Database& tx) -> Result<void> {
+      MAGNUM_ASSIGN_OR_RETURN(int64_t refs, CountReferences(tx, uuid));
+      if (refs > 0) {
+        return Fail(Error::InvalidArgument("ClusterTemplate " + uuid +
+                                           " is referenced by one or multiple clusters."));
+      }
+      MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterTemplateTable,
+                                       db::Filter().Where(db::Condition::Eq("id", row.GetInt("id")))));
+      return {};
+    }));
+    return ApiResponse::NoContent();
+  }
+
+  Services s_;
+};
+
+}  // namespace
+
+std::unique_ptr<Controller> NewClusterTemplatesController(const Services& services) {
+  return std::make_unique<ClusterTemplatesController>(services);
+}
+
+}  // namespace magnum::api

@@ -1,0 +1,56 @@
+#include "magnum/api/controller.h"
+
+#include <random>
+
+#include "magnum/common/clock.h"
+#include "magnum/common/uuid.h"
+
+namespace magnum::api {
+
+Error MethodNotAllowed(const ApiRequest& req) {
+  return Error::MethodNotAllowed("The method " + req.method() +
+                                 " is not allowed for the resource " + req.http->path + ".");
+}
+
+Error RouteNotFound(const ApiRequest& req) {
+  return Error::NotFound("The resource could not be found.");
+}
+
+std::string GenerateName(std::string_view suffix) {
+  static const char* kGreek[] = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta",
+                                 "eta", "theta", "iota", "kappa", "lambda", "mu",
+                                 "nu", "xi", "omicron", "pi", "rho", "sigma",
+                                 "tau", "upsilon", "phi", "chi", "psi", "omega"};
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> letter(0, 23);
+  std::uniform_int_distribution<int> number(1, 24);
+  return std::string(kGreek[letter(rng)]) + "-" + std::to_string(number(rng)) + "-" +
+         std::string(suffix);
+}
+
+Result<db::Row> LookupByIdent(db::Database& db, std::string_view table, const std::string& ident,
+                              const db::Filter& visible, const std::string& kind,
+                              const std::string& plural, const std::string& noun) {
+  db::Filter f = visible;
+  if (IsUuidLike(ident)) {
+    f.Where(db::Condition::Eq("uuid", CanonicalUuid(ident)));
+  } else {
+    f.Where(db::Condition::Eq("name", ident));
+  }
+  db::ListQuery q;
+  q.filter = f;
+  q.limit = 2;
+  MAGNUM_ASSIGN_OR_RETURN(auto rows, db.List(table, q));
+  if (rows.empty()) return Fail(Error::NotFound(kind + " " + ident + " could not be found."));
+  if (rows.size() > 1) {
+    return Fail(Error::Conflict("Multiple " + plural + " exist with same name. Please use the " +
+                                noun + " uuid instead."));
+  }
+  return rows.front();
+}
+
+Result<Json> RequestBody(const ApiRequest& req) { return ParseJsonBody(req.http->body); }
+
+std::string NowDb(const Services& s) { return FormatDbTimestamp(s.clock->Now()); }
+
+}  // namespace magnum::api

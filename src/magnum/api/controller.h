@@ -1,0 +1,70 @@
+// Controller plumbing shared by the resources (internal to the API module).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "magnum/api/api_types.h"
+#include "magnum/db/database.h"
+
+namespace magnum {
+class Clock;
+namespace config {
+struct Config;
+}
+namespace drivers {
+class DriverRegistry;
+}
+namespace clients {
+class CloudResources;
+}
+namespace conductor {
+class ConductorApi;
+}
+}  // namespace magnum
+
+namespace magnum::api {
+
+struct Services {
+  const config::Config* config;
+  db::Database* db;
+  const drivers::DriverRegistry* drivers;
+  clients::CloudResources* cloud;
+  conductor::ConductorApi* conductor;
+  const Clock* clock;
+};
+
+// One top-level collection (/v1/<name>/...).
+class Controller {
+ public:
+  virtual ~Controller() = default;
+  // `rest` = the path segments after the collection name (may be empty).
+  virtual ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) = 0;
+};
+
+// 405 for a known resource and an unsupported method.
+Error MethodNotAllowed(const ApiRequest& req);
+// 404 for an unknown route.
+Error RouteNotFound(const ApiRequest& req);
+
+// "<greek>-<n>-<suffix>", e.g. "zeta-22-cluster".
+std::string GenerateName(std::string_view suffix);
+
+// Looks a row up by UUID (when `ident` is UUID-shaped) or by name within `visible`:
+// 404 "<kind> <ident> could not be found." or 409 "Multiple <plural> exist with same
+// name. Please use the <noun> uuid instead.".
+Result<db::Row> LookupByIdent(db::Database& db, std::string_view table, const std::string& ident,
+                              const db::Filter& visible, const std::string& kind,
+                              const std::string& plural, const std::string& noun);
+
+// Parses the request body as JSON (400 on malformed JSON).
+Result<Json> RequestBody(const ApiRequest& req);
+
+// The storage-form "now".
+std::string NowDb(const Services& s);
+
+std::unique_ptr<Controller> NewClusterTemplatesController(const Services& services);
+
+}  // namespace magnum::api

@@ -1,0 +1,39 @@
+// Collection query arguments (§1.7): limit, marker, sort_key, sort_dir, and the `next`
+// link. Internal to the API module.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "magnum/api/api_types.h"
+#include "magnum/db/database.h"
+
+namespace magnum::api {
+
+struct Page {
+  db::ListQuery query;  // sort/marker/limit set; the caller adds its filter
+  int64_t limit = 0;
+  std::string sort_key = "id";
+  std::string sort_dir = "asc";
+};
+
+// 400 "Unknown argument: <name>" for query arguments outside `allowed`.
+Result<void> CheckQueryArgs(const ApiRequest& req, std::initializer_list<std::string_view> allowed);
+
+// Parses limit/marker/sort_key/sort_dir for `table`. The marker is a UUID (400 when not
+// UUID-like, 404 when no row has it) unless `numeric_marker` (quotas: integer id).
+Result<Page> ParsePage(const ApiRequest& req, db::Database& db, std::string_view table,
+                       int max_limit, bool numeric_marker = false);
+
+// Adds "next" to `body` when `count` equals the page limit; `last_marker` is the last
+// item's uuid (or id). `path` is the collection path after /v1/ ("clusters/detail").
+void AddNextLink(Json* body, const ApiRequest& req, const std::string& path, const Page& page,
+                 size_t count, const std::string& last_marker,
+                 const std::vector<std::pair<std::string, std::string>>& extra_args = {});
+
+// "<base>/v1/<path>" and "<base>/<path>" links.
+Json MakeLinks(const std::string& base_url, const std::string& path);
+
+}  // namespace magnum::api

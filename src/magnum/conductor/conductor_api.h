@@ -1,0 +1,81 @@
+// The conductor's RPC surface (§3.7), as the API calls it.
+//
+// Transport-free: the in-process implementation (embedded mode) calls the conductor
+// directly through the in-process bus; the AMQP one (later issue) serialises every
+// request to JSON (see rpc/messages.h) and waits for the reply. Every method returns once
+// the conductor has ACCEPTED the operation: state checked and the operation's first
+// transition written (e.g. UPDATE_IN_PROGRESS), so refusals come back synchronously as
+// errors; the long work then continues in the background and its outcome is written to
+// the database (status, status_reason, events). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "magnum/common/error.h"
+
+namespace magnum::conductor {
+
+// Who asked (serialisable subset of the request context).
+struct Caller {
+  std::string request_id;
+  std::string project_id;
+  std::string user_id;
+  bool is_admin = false;
+};
+
+// Which CA (§2.4): "" or anything else = the cluster CA; "etcd"; "front_proxy"/"front-proxy".
+std::string NormaliseCaType(const std::string& ca_cert_type);
+
+class ConductorApi {
+ public:
+  virtual ~ConductorApi() = default;
+
+  // The cluster row and its default nodegroups exist already (inserted by the API in
+  // CREATE_IN_PROGRESS); generates the certificates, then runs the driver's create.
+  // create_timeout (minutes, 0 = none) is enforced: CREATE_FAILED with a reason.
+  virtual Result<void> ClusterCreate(const Caller& caller, const std::string& cluster_uuid) = 0;
+
+  // PATCH node_count (default worker) and/or health fields. Health-only updates are
+  // written without a status change. Refused unless the status allows it (§3.2).
+  virtual Result<void> ClusterUpdate(const Caller& caller, const std::string& cluster_uuid,
+                                     int64_t node_count, bool rollback) = 0;
+
+  virtual Result<void> ClusterResize(const Caller& caller, const std::string& cluster_uuid,
+                                     const std::string& nodegroup_uuid, int64_t node_count,
+                                     const std::vector<std::string>& nodes_to_remove) = 0;
+
+  virtual Result<void> ClusterUpgrade(const Caller& caller, const std::string& cluster_uuid,
+                                      const std::string& template_uuid, int64_t max_batch_size,
+                                      const std::string& nodegroup_uuid) = 0;
+
+  // Any status; a running operation on the cluster is cancelled first.
+  virtual Result<void> ClusterDelete(const Caller& caller, const std::string& cluster_uuid) = 0;
+
+  // The nodegroup row exists already (inserted by the API in CREATE_IN_PROGRESS).
+  virtual Result<void> NodeGroupCreate(const Caller& caller, const std::string& cluster_uuid,
+                                       const std::string& nodegroup_uuid) = 0;
+  // The API has written the patched fields; the conductor applies them.
+  virtual Result<void> NodeGroupUpdate(const Caller& caller, const std::string& cluster_uuid,
+                                       const std::string& nodegroup_uuid) = 0;
+  virtual Result<void> NodeGroupDelete(const Caller& caller, const std::string& cluster_uuid,
+                                       const std::string& nodegroup_uuid) = 0;
+
+  // Certificates (synchronous calls): the CA certificate PEM; a CSR signed by the CA.
+  virtual Result<std::string> GetCaCertificate(const Caller& caller,
+                                               const std::string& cluster_uuid,
+                                               const std::string& ca_cert_type) = 0;
+  virtual Result<std::string> SignCertificate(const Caller& caller,
+                                              const std::string& cluster_uuid,
+                                              const std::string& csr_pem,
+                                              const std::string& ca_cert_type) = 0;
+  virtual Result<void> RotateCaCertificate(const Caller& caller,
+                                           const std::string& cluster_uuid) = 0;
+  virtual Result<void> RotateCredential(const Caller& caller, const std::string& cluster_uuid) = 0;
+
+  // Liveness of at least one conductor.
+  virtual Result<void> Ping() = 0;
+};
+
+}  // namespace magnum::conductor

@@ -1,0 +1,70 @@
+#include "magnum/drivers/driver.h"
+
+namespace magnum::drivers {
+
+std::string_view HealthStatusName(HealthStatus s) {
+  switch (s) {
+    case HealthStatus::kHealthy: return "HEALTHY";
+    case HealthStatus::kUnhealthy: return "UNHEALTHY";
+    case HealthStatus::kUnknown: return "UNKNOWN";
+  }
+  return "UNKNOWN";
+}
+
+const NodeGroupState* ClusterState::FindNodeGroup(std::string_view uuid_or_name) const {
+  for (const auto& ng : nodegroups) {
+    if (ng.uuid == uuid_or_name || ng.name == uuid_or_name) return &ng;
+  }
+  return nullptr;
+}
+
+const NodeGroupState* ClusterState::DefaultMaster() const {
+  for (const auto& ng : nodegroups) {
+    if (ng.is_default && ng.IsMaster()) return &ng;
+  }
+  return nullptr;
+}
+
+const NodeGroupState* ClusterState::DefaultWorker() const {
+  for (const auto& ng : nodegroups) {
+    if (ng.is_default && !ng.IsMaster()) return &ng;
+  }
+  return nullptr;
+}
+
+int64_t ClusterState::MasterCount() const {
+  int64_t n = 0;
+  for (const auto& ng : nodegroups) n += ng.IsMaster() ? ng.node_count : 0;
+  return n;
+}
+
+int64_t ClusterState::NodeCount() const {
+  int64_t n = 0;
+  for (const auto& ng : nodegroups) n += ng.IsMaster() ? 0 : ng.node_count;
+  return n;
+}
+
+Result<void> Driver::ValidateMasterSize(int64_t master_count) const {
+  if (master_count < 1 || master_count % 2 == 0) {
+    return Fail(Error::InvalidArgument("master nodegroup size of " +
+                                       std::to_string(master_count) +
+                                       " is invalid, size cannot be an even number."));
+  }
+  return {};
+}
+
+Result<void> Driver::ValidateMasterResize(int64_t) const {
+  return Fail(Error::FailedPrecondition(
+      "Resizing the master nodegroup is not supported by this driver."));
+}
+
+Result<void> Driver::RotateCaCertificate(OperationContext&) {
+  return Fail(Error::FailedPrecondition(
+      "'rotate_ca_certificate' is not supported by this driver."));
+}
+
+Result<void> Driver::RotateCredential(OperationContext&) {
+  return Fail(Error::FailedPrecondition("Credential rotation is not supported by driver."));
+}
+
+}  // namespace magnum::drivers

@@ -1,0 +1,233 @@
+// The cluster driver interface (upstream magnum.drivers.common.driver.Driver, §3.6).
+//
+// A driver turns the desired state the conductor wrote to the database into real
+// infrastructure. The conductor calls the lifecycle methods on its worker threads, one
+// operation per cluster at a time; each call blocks until the backend reached the wanted
+// state or failed, reporting progress through the OperationContext as it goes (so status
+// is event-driven; SyncStatus is only the safety net). Drivers register under a name in a
+// DriverRegistry and declare what they provide. Implementations must be thread-safe across
+// clusters.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "magnum/common/clock.h"
+#include "magnum/common/error.h"
+
+namespace magnum::drivers {
+
+// One (server_type, os, coe) combination a driver can build.
+struct Provides {
+  std::string server_type;
+  std::string os;
+  std::string coe;
+};
+
+// An image a driver can boot without an image service (local drivers).
+struct KnownImage {
+  std::string name;
+  std::string os_distro;
+  std::string description;
+};
+
+using StringMap = std::map<std::string, std::string>;
+
+// The template fields a driver needs (snapshot).
+struct TemplateState {
+  std::string uuid;
+  std::string name;
+  std::string coe;
+  std::string image_id;
+  std::string server_type;
+  std::string cluster_distro;
+  std::string network_driver;
+  std::string volume_driver;
+  std::string docker_storage_driver;
+  std::string dns_nameserver;
+  std::string http_proxy, https_proxy, no_proxy, insecure_registry;
+  std::string driver;
+  bool tls_disabled = false;
+  bool master_lb_enabled = false;
+  bool floating_ip_enabled = true;
+  bool registry_enabled = false;
+  std::optional<int64_t> docker_volume_size;
+  std::optional<int64_t> apiserver_port;
+  StringMap labels;
+};
+
+struct NodeGroupState {
+  int64_t id = 0;
+  std::string uuid;
+  std::string name;
+  std::string role;  // "master" or a worker role
+  bool is_default = false;
+  int64_t node_count = 0;
+  int64_t min_node_count = 0;
+  std::optional<int64_t> max_node_count;
+  std::string image_id;
+  std::string flavor_id;
+  std::optional<int64_t> docker_volume_size;
+  StringMap labels;
+  StringMap node_labels;
+  std::string node_taints_json;  // JSON array text, "" when unset
+  std::vector<std::string> node_addresses;
+  std::string status;
+  std::string stack_id;
+  std::string version;
+
+  bool IsMaster() const { return role == "master"; }
+};
+
+// The cluster as the conductor hands it to a driver (snapshot; the driver never writes
+// the database itself).
+struct ClusterState {
+  std::string uuid;
+  std::string name;
+  std::string project_id;
+  std::string user_id;
+  std::string status;
+  std::string status_reason;
+  std::string stack_id;
+  std::string api_address;
+  std::string coe_version;
+  std::string keypair;
+  std::string discovery_url;
+  std::string master_flavor_id;
+  std::string flavor_id;
+  int64_t create_timeout_minutes = 60;
+  std::optional<int64_t> docker_volume_size;
+  StringMap labels;
+  TemplateState cluster_template;
+  std::vector<NodeGroupState> nodegroups;
+
+  const NodeGroupState* FindNodeGroup(std::string_view uuid_or_name) const;
+  const NodeGroupState* DefaultMaster() const;
+  const NodeGroupState* DefaultWorker() const;
+  int64_t MasterCount() const;
+  int64_t NodeCount() const;
+};
+
+// Facts a driver reports; only the fields that are set are written.
+struct ClusterReport {
+  std::optional<std::string> stack_id;
+  std::optional<std::string> api_address;
+  std::optional<std::string> coe_version;
+  std::optional<std::string> container_version;
+};
+
+struct NodeGroupReport {
+  std::string uuid;
+  std::optional<std::vector<std::string>> node_addresses;
+  std::optional<std::string> stack_id;
+  std::optional<std::string> version;
+  std::optional<std::string> image_id;
+};
+
+enum class HealthStatus { kHealthy, kUnhealthy, kUnknown };
+std::string_view HealthStatusName(HealthStatus s);
+
+struct HealthReport {
+  HealthStatus status = HealthStatus::kUnknown;
+  StringMap reason;  // e.g. {"api": "ok", "node-0.Ready": "True"}
+};
+
+// What the backend says about a cluster during the periodic safety-net sync.
+struct SyncReport {
+  enum class State { kUnchanged, kComplete, kFailed, kGone };
+  State state = State::kUnchanged;
+  std::string reason;
+};
+
+// Server-side TLS material issued by the cluster's CA (PEM).
+struct IssuedCertificate {
+  std::string certificate_pem;
+  std::string private_key_pem;
+  std::string ca_certificate_pem;
+};
+
+// The conductor's side of one running operation, handed to the driver.
+class OperationContext {
+ public:
+  virtual ~OperationContext() = default;
+
+  // The cluster as it was when the operation started (desired counts already written).
+  virtual const ClusterState& cluster() const = 0;
+
+  // Appends an event to the cluster's event log (step, message, optional node name).
+  virtual void Event(std::string_view step, std::string_view message,
+                     std::string_view node = {}) = 0;
+  // Same, at warning level (a step failed but the operation goes on, or is about to fail).
+  virtual void Warning(std::string_view step, std::string_view message,
+                       std::string_view node = {}) = 0;
+
+  // Persists facts as soon as they are known (addresses, handles, versions).
+  virtual Result<void> Report(const ClusterReport& report) = 0;
+  virtual Result<void> ReportNodeGroup(const NodeGroupReport& report) = 0;
+
+  // True once the operation should stop (create_timeout reached, conductor stopping, or a
+  // delete superseded it). Long steps poll this and return kUnavailable/kInternal errors.
+  virtual bool Cancelled() const = 0;
+  virtual TimePoint Deadline() const = 0;
+
+  // Certificates from the cluster's CA (§6): a server certificate for the COE endpoint.
+  virtual Result<IssuedCertificate> IssueServerCertificate(
+      const std::string& common_name, const std::vector<std::string>& dns_sans,
+      const std::vector<std::string>& ip_sans) = 0;
+  // A client certificate (e.g. the CN=admin, O=system:masters certificate Magnum uses).
+  virtual Result<IssuedCertificate> IssueClientCertificate(const std::string& common_name,
+                                                           const std::string& organization) = 0;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+
+  // Identity and capabilities.
+  virtual std::string_view name() const = 0;
+  virtual std::vector<Provides> provides() const = 0;
+  virtual std::vector<KnownImage> images() const { return {}; }
+  virtual bool beta() const { return false; }
+  virtual bool test_only() const { return false; }
+
+  // API-side validation; no side effects.
+  virtual Result<void> ValidateMasterSize(int64_t master_count) const;
+  virtual Result<void> ValidateMasterResize(int64_t node_count) const;
+  // Whether upgrade is supported at all (else 400 NotSupported before anything changes).
+  virtual bool SupportsUpgrade() const { return true; }
+
+  // Lifecycle. The conductor has already written the desired state (counts, template)
+  // before calling; the driver makes the backend match it.
+  virtual Result<void> CreateCluster(OperationContext& op) = 0;
+  // Reconciles every nodegroup to its node_count (PATCH node_count; resize). For a
+  // shrink, `nodes_to_remove` names the servers to take out first.
+  virtual Result<void> ResizeNodeGroup(OperationContext& op, const std::string& nodegroup_uuid,
+                                       const std::vector<std::string>& nodes_to_remove) = 0;
+  // Moves `nodegroup_uuid` (or every nodegroup when empty) to `target`, at most
+  // `max_batch_size` nodes at a time.
+  virtual Result<void> UpgradeCluster(OperationContext& op, const TemplateState& target,
+                                      int64_t max_batch_size,
+                                      const std::string& nodegroup_uuid) = 0;
+  // Removes everything the cluster owns; succeeds when nothing is left (also after a
+  // half-failed create).
+  virtual Result<void> DeleteCluster(OperationContext& op) = 0;
+  virtual Result<void> CreateNodeGroup(OperationContext& op, const std::string& nodegroup_uuid) = 0;
+  virtual Result<void> UpdateNodeGroup(OperationContext& op, const std::string& nodegroup_uuid) = 0;
+  virtual Result<void> DeleteNodeGroup(OperationContext& op, const std::string& nodegroup_uuid) = 0;
+  // Defaults refuse with the reference's messages (400).
+  virtual Result<void> RotateCaCertificate(OperationContext& op);
+  virtual Result<void> RotateCredential(OperationContext& op);
+
+  // Safety net for the periodic sync and restart recovery: what the backend says.
+  virtual Result<SyncReport> SyncStatus(const ClusterState& cluster) { return SyncReport{}; }
+  // Health monitor; std::nullopt = this driver does no health polling.
+  virtual std::optional<Result<HealthReport>> PollHealth(const ClusterState& cluster) {
+    return std::nullopt;
+  }
+};
+
+}  // namespace magnum::drivers

@@ -1,0 +1,118 @@
+#include "magnum/service/embedded.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "magnum/api/app.h"
+#include "magnum/auth/auth.h"
+#include "magnum/cli/cli.h"
+#include "magnum/clients/cloud_resources.h"
+#include "magnum/common/clock.h"
+#include "magnum/config/config.h"
+#include "magnum/db/database.h"
+#include "magnum/drivers/registry.h"
+#include "magnum/http/server.h"
+
+namespace magnum::service {
+namespace {
+
+struct Options {
+  bool embedded = true;
+  const char* program = "magnumd";
+};
+
+int Run(int argc, char** argv, const Options& opts) {
+  cli::CommonArgs args;
+  int exit_code = 0;
+  if (!cli::ParseArgs(argc, argv, opts.program,
+                      opts.embedded ? "Magnum: API and conductor in one process"
+                                    : "Magnum REST API server",
+                      &args, &exit_code)) {
+    return exit_code;
+  }
+  const config::Config& cfg = args.config;
+  cli::SetupLogging(cfg, opts.program);
+  cli::BlockTerminationSignals();
+
+  auto db = db::OpenDatabase(cfg.DatabaseUrl(), db::DatabaseOptions{cfg.busy_timeout_ms, true});
+  if (!db) {
+    spdlog::critical("cannot open the database {}: {}", cfg.DatabaseUrl(), db.error().message());
+    return 1;
+  }
+  if (opts.embedded) {
+    auto v = (*db)->Upgrade();
+    if (!v) {
+      spdlog::critical("database migration failed: {}", v.error().message());
+      return 1;
+    }
+    spdlog::info("database {} at schema version {}", cfg.DatabaseUrl(), *v);
+  } else {
+    auto v = (*db)->SchemaVersion();
+    if (!v || *v != db::Database::LatestSchemaVersion()) {
+      spdlog::critical("database schema is at version {}, this build needs {}: run "
+                       "magnum-db-manage upgrade",
+                       v ? std::to_string(*v) : v.error().message(),
+                       db::Database::LatestSchemaVersion());
+      return 1;
+    }
+  }
+
+  drivers::DriverRegistry registry;
+  drivers::RegisterBuiltinDrivers(&registry, cfg);
+  for (auto* d : registry.All()) {
+    spdlog::info("driver {} enabled{}", d->name(), d->test_only() ? " (test-only)" : "");
+  }
+  auto cloud = clients::NewLocalCloudResources(&registry);
+  auto auth = auth::NewAuthStrategy(cfg);
+  if (!auth) {
+    spdlog::critical("{}", auth.error().message());
+    return 2;
+  }
+
+  api::ApiDependencies deps;
+  deps.config = &cfg;
+  deps.db = db->get();
+  deps.auth = auth->get();
+  deps.drivers = &registry;
+  deps.cloud = cloud.get();
+  deps.conductor = nullptr;
+  deps.clock = &SystemClock();
+  api::ApiApp app(deps);
+
+  http::ServerOptions so;
+  so.host = cfg.api_host;
+  so.port = static_cast<uint16_t>(cfg.api_port);
+  so.io_threads = std::max(1, cfg.api_workers);
+  so.worker_threads = cfg.api_handler_threads > 0
+                          ? cfg.api_handler_threads
+                          : static_cast<int>(2 * std::max(1u, std::thread::hardware_concurrency()));
+  so.max_body_bytes = cfg.max_request_body_size;
+  so.error_renderer = &api::ApiApp::RenderError;
+  auto server = http::NewServer(so, [&app](const http::Request& r) { return app.Handle(r); });
+  if (auto started = server->Start(); !started) {
+    spdlog::critical("cannot listen on {}:{}: {}", cfg.api_host, cfg.api_port,
+                     started.error().message());
+    return 1;
+  }
+  spdlog::info("{} listening on http://{}:{}/ (auth: {})", opts.program, cfg.api_host,
+               server->port(), cfg.auth_strategy);
+  // A machine-readable line for scripts and tests that start us on port 0.
+  std::printf("LISTENING %s:%u\n", cfg.api_host.c_str(), server->port());
+  std::fflush(stdout);
+
+  int sig = cli::WaitForSignal();
+  spdlog::info("signal {} received: stopping (in-flight requests finish first)", sig);
+  server->Stop(10000);
+  spdlog::info("{} stopped", opts.program);
+  return 0;
+}
+
+}  // namespace
+
+int RunEmbedded(int argc, char** argv) { return Run(argc, argv, {true, "magnumd"}); }
+int RunApi(int argc, char** argv) { return Run(argc, argv, {false, "magnum-api"}); }
+
+}  // namespace magnum::service
