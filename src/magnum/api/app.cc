@@ -210,7 +210,17 @@ ApiApp::ApiApp(const ApiDependencies& deps) : impl_(std::make_unique<Impl>()) {
   impl_->deps = deps;
   impl_->services = Services{deps.config, deps.db,        deps.drivers,
                              deps.cloud,  deps.conductor, deps.clock};
-  impl_->controllers["clustertemplates"] = NewClusterTemplatesController(impl_->services);
+  const Services& s = impl_->services;
+  impl_->controllers["clustertemplates"] = NewClusterTemplatesController(s);
+  impl_->controllers["clusters"] = NewClustersController(s);
+  impl_->controllers["bays"] = NewBaysController(s);
+  impl_->controllers["baymodels"] = NewBayModelsController(s);
+  impl_->controllers["certificates"] = NewCertificatesController(s);
+  impl_->controllers["credentials"] = NewCredentialsController(s);
+  impl_->controllers["quotas"] = NewQuotasController(s);
+  impl_->controllers["stats"] = NewStatsController(s);
+  impl_->controllers["mservices"] = NewMServicesController(s);
+  impl_->controllers["federations"] = NewFederationsController(s);
 }
 
 ApiApp::~ApiApp() = default;

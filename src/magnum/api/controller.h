@@ -65,6 +65,16 @@ Result<Json> RequestBody(const ApiRequest& req);
 // The storage-form "now".
 std::string NowDb(const Services& s);
 
+// One factory per top-level collection (each in its own <name>.cc).
 std::unique_ptr<Controller> NewClusterTemplatesController(const Services& services);
+std::unique_ptr<Controller> NewClustersController(const Services& services);  // + nodegroups, events, actions
+std::unique_ptr<Controller> NewBaysController(const Services& services);
+std::unique_ptr<Controller> NewBayModelsController(const Services& services);
+std::unique_ptr<Controller> NewCertificatesController(const Services& services);
+std::unique_ptr<Controller> NewCredentialsController(const Services& services);
+std::unique_ptr<Controller> NewQuotasController(const Services& services);
+std::unique_ptr<Controller> NewStatsController(const Services& services);
+std::unique_ptr<Controller> NewMServicesController(const Services& services);
+std::unique_ptr<Controller> NewFederationsController(const Services& services);
 
 }  // namespace magnum::api
