@@ -1,0 +1,578 @@
+#include "magnum/db/sqlite_database.h"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "magnum/db/migrations.h"
+#include "magnum/db/sql_builder.h"
+
+namespace magnum::db {
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// Statement texts vary with filter shapes and IN-list lengths; past this many the cache is
+// dropped and refilled by the statements in use.
+constexpr size_t kMaxCachedStatements = 256;
+
+std::atomic<uint64_t> g_next_instance_id{1};
+
+// The calling thread's most recently used (database instance, connection) pair; avoids
+// taking the mutex on every call. Trivially destructible, so thread exit is harmless;
+// instance ids are never reused, so a stale entry can never match.
+struct ThreadConnectionCache {
+  uint64_t instance_id = 0;
+  void* connection = nullptr;
+};
+thread_local ThreadConnectionCache t_connection_cache;
+
+// Resets a statement taken from the cache and drops its bindings when the use ends.
+class StatementUse {
+ public:
+  explicit StatementUse(sqlite3_stmt* s) : s_(s) {}
+  ~StatementUse() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  StatementUse(const StatementUse&) = delete;
+  StatementUse& operator=(const StatementUse&) = delete;
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+// "UNIQUE constraint failed: nodegroup.cluster_id, nodegroup.name" -> "cluster_id, name".
+std::string UniqueColumnsFromMessage(std::string_view msg) {
+  auto colon = msg.find(": ");
+  if (colon == std::string_view::npos) return std::string(msg);
+  std::string_view rest = msg.substr(colon + 2);
+  std::string out;
+  while (!rest.empty()) {
+    auto comma = rest.find(", ");
+    std::string_view item = rest.substr(0, comma);
+    auto dot = item.find('.');
+    if (dot != std::string_view::npos) item = item.substr(dot + 1);
+    if (!out.empty()) out += ", ";
+    out += item;
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 2);
+  }
+  return out;
+}
+
+Row ReadRow(sqlite3_stmt* s, const std::vector<const ColumnSchema*>& columns) {
+  Row row;
+  for (int i = 0; i < static_cast<int>(columns.size()); ++i) {
+    const ColumnSchema& col = *columns[i];
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) {
+      row.SetNull(col.name);
+      continue;
+    }
+    switch (col.type) {
+      case ColumnType::kId:
+      case ColumnType::kInteger:
+        row.Set(col.name, Value(static_cast<int64_t>(sqlite3_column_int64(s, i))));
+        break;
+      case ColumnType::kBoolean:
+        row.Set(col.name, Value(sqlite3_column_int64(s, i) != 0));
+        break;
+      case ColumnType::kText:
+      case ColumnType::kJson:
+      case ColumnType::kTimestamp: {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+        row.Set(col.name, Value(std::string(text, sqlite3_column_bytes(s, i))));
+        break;
+      }
+    }
+  }
+  return row;
+}
+
+}  // namespace
+
+// One sqlite3 handle with its statement cache. Used by one thread at a time, no locking.
+class SqliteDatabase::Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                  const DatabaseOptions& options) {
+    sqlite3* raw = nullptr;
+    int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    DbHandle db(raw);  // owns the handle even when opening failed
+    if (rc != SQLITE_OK) {
+      return Fail(Error::Unavailable("Cannot open SQLite database " + path + ": " +
+                                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc))));
+    }
+    sqlite3_extended_result_codes(db.get(), 1);
+    sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
+    std::unique_ptr<Connection> conn(new Connection(std::move(db), options.busy_timeout_ms));
+
+    // journal_mode is persistent in the file; setting it again is a no-op once it is WAL.
+    std::string mode;
+    auto capture = [](void* out, int n, char** values, char**) {
+      if (n > 0 && values[0] != nullptr) *static_cast<std::string*>(out) = values[0];
+      return 0;
+    };
+    char* err = nullptr;
+    rc = sqlite3_exec(conn->db_.get(), "PRAGMA journal_mode = WAL", capture, &mode, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) {
+      return Fail(conn->ToError(rc, nullptr, "Cannot open SQLite database " + path));
+    }
+    if (mode != "wal") {
+      spdlog::warn("SQLite database {} stays in journal mode '{}' (WAL unsupported here?)", path,
+                   mode);
+    }
+    for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"}) {
+      MAGNUM_RETURN_IF_ERROR(conn->ExecScript(pragma));
+    }
+    return conn;
+  }
+
+  Result<Row> Insert(std::string_view table, const Row& values) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Insert(*t, values));
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> rows, Query(st, t));
+    if (rows.size() != 1) {
+      return Fail(Error::Internal("INSERT into " + t->name + " returned no row"));
+    }
+    return std::move(rows[0]);
+  }
+
+  Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_RETURN_IF_ERROR(LookupColumn(*t, query.sort_key));
+    if (query.limit && *query.limit < 0) {
+      return Fail(Error::InvalidArgument("Limit must not be negative"));
+    }
+    std::optional<Value> marker_value;
+    if (query.marker_id) {
+      SelectSpec lookup;
+      lookup.columns = {query.sort_key};
+      lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
+      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, lookup));
+      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, Query(st, t));
+      if (found.empty()) {
+        return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
+      }
+      marker_value = found[0].Get(query.sort_key);
+    }
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
+                            KeysetPageSelects(*t, query, marker_value));
+    std::vector<Row> rows;
+    for (auto& spec : selects) {
+      if (query.limit) {
+        const int64_t missing = *query.limit - static_cast<int64_t>(rows.size());
+        if (missing <= 0) break;
+        spec.limit = missing;
+      }
+      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
+      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, Query(st, t));
+      if (rows.empty()) {
+        rows = std::move(more);
+      } else {
+        for (auto& r : more) rows.push_back(std::move(r));
+      }
+    }
+    return rows;
+  }
+
+  Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    SelectSpec spec;
+    spec.filter = filter;
+    spec.limit = 2;
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> rows, Query(st, t));
+    if (rows.size() > 1) {
+      return Fail(Error::Internal("More than one " + t->name + " row matches a single-row lookup"));
+    }
+    if (rows.empty()) return std::optional<Row>();
+    return std::optional<Row>(std::move(rows[0]));
+  }
+
+  Result<int64_t> Count(std::string_view table, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Count(*t, filter));
+    return QueryInt(st, t);
+  }
+
+  Result<int64_t> Sum(std::string_view table, std::string_view column, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Sum(*t, column, filter));
+    return QueryInt(st, t);
+  }
+
+  Result<int64_t> Update(std::string_view table, const Filter& filter, const Row& changes) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    if (changes.empty()) return 0;
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Update(*t, filter, changes));
+    return Execute(st, t);
+  }
+
+  Result<int64_t> Delete(std::string_view table, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Delete(*t, filter));
+    return Execute(st, t);
+  }
+
+  // BEGIN IMMEDIATE, fn, COMMIT; ROLLBACK when fn fails or throws.
+  Result<void> RunTransaction(const std::function<Result<void>(Database& tx)>& fn, Database& tx) {
+    if (in_transaction_) {
+      return Fail(Error::Internal(
+          "Transaction() is not re-entrant: this thread already has a transaction open"));
+    }
+    MAGNUM_RETURN_IF_ERROR(Execute(SqlStatement{"BEGIN IMMEDIATE", {}, {}}, nullptr));
+    in_transaction_ = true;
+    Result<void> result;
+    try {
+      result = fn(tx);
+    } catch (...) {
+      Rollback();
+      throw;
+    }
+    if (!result) {
+      Rollback();
+      return result;
+    }
+    auto committed = Execute(SqlStatement{"COMMIT", {}, {}}, nullptr);
+    if (!committed) {
+      Rollback();
+      return Fail(committed.error().WithContext("Commit failed"));
+    }
+    in_transaction_ = false;
+    return {};
+  }
+
+  Result<int> SchemaVersion() {
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t exists,
+        QueryInt(
+            SqlStatement{"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                         {Value(std::string(kSchemaMigrationsTable))},
+                         {}},
+            nullptr));
+    if (exists == 0) return 0;
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t version,
+        QueryInt(
+            SqlStatement{"SELECT COALESCE(MAX(\"version\"), 0) FROM \"schema_migrations\"", {}, {}},
+            nullptr));
+    return static_cast<int>(version);
+  }
+
+  // Runs SQL text without parameters or results (DDL, PRAGMA), uncached.
+  Result<void> ExecScript(const std::string& sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) return Fail(ToError(rc, nullptr, "SQL script failed"));
+    return {};
+  }
+
+  // Runs `st` and returns the number of rows it changed.
+  Result<int64_t> Execute(const SqlStatement& st, const TableSchema* table) {
+    MAGNUM_ASSIGN_OR_RETURN(sqlite3_stmt * s, PrepareAndBind(st));
+    StatementUse use(s);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) return Fail(ToError(rc, table, ""));
+    return static_cast<int64_t>(sqlite3_changes64(db_.get()));
+  }
+
+  bool in_transaction() const { return in_transaction_; }
+
+ private:
+  Connection(DbHandle db, int busy_timeout_ms)
+      : db_(std::move(db)), busy_timeout_ms_(busy_timeout_ms) {}
+
+  void Rollback() {
+    in_transaction_ = false;
+    // SQLite rolls back by itself after some errors (SQLITE_FULL, SQLITE_IOERR, ...).
+    if (sqlite3_get_autocommit(db_.get())) return;
+    auto r = Execute(SqlStatement{"ROLLBACK", {}, {}}, nullptr);
+    if (!r) spdlog::error("SQLite ROLLBACK failed: {}", r.error().message());
+  }
+
+  Result<std::vector<Row>> Query(const SqlStatement& st, const TableSchema* table) {
+    MAGNUM_ASSIGN_OR_RETURN(sqlite3_stmt * s, PrepareAndBind(st));
+    StatementUse use(s);
+    std::vector<Row> rows;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) rows.push_back(ReadRow(s, st.result_columns));
+    if (rc != SQLITE_DONE) return Fail(ToError(rc, table, ""));
+    return rows;
+  }
+
+  // The first column of the single result row of `st`, as an integer.
+  Result<int64_t> QueryInt(const SqlStatement& st, const TableSchema* table) {
+    MAGNUM_ASSIGN_OR_RETURN(sqlite3_stmt * s, PrepareAndBind(st));
+    StatementUse use(s);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return Fail(Error::Internal("Query returned no row: " + st.sql));
+    if (rc != SQLITE_ROW) return Fail(ToError(rc, table, ""));
+    return static_cast<int64_t>(sqlite3_column_int64(s, 0));
+  }
+
+  // The cached statement for `st.sql` with `st.params` bound. Statements are used one at a
+  // time (each call steps its statement to the end before returning), so a cached statement
+  // is never handed out while still in use, and dropping the cache here is safe.
+  Result<sqlite3_stmt*> PrepareAndBind(const SqlStatement& st) {
+    sqlite3_stmt* s = nullptr;
+    auto it = cache_.find(st.sql);
+    if (it != cache_.end()) {
+      s = it->second.get();
+    } else {
+      sqlite3_stmt* raw = nullptr;
+      int rc = sqlite3_prepare_v3(db_.get(), st.sql.data(), static_cast<int>(st.sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+      StmtHandle handle(raw);
+      if (rc != SQLITE_OK) return Fail(ToError(rc, nullptr, "Preparing SQL failed"));
+      if (cache_.size() >= kMaxCachedStatements) cache_.clear();
+      s = handle.get();
+      cache_.emplace(st.sql, std::move(handle));
+    }
+    if (sqlite3_bind_parameter_count(s) != static_cast<int>(st.params.size())) {
+      return Fail(Error::Internal("Parameter count mismatch in SQL: " + st.sql));
+    }
+    for (int i = 0; i < static_cast<int>(st.params.size()); ++i) {
+      const Value& v = st.params[i];
+      int rc = SQLITE_OK;
+      if (const auto* n = std::get_if<int64_t>(&v)) {
+        rc = sqlite3_bind_int64(s, i + 1, *n);
+      } else if (const auto* b = std::get_if<bool>(&v)) {
+        rc = sqlite3_bind_int(s, i + 1, *b ? 1 : 0);
+      } else if (const auto* str = std::get_if<std::string>(&v)) {
+        // The statement is stepped and reset while `st` is alive.
+        rc = sqlite3_bind_text(s, i + 1, str->data(), static_cast<int>(str->size()), SQLITE_STATIC);
+      } else {
+        rc = sqlite3_bind_null(s, i + 1);
+      }
+      if (rc != SQLITE_OK) {
+        sqlite3_clear_bindings(s);
+        return Fail(ToError(rc, nullptr, "Binding a parameter failed"));
+      }
+    }
+    return s;
+  }
+
+  // Maps an SQLite result code (with the connection's current message) to an Error.
+  Error ToError(int rc, const TableSchema* table, std::string_view context) const {
+    std::string msg = sqlite3_errmsg(db_.get());
+    if (msg.empty() || msg == "not an error") msg = sqlite3_errstr(rc);
+    const std::string where = table ? " on table " + table->name : "";
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return Error::AlreadyExists(
+          "Duplicate entry in " + (table ? table->name : std::string("table")) +
+          ": a row with the same (" + UniqueColumnsFromMessage(msg) + ") already exists");
+    }
+    std::string text = context.empty() ? "" : std::string(context) + ": ";
+    switch (rc & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        return Error::Unavailable(text + "Database is locked" + where + " (waited " +
+                                  std::to_string(busy_timeout_ms_) + " ms): " + msg);
+      case SQLITE_CANTOPEN:
+        return Error::Unavailable(text + "Cannot open the database: " + msg);
+      default:
+        return Error::Internal(text + "SQLite error" + where + ": " + msg);
+    }
+  }
+
+  DbHandle db_;  // declared first: closed after every cached statement is finalized
+  std::unordered_map<std::string, StmtHandle> cache_;
+  const int busy_timeout_ms_;
+  SqlBuilder builder_{SqlDialect::kSqlite};
+  bool in_transaction_ = false;
+};
+
+// The Database given to Transaction()'s fn: the same connection, without the lookup.
+class SqliteDatabase::TxDatabase final : public Database {
+ public:
+  explicit TxDatabase(Connection& conn) : conn_(conn) {}
+
+  Result<Row> Insert(std::string_view table, const Row& values) override {
+    return conn_.Insert(table, values);
+  }
+  Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override {
+    return conn_.List(table, query);
+  }
+  Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override {
+    return conn_.GetOne(table, filter);
+  }
+  Result<int64_t> Count(std::string_view table, const Filter& filter) override {
+    return conn_.Count(table, filter);
+  }
+  Result<int64_t> Update(std::string_view table, const Filter& filter,
+                         const Row& changes) override {
+    return conn_.Update(table, filter, changes);
+  }
+  Result<int64_t> Delete(std::string_view table, const Filter& filter) override {
+    return conn_.Delete(table, filter);
+  }
+  Result<int64_t> Sum(std::string_view table, std::string_view column,
+                      const Filter& filter) override {
+    return conn_.Sum(table, column, filter);
+  }
+  Result<void> Transaction(const std::function<Result<void>(Database& tx)>&) override {
+    return Fail(Error::Internal("Nested transactions are not supported"));
+  }
+  Result<int> SchemaVersion() override { return conn_.SchemaVersion(); }
+  Result<int> Upgrade() override {
+    return Fail(Error::Internal("Upgrade() cannot run inside a transaction"));
+  }
+
+ private:
+  Connection& conn_;
+};
+
+SqliteDatabase::SqliteDatabase(std::string path, const DatabaseOptions& options, const Clock& clock)
+    : path_(std::move(path)),
+      options_(options),
+      clock_(clock),
+      instance_id_(g_next_instance_id.fetch_add(1)) {}
+
+SqliteDatabase::~SqliteDatabase() {
+  std::lock_guard lock(mu_);
+  connections_.clear();
+}
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
+                                                             const DatabaseOptions& options,
+                                                             const Clock& clock) {
+  std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(path, options, clock));
+  MAGNUM_RETURN_IF_ERROR(db->ThisThreadConnection());
+  return db;
+}
+
+Result<SqliteDatabase::Connection*> SqliteDatabase::ThisThreadConnection() {
+  ThreadConnectionCache& cache = t_connection_cache;
+  if (cache.instance_id == instance_id_) return static_cast<Connection*>(cache.connection);
+  std::lock_guard lock(mu_);
+  auto& slot = connections_[std::this_thread::get_id()];
+  if (!slot) {
+    auto opened = Connection::Open(path_, options_);
+    if (!opened) {
+      connections_.erase(std::this_thread::get_id());
+      return Fail(opened.error());
+    }
+    slot = std::move(*opened);
+  }
+  cache.instance_id = instance_id_;
+  cache.connection = slot.get();
+  return slot.get();
+}
+
+size_t SqliteDatabase::ConnectionCountForTesting() const {
+  std::lock_guard lock(mu_);
+  return connections_.size();
+}
+
+Result<Row> SqliteDatabase::Insert(std::string_view table, const Row& values) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Insert(table, values);
+}
+
+Result<std::vector<Row>> SqliteDatabase::List(std::string_view table, const ListQuery& query) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->List(table, query);
+}
+
+Result<std::optional<Row>> SqliteDatabase::GetOne(std::string_view table, const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->GetOne(table, filter);
+}
+
+Result<int64_t> SqliteDatabase::Count(std::string_view table, const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Count(table, filter);
+}
+
+Result<int64_t> SqliteDatabase::Update(std::string_view table, const Filter& filter,
+                                       const Row& changes) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Update(table, filter, changes);
+}
+
+Result<int64_t> SqliteDatabase::Delete(std::string_view table, const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Delete(table, filter);
+}
+
+Result<int64_t> SqliteDatabase::Sum(std::string_view table, std::string_view column,
+                                    const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Sum(table, column, filter);
+}
+
+Result<void> SqliteDatabase::Transaction(const std::function<Result<void>(Database& tx)>& fn) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  TxDatabase tx(*c);
+  return c->RunTransaction(fn, tx);
+}
+
+Result<int> SqliteDatabase::SchemaVersion() {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->SchemaVersion();
+}
+
+Result<int> SqliteDatabase::Upgrade() {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  if (c->in_transaction()) {
+    return Fail(Error::Internal("Upgrade() cannot run inside a transaction"));
+  }
+  MAGNUM_RETURN_IF_ERROR(c->ExecScript(kSchemaMigrationsDdl));
+  MAGNUM_ASSIGN_OR_RETURN(int current, c->SchemaVersion());
+  const int latest = LatestMigrationVersion();
+  if (current > latest) {
+    return Fail(Error::FailedPrecondition("Database schema version " + std::to_string(current) +
+                                          " is newer than this build supports (" +
+                                          std::to_string(latest) + ")"));
+  }
+  TxDatabase tx(*c);
+  for (const Migration& m : AllMigrations()) {
+    if (m.version <= current) continue;
+    bool applied = false;
+    auto r = c->RunTransaction(
+        [&](Database&) -> Result<void> {
+          // Another process may have applied it since we looked: BEGIN IMMEDIATE serialises.
+          MAGNUM_ASSIGN_OR_RETURN(int now, c->SchemaVersion());
+          if (now >= m.version) return {};
+          for (const auto& statement : m.statements) {
+            MAGNUM_RETURN_IF_ERROR(
+                c->ExecScript(RenderMigrationSql(statement, SqlDialect::kSqlite)));
+          }
+          MAGNUM_RETURN_IF_ERROR(c->Execute(
+              SqlStatement{"INSERT INTO \"schema_migrations\" (\"version\", \"description\", "
+                           "\"applied_at\") VALUES (?, ?, ?)",
+                           {Value(int64_t{m.version}), Value(m.description),
+                            Value(FormatDbTimestamp(clock_.Now()))},
+                           {}},
+              nullptr));
+          applied = true;
+          return {};
+        },
+        tx);
+    if (!r) {
+      return Fail(r.error().WithContext("Migration " + std::to_string(m.version) + " (" +
+                                        m.description + ") failed"));
+    }
+    if (applied) spdlog::info("Applied database migration {}: {}", m.version, m.description);
+  }
+  return c->SchemaVersion();
+}
+
+}  // namespace magnum::db

@@ -1,0 +1,78 @@
+// Database on an SQLite file (the embedded default back end).
+//
+// Thread-safe: every calling thread gets its own connection to the file, opened on first
+// use and closed when the SqliteDatabase is destroyed (which must not race with calls from
+// other threads). A thread that exits leaves its connection to the next thread given the
+// same std::thread::id, so the number of connections is bounded by the threads alive at once. Connections run in WAL mode with synchronous=NORMAL, foreign keys on,
+// and wait up to DatabaseOptions::busy_timeout_ms for a lock before failing with
+// kUnavailable. Prepared statements are cached per connection by SQL text.
+//
+// Transaction() uses BEGIN IMMEDIATE, so write transactions are serialised at BEGIN and
+// never fail on lock upgrade. Calls on this object made from inside a transaction's `fn` on
+// the same thread run on the same connection and therefore inside that transaction.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "magnum/common/clock.h"
+#include "magnum/db/database.h"
+
+namespace magnum::db {
+
+class SqliteDatabase final : public Database {
+ public:
+  // Opens (creating if missing) the SQLite file at `path`; the parent directory must exist.
+  // Opens the calling thread's connection at once, so a bad path fails here (kUnavailable).
+  // `clock` stamps schema_migrations.applied_at and must outlive the database.
+  static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
+                                                      const DatabaseOptions& options,
+                                                      const Clock& clock = SystemClock());
+  ~SqliteDatabase() override;
+
+  SqliteDatabase(const SqliteDatabase&) = delete;
+  SqliteDatabase& operator=(const SqliteDatabase&) = delete;
+
+  Result<Row> Insert(std::string_view table, const Row& values) override;
+  Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override;
+  Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override;
+  Result<int64_t> Count(std::string_view table, const Filter& filter) override;
+  Result<int64_t> Update(std::string_view table, const Filter& filter, const Row& changes) override;
+  Result<int64_t> Delete(std::string_view table, const Filter& filter) override;
+  Result<int64_t> Sum(std::string_view table, std::string_view column,
+                      const Filter& filter) override;
+  Result<void> Transaction(const std::function<Result<void>(Database& tx)>& fn) override;
+  Result<int> SchemaVersion() override;
+  Result<int> Upgrade() override;
+
+  const std::string& path() const { return path_; }
+
+  // Connections currently open (one per thread that has used this database).
+  size_t ConnectionCountForTesting() const;
+
+ private:
+  class Connection;  // one sqlite3 handle and its statement cache
+  class TxDatabase;  // the Database handed to Transaction()'s fn
+
+  SqliteDatabase(std::string path, const DatabaseOptions& options, const Clock& clock);
+
+  // The calling thread's connection, opened on first use.
+  Result<Connection*> ThisThreadConnection();
+
+  const std::string path_;
+  const DatabaseOptions options_;
+  const Clock& clock_;
+  // Never reused, so a thread's cached (instance, connection) pair cannot outlive us.
+  const uint64_t instance_id_;
+
+  mutable std::mutex mu_;
+  // Guarded by mu_ (the map; each Connection is used only by the thread it is keyed by).
+  std::map<std::thread::id, std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace magnum::db
