@@ -69,7 +69,8 @@ struct DatabaseOptions {
 };
 
 // Opens the database named by an SQLAlchemy-style URL: "sqlite:///relative/path",
-// "sqlite:////absolute/path", "sqlite://" (in-memory, for tests). Later:
+// "sqlite:////absolute/path" (the in-memory forms are refused: each thread would get its
+// own database). Later:
 // "postgresql://user:pass@host/db". An unsupported scheme is kInvalidArgument.
 Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url,
                                                const DatabaseOptions& options = {});
