@@ -2,8 +2,10 @@
 // legacy baymodel controllers (internal to the API module).
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "magnum/api/controller.h"
 #include "magnum/api/fields.h"
 #include "magnum/auth/context.h"
 #include "magnum/db/record.h"
@@ -15,5 +17,19 @@ const FieldList& ClusterTemplateFields();
 Json RenderClusterTemplate(const db::Row& row, const std::string& base_url);
 // Templates `ctx` may see: own project ∪ (public ∧ ¬hidden); admins see all.
 db::Filter VisibleTemplates(const auth::RequestContext& ctx);
+
+// How a collection of templates presents itself: /v1/clustertemplates, or the legacy
+// /v1/baymodels (same rows and rules, its own field subset and names).
+struct TemplateCollection {
+  std::string path;         // URL segment, list key and link path: "clustertemplates"
+  std::string body_arg;     // argument named in body errors: "cluster_template"
+  std::string name_suffix;  // generated names: "<greek>-<n>-template"
+  const FieldList* fields;  // accepted and rendered; a subset of ClusterTemplateFields()
+};
+
+// The controller of a template collection (NewClusterTemplatesController serves the
+// clustertemplates one). Policies are the clustertemplate:* rules for every collection.
+std::unique_ptr<Controller> NewTemplateCollectionController(const Services& services,
+                                                            TemplateCollection collection);
 
 }  // namespace magnum::api

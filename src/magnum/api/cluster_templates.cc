@@ -153,7 +153,8 @@ Result<void> ValidateDns(const std::string& dns) {
 
 class ClusterTemplatesController final : public Controller {
  public:
-  explicit ClusterTemplatesController(const Services& s) : s_(s) {}
+  ClusterTemplatesController(const Services& s, TemplateCollection api)
+      : s_(s), api_(std::move(api)) {}
 
   ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
     const std::string& m = req.method();
@@ -176,6 +177,13 @@ class ClusterTemplatesController final : public Controller {
   }
 
  private:
+  // The API object of a stored template in this collection's shape, with links.
+  Json Render(const db::Row& row, const std::string& base_url) const {
+    Json out = FromRow(*api_.fields, row);
+    out["links"] = MakeLinks(base_url, api_.path + "/" + row.GetString("uuid"));
+    return out;
+  }
+
   ApiResult List(const ApiRequest& req, bool detail) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_RETURN_IF_ERROR(
@@ -185,9 +193,9 @@ class ClusterTemplatesController final : public Controller {
     page.query.filter = VisibleTemplates(req.ctx);
     MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kClusterTemplateTable, page.query));
     Json items = Json::array();
-    for (const auto& r : rows) items.push_back(RenderClusterTemplate(r, req.base_url));
-    Json body = {{"clustertemplates", std::move(items)}};
-    AddNextLink(&body, req, detail ? "clustertemplates/detail" : "clustertemplates", page,
+    for (const auto& r : rows) items.push_back(Render(r, req.base_url));
+    Json body = {{api_.path, std::move(items)}};
+    AddNextLink(&body, req, detail ? api_.path + "/detail" : api_.path, page,
                 rows.size(), rows.empty() ? "" : rows.back().GetString("uuid"));
     return ApiResponse::Ok(std::move(body));
   }
@@ -205,7 +213,7 @@ class ClusterTemplatesController final : public Controller {
                                            PolicyTarget{row.GetString("project_id"),
                                                         row.GetString("user_id")}));
     }
-    return ApiResponse::Ok(RenderClusterTemplate(row, req.base_url));
+    return ApiResponse::Ok(Render(row, req.base_url));
   }
 
   // Rules shared by create and update: drivers, devicemapper, DNS, image → driver.
@@ -304,8 +312,7 @@ class ClusterTemplatesController final : public Controller {
   ApiResult Create(const ApiRequest& req) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
-    MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(ClusterTemplateFields(), body,
-                                                   "cluster_template", true));
+    MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(*api_.fields, body, api_.body_arg, true));
     for (const auto& f : ClusterTemplateFields()) {
       if (!doc.contains(f.name) && !f.Has(kNotStored)) doc[f.name] = nullptr;
     }
@@ -320,7 +327,7 @@ class ClusterTemplatesController final : public Controller {
           "Not authorized to set public or hidden flag for cluster template."));
     }
     if (doc["uuid"].is_null()) doc["uuid"] = GenerateUuid();
-    if (doc["name"].is_null()) doc["name"] = GenerateName("template");
+    if (doc["name"].is_null()) doc["name"] = GenerateName(api_.name_suffix);
     doc["project_id"] = req.ctx.project_id;
     doc["user_id"] = req.ctx.user_id;
     db::Row row = ToRow(ClusterTemplateFields(), doc);
@@ -334,8 +341,8 @@ class ClusterTemplatesController final : public Controller {
                                        doc["uuid"].get<std::string>() + " already exists."));
     }
     if (!inserted) return Fail(inserted.error());
-    ApiResponse r = ApiResponse::Ok(RenderClusterTemplate(*inserted, req.base_url), 201);
-    r.headers["Location"] = req.base_url + "/v1/clustertemplates/" + inserted->GetString("uuid");
+    ApiResponse r = ApiResponse::Ok(Render(*inserted, req.base_url), 201);
+    r.headers["Location"] = req.base_url + "/v1/" + api_.path + "/" + inserted->GetString("uuid");
     return r;
   }
 
@@ -352,6 +359,8 @@ class ClusterTemplatesController final : public Controller {
         req.ctx, "clustertemplate:update",
         PolicyTarget{row.GetString("project_id"), row.GetString("user_id")}));
     Json before = FromRow(ClusterTemplateFields(), row);
+    // The patch sees this collection's fields only; the rules below see the whole template.
+    Json api_before = FromRow(*api_.fields, row);
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
     rules.mandatory_paths = {"/coe", "/image_id", "/network_driver", "/external_network_id",
@@ -361,7 +370,9 @@ class ClusterTemplatesController final : public Controller {
     rules.remove_defaults = {{"labels", Json::object()},
                              {"floating_ip_enabled", true},
                              {"master_lb_enabled", false}};
-    MAGNUM_ASSIGN_OR_RETURN(Json after, ApplyJsonPatch(before, patch, ClusterTemplateFields(), rules));
+    MAGNUM_ASSIGN_OR_RETURN(Json api_after, ApplyJsonPatch(api_before, patch, *api_.fields, rules));
+    Json after = before;
+    for (const auto& [k, v] : api_after.items()) after[k] = v;
     std::set<std::string> changed = ChangedFields(before, after);
     if (changed.count("public") || changed.count("hidden")) {
       if (!PolicyAllows(req.ctx, "clustertemplate:publish")) {
@@ -369,7 +380,7 @@ class ClusterTemplatesController final : public Controller {
             "Not authorized to set public or hidden flag for cluster template."));
       }
     }
-    if (changed.empty()) return ApiResponse::Ok(RenderClusterTemplate(row, req.base_url));
+    if (changed.empty()) return ApiResponse::Ok(Render(row, req.base_url));
     const std::string uuid = row.GetString("uuid");
     MAGNUM_ASSIGN_OR_RETURN(int64_t refs, CountReferences(*s_.db, uuid));
     if (refs > 0) {
@@ -399,7 +410,7 @@ class ClusterTemplatesController final : public Controller {
                             s_.db->GetOne(db::kClusterTemplateTable,
                                           db::Filter().Where(db::Condition::Eq("id", row.GetInt("id")))));
     if (!updated) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
-    return ApiResponse::Ok(RenderClusterTemplate(*updated, req.base_url));
+    return ApiResponse::Ok(Render(*updated, req.base_url));
   }
 
   ApiResult Delete(const ApiRequest& req, const std::string& ident) {
@@ -425,12 +436,19 @@ class ClusterTemplatesController final : public Controller {
   }
 
   Services s_;
+  TemplateCollection api_;
 };
 
 }  // namespace
 
+std::unique_ptr<Controller> NewTemplateCollectionController(const Services& services,
+                                                            TemplateCollection collection) {
+  return std::make_unique<ClusterTemplatesController>(services, std::move(collection));
+}
+
 std::unique_ptr<Controller> NewClusterTemplatesController(const Services& services) {
-  return std::make_unique<ClusterTemplatesController>(services);
+  return NewTemplateCollectionController(
+      services, {"clustertemplates", "cluster_template", "template", &ClusterTemplateFields()});
 }
 
 }  // namespace magnum::api

@@ -50,6 +50,20 @@ struct FieldSpec {
 
 using FieldList = std::vector<FieldSpec>;
 
+// A FieldSpec without choices, default or column override (brace-initialising the
+// aggregate with trailing members left out warns under -Wextra).
+inline FieldSpec MakeField(std::string name, FieldType type, unsigned flags = kNone,
+                           int64_t min = std::numeric_limits<int64_t>::min(),
+                           int64_t max = std::numeric_limits<int64_t>::max()) {
+  FieldSpec f;
+  f.name = std::move(name);
+  f.type = type;
+  f.flags = flags;
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
 const FieldSpec* FindField(const FieldList& fields, std::string_view name);
 
 // "Invalid input for field/attribute <name>. Value: '<v>'. <why>"

@@ -134,6 +134,15 @@ Result<Json> ApplyJsonPatch(const Json& doc, const Json& patch, const FieldList&
     if (name == "replace" && top && !result.contains(attr)) {
       return Fail(PatchError(patch, "can't replace a non-existent object '" + attr + "'"));
     }
+    if (!top) {
+      // A nested path needs a dict or list parent: nlohmann's patch asserts (aborting the
+      // process in debug builds) when asked to add below a scalar.
+      const std::string parent = path.substr(0, path.rfind('/'));
+      const Json::json_pointer ptr(parent);
+      if (result.contains(ptr) && result.at(ptr).is_primitive() && !result.at(ptr).is_null()) {
+        return Fail(PatchError(patch, "'" + parent + "' is not a dict or a list"));
+      }
+    }
     try {
       result = result.patch(Json::array({op}));
     } catch (const std::exception& e) {
