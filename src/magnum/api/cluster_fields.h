@@ -1,0 +1,103 @@
+// Cluster field tables and rendering (§2.2), shared by the clusters controller and the
+// legacy bays controller (§2.10). Pure functions over rows and JSON: no I/O, so they are
+// unit-tested directly. Internal to the API module; thread-safe (immutable tables).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "magnum/api/fields.h"
+#include "magnum/db/record.h"
+
+namespace magnum::api {
+
+// ---- Field tables --------------------------------------------------------------------
+
+// The cluster body of POST /v1/clusters (and of PATCH re-validation). node_count,
+// master_count and merge_labels are input-only (kNotStored): the counts live on the
+// nodegroups.
+const FieldList& ClusterFields();
+// The legacy bay body (POST /v1/bays): baymodel_id, bay_create_timeout, node_count ≥ 1,
+// no keypair/health/network fields.
+const FieldList& BayFields();
+// POST .../actions/resize and .../actions/upgrade bodies.
+const FieldList& ClusterResizeFields();
+const FieldList& ClusterUpgradeFields();
+
+// ---- Status sets (§3.1, §3.2) ---------------------------------------------------------
+
+bool IsFailedStatus(std::string_view status);      // *_FAILED of the failed set
+bool IsInProgressStatus(std::string_view status);  // *_IN_PROGRESS
+bool InStatusSetA(std::string_view status);        // the *_COMPLETE "stable" states
+bool InStatusSetB(std::string_view status);        // A ∪ {UPDATE_IN_PROGRESS, UPDATE_FAILED}
+
+// The refusal of `operation` ("Updating a cluster") in `status`: 409 while another
+// operation is in progress (it may succeed later), else 400 NotSupported. Message:
+// `<operation> when status is "<status>" is not supported.`
+Error StateRefusal(std::string_view operation, std::string_view status);
+
+// ---- Labels ----------------------------------------------------------------------------
+
+struct LabelDiff {
+  Json overridden = Json::object();  // in both, different value: the parent's value
+  Json added = Json::object();       // only in `labels`: its value
+  Json skipped = Json::object();     // only in `parent`: the parent's value
+};
+// Upstream get_labels_diff(parent, labels). Non-object inputs count as empty.
+LabelDiff DiffLabels(const Json& parent, const Json& labels);
+
+// ---- Nodegroup aggregation (§3.4) -----------------------------------------------------
+
+struct NodeGroupTotals {
+  int64_t node_count = 0;    // sum over non-master nodegroups
+  int64_t master_count = 0;  // sum over master nodegroups
+  Json node_addresses = Json::array();
+  Json master_addresses = Json::array();
+};
+// Sums the nodegroup rows of one cluster (in the given order).
+NodeGroupTotals SumNodeGroups(const std::vector<db::Row>& nodegroups);
+
+// {nodegroup name: status_reason} of the nodegroups whose status ends in _FAILED.
+Json CollectFaults(const std::vector<db::Row>& nodegroups);
+
+// ---- Rendering ---------------------------------------------------------------------------
+
+struct ClusterRenderOptions {
+  bool detail = true;            // false: the brief list item
+  int minor_version = 1;         // < 13: stack_id; ≥ 13: cluster_id
+  std::string base_url;          // for links
+  const Json* template_labels = nullptr;  // detail: labels_* diff against these ({} if null)
+  bool with_faults = false;      // GET one: add `faults` when the status is failed
+};
+
+// The API object of a stored cluster with its nodegroup rows.
+Json RenderCluster(const db::Row& cluster, const std::vector<db::Row>& nodegroups,
+                   const ClusterRenderOptions& options);
+
+// Turns a rendered cluster into the legacy bay object: renames cluster_template_id →
+// baymodel_id, create_timeout → bay_create_timeout, faults → bay_faults, drops the
+// fields bays never had, re-points links at /bays.
+Json ClusterToBay(const Json& cluster, bool detail, const std::string& base_url);
+
+// The bay create/patch document → the equivalent cluster document (renames only).
+Json BayToCluster(const Json& bay);
+
+// ---- Create-time defaults (§2.2 step 6) ----------------------------------------------
+
+// Fills a validated cluster document from its template (the template's API object):
+// keypair when null, labels when absent/empty (merged over the template's when
+// merge_labels), floating_ip_enabled/master_lb_enabled when absent, and
+// docker_volume_size, master_flavor_id, flavor_id, fixed_network, fixed_subnet when
+// absent or falsy.
+Json ApplyTemplateDefaults(const Json& cluster, const Json& cluster_template);
+
+// The worker nodegroup's min_node_count from the cluster label `min_node_count`
+// (0 when absent); 400 unless a non-negative integer not above node_count.
+Result<int64_t> MinNodeCountFromLabels(const Json& labels, int64_t node_count);
+
+// The quota refusal (403) for a project limited to `limit` clusters.
+Error QuotaExceeded(int64_t limit);
+
+}  // namespace magnum::api
