@@ -255,7 +255,7 @@ class ClustersController final : public Controller {
 
   // GET /v1/clusters/{ident}/events (extension): the cluster's event log in order.
   ApiResult Events(const ApiRequest& req, const std::string& ident) {
-    MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker"}));
+    MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:events", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req, *s_.db, db::kClusterEventTable,

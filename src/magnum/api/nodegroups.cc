@@ -266,6 +266,7 @@ class NodeGroupHandler {
     const bool merge_labels = doc["merge_labels"] == true;
     doc["uuid"] = GenerateUuid();
     db::Row row = ToRow(NodeGroupFields(), doc);
+    row.Erase("id");
     row.Set("cluster_id", cluster_uuid);
     row.Set("project_id", cluster.GetString("project_id"));
     row.Set("node_addresses", std::string("[]"));
