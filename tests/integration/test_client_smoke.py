@@ -37,7 +37,14 @@ class OpenStackClientSmokeTest(unittest.TestCase):
         return out
 
     def osc_json(self, *args):
-        return json.loads(self.osc(*(list(args) + ["-f", "json"])).stdout)
+        out = self.osc(*(list(args) + ["-f", "json"]))
+        # Some commands print a line ("Request to create ... accepted") before the JSON.
+        text = out.stdout
+        starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
+        try:
+            return json.loads(text[min(starts):] if starts else text)
+        except ValueError:
+            self.fail("not JSON from %s:\nstdout: %s\nstderr: %s" % (args, out.stdout, out.stderr))
 
     def test_cluster_template_lifecycle(self):
         created = self.osc_json("coe", "cluster", "template", "create", "smoke",
@@ -63,11 +70,12 @@ class OpenStackClientSmokeTest(unittest.TestCase):
                                 "replace", "docker_volume_size=9")
         self.assertEqual(updated["docker_volume_size"], 9)
         updated = self.osc_json("coe", "cluster", "template", "update", "smoke",
-                                "replace", "labels={'x': 'y'}")
+                                "replace", "labels=x=y")
         self.assertEqual(updated["labels"], {"x": "y"})
 
         bad = self.osc("coe", "cluster", "template", "create", "bad", "--coe", "kubernetes",
-                       "--image", "no-such-image", expect_ok=False)
+                       "--image", "no-such-image", "--external-network", "public",
+                       expect_ok=False)
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("no-such-image", bad.stderr + bad.stdout)
 

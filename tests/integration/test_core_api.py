@@ -206,12 +206,12 @@ class ClusterTemplateTest(ServerTestCase):
                                  "value": "{'a': 'b', 'n': 1, 't': True}"}], headers=ALICE)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["labels"], {"a": "b", "n": "1", "t": "True"})
-        # add on a null attribute; remove resets.
+        # remove resets to null; add works on a null attribute only.
+        r = self.m.patch(path, [{"op": "remove", "path": "/flavor_id"}], headers=ALICE)
+        self.assertIsNone(r.json["flavor_id"])
         r = self.m.patch(path, [{"op": "add", "path": "/flavor_id", "value": "m1.tiny"}],
                          headers=ALICE)
         self.assertEqual(r.json["flavor_id"], "m1.tiny")
-        r = self.m.patch(path, [{"op": "remove", "path": "/flavor_id"}], headers=ALICE)
-        self.assertIsNone(r.json["flavor_id"])
         r = self.m.patch(path, [{"op": "replace", "path": "/name", "value": "renamed"}],
                          headers=ALICE)
         self.assertEqual(self.m.get("/v1/clustertemplates/renamed", headers=ALICE).json["uuid"],
