@@ -56,8 +56,8 @@ class BaysController final : public Controller {
       return Fail(Error::NotFound("Bay " + ident + " could not be found."));
     }
     if (!row && row.error().Is(ErrorCode::kConflict)) {
-      return Fail(Error::Conflict(
-          "Multiple bays exist with same name. Please use the bay uuid instead."));
+      return Fail(
+          Error::Conflict("Multiple bays exist with same name. Please use the bay uuid instead."));
     }
     return row;
   }
@@ -112,9 +112,9 @@ class BaysController final : public Controller {
     MAGNUM_ASSIGN_OR_RETURN(Json before, RenderBay(req, cluster, false));
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
-    for (const char* p : {"/api_address", "/node_addresses", "/master_addresses", "/stack_id",
-                          "/ca_cert_ref", "/magnum_cert_ref", "/etcd_ca_cert_ref",
-                          "/front_proxy_ca_cert_ref"}) {
+    for (const char* p :
+         {"/api_address", "/node_addresses", "/master_addresses", "/stack_id", "/ca_cert_ref",
+          "/magnum_cert_ref", "/etcd_ca_cert_ref", "/front_proxy_ca_cert_ref"}) {
       rules.internal_paths.insert(p);
     }
     rules.mandatory_paths = {"/baymodel_id"};

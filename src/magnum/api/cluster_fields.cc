@@ -11,11 +11,11 @@ namespace {
 
 const std::vector<std::string>& AllStatuses() {
   static const std::vector<std::string> all = {
-      "CREATE_IN_PROGRESS", "CREATE_FAILED",        "CREATE_COMPLETE",  "UPDATE_IN_PROGRESS",
-      "UPDATE_FAILED",      "UPDATE_COMPLETE",      "DELETE_IN_PROGRESS", "DELETE_FAILED",
-      "DELETE_COMPLETE",    "RESUME_COMPLETE",      "RESUME_FAILED",    "RESTORE_COMPLETE",
-      "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED",    "ROLLBACK_COMPLETE", "SNAPSHOT_COMPLETE",
-      "CHECK_COMPLETE",     "ADOPT_COMPLETE"};
+      "CREATE_IN_PROGRESS",   "CREATE_FAILED",   "CREATE_COMPLETE",    "UPDATE_IN_PROGRESS",
+      "UPDATE_FAILED",        "UPDATE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED",
+      "DELETE_COMPLETE",      "RESUME_COMPLETE", "RESUME_FAILED",      "RESTORE_COMPLETE",
+      "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE",  "SNAPSHOT_COMPLETE",
+      "CHECK_COMPLETE",       "ADOPT_COMPLETE"};
   return all;
 }
 
@@ -167,7 +167,7 @@ bool IsInProgressStatus(std::string_view s) { return s.ends_with("_IN_PROGRESS")
 
 bool InStatusSetA(std::string_view s) {
   static constexpr std::array<std::string_view, 8> kA = {
-      "CREATE_COMPLETE",  "UPDATE_COMPLETE",   "RESUME_COMPLETE", "RESTORE_COMPLETE",
+      "CREATE_COMPLETE",   "UPDATE_COMPLETE",   "RESUME_COMPLETE", "RESTORE_COMPLETE",
       "ROLLBACK_COMPLETE", "SNAPSHOT_COMPLETE", "CHECK_COMPLETE",  "ADOPT_COMPLETE"};
   return OneOf(s, kA);
 }
@@ -249,11 +249,23 @@ Json RenderCluster(const db::Row& cluster, const std::vector<db::Row>& nodegroup
   out["merge_labels"] = false;
   out["links"] = MakeLinks(o.base_url, "clusters/" + cluster.GetString("uuid"));
   if (!o.detail) {
-    static const std::array<std::string_view, 17> kBrief = {
-        "uuid",   "name",       "cluster_template_id", "keypair",    "node_count",
-        "master_count", "docker_volume_size", "labels", "master_flavor_id", "flavor_id",
-        "create_timeout", "status", "health_status", "stack_id", "cluster_id",
-        "merge_labels", "links"};
+    static const std::array<std::string_view, 17> kBrief = {"uuid",
+                                                            "name",
+                                                            "cluster_template_id",
+                                                            "keypair",
+                                                            "node_count",
+                                                            "master_count",
+                                                            "docker_volume_size",
+                                                            "labels",
+                                                            "master_flavor_id",
+                                                            "flavor_id",
+                                                            "create_timeout",
+                                                            "status",
+                                                            "health_status",
+                                                            "stack_id",
+                                                            "cluster_id",
+                                                            "merge_labels",
+                                                            "links"};
     Json brief = Json::object();
     for (const auto& [k, v] : out.items()) {
       if (OneOf(k, kBrief)) brief[k] = v;
@@ -262,8 +274,8 @@ Json RenderCluster(const db::Row& cluster, const std::vector<db::Row>& nodegroup
   }
   out["node_addresses"] = totals.node_addresses;
   out["master_addresses"] = totals.master_addresses;
-  LabelDiff diff = DiffLabels(o.template_labels ? *o.template_labels : Json::object(),
-                              out["labels"]);
+  LabelDiff diff =
+      DiffLabels(o.template_labels ? *o.template_labels : Json::object(), out["labels"]);
   out["labels_overridden"] = std::move(diff.overridden);
   out["labels_added"] = std::move(diff.added);
   out["labels_skipped"] = std::move(diff.skipped);
@@ -274,15 +286,27 @@ Json RenderCluster(const db::Row& cluster, const std::vector<db::Row>& nodegroup
 }
 
 Json ClusterToBay(const Json& cluster, bool detail, const std::string& base_url) {
-  static const std::array<std::string_view, 14> kDropped = {
-      "keypair",           "health_status",  "health_status_reason", "project_id",
-      "user_id",           "cluster_id",     "labels_overridden",    "labels_added",
-      "labels_skipped",    "merge_labels",   "fixed_network",        "fixed_subnet",
-      "floating_ip_enabled", "master_lb_enabled"};
-  static const std::array<std::string_view, 13> kBrief = {
-      "uuid",      "name",   "baymodel_id",        "docker_volume_size", "labels",
-      "master_flavor_id", "flavor_id", "node_count", "status", "bay_create_timeout",
-      "master_count", "stack_id", "links"};
+  static const std::array<std::string_view, 14> kDropped = {"keypair",
+                                                            "health_status",
+                                                            "health_status_reason",
+                                                            "project_id",
+                                                            "user_id",
+                                                            "cluster_id",
+                                                            "labels_overridden",
+                                                            "labels_added",
+                                                            "labels_skipped",
+                                                            "merge_labels",
+                                                            "fixed_network",
+                                                            "fixed_subnet",
+                                                            "floating_ip_enabled",
+                                                            "master_lb_enabled"};
+  static const std::array<std::string_view, 13> kBrief = {"uuid",         "name",
+                                                          "baymodel_id",  "docker_volume_size",
+                                                          "labels",       "master_flavor_id",
+                                                          "flavor_id",    "node_count",
+                                                          "status",       "bay_create_timeout",
+                                                          "master_count", "stack_id",
+                                                          "links"};
   Json bay = Json::object();
   for (const auto& [k, v] : cluster.items()) {
     if (OneOf(k, kDropped)) continue;
@@ -316,8 +340,8 @@ Json ApplyTemplateDefaults(const Json& cluster, const Json& tmpl) {
   auto absent = [&](const char* k) { return !c.contains(k) || c[k].is_null(); };
   auto tv = [&](const char* k) { return tmpl.contains(k) ? tmpl[k] : Json(nullptr); };
   if (absent("keypair")) c["keypair"] = tv("keypair_id");
-  Json tlabels = tmpl.contains("labels") && tmpl["labels"].is_object() ? tmpl["labels"]
-                                                                       : Json::object();
+  Json tlabels =
+      tmpl.contains("labels") && tmpl["labels"].is_object() ? tmpl["labels"] : Json::object();
   if (absent("labels") || c["labels"].empty()) {
     c["labels"] = tlabels;
   } else if (c.value("merge_labels", false)) {
@@ -327,8 +351,8 @@ Json ApplyTemplateDefaults(const Json& cluster, const Json& tmpl) {
   }
   if (absent("floating_ip_enabled")) c["floating_ip_enabled"] = tv("floating_ip_enabled");
   if (absent("master_lb_enabled")) c["master_lb_enabled"] = tv("master_lb_enabled");
-  for (const char* k : {"docker_volume_size", "master_flavor_id", "flavor_id", "fixed_network",
-                        "fixed_subnet"}) {
+  for (const char* k :
+       {"docker_volume_size", "master_flavor_id", "flavor_id", "fixed_network", "fixed_subnet"}) {
     if (absent(k) || IsFalsy(c[k])) c[k] = tv(k);
   }
   return c;
@@ -341,8 +365,8 @@ Result<int64_t> MinNodeCountFromLabels(const Json& labels, int64_t node_count) {
   int64_t n = -1;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size() || n < 0) {
-    return Fail(Error::InvalidArgument("Label min_node_count must be a non-negative integer, got '" +
-                                       s + "'."));
+    return Fail(Error::InvalidArgument(
+        "Label min_node_count must be a non-negative integer, got '" + s + "'."));
   }
   if (n > node_count) {
     return Fail(Error::InvalidArgument("Label min_node_count (" + std::to_string(n) +

@@ -65,11 +65,11 @@ Json CollectFaults(const std::vector<db::Row>& nodegroups);
 // ---- Rendering ---------------------------------------------------------------------------
 
 struct ClusterRenderOptions {
-  bool detail = true;            // false: the brief list item
-  int minor_version = 1;         // < 13: stack_id; ≥ 13: cluster_id
-  std::string base_url;          // for links
+  bool detail = true;                     // false: the brief list item
+  int minor_version = 1;                  // < 13: stack_id; ≥ 13: cluster_id
+  std::string base_url;                   // for links
   const Json* template_labels = nullptr;  // detail: labels_* diff against these ({} if null)
-  bool with_faults = false;      // GET one: add `faults` when the status is failed
+  bool with_faults = false;               // GET one: add `faults` when the status is failed
 };
 
 // The API object of a stored cluster with its nodegroup rows.

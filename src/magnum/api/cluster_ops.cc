@@ -52,8 +52,14 @@ db::Row NodeGroupRow(const std::string& cluster_uuid, const std::string& project
     r.SetNull("docker_volume_size");
   }
   r.Set("labels", cluster["labels"].is_object() ? cluster["labels"].dump() : std::string("{}"));
-  if (flavor.is_string()) r.Set("flavor_id", flavor.get<std::string>()); else r.SetNull("flavor_id");
-  if (image.is_string()) r.Set("image_id", image.get<std::string>()); else r.SetNull("image_id");
+  if (flavor.is_string())
+    r.Set("flavor_id", flavor.get<std::string>());
+  else
+    r.SetNull("flavor_id");
+  if (image.is_string())
+    r.Set("image_id", image.get<std::string>());
+  else
+    r.SetNull("image_id");
   r.Set("node_addresses", std::string("[]"));
   r.Set("node_count", node_count);
   r.SetNull("max_node_count");
@@ -115,14 +121,12 @@ Result<db::Filter> ClusterOps::Visible(const ApiRequest& req,
 Result<db::Row> ClusterOps::Find(const ApiRequest& req, const std::string& ident,
                                  std::string_view all_projects_rule) const {
   MAGNUM_ASSIGN_OR_RETURN(db::Filter visible, Visible(req, all_projects_rule));
-  return LookupByIdent(*s_.db, db::kClusterTable, ident, visible, "Cluster", "clusters",
-                       "cluster");
+  return LookupByIdent(*s_.db, db::kClusterTable, ident, visible, "Cluster", "clusters", "cluster");
 }
 
 Result<db::Row> ClusterOps::Reload(const std::string& uuid) const {
-  MAGNUM_ASSIGN_OR_RETURN(auto row,
-                          s_.db->GetOne(db::kClusterTable,
-                                        db::Filter().Where(Condition::Eq("uuid", uuid))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto row, s_.db->GetOne(db::kClusterTable, db::Filter().Where(Condition::Eq("uuid", uuid))));
   if (!row) return Fail(Error::NotFound("Cluster " + uuid + " could not be found."));
   return *row;
 }
@@ -151,8 +155,8 @@ Result<db::Row> ClusterOps::FindTemplate(const ApiRequest& req, const std::strin
   db::Filter visible;
   if (!req.ctx.is_admin) {
     // Own project ∪ public (hidden public templates are found, then refused with 403).
-    visible.WhereAny({Condition::Eq("project_id", req.ctx.project_id),
-                      Condition::Eq("public", true)});
+    visible.WhereAny(
+        {Condition::Eq("project_id", req.ctx.project_id), Condition::Eq("public", true)});
   }
   if (allow_int_id && AllDigits(ident)) {
     int64_t id = 0;
@@ -168,8 +172,8 @@ Result<db::Row> ClusterOps::FindTemplate(const ApiRequest& req, const std::strin
 }
 
 Json ClusterOps::TemplateLabels(const std::string& uuid) const {
-  auto row = s_.db->GetOne(db::kClusterTemplateTable,
-                           db::Filter().Where(Condition::Eq("uuid", uuid)));
+  auto row =
+      s_.db->GetOne(db::kClusterTemplateTable, db::Filter().Where(Condition::Eq("uuid", uuid)));
   if (!row || !*row) return Json::object();
   Json labels = Json::parse((*row)->GetString("labels", "{}"), nullptr, false);
   return labels.is_object() ? labels : Json::object();
@@ -220,9 +224,9 @@ Result<std::vector<Json>> ClusterOps::RenderMany(const ApiRequest& req,
 Result<ClusterPage> ClusterOps::List(const ApiRequest& req, bool detail) const {
   MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
   MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, detail ? "cluster:detail" : "cluster:get_all"));
-  MAGNUM_ASSIGN_OR_RETURN(db::Filter visible,
-                          Visible(req, detail ? "cluster:detail_all_projects"
-                                              : "cluster:get_all_all_projects"));
+  MAGNUM_ASSIGN_OR_RETURN(
+      db::Filter visible,
+      Visible(req, detail ? "cluster:detail_all_projects" : "cluster:get_all_all_projects"));
   ClusterPage out;
   MAGNUM_ASSIGN_OR_RETURN(out.page,
                           ParsePage(req, *s_.db, db::kClusterTable, s_.config->api_max_limit));
@@ -236,13 +240,13 @@ Result<drivers::Driver*> ClusterOps::DriverFor(const db::Row& cluster) const {
   if (auto name = cluster.GetOptionalString("driver"); name && !name->empty()) {
     return s_.drivers->Get(*name);
   }
-  MAGNUM_ASSIGN_OR_RETURN(auto t, s_.db->GetOne(db::kClusterTemplateTable,
-                                                db::Filter().Where(Condition::Eq(
-                                                    "uuid", cluster.GetString("cluster_template_id")))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto t, s_.db->GetOne(db::kClusterTemplateTable,
+                            db::Filter().Where(
+                                Condition::Eq("uuid", cluster.GetString("cluster_template_id")))));
   if (!t) {
-    return Fail(Error::InvalidArgument("ClusterTemplate " +
-                                       cluster.GetString("cluster_template_id") +
-                                       " could not be found."));
+    return Fail(Error::InvalidArgument(
+        "ClusterTemplate " + cluster.GetString("cluster_template_id") + " could not be found."));
   }
   return s_.drivers->ForTemplate(t->GetString("driver"), t->GetString("server_type", "vm"),
                                  t->GetString("cluster_distro"), t->GetString("coe"));
@@ -258,8 +262,8 @@ Result<void> ClusterOps::CheckFlavor(const ApiRequest& req, const std::string& f
     std::string s = StringOr(labels["boot_volume_size"], labels["boot_volume_size"].dump());
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), boot_volume_size);
     if (s.empty() || ec != std::errc() || p != s.data() + s.size()) {
-      return Fail(Error::InvalidArgument("Label boot_volume_size must be an integer, got '" + s +
-                                         "'."));
+      return Fail(
+          Error::InvalidArgument("Label boot_volume_size must be an integer, got '" + s + "'."));
     }
   }
   if (boot_volume_size == 0 && info.disk_gb && *info.disk_gb == 0) {
@@ -270,11 +274,11 @@ Result<void> ClusterOps::CheckFlavor(const ApiRequest& req, const std::string& f
 }
 
 Result<int64_t> ClusterOps::ClusterLimit(db::Database& db, const std::string& project_id) const {
-  MAGNUM_ASSIGN_OR_RETURN(auto quota,
-                          db.GetOne(db::kQuotaTable,
-                                    db::Filter()
-                                        .Where(Condition::Eq("project_id", project_id))
-                                        .Where(Condition::Eq("resource", std::string("Cluster")))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto quota,
+      db.GetOne(db::kQuotaTable, db::Filter()
+                                     .Where(Condition::Eq("project_id", project_id))
+                                     .Where(Condition::Eq("resource", std::string("Cluster")))));
   if (quota) return quota->GetInt("hard_limit");
   return static_cast<int64_t>(s_.config->max_clusters_per_project);
 }
@@ -321,9 +325,9 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
   MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:create"));
   const std::string project = req.ctx.project_id;
   MAGNUM_ASSIGN_OR_RETURN(int64_t limit, ClusterLimit(*s_.db, project));
-  MAGNUM_ASSIGN_OR_RETURN(int64_t used, s_.db->Count(db::kClusterTable,
-                                                     db::Filter().Where(Condition::Eq(
-                                                         "project_id", project))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      int64_t used,
+      s_.db->Count(db::kClusterTable, db::Filter().Where(Condition::Eq("project_id", project))));
   if (used >= limit) return Fail(QuotaExceeded(limit));
   // 5. Hidden templates are for admins only.
   if (template_row.GetBool("hidden") && !req.ctx.is_admin) {
@@ -343,10 +347,12 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
         s_.cloud->CheckExternalNetwork(req.ctx, tmpl["external_network_id"].get<std::string>()));
   }
   if (doc["fixed_network"].is_string()) {
-    MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckFixedNetwork(req.ctx, doc["fixed_network"].get<std::string>()));
+    MAGNUM_RETURN_IF_ERROR(
+        s_.cloud->CheckFixedNetwork(req.ctx, doc["fixed_network"].get<std::string>()));
   }
   if (doc["fixed_subnet"].is_string()) {
-    MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckFixedSubnet(req.ctx, doc["fixed_subnet"].get<std::string>()));
+    MAGNUM_RETURN_IF_ERROR(
+        s_.cloud->CheckFixedSubnet(req.ctx, doc["fixed_subnet"].get<std::string>()));
   }
   if (doc["keypair"].is_string()) {
     MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckKeypair(req.ctx, doc["keypair"].get<std::string>()));
@@ -378,9 +384,9 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
                                 min_node_count, doc["flavor_id"], tmpl["image_id"], now);
   MAGNUM_RETURN_IF_ERROR(s_.db->Transaction([&](db::Database& tx) -> Result<void> {
     MAGNUM_ASSIGN_OR_RETURN(int64_t tx_limit, ClusterLimit(tx, project));
-    MAGNUM_ASSIGN_OR_RETURN(int64_t tx_used,
-                            tx.Count(db::kClusterTable,
-                                     db::Filter().Where(Condition::Eq("project_id", project))));
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t tx_used,
+        tx.Count(db::kClusterTable, db::Filter().Where(Condition::Eq("project_id", project))));
     if (tx_used >= tx_limit) return Fail(QuotaExceeded(tx_limit));
     MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kClusterTable, row));
     MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kNodeGroupTable, master));
@@ -449,12 +455,12 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const db::Row& cluster,
     }
     changes.Set("updated_at", NowDb(s_));
     // Compare-and-set on the status we checked, so a concurrent operation wins cleanly.
-    MAGNUM_ASSIGN_OR_RETURN(
-        int64_t n, s_.db->Update(db::kClusterTable,
-                                 db::Filter()
-                                     .Where(Condition::Eq("id", cluster.GetInt("id")))
-                                     .Where(Condition::Eq("status", status)),
-                                 changes));
+    MAGNUM_ASSIGN_OR_RETURN(int64_t n,
+                            s_.db->Update(db::kClusterTable,
+                                          db::Filter()
+                                              .Where(Condition::Eq("id", cluster.GetInt("id")))
+                                              .Where(Condition::Eq("status", status)),
+                                          changes));
     if (n == 0) {
       MAGNUM_ASSIGN_OR_RETURN(db::Row now, Reload(uuid));
       return Fail(StateRefusal("Updating a cluster", now.GetString("status")));

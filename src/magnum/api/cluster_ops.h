@@ -39,8 +39,8 @@ Result<void> RequireVersion(const ApiRequest& req, int min_minor, std::string_vi
 struct ClusterUpdate {
   std::optional<int64_t> node_count;  // default worker's new count; nullopt = not patched
   bool health_changed = false;
-  Json health_status;                 // null or the enum string
-  Json health_status_reason;          // null or a str→str dict
+  Json health_status;         // null or the enum string
+  Json health_status_reason;  // null or a str→str dict
   bool rollback = false;
 };
 

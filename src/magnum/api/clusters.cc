@@ -70,8 +70,7 @@ class ClustersController final : public Controller {
       if (m == "GET") return Events(req, rest[0]);
       return Fail(MethodNotAllowed(req));
     }
-    if (rest.size() == 3 && rest[1] == "actions" &&
-        (rest[2] == "resize" || rest[2] == "upgrade")) {
+    if (rest.size() == 3 && rest[1] == "actions" && (rest[2] == "resize" || rest[2] == "upgrade")) {
       if (m != "POST") return Fail(MethodNotAllowed(req));
       return rest[2] == "resize" ? Resize(req, rest[0]) : Upgrade(req, rest[0]);
     }
@@ -112,9 +111,9 @@ class ClustersController final : public Controller {
     MAGNUM_ASSIGN_OR_RETURN(Json before, ops_.Render(req, cluster, true, false));
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
-    for (const char* p : {"/api_address", "/node_addresses", "/master_addresses", "/stack_id",
-                          "/cluster_id", "/ca_cert_ref", "/magnum_cert_ref", "/etcd_ca_cert_ref",
-                          "/front_proxy_ca_cert_ref"}) {
+    for (const char* p :
+         {"/api_address", "/node_addresses", "/master_addresses", "/stack_id", "/cluster_id",
+          "/ca_cert_ref", "/magnum_cert_ref", "/etcd_ca_cert_ref", "/front_proxy_ca_cert_ref"}) {
       rules.internal_paths.insert(p);
     }
     rules.mandatory_paths = {"/cluster_template_id"};
@@ -171,8 +170,8 @@ class ClustersController final : public Controller {
     MAGNUM_RETURN_IF_ERROR(RequireVersion(req, 7, "cluster resize"));
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
-    MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(ClusterResizeFields(), body,
-                                                   "cluster_resize_req", true));
+    MAGNUM_ASSIGN_OR_RETURN(Json doc,
+                            ValidateBody(ClusterResizeFields(), body, "cluster_resize_req", true));
     const int64_t node_count = doc["node_count"].get<int64_t>();
     if (node_count == 0 && !req.version.AtLeast(10)) {
       return Fail(Error::InvalidArgument(
@@ -212,13 +211,12 @@ class ClustersController final : public Controller {
     }
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
-    MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(ClusterUpgradeFields(), body,
-                                                   "cluster_upgrade_req", true));
+    MAGNUM_ASSIGN_OR_RETURN(
+        Json doc, ValidateBody(ClusterUpgradeFields(), body, "cluster_upgrade_req", true));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:upgrade_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:upgrade", TargetOf(cluster)));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row tmpl,
-                            ops_.FindTemplate(req, doc["cluster_template"].get<std::string>(),
-                                              false));
+    MAGNUM_ASSIGN_OR_RETURN(
+        db::Row tmpl, ops_.FindTemplate(req, doc["cluster_template"].get<std::string>(), false));
     const std::string template_uuid = tmpl.GetString("uuid");
     const std::string current_template = cluster.GetString("cluster_template_id");
     if (tmpl.GetBool("hidden") && !req.ctx.is_admin && template_uuid != current_template) {
@@ -231,10 +229,9 @@ class ClustersController final : public Controller {
         auto current = s_.db->GetOne(db::kClusterTemplateTable,
                                      db::Filter().Where(Condition::Eq("uuid", current_template)));
         std::string name = current && *current ? (*current)->GetString("name") : current_template;
-        return Fail(Error::Conflict("Cluster Template is not valid for upgrade: Nodegroup " +
-                                    ng.GetString("name") +
-                                    " can be upgraded only to match cluster's template (" + name +
-                                    ")."));
+        return Fail(Error::Conflict(
+            "Cluster Template is not valid for upgrade: Nodegroup " + ng.GetString("name") +
+            " can be upgraded only to match cluster's template (" + name + ")."));
       }
       nodegroup_uuid = ng.GetString("uuid");
     }
@@ -246,10 +243,9 @@ class ClustersController final : public Controller {
     const std::string status = cluster.GetString("status");
     if (!InStatusSetA(status)) return Fail(StateRefusal("Upgrading a cluster", status));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
-    MAGNUM_RETURN_IF_ERROR(conductor->ClusterUpgrade(CallerOf(req), cluster.GetString("uuid"),
-                                                     template_uuid,
-                                                     doc["max_batch_size"].get<int64_t>(),
-                                                     nodegroup_uuid));
+    MAGNUM_RETURN_IF_ERROR(
+        conductor->ClusterUpgrade(CallerOf(req), cluster.GetString("uuid"), template_uuid,
+                                  doc["max_batch_size"].get<int64_t>(), nodegroup_uuid));
     return UuidResponse(cluster.GetString("uuid"));
   }
 
@@ -258,8 +254,8 @@ class ClustersController final : public Controller {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:events", TargetOf(cluster)));
-    MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req, *s_.db, db::kClusterEventTable,
-                                                 s_.config->api_max_limit, true));
+    MAGNUM_ASSIGN_OR_RETURN(
+        Page page, ParsePage(req, *s_.db, db::kClusterEventTable, s_.config->api_max_limit, true));
     const std::string uuid = cluster.GetString("uuid");
     page.query.filter.Where(Condition::Eq("cluster_uuid", uuid));
     MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kClusterEventTable, page.query));

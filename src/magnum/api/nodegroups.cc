@@ -21,8 +21,7 @@ namespace {
 
 using db::Condition;
 
-Error InvalidInput(const std::string& attr, const std::string& nodegroup,
-                   const std::string& why) {
+Error InvalidInput(const std::string& attr, const std::string& nodegroup, const std::string& why) {
   return Error::Conflict(attr + " for " + nodegroup + " is invalid (" + why + ").");
 }
 
@@ -32,8 +31,8 @@ bool ValidLabelPrefix(std::string_view p) {
   size_t start = 0;
   while (start <= p.size()) {
     size_t dot = p.find('.', start);
-    std::string_view part = p.substr(start, dot == std::string_view::npos ? p.size() - start
-                                                                          : dot - start);
+    std::string_view part =
+        p.substr(start, dot == std::string_view::npos ? p.size() - start : dot - start);
     if (part.empty() || part.size() > 63) return false;
     for (char c : part) {
       if (!(std::islower(static_cast<unsigned char>(c)) ||
@@ -125,8 +124,8 @@ Result<void> ValidateDocument(const Json& ng) {
   const std::string name = ng.value("name", std::string());
   std::optional<int64_t> max;
   if (field("max_node_count").is_number_integer()) max = integer("max_node_count", 0);
-  MAGNUM_RETURN_IF_ERROR(ValidateNodeGroupCounts(name, integer("node_count", 1),
-                                                 integer("min_node_count", 0), max));
+  MAGNUM_RETURN_IF_ERROR(
+      ValidateNodeGroupCounts(name, integer("node_count", 1), integer("min_node_count", 0), max));
   if (field("role") == "master") {
     for (const char* attr : {"node_labels", "node_taints"}) {
       if (!field(attr).is_null()) {
@@ -170,8 +169,8 @@ class NodeGroupHandler {
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:get_all"));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
                             ops_.Find(req_, cluster_ident, "nodegroup:get_all_all_projects"));
-    MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req_, *s_.db, db::kNodeGroupTable,
-                                                 s_.config->api_max_limit));
+    MAGNUM_ASSIGN_OR_RETURN(Page page,
+                            ParsePage(req_, *s_.db, db::kNodeGroupTable, s_.config->api_max_limit));
     const std::string cluster_uuid = cluster.GetString("uuid");
     page.query.filter.Where(Condition::Eq("cluster_id", cluster_uuid));
     std::vector<std::pair<std::string, std::string>> extra;
@@ -186,9 +185,8 @@ class NodeGroupHandler {
       items.push_back(RenderNodeGroup(r, cluster_labels, detail, req_.base_url));
     }
     Json body = {{"nodegroups", std::move(items)}};
-    AddNextLink(&body, req_,
-                "clusters/" + cluster_uuid + "/nodegroups" + (detail ? "/detail" : ""), page,
-                rows.size(), rows.empty() ? "" : rows.back().GetString("uuid"), extra);
+    AddNextLink(&body, req_, "clusters/" + cluster_uuid + "/nodegroups" + (detail ? "/detail" : ""),
+                page, rows.size(), rows.empty() ? "" : rows.back().GetString("uuid"), extra);
     return ApiResponse::Ok(std::move(body));
   }
 
@@ -221,27 +219,27 @@ class NodeGroupHandler {
     if (!InStatusSetB(status)) {
       return Fail(StateRefusal("Adding a nodegroup to a cluster", status));
     }
-    MAGNUM_ASSIGN_OR_RETURN(int64_t same_name,
-                            s_.db->Count(db::kNodeGroupTable,
-                                         db::Filter()
-                                             .Where(Condition::Eq("cluster_id", cluster_uuid))
-                                             .Where(Condition::Eq("name", name))));
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t same_name,
+        s_.db->Count(db::kNodeGroupTable, db::Filter()
+                                              .Where(Condition::Eq("cluster_id", cluster_uuid))
+                                              .Where(Condition::Eq("name", name))));
     if (same_name > 0) {
       return Fail(Error::Conflict("A node group with name " + name +
-                                  " already exists in the cluster " +
-                                  cluster.GetString("name") + "."));
+                                  " already exists in the cluster " + cluster.GetString("name") +
+                                  "."));
     }
     MAGNUM_RETURN_IF_ERROR(ValidateDocument(doc));
     if (doc["role"] == "master") {
-      return Fail(Error::FailedPrecondition(
-          "Creating master nodegroups is currently not supported."));
+      return Fail(
+          Error::FailedPrecondition("Creating master nodegroups is currently not supported."));
     }
     // Defaults from the cluster (and its template's image).
     const Json cluster_labels = Labels(cluster);
     if (doc["image_id"].is_null()) {
-      auto t = s_.db->GetOne(db::kClusterTemplateTable,
-                             db::Filter().Where(Condition::Eq(
-                                 "uuid", cluster.GetString("cluster_template_id"))));
+      auto t = s_.db->GetOne(
+          db::kClusterTemplateTable,
+          db::Filter().Where(Condition::Eq("uuid", cluster.GetString("cluster_template_id"))));
       if (t && *t && !(*t)->IsNull("image_id")) doc["image_id"] = (*t)->GetString("image_id");
     }
     if (doc["flavor_id"].is_null()) {
@@ -258,8 +256,8 @@ class NodeGroupHandler {
       doc["labels"] = std::move(merged);
     }
     if (doc["flavor_id"].is_string()) {
-      MAGNUM_RETURN_IF_ERROR(ops_.CheckFlavor(req_, doc["flavor_id"].get<std::string>(),
-                                              doc["labels"]));
+      MAGNUM_RETURN_IF_ERROR(
+          ops_.CheckFlavor(req_, doc["flavor_id"].get<std::string>(), doc["labels"]));
     }
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
 
@@ -281,8 +279,8 @@ class NodeGroupHandler {
     if (!inserted) {
       if (inserted.error().Is(ErrorCode::kAlreadyExists)) {
         return Fail(Error::Conflict("A node group with name " + name +
-                                    " already exists in the cluster " +
-                                    cluster.GetString("name") + "."));
+                                    " already exists in the cluster " + cluster.GetString("name") +
+                                    "."));
       }
       return Fail(inserted.error());
     }
@@ -290,13 +288,12 @@ class NodeGroupHandler {
     auto started = conductor->NodeGroupCreate(CallerOf(req_), cluster_uuid, ng_uuid);
     if (!started) {
       // Refused: nothing happened, so the row goes again.
-      (void)s_.db->Delete(db::kNodeGroupTable,
-                          db::Filter().Where(Condition::Eq("uuid", ng_uuid)));
+      (void)s_.db->Delete(db::kNodeGroupTable, db::Filter().Where(Condition::Eq("uuid", ng_uuid)));
       return Fail(started.error());
     }
     db::Row current = *inserted;
-    if (auto now = s_.db->GetOne(db::kNodeGroupTable,
-                                 db::Filter().Where(Condition::Eq("uuid", ng_uuid)));
+    if (auto now =
+            s_.db->GetOne(db::kNodeGroupTable, db::Filter().Where(Condition::Eq("uuid", ng_uuid)));
         now && *now) {
       current = **now;
     }
@@ -346,13 +343,15 @@ class NodeGroupHandler {
     db::Row changes = ToRow(NodeGroupFields(), delta);
     changes.Set("updated_at", NowDb(s_));
     const int64_t id = ng.GetInt("id");
-    MAGNUM_ASSIGN_OR_RETURN(int64_t n, s_.db->Update(db::kNodeGroupTable,
-                                                     db::Filter()
-                                                         .Where(Condition::Eq("id", id))
-                                                         .Where(Condition::Eq("status", status)),
-                                                     changes));
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t n,
+        s_.db->Update(
+            db::kNodeGroupTable,
+            db::Filter().Where(Condition::Eq("id", id)).Where(Condition::Eq("status", status)),
+            changes));
     if (n == 0) {
-      MAGNUM_ASSIGN_OR_RETURN(db::Row now, FindNodeGroup(*s_.db, cluster_uuid, ng.GetString("uuid")));
+      MAGNUM_ASSIGN_OR_RETURN(db::Row now,
+                              FindNodeGroup(*s_.db, cluster_uuid, ng.GetString("uuid")));
       return Fail(StateRefusal("Updating a nodegroup", now.GetString("status")));
     }
     auto started = conductor->NodeGroupUpdate(CallerOf(req_), cluster_uuid, ng.GetString("uuid"));
@@ -378,8 +377,8 @@ class NodeGroupHandler {
     }
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     if (ng.GetString("status") == "DELETE_IN_PROGRESS") {
-      return Fail(Error::Conflict("Nodegroup " + ng.GetString("name") +
-                                  " is already being deleted."));
+      return Fail(
+          Error::Conflict("Nodegroup " + ng.GetString("name") + " is already being deleted."));
     }
     if (cluster.GetString("status") == "DELETE_IN_PROGRESS") {
       return Fail(StateRefusal("Deleting a nodegroup of a cluster", "DELETE_IN_PROGRESS"));
@@ -501,9 +500,8 @@ Result<void> ValidateNodeLabels(const std::string& ng, const Json& node_labels) 
   for (const auto& [key, value] : node_labels.items()) {
     MAGNUM_RETURN_IF_ERROR(ValidLabelKey("node_labels", ng, key));
     if (ReservedLabelKey(key)) {
-      return Fail(InvalidInput("node_labels", ng,
-                               "label key '" + key +
-                                   "' is in a namespace reserved for Kubernetes"));
+      return Fail(InvalidInput(
+          "node_labels", ng, "label key '" + key + "' is in a namespace reserved for Kubernetes"));
     }
     if (!value.is_string() || !ValidLabelName(value.get<std::string>(), true)) {
       return Fail(InvalidInput("node_labels", ng,
@@ -537,9 +535,9 @@ Result<void> ValidateNodeTaints(const std::string& ng, const Json& node_taints) 
     }
     const Json effect = t.value("effect", Json(nullptr));
     if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute") {
-      return Fail(InvalidInput("node_taints", ng,
-                               "taint effect " + effect.dump() +
-                                   " must be NoSchedule, PreferNoSchedule or NoExecute"));
+      return Fail(InvalidInput(
+          "node_taints", ng,
+          "taint effect " + effect.dump() + " must be NoSchedule, PreferNoSchedule or NoExecute"));
     }
   }
   return {};
@@ -552,8 +550,8 @@ Json RenderNodeGroup(const db::Row& ng, const Json& cluster_labels, bool detail,
   out["merge_labels"] = false;
   if (!detail) {
     static constexpr std::array<std::string_view, 12> kBrief = {
-        "uuid",      "name",   "flavor_id", "image_id",       "node_count",     "role",
-        "is_default", "stack_id", "status", "min_node_count", "max_node_count", "merge_labels"};
+        "uuid",       "name",     "flavor_id", "image_id",       "node_count",     "role",
+        "is_default", "stack_id", "status",    "min_node_count", "max_node_count", "merge_labels"};
     Json brief = Json::object();
     for (const auto& [k, v] : out.items()) {
       if (std::find(kBrief.begin(), kBrief.end(), k) != kBrief.end()) brief[k] = v;
@@ -564,14 +562,13 @@ Json RenderNodeGroup(const db::Row& ng, const Json& cluster_labels, bool detail,
   out["labels_overridden"] = std::move(diff.overridden);
   out["labels_added"] = std::move(diff.added);
   out["labels_skipped"] = std::move(diff.skipped);
-  out["links"] = MakeLinks(base_url, "clusters/" + ng.GetString("cluster_id") + "/nodegroups/" +
-                                         ng.GetString("uuid"));
+  out["links"] = MakeLinks(
+      base_url, "clusters/" + ng.GetString("cluster_id") + "/nodegroups/" + ng.GetString("uuid"));
   return out;
 }
 
 ApiResult HandleNodeGroups(const ClusterOps& ops, const ApiRequest& req,
-                           const std::string& cluster_ident,
-                           const std::vector<std::string>& rest) {
+                           const std::string& cluster_ident, const std::vector<std::string>& rest) {
   return NodeGroupHandler(ops, req).Handle(cluster_ident, rest);
 }
 

@@ -26,8 +26,7 @@ const FieldList& NodeGroupFields();
 // The count rules of create and PATCH: if max is set, min ≤ max and node_count ≤ max;
 // min ≤ node_count. 409 NodeGroupInvalidInput ("<attr> for <ng> is invalid (<why>).").
 Result<void> ValidateNodeGroupCounts(const std::string& nodegroup, int64_t node_count,
-                                     int64_t min_node_count,
-                                     std::optional<int64_t> max_node_count);
+                                     int64_t min_node_count, std::optional<int64_t> max_node_count);
 
 // node_labels: null or a str→str dict whose keys are valid Kubernetes label keys outside
 // the reserved kubernetes.io / k8s.io namespaces (except kubelet.kubernetes.io,
@@ -53,7 +52,6 @@ Result<db::Row> FindNodeGroup(db::Database& db, const std::string& cluster_uuid,
 // Serves one request under /clusters/<cluster_ident>/nodegroups; `rest` = the segments
 // after "nodegroups".
 ApiResult HandleNodeGroups(const ClusterOps& ops, const ApiRequest& req,
-                           const std::string& cluster_ident,
-                           const std::vector<std::string>& rest);
+                           const std::string& cluster_ident, const std::vector<std::string>& rest);
 
 }  // namespace magnum::api

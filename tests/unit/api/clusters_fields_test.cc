@@ -1,12 +1,12 @@
 // Pure helpers of the clusters controller: field tables, status sets, label diff,
 // nodegroup aggregation, rendering (brief/detail, microversions, bays) and create-time
 // defaults.
-#include "magnum/api/cluster_fields.h"
+#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
+#include "magnum/api/cluster_fields.h"
 
 namespace magnum::api {
 namespace {
@@ -105,7 +105,8 @@ TEST(ClusterStatusTest, RefusalIsConflictOnlyWhileInProgress) {
             std::string::npos);
   Error failed = StateRefusal("Updating a cluster", "CREATE_FAILED");
   EXPECT_TRUE(failed.Is(ErrorCode::kFailedPrecondition));
-  EXPECT_EQ(failed.message(), "Updating a cluster when status is \"CREATE_FAILED\" is not supported.");
+  EXPECT_EQ(failed.message(),
+            "Updating a cluster when status is \"CREATE_FAILED\" is not supported.");
 }
 
 // ---- Labels and aggregation ---------------------------------------------------------------
@@ -167,16 +168,17 @@ TEST(RenderClusterTest, DetailBelow113HasStackIdAndEveryField) {
   EXPECT_TRUE(c["discovery_url"].is_null());
   EXPECT_TRUE(c["updated_at"].is_null());
   EXPECT_EQ(c["created_at"], "2026-01-01T10:00:00+00:00");
-  EXPECT_EQ(c["links"][0]["href"], "http://h:9511/v1/clusters/746e779a-751a-456b-a3e9-c883d734946f");
+  EXPECT_EQ(c["links"][0]["href"],
+            "http://h:9511/v1/clusters/746e779a-751a-456b-a3e9-c883d734946f");
   EXPECT_EQ(c["links"][1]["href"], "http://h:9511/clusters/746e779a-751a-456b-a3e9-c883d734946f");
   // Secrets and internal columns never leak.
   for (const char* k : {"ca_cert_ref", "trustee_password", "driver", "id", "faults"}) {
     EXPECT_FALSE(c.contains(k)) << k;
   }
-  for (const char* k : {"api_address", "coe_version", "container_version", "fixed_network",
-                        "fixed_subnet", "floating_ip_enabled", "master_lb_enabled",
-                        "project_id", "user_id", "status_reason", "node_addresses",
-                        "master_addresses", "keypair", "create_timeout"}) {
+  for (const char* k :
+       {"api_address", "coe_version", "container_version", "fixed_network", "fixed_subnet",
+        "floating_ip_enabled", "master_lb_enabled", "project_id", "user_id", "status_reason",
+        "node_addresses", "master_addresses", "keypair", "create_timeout"}) {
     EXPECT_TRUE(c.contains(k)) << k;
   }
 }
@@ -200,10 +202,22 @@ TEST(RenderClusterTest, BriefHasExactlyTheListFields) {
   Json b = RenderCluster(ClusterRow(), NodeGroups(), o);
   std::vector<std::string> keys;
   for (const auto& [k, v] : b.items()) keys.push_back(k);
-  std::vector<std::string> want = {"cluster_template_id", "create_timeout", "docker_volume_size",
-                                   "flavor_id", "health_status", "keypair", "labels", "links",
-                                   "master_count", "master_flavor_id", "merge_labels", "name",
-                                   "node_count", "stack_id", "status", "uuid"};
+  std::vector<std::string> want = {"cluster_template_id",
+                                   "create_timeout",
+                                   "docker_volume_size",
+                                   "flavor_id",
+                                   "health_status",
+                                   "keypair",
+                                   "labels",
+                                   "links",
+                                   "master_count",
+                                   "master_flavor_id",
+                                   "merge_labels",
+                                   "name",
+                                   "node_count",
+                                   "stack_id",
+                                   "status",
+                                   "uuid"};
   EXPECT_EQ(keys, want);
 }
 
@@ -238,10 +252,19 @@ TEST(RenderBayTest, RenamesAndDrops) {
   Json brief = ClusterToBay(RenderCluster(row, NodeGroups(), o), false, "http://h");
   std::vector<std::string> keys;
   for (const auto& [k, v] : brief.items()) keys.push_back(k);
-  std::vector<std::string> want = {"bay_create_timeout", "baymodel_id", "docker_volume_size",
-                                   "flavor_id", "labels", "links", "master_count",
-                                   "master_flavor_id", "name", "node_count", "stack_id",
-                                   "status", "uuid"};
+  std::vector<std::string> want = {"bay_create_timeout",
+                                   "baymodel_id",
+                                   "docker_volume_size",
+                                   "flavor_id",
+                                   "labels",
+                                   "links",
+                                   "master_count",
+                                   "master_flavor_id",
+                                   "name",
+                                   "node_count",
+                                   "stack_id",
+                                   "status",
+                                   "uuid"};
   EXPECT_EQ(keys, want);
 }
 
@@ -267,10 +290,12 @@ TEST(ClusterFieldsTest, CreateBodyDefaultsAndErrors) {
   };
   const Bad bad[] = {
       {Json::object(), "cluster_template_id. Value: 'None'. Mandatory field missing."},
-      {{{"cluster_template_id", "t"}, {"bogus", 1}}, "Unknown attribute for argument cluster: bogus"},
+      {{{"cluster_template_id", "t"}, {"bogus", 1}},
+       "Unknown attribute for argument cluster: bogus"},
       {{{"cluster_template_id", "t"}, {"stack_id", "x"}}, "Cannot set read only field."},
       {{{"cluster_template_id", "t"}, {"api_address", nullptr}}, "Cannot set read only field."},
-      {{{"cluster_template_id", "t"}, {"status", "CREATE_COMPLETE"}}, "Cannot set read only field."},
+      {{{"cluster_template_id", "t"}, {"status", "CREATE_COMPLETE"}},
+       "Cannot set read only field."},
       {{{"cluster_template_id", "t"}, {"name", "1abc"}}, "should match the pattern"},
       {{{"cluster_template_id", "t"}, {"name", std::string(243, 'a')}},
        "maximum character requirement of 242"},
@@ -315,16 +340,20 @@ TEST(BayFieldsTest, NodeCountAtLeastOneAndOldNames) {
 // ---- Create-time defaults --------------------------------------------------------------------
 
 Json Template() {
-  return {{"keypair_id", "tkp"},          {"labels", {{"a", "1"}, {"b", "2"}}},
-          {"floating_ip_enabled", false}, {"master_lb_enabled", true},
-          {"docker_volume_size", 5},      {"master_flavor_id", "tm"},
-          {"flavor_id", "tf"},            {"fixed_network", "tn"},
+  return {{"keypair_id", "tkp"},
+          {"labels", {{"a", "1"}, {"b", "2"}}},
+          {"floating_ip_enabled", false},
+          {"master_lb_enabled", true},
+          {"docker_volume_size", 5},
+          {"master_flavor_id", "tm"},
+          {"flavor_id", "tf"},
+          {"fixed_network", "tn"},
           {"fixed_subnet", nullptr}};
 }
 
 TEST(TemplateDefaultsTest, AbsentFieldsComeFromTheTemplate) {
-  Json c = ApplyTemplateDefaults({{"cluster_template_id", "t"}, {"merge_labels", false}},
-                                 Template());
+  Json c =
+      ApplyTemplateDefaults({{"cluster_template_id", "t"}, {"merge_labels", false}}, Template());
   EXPECT_EQ(c["keypair"], "tkp");
   EXPECT_EQ(c["labels"], (Json{{"a", "1"}, {"b", "2"}}));
   EXPECT_EQ(c["floating_ip_enabled"], false);
@@ -337,9 +366,9 @@ TEST(TemplateDefaultsTest, AbsentFieldsComeFromTheTemplate) {
 }
 
 TEST(TemplateDefaultsTest, GivenValuesWinAndLabelsMergeOnlyWhenAsked) {
-  Json given = {{"keypair", "mine"},        {"labels", {{"b", "20"}, {"c", "3"}}},
+  Json given = {{"keypair", "mine"},          {"labels", {{"b", "20"}, {"c", "3"}}},
                 {"master_lb_enabled", false}, {"floating_ip_enabled", true},
-                {"flavor_id", "f"},         {"docker_volume_size", 9},
+                {"flavor_id", "f"},           {"docker_volume_size", 9},
                 {"merge_labels", false}};
   Json c = ApplyTemplateDefaults(given, Template());
   EXPECT_EQ(c["keypair"], "mine");

@@ -1,11 +1,11 @@
 // Nodegroup validators and rendering (§2.3): table-driven.
-#include "magnum/api/nodegroups.h"
+#include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
+#include "magnum/api/nodegroups.h"
 
 namespace magnum::api {
 namespace {
@@ -57,12 +57,12 @@ TEST(NodeLabelsTest, Table) {
       {Json::object(), true},
       {{{"workload", "gpu"}, {"tier", ""}}, true},
       {{{"example.com/team", "a.b-c_d"}}, true},
-      {{{"kubernetes.io/arch", "amd64"}}, true},            // kubelet-allowed label
-      {{{"topology.kubernetes.io/zone", "z1"}}, true},      // kubelet-allowed label
-      {{{"node.kubernetes.io/anything", "x"}}, true},       // allowed namespace
-      {{{"foo.kubelet.kubernetes.io/x", "y"}}, true},       // allowed namespace suffix
-      {{{"kubernetes.io/role", "x"}}, false},               // reserved namespace
-      {{{"node-role.kubernetes.io/master", ""}}, false},    // reserved (suffix)
+      {{{"kubernetes.io/arch", "amd64"}}, true},          // kubelet-allowed label
+      {{{"topology.kubernetes.io/zone", "z1"}}, true},    // kubelet-allowed label
+      {{{"node.kubernetes.io/anything", "x"}}, true},     // allowed namespace
+      {{{"foo.kubelet.kubernetes.io/x", "y"}}, true},     // allowed namespace suffix
+      {{{"kubernetes.io/role", "x"}}, false},             // reserved namespace
+      {{{"node-role.kubernetes.io/master", ""}}, false},  // reserved (suffix)
       {{{"k8s.io/x", "y"}}, false},
       {{{"sub.k8s.io/x", "y"}}, false},
       {{{"node-restriction.kubernetes.io/x", "y"}}, false},
@@ -156,9 +156,9 @@ TEST(RenderNodeGroupTest, BriefFieldsWithStoredBounds) {
   Json ng = RenderNodeGroup(NodeGroupRow(), Json::object(), false, "http://h");
   std::vector<std::string> keys;
   for (const auto& [k, v] : ng.items()) keys.push_back(k);
-  std::vector<std::string> want = {"flavor_id", "image_id", "is_default", "max_node_count",
-                                   "merge_labels", "min_node_count", "name", "node_count",
-                                   "role", "stack_id", "status", "uuid"};
+  std::vector<std::string> want = {"flavor_id",    "image_id",       "is_default", "max_node_count",
+                                   "merge_labels", "min_node_count", "name",       "node_count",
+                                   "role",         "stack_id",       "status",     "uuid"};
   EXPECT_EQ(keys, want);
   EXPECT_EQ(ng["min_node_count"], 1);
   EXPECT_EQ(ng["max_node_count"], 5);
@@ -171,14 +171,14 @@ TEST(NodeGroupFieldsTest, CreateBody) {
   EXPECT_EQ((*ok)["min_node_count"], 0);
   EXPECT_EQ((*ok)["role"], "worker");
   EXPECT_FALSE(ValidateBody(NodeGroupFields(), Json::object(), "nodegroup", true));
-  for (const char* ro : {"id", "cluster_id", "project_id", "is_default", "status",
-                         "node_addresses", "stack_id"}) {
+  for (const char* ro :
+       {"id", "cluster_id", "project_id", "is_default", "status", "node_addresses", "stack_id"}) {
     auto r = ValidateBody(NodeGroupFields(), {{"name", "x"}, {ro, nullptr}}, "nodegroup", true);
     ASSERT_FALSE(r) << ro;
     EXPECT_NE(r.error().message().find("Cannot set read only field."), std::string::npos);
   }
-  EXPECT_FALSE(ValidateBody(NodeGroupFields(), {{"name", "x"}, {"max_node_count", -1}},
-                            "nodegroup", true));
+  EXPECT_FALSE(
+      ValidateBody(NodeGroupFields(), {{"name", "x"}, {"max_node_count", -1}}, "nodegroup", true));
 }
 
 }  // namespace
