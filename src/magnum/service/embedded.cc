@@ -11,10 +11,15 @@
 #include "magnum/cli/cli.h"
 #include "magnum/clients/cloud_resources.h"
 #include "magnum/common/clock.h"
+#include "magnum/conductor/conductor.h"
+#include "magnum/conductor/heartbeat.h"
+#include "magnum/conductor/rpc_client.h"
+#include "magnum/conductor/rpc_server.h"
 #include "magnum/config/config.h"
 #include "magnum/db/database.h"
 #include "magnum/drivers/registry.h"
 #include "magnum/http/server.h"
+#include "magnum/rpc/inproc_transport.h"
 
 namespace magnum::service {
 namespace {
@@ -72,13 +77,53 @@ int Run(int argc, char** argv, const Options& opts) {
     return 2;
   }
 
+  // The conductor (embedded mode): in-process bus, ConductorService served on the
+  // conductor topic, and the API's ConductorApi is an RPC client of that topic, so the
+  // API and the conductor only ever talk through serialisable messages.
+  std::unique_ptr<rpc::Transport> transport;
+  std::unique_ptr<conductor::ConductorService> conductor_service;
+  std::unique_ptr<conductor::ConductorApi> conductor_client;
+  if (opts.embedded) {
+    if (!rpc::IsInprocTransportUrl(cfg.transport_url)) {
+      spdlog::warn("magnumd always uses the in-process bus; transport_url {} is ignored "
+                   "(it is for separate magnum-api / magnum-conductor processes)",
+                   cfg.transport_url);
+    }
+    transport = rpc::NewInprocTransport();
+    auto made = conductor::ConductorService::FromConfig(cfg, db->get(), &registry, &SystemClock());
+    if (!made) {
+      spdlog::critical("cannot set up the conductor: {}", made.error().message());
+      return 1;
+    }
+    conductor_service = std::move(*made);
+    if (auto started = conductor_service->Start(); !started) {
+      spdlog::critical("cannot start the conductor: {}", started.error().message());
+      return 1;
+    }
+    if (auto served = conductor::ServeConductor(transport.get(), cfg.conductor_topic,
+                                                conductor_service.get());
+        !served) {
+      spdlog::critical("cannot serve topic {}: {}", cfg.conductor_topic, served.error().message());
+      return 1;
+    }
+    conductor_client = conductor::NewRpcConductorClient(transport.get(), cfg.conductor_topic);
+  } else {
+    spdlog::warn("magnum-api reaches conductors over a message broker (AMQP), which is not "
+                 "built yet: cluster operations will answer 503; run magnumd (API and "
+                 "conductor in one process) instead");
+  }
+  conductor::ServiceHeartbeat api_heartbeat(
+      db->get(), &SystemClock(), cfg.host, "magnum-api",
+      std::chrono::seconds(std::max(1, cfg.report_interval)));
+  api_heartbeat.Start();
+
   api::ApiDependencies deps;
   deps.config = &cfg;
   deps.db = db->get();
   deps.auth = auth->get();
   deps.drivers = &registry;
   deps.cloud = cloud.get();
-  deps.conductor = nullptr;
+  deps.conductor = conductor_client.get();
   deps.clock = &SystemClock();
   api::ApiApp app(deps);
 
@@ -105,7 +150,13 @@ int Run(int argc, char** argv, const Options& opts) {
 
   int sig = cli::WaitForSignal();
   spdlog::info("signal {} received: stopping (in-flight requests finish first)", sig);
-  server->Stop(10000);
+  server->Stop(10000);  // no new requests; in-flight ones finish
+  api_heartbeat.Stop();
+  if (conductor_service) {
+    transport->StopServing(cfg.conductor_topic);
+    conductor_service->Stop();  // cancels or finishes the running operations
+    transport->Shutdown();
+  }
   spdlog::info("{} stopped", opts.program);
   return 0;
 }

@@ -1,0 +1,201 @@
+#include "magnum/conductor/certificates.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "magnum/common/clock.h"
+#include "magnum/common/uuid.h"
+#include "magnum/conductor/conductor_api.h"
+#include "magnum/config/config.h"
+#include "magnum/db/database.h"
+#include "magnum/db/schema.h"
+
+namespace magnum::conductor {
+namespace {
+
+using db::Condition;
+using db::Filter;
+
+constexpr const char* kKinds[] = {"ca", "etcd_ca", "front_proxy_ca", "magnum"};
+
+std::string RowName(const std::string& cluster_uuid, const std::string& kind) {
+  return cluster_uuid + "/" + kind;
+}
+
+// The cluster column holding the ref of the CA selected by `ca_cert_type`.
+std::string RefColumn(const std::string& ca_cert_type) {
+  const std::string t = NormaliseCaType(ca_cert_type);
+  if (t == "etcd") return "etcd_ca_cert_ref";
+  if (t == "front_proxy") return "front_proxy_ca_cert_ref";
+  return "ca_cert_ref";
+}
+
+}  // namespace
+
+ClusterCertificates::ClusterCertificates(db::Database* db, certs::KeyEncryptor encryptor,
+                                         certs::X509Options options, const Clock* clock)
+    : db_(db), encryptor_(std::move(encryptor)), options_(std::move(options)), clock_(clock) {}
+
+Result<certs::KeyEncryptor> ClusterCertificates::LoadEncryptor(const config::Config& config) {
+  std::filesystem::path path = config.encryption_key_file.empty()
+                                   ? std::filesystem::path(config.state_path) / "magnum.key"
+                                   : std::filesystem::path(config.encryption_key_file);
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return Fail(Error::Internal("cannot create directory " + path.parent_path().string() +
+                                  " for the certificate encryption key: " + ec.message()));
+    }
+  }
+  return certs::KeyEncryptor::FromKeyFile(path.string(), /*create_if_missing=*/true);
+}
+
+Result<std::string> ClusterCertificates::StoreKeyPair(const CertificateOwner& owner,
+                                                      const std::string& kind,
+                                                      const certs::KeyPair& pair) {
+  MAGNUM_ASSIGN_OR_RETURN(std::string sealed, encryptor_.Encrypt(pair.private_key_pem));
+  const std::string ref = GenerateUuid();
+  db::Row row;
+  row.Set("uuid", ref);
+  row.Set("name", RowName(owner.cluster_uuid, kind));
+  row.Set("project_id", owner.project_id);
+  row.Set("user_id", owner.user_id);
+  row.Set("certificate", pair.certificate_pem);
+  row.Set("private_key", sealed);
+  row.SetNull("private_key_passphrase");
+  row.SetNull("intermediates");
+  row.Set("created_at", FormatDbTimestamp(clock_->Now()));
+  row.SetNull("updated_at");
+  MAGNUM_RETURN_IF_ERROR(db_->Insert(db::kX509KeyPairTable, row));
+  return ref;
+}
+
+Result<ClusterCertRefs> ClusterCertificates::Generate(const CertificateOwner& owner) {
+  auto fail = [&](const Error& e) {
+    return Fail(Error::Internal("Failed to create certificates for Cluster: " +
+                                owner.cluster_uuid + ": " + e.message()));
+  };
+  const std::string cn = owner.cluster_name.empty() ? owner.cluster_uuid : owner.cluster_name;
+  certs::X509Options options = options_;
+  if (options.clock == nullptr) options.clock = clock_;
+  auto ca = certs::GenerateCa(cn, options);
+  if (!ca) return fail(ca.error());
+  auto etcd = certs::GenerateCa(cn, options);
+  if (!etcd) return fail(etcd.error());
+  auto proxy = certs::GenerateCa(cn, options);
+  if (!proxy) return fail(proxy.error());
+  auto client = certs::IssueClientCertificate(*ca, "admin", "system:masters", options);
+  if (!client) return fail(client.error());
+
+  ClusterCertRefs refs;
+  auto r1 = StoreKeyPair(owner, kKinds[0], *ca);
+  if (!r1) return fail(r1.error());
+  auto r2 = StoreKeyPair(owner, kKinds[1], *etcd);
+  if (!r2) return fail(r2.error());
+  auto r3 = StoreKeyPair(owner, kKinds[2], *proxy);
+  if (!r3) return fail(r3.error());
+  auto r4 = StoreKeyPair(owner, kKinds[3], *client);
+  if (!r4) return fail(r4.error());
+  refs.ca_cert_ref = *r1;
+  refs.etcd_ca_cert_ref = *r2;
+  refs.front_proxy_ca_cert_ref = *r3;
+  refs.magnum_cert_ref = *r4;
+  return refs;
+}
+
+Result<void> ClusterCertificates::SaveRefs(const std::string& cluster_uuid,
+                                           const ClusterCertRefs& refs) {
+  db::Row changes;
+  changes.Set("ca_cert_ref", refs.ca_cert_ref);
+  changes.Set("etcd_ca_cert_ref", refs.etcd_ca_cert_ref);
+  changes.Set("front_proxy_ca_cert_ref", refs.front_proxy_ca_cert_ref);
+  changes.Set("magnum_cert_ref", refs.magnum_cert_ref);
+  changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
+  MAGNUM_ASSIGN_OR_RETURN(int64_t n,
+                          db_->Update(db::kClusterTable,
+                                      Filter().Where(Condition::Eq("uuid", cluster_uuid)), changes));
+  if (n == 0) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
+  return {};
+}
+
+Result<certs::KeyPair> ClusterCertificates::LoadKeyPair(const std::string& ref) {
+  MAGNUM_ASSIGN_OR_RETURN(auto row, db_->GetOne(db::kX509KeyPairTable,
+                                                Filter().Where(Condition::Eq("uuid", ref))));
+  if (!row) return Fail(Error::Internal("certificate " + ref + " is missing from the store"));
+  certs::KeyPair pair;
+  pair.certificate_pem = row->GetString("certificate");
+  MAGNUM_ASSIGN_OR_RETURN(pair.private_key_pem, encryptor_.Decrypt(row->GetString("private_key")));
+  return pair;
+}
+
+Result<certs::KeyPair> ClusterCertificates::LoadCa(const std::string& cluster_uuid,
+                                                   const std::string& ca_cert_type) {
+  MAGNUM_ASSIGN_OR_RETURN(auto cluster, db_->GetOne(db::kClusterTable,
+                                                    Filter().Where(Condition::Eq("uuid", cluster_uuid))));
+  if (!cluster) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
+  const std::string ref = cluster->GetString(RefColumn(ca_cert_type));
+  if (ref.empty()) {
+    return Fail(Error::Conflict("The certificates of cluster " + cluster_uuid +
+                                " are not generated yet; try again shortly."));
+  }
+  return LoadKeyPair(ref);
+}
+
+Result<std::string> ClusterCertificates::GetCaCertificate(const std::string& cluster_uuid,
+                                                          const std::string& ca_cert_type) {
+  MAGNUM_ASSIGN_OR_RETURN(auto cluster, db_->GetOne(db::kClusterTable,
+                                                    Filter().Where(Condition::Eq("uuid", cluster_uuid))));
+  if (!cluster) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
+  const std::string ref = cluster->GetString(RefColumn(ca_cert_type));
+  if (ref.empty()) {
+    return Fail(Error::Conflict("The certificates of cluster " + cluster_uuid +
+                                " are not generated yet; try again shortly."));
+  }
+  // Certificate only: the key is not even decrypted.
+  MAGNUM_ASSIGN_OR_RETURN(auto row, db_->GetOne(db::kX509KeyPairTable,
+                                                Filter().Where(Condition::Eq("uuid", ref))));
+  if (!row) return Fail(Error::Internal("certificate " + ref + " is missing from the store"));
+  return row->GetString("certificate");
+}
+
+Result<std::string> ClusterCertificates::SignCsr(const std::string& cluster_uuid,
+                                                 const std::string& csr_pem,
+                                                 const std::string& ca_cert_type) {
+  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair ca, LoadCa(cluster_uuid, ca_cert_type));
+  certs::X509Options options = options_;
+  if (options.clock == nullptr) options.clock = clock_;
+  return certs::SignCsr(ca, csr_pem, options);
+}
+
+Result<drivers::IssuedCertificate> ClusterCertificates::IssueServerCertificate(
+    const std::string& cluster_uuid, const std::string& common_name,
+    const std::vector<std::string>& dns_sans, const std::vector<std::string>& ip_sans) {
+  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair ca, LoadCa(cluster_uuid, ""));
+  certs::X509Options options = options_;
+  if (options.clock == nullptr) options.clock = clock_;
+  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair issued,
+                          certs::IssueServerCertificate(ca, common_name, dns_sans, ip_sans, options));
+  return drivers::IssuedCertificate{issued.certificate_pem, issued.private_key_pem,
+                                    ca.certificate_pem};
+}
+
+Result<drivers::IssuedCertificate> ClusterCertificates::IssueClientCertificate(
+    const std::string& cluster_uuid, const std::string& common_name,
+    const std::string& organization) {
+  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair ca, LoadCa(cluster_uuid, ""));
+  certs::X509Options options = options_;
+  if (options.clock == nullptr) options.clock = clock_;
+  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair issued,
+                          certs::IssueClientCertificate(ca, common_name, organization, options));
+  return drivers::IssuedCertificate{issued.certificate_pem, issued.private_key_pem,
+                                    ca.certificate_pem};
+}
+
+Result<int64_t> ClusterCertificates::DeleteForCluster(const std::string& cluster_uuid) {
+  std::vector<db::Value> names;
+  for (const char* kind : kKinds) names.emplace_back(RowName(cluster_uuid, kind));
+  return db_->Delete(db::kX509KeyPairTable, Filter().Where(Condition::In("name", names)));
+}
+
+}  // namespace magnum::conductor

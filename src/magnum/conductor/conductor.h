@@ -1,0 +1,154 @@
+// ConductorService: the conductor (api-v1.md §3). It implements ConductorApi, runs every
+// long cluster operation through the cluster's driver and owns all status transitions.
+//
+// Accept phase (synchronous, on the caller's thread, a few milliseconds): under a
+// per-cluster in-process mutex and inside one database transaction, checks the cluster's
+// status (§3.2), writes the operation's first transition with a compare-and-set Update
+// (the filter includes the expected status) and takes the cluster's row in table
+// cluster_lock (conductor_id = our host). Refusals are errors:
+//   * kFailedPrecondition: status not allowed, with the reference text
+//     (`Updating a cluster when status is "CREATE_FAILED" is not supported.`);
+//   * kConflict: `Cluster <name> is being deleted.` / `Cluster <name> is busy:
+//     UPDATE_IN_PROGRESS (resize); try again when it finishes.`;
+//   * kNotFound: no such cluster / nodegroup / template; kUnavailable: stopping.
+// Delete is accepted from any status except DELETE_IN_PROGRESS; it cancels the running
+// operation of the cluster (OperationContext::Cancelled() turns true) and runs after it.
+//
+// Run phase: a pool of `workers` threads; one operation per cluster at a time, clusters
+// in parallel. Every start, driver event/warning and end goes to table cluster_event;
+// status_reason names the failing step and the error text. A create has a deadline
+// (cluster.create_timeout minutes, 0 = none; the cluster label `create_timeout_seconds`,
+// fractional, overrides it — a test and operations aid); at the deadline the create is
+// cancelled and marked CREATE_FAILED, and whatever the driver returns later is discarded
+// (facts it reports are still stored).
+//
+// Deleted clusters lose their rows: cluster, nodegroups, certificates, lock and events.
+//
+// Periodic tasks (a timer thread): create deadlines; status sync every
+// status_sync_interval for *_IN_PROGRESS clusters nobody runs (driver SyncStatus) plus
+// orphan recovery; health polling every health_poll_interval; a heartbeat for
+// ("magnum-conductor", host) every report_interval.
+//
+// Restart recovery (Start): every *_IN_PROGRESS cluster whose lock is absent (row older
+// than a few seconds), ours, or
+// held by a conductor whose heartbeat is older than service_down_time is taken over:
+// DELETE_IN_PROGRESS resumes the delete; anything else becomes *_FAILED with
+// `conductor <host> stopped during <operation>; <what to do next>`.
+//
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "magnum/conductor/conductor_api.h"
+
+namespace magnum {
+class Clock;
+namespace db {
+class Database;
+}
+namespace drivers {
+class DriverRegistry;
+}
+namespace config {
+struct Config;
+}
+}  // namespace magnum
+
+namespace magnum::conductor {
+
+class ClusterCertificates;
+
+struct ConductorOptions {
+  std::string host = "localhost";  // conductor_id in cluster_lock; host in magnum_service
+  int workers = 4;                 // operations running at once
+  std::chrono::milliseconds status_sync_interval{10'000};
+  std::chrono::milliseconds health_poll_interval{60'000};
+  std::chrono::milliseconds report_interval{10'000};
+  std::chrono::milliseconds service_down_time{180'000};
+  // At Stop(): how long running operations get to return after being cancelled before
+  // their clusters are marked failed anyway.
+  std::chrono::milliseconds stop_grace{5'000};
+};
+
+// [DEFAULT] host, [conductor] conductor_workers (0 = 4), periodic_interval_max,
+// service_down_time, report_interval, [kubernetes] health_polling_interval.
+ConductorOptions ConductorOptionsFromConfig(const config::Config& config);
+
+struct ConductorDeps {
+  db::Database* db = nullptr;                     // not owned; outlives the service
+  const drivers::DriverRegistry* drivers = nullptr;  // not owned
+  const Clock* clock = nullptr;                   // not owned
+  std::unique_ptr<ClusterCertificates> certificates;  // owned
+};
+
+class ConductorService final : public ConductorApi {
+ public:
+  ConductorService(ConductorDeps deps, ConductorOptions options);
+  ~ConductorService() override;  // Stop()
+  ConductorService(const ConductorService&) = delete;
+  ConductorService& operator=(const ConductorService&) = delete;
+
+  // Builds the service from the configuration (certificate key file, [x509] options).
+  static Result<std::unique_ptr<ConductorService>> FromConfig(
+      const config::Config& config, db::Database* db, const drivers::DriverRegistry* drivers,
+      const Clock* clock);
+
+  // Heartbeat, restart recovery, then the timer thread. Call once.
+  Result<void> Start();
+  // Refuses new operations, cancels the running ones, waits up to stop_grace for them,
+  // marks what is left failed (a delete is left DELETE_IN_PROGRESS, to be resumed), joins
+  // every thread. Idempotent.
+  void Stop();
+
+  // ConductorApi.
+  Result<void> ClusterCreate(const Caller& caller, const std::string& cluster_uuid) override;
+  Result<void> ClusterUpdate(const Caller& caller, const std::string& cluster_uuid,
+                             int64_t node_count, bool rollback) override;
+  Result<void> ClusterResize(const Caller& caller, const std::string& cluster_uuid,
+                             const std::string& nodegroup_uuid, int64_t node_count,
+                             const std::vector<std::string>& nodes_to_remove) override;
+  Result<void> ClusterUpgrade(const Caller& caller, const std::string& cluster_uuid,
+                              const std::string& template_uuid, int64_t max_batch_size,
+                              const std::string& nodegroup_uuid) override;
+  Result<void> ClusterDelete(const Caller& caller, const std::string& cluster_uuid) override;
+  Result<void> NodeGroupCreate(const Caller& caller, const std::string& cluster_uuid,
+                               const std::string& nodegroup_uuid) override;
+  Result<void> NodeGroupUpdate(const Caller& caller, const std::string& cluster_uuid,
+                               const std::string& nodegroup_uuid) override;
+  Result<void> NodeGroupDelete(const Caller& caller, const std::string& cluster_uuid,
+                               const std::string& nodegroup_uuid) override;
+  Result<std::string> GetCaCertificate(const Caller& caller, const std::string& cluster_uuid,
+                                       const std::string& ca_cert_type) override;
+  Result<std::string> SignCertificate(const Caller& caller, const std::string& cluster_uuid,
+                                      const std::string& csr_pem,
+                                      const std::string& ca_cert_type) override;
+  Result<void> RotateCaCertificate(const Caller& caller, const std::string& cluster_uuid) override;
+  Result<void> RotateCredential(const Caller& caller, const std::string& cluster_uuid) override;
+  Result<void> Ping() override;
+
+  // One pass of each periodic task (the timer thread runs them; tests may call them).
+  // A cluster left *_IN_PROGRESS without any lock row counts as orphaned once its row is
+  // older than 5 s with `at_start`, else older than service_down_time (the API inserts the
+  // row just before it calls ClusterCreate).
+  void RecoverOnce(bool at_start = false);
+  void SyncStatusOnce();
+  void PollHealthOnce();
+
+  // Waits until no operation is queued or running here; false on timeout.
+  bool WaitIdle(std::chrono::milliseconds timeout);
+  // Operations accepted here and not finished yet.
+  size_t ActiveOperations() const;
+
+  const std::string& host() const;
+  ClusterCertificates& certificates();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace magnum::conductor

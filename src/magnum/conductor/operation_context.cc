@@ -1,0 +1,101 @@
+#include "magnum/conductor/operation_context.h"
+
+#include "magnum/conductor/certificates.h"
+#include "magnum/conductor/cluster_state.h"
+#include "magnum/conductor/event_log.h"
+#include "magnum/db/database.h"
+#include "magnum/db/schema.h"
+
+namespace magnum::conductor {
+
+using db::Condition;
+using db::Filter;
+
+OperationContextImpl::OperationContextImpl(drivers::ClusterState cluster, std::string operation,
+                                           std::shared_ptr<OperationControl> control,
+                                           db::Database* db, EventLog* events,
+                                           ClusterCertificates* certificates, const Clock* clock)
+    : cluster_(std::move(cluster)), operation_(std::move(operation)),
+      control_(std::move(control)), db_(db), events_(events), certificates_(certificates),
+      clock_(clock) {}
+
+void OperationContextImpl::Event(std::string_view step, std::string_view message,
+                                 std::string_view node) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_event_ = {std::string(step), std::string(node)};
+  }
+  events_->Append(cluster_.uuid, cluster_.project_id, step, node, EventLevel::kInfo, message);
+}
+
+void OperationContextImpl::Warning(std::string_view step, std::string_view message,
+                                   std::string_view node) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_warning_ = {std::string(step), std::string(node)};
+    warned_ = true;
+  }
+  events_->Append(cluster_.uuid, cluster_.project_id, step, node, EventLevel::kWarning, message);
+}
+
+OperationContextImpl::StepInfo OperationContextImpl::FailingStep() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return warned_ ? last_warning_ : last_event_;
+}
+
+OperationContextImpl::StepInfo OperationContextImpl::LastCompletedStep() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_event_;
+}
+
+bool OperationContextImpl::Cancelled() const {
+  return control_->cancelled.load() || clock_->Now() >= control_->deadline;
+}
+
+Result<void> OperationContextImpl::Report(const drivers::ClusterReport& report) {
+  db::Row changes;
+  if (report.stack_id) changes.Set("stack_id", *report.stack_id);
+  if (report.api_address) changes.Set("api_address", *report.api_address);
+  if (report.coe_version) changes.Set("coe_version", *report.coe_version);
+  if (report.container_version) changes.Set("container_version", *report.container_version);
+  if (changes.empty()) return {};
+  changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
+  MAGNUM_RETURN_IF_ERROR(db_->Update(db::kClusterTable,
+                                     Filter().Where(Condition::Eq("uuid", cluster_.uuid)),
+                                     changes));
+  return {};
+}
+
+Result<void> OperationContextImpl::ReportNodeGroup(const drivers::NodeGroupReport& report) {
+  db::Row changes;
+  if (report.node_addresses) changes.Set("node_addresses", StringListToJson(*report.node_addresses));
+  if (report.stack_id) changes.Set("stack_id", *report.stack_id);
+  if (report.version) changes.Set("version", *report.version);
+  if (report.image_id) changes.Set("image_id", *report.image_id);
+  if (changes.empty()) return {};
+  changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
+  MAGNUM_ASSIGN_OR_RETURN(int64_t n,
+                          db_->Update(db::kNodeGroupTable,
+                                      Filter()
+                                          .Where(Condition::Eq("uuid", report.uuid))
+                                          .Where(Condition::Eq("cluster_id", cluster_.uuid)),
+                                      changes));
+  if (n == 0) {
+    return Fail(Error::NotFound("Nodegroup " + report.uuid + " could not be found in cluster " +
+                                cluster_.uuid + "."));
+  }
+  return {};
+}
+
+Result<drivers::IssuedCertificate> OperationContextImpl::IssueServerCertificate(
+    const std::string& common_name, const std::vector<std::string>& dns_sans,
+    const std::vector<std::string>& ip_sans) {
+  return certificates_->IssueServerCertificate(cluster_.uuid, common_name, dns_sans, ip_sans);
+}
+
+Result<drivers::IssuedCertificate> OperationContextImpl::IssueClientCertificate(
+    const std::string& common_name, const std::string& organization) {
+  return certificates_->IssueClientCertificate(cluster_.uuid, common_name, organization);
+}
+
+}  // namespace magnum::conductor

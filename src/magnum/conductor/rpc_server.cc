@@ -1,0 +1,148 @@
+#include "magnum/conductor/rpc_server.h"
+
+#include <nlohmann/json.hpp>
+
+#include "magnum/conductor/conductor_api.h"
+
+namespace magnum::conductor {
+namespace {
+
+using Json = nlohmann::json;
+
+// Typed access to the request's members: a missing or mistyped member is kInvalidArgument.
+class Args {
+ public:
+  explicit Args(const Json& j) : j_(j) {}
+
+  Result<std::string> Str(const char* key, bool required = true) const {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) {
+      if (required) return Fail(Missing(key));
+      return std::string();
+    }
+    if (!it->is_string()) return Fail(Bad(key, "a string"));
+    return it->get<std::string>();
+  }
+  Result<int64_t> Int(const char* key) const {
+    auto it = j_.find(key);
+    if (it == j_.end()) return Fail(Missing(key));
+    if (!it->is_number_integer()) return Fail(Bad(key, "an integer"));
+    return it->get<int64_t>();
+  }
+  Result<bool> Bool(const char* key) const {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return false;
+    if (!it->is_boolean()) return Fail(Bad(key, "a boolean"));
+    return it->get<bool>();
+  }
+  Result<std::vector<std::string>> StrList(const char* key) const {
+    std::vector<std::string> out;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return out;
+    if (!it->is_array()) return Fail(Bad(key, "a list of strings"));
+    for (const auto& v : *it) {
+      if (!v.is_string()) return Fail(Bad(key, "a list of strings"));
+      out.push_back(v.get<std::string>());
+    }
+    return out;
+  }
+  Caller GetCaller() const {
+    Caller c;
+    auto it = j_.find("context");
+    if (it == j_.end() || !it->is_object()) return c;
+    auto str = [&](const char* k) {
+      auto f = it->find(k);
+      return f != it->end() && f->is_string() ? f->get<std::string>() : std::string();
+    };
+    c.request_id = str("request_id");
+    c.project_id = str("project_id");
+    c.user_id = str("user_id");
+    auto admin = it->find("is_admin");
+    c.is_admin = admin != it->end() && admin->is_boolean() && admin->get<bool>();
+    return c;
+  }
+
+ private:
+  static Error Missing(const char* key) {
+    return Error::InvalidArgument(std::string("RPC request lacks '") + key + "'");
+  }
+  static Error Bad(const char* key, const char* what) {
+    return Error::InvalidArgument(std::string("RPC request member '") + key + "' is not " + what);
+  }
+  const Json& j_;
+};
+
+Result<std::string> Null(const Result<void>& r) {
+  if (!r) return Fail(r.error());
+  return std::string("null");
+}
+
+Result<std::string> Pem(const Result<std::string>& r) {
+  if (!r) return Fail(r.error());
+  return Json{{"pem", *r}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<std::string> Dispatch(ConductorApi* impl, const std::string& method,
+                             const std::string& payload) {
+  Json j = Json::parse(payload, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Fail(Error::InvalidArgument("RPC payload for " + method + " is not a JSON object"));
+  }
+  Args a(j);
+  if (method == "ping_conductor") return Null(impl->Ping());
+  const Caller caller = a.GetCaller();
+  MAGNUM_ASSIGN_OR_RETURN(std::string uuid, a.Str("cluster_uuid"));
+  if (method == "cluster_create") return Null(impl->ClusterCreate(caller, uuid));
+  if (method == "cluster_delete") return Null(impl->ClusterDelete(caller, uuid));
+  if (method == "cluster_update") {
+    MAGNUM_ASSIGN_OR_RETURN(int64_t n, a.Int("node_count"));
+    MAGNUM_ASSIGN_OR_RETURN(bool rollback, a.Bool("rollback"));
+    return Null(impl->ClusterUpdate(caller, uuid, n, rollback));
+  }
+  if (method == "cluster_resize") {
+    MAGNUM_ASSIGN_OR_RETURN(std::string ng, a.Str("nodegroup", false));
+    MAGNUM_ASSIGN_OR_RETURN(int64_t n, a.Int("node_count"));
+    MAGNUM_ASSIGN_OR_RETURN(auto remove, a.StrList("nodes_to_remove"));
+    return Null(impl->ClusterResize(caller, uuid, ng, n, remove));
+  }
+  if (method == "cluster_upgrade") {
+    MAGNUM_ASSIGN_OR_RETURN(std::string t, a.Str("cluster_template"));
+    MAGNUM_ASSIGN_OR_RETURN(int64_t batch, a.Int("max_batch_size"));
+    MAGNUM_ASSIGN_OR_RETURN(std::string ng, a.Str("nodegroup", false));
+    return Null(impl->ClusterUpgrade(caller, uuid, t, batch, ng));
+  }
+  if (method == "nodegroup_create" || method == "nodegroup_update" ||
+      method == "nodegroup_delete") {
+    MAGNUM_ASSIGN_OR_RETURN(std::string ng, a.Str("nodegroup"));
+    if (method == "nodegroup_create") return Null(impl->NodeGroupCreate(caller, uuid, ng));
+    if (method == "nodegroup_update") return Null(impl->NodeGroupUpdate(caller, uuid, ng));
+    return Null(impl->NodeGroupDelete(caller, uuid, ng));
+  }
+  if (method == "get_ca_certificate") {
+    MAGNUM_ASSIGN_OR_RETURN(std::string type, a.Str("ca_cert_type", false));
+    return Pem(impl->GetCaCertificate(caller, uuid, type));
+  }
+  if (method == "sign_certificate") {
+    MAGNUM_ASSIGN_OR_RETURN(std::string csr, a.Str("csr"));
+    MAGNUM_ASSIGN_OR_RETURN(std::string type, a.Str("ca_cert_type", false));
+    return Pem(impl->SignCertificate(caller, uuid, csr, type));
+  }
+  if (method == "rotate_ca_certificate") return Null(impl->RotateCaCertificate(caller, uuid));
+  if (method == "credential_rotate") return Null(impl->RotateCredential(caller, uuid));
+  return Fail(Error::InvalidArgument("unknown conductor RPC method '" + method + "'"));
+}
+
+}  // namespace
+
+rpc::Handler NewConductorRpcHandler(ConductorApi* impl) {
+  return [impl](const std::string& method, const std::string& payload) {
+    return Dispatch(impl, method, payload);
+  };
+}
+
+Result<void> ServeConductor(rpc::Transport* transport, const std::string& topic,
+                            ConductorApi* impl) {
+  return transport->Serve(topic, NewConductorRpcHandler(impl));
+}
+
+}  // namespace magnum::conductor

@@ -1,0 +1,31 @@
+// Serves a ConductorApi (normally the ConductorService) on an rpc::Transport topic: decodes
+// each request, calls the implementation, encodes the reply.
+//
+// Request payload: {"context": {"request_id", "project_id", "user_id", "is_admin"},
+//                   "cluster_uuid": ..., <method arguments by name>}
+// Reply: null, or {"pem": "..."} for get_ca_certificate / sign_certificate.
+// Methods: cluster_create, cluster_update(node_count, rollback), cluster_resize(nodegroup,
+// node_count, nodes_to_remove), cluster_upgrade(cluster_template, max_batch_size,
+// nodegroup), cluster_delete, nodegroup_create/update/delete(nodegroup),
+// get_ca_certificate(ca_cert_type), sign_certificate(csr, ca_cert_type),
+// rotate_ca_certificate, credential_rotate, ping_conductor.
+// An unknown method or a malformed payload is kInvalidArgument.
+#pragma once
+
+#include <string>
+
+#include "magnum/common/error.h"
+#include "magnum/rpc/transport.h"
+
+namespace magnum::conductor {
+
+class ConductorApi;
+
+// The handler for one request; `impl` must outlive it. Thread-safe if `impl` is.
+rpc::Handler NewConductorRpcHandler(ConductorApi* impl);
+
+// Serve(topic, NewConductorRpcHandler(impl)).
+Result<void> ServeConductor(rpc::Transport* transport, const std::string& topic,
+                            ConductorApi* impl);
+
+}  // namespace magnum::conductor

@@ -1,0 +1,79 @@
+#include "magnum/service/run_conductor.h"
+
+#include <spdlog/spdlog.h>
+
+#include "magnum/cli/cli.h"
+#include "magnum/common/clock.h"
+#include "magnum/conductor/conductor.h"
+#include "magnum/conductor/rpc_server.h"
+#include "magnum/config/config.h"
+#include "magnum/db/database.h"
+#include "magnum/drivers/registry.h"
+#include "magnum/rpc/inproc_transport.h"
+
+namespace magnum::service {
+
+int RunConductor(int argc, char** argv) {
+  cli::CommonArgs args;
+  int exit_code = 0;
+  if (!cli::ParseArgs(argc, argv, "magnum-conductor",
+                      "Magnum conductor: runs cluster operations through the drivers", &args,
+                      &exit_code)) {
+    return exit_code;
+  }
+  const config::Config& cfg = args.config;
+  cli::SetupLogging(cfg, "magnum-conductor");
+  if (!rpc::IsInprocTransportUrl(cfg.transport_url)) {
+    spdlog::critical(
+        "transport_url names a message broker, but this build has no AMQP transport yet, so "
+        "magnum-conductor cannot receive requests from magnum-api. Run magnumd (API and "
+        "conductor in one process over the in-process bus) instead.");
+    return 2;
+  }
+  spdlog::warn("transport_url is the in-process bus: this conductor runs recovery, status "
+               "sync, health polling and heartbeats, but no API can reach it (use magnumd "
+               "for a working single-process deployment)");
+  cli::BlockTerminationSignals();
+
+  auto db = db::OpenDatabase(cfg.DatabaseUrl(), db::DatabaseOptions{cfg.busy_timeout_ms, true});
+  if (!db) {
+    spdlog::critical("cannot open the database {}: {}", cfg.DatabaseUrl(), db.error().message());
+    return 1;
+  }
+  auto v = (*db)->SchemaVersion();
+  if (!v || *v != db::Database::LatestSchemaVersion()) {
+    spdlog::critical("database schema is at version {}, this build needs {}: run "
+                     "magnum-db-manage upgrade",
+                     v ? std::to_string(*v) : v.error().message(),
+                     db::Database::LatestSchemaVersion());
+    return 1;
+  }
+  drivers::DriverRegistry registry;
+  drivers::RegisterBuiltinDrivers(&registry, cfg);
+
+  auto transport = rpc::NewInprocTransport();
+  auto conductor =
+      conductor::ConductorService::FromConfig(cfg, db->get(), &registry, &SystemClock());
+  if (!conductor) {
+    spdlog::critical("cannot set up the conductor: {}", conductor.error().message());
+    return 1;
+  }
+  if (auto started = (*conductor)->Start(); !started) {
+    spdlog::critical("cannot start the conductor: {}", started.error().message());
+    return 1;
+  }
+  if (auto served = conductor::ServeConductor(transport.get(), cfg.conductor_topic,
+                                              conductor->get());
+      !served) {
+    spdlog::critical("cannot serve topic {}: {}", cfg.conductor_topic, served.error().message());
+    return 1;
+  }
+  int sig = cli::WaitForSignal();
+  spdlog::info("signal {} received: stopping", sig);
+  transport->StopServing(cfg.conductor_topic);
+  (*conductor)->Stop();
+  transport->Shutdown();
+  return 0;
+}
+
+}  // namespace magnum::service
