@@ -1,0 +1,444 @@
+// The clusters/nodegroups controllers in-process (ApiApp::Handle) over a real SQLite file,
+// the real driver registry with the fake driver, and a recording ConductorApi: the
+// conductor is the one boundary replaced, so these tests pin what the API writes before it
+// calls the conductor, what it passes, and what it does when the conductor refuses or is
+// missing (cases magnumd over HTTP cannot produce).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "magnum/api/api_types.h"
+#include "magnum/api/app.h"
+#include "magnum/auth/auth.h"
+#include "magnum/clients/cloud_resources.h"
+#include "magnum/common/clock.h"
+#include "magnum/conductor/conductor_api.h"
+#include "magnum/config/config.h"
+#include "magnum/db/database.h"
+#include "magnum/db/schema.h"
+#include "magnum/drivers/fake/fake_driver.h"
+#include "magnum/drivers/registry.h"
+
+namespace magnum::api {
+namespace {
+
+using db::Condition;
+
+struct Call {
+  std::string method;
+  std::string cluster;
+  std::string nodegroup;
+  int64_t count = 0;
+  bool rollback = false;
+  std::vector<std::string> remove;
+  std::string template_uuid;
+};
+
+// Records every call; answers `refusal` when set.
+class RecordingConductor final : public conductor::ConductorApi {
+ public:
+  std::vector<Call> calls;
+  std::optional<Error> refusal;
+
+  Result<void> ClusterCreate(const conductor::Caller&, const std::string& c) override {
+    return Record({"ClusterCreate", c});
+  }
+  Result<void> ClusterUpdate(const conductor::Caller&, const std::string& c, int64_t n,
+                             bool rollback) override {
+    Call call{"ClusterUpdate", c};
+    call.count = n;
+    call.rollback = rollback;
+    return Record(call);
+  }
+  Result<void> ClusterResize(const conductor::Caller&, const std::string& c, const std::string& ng,
+                             int64_t n, const std::vector<std::string>& remove) override {
+    Call call{"ClusterResize", c, ng, n};
+    call.remove = remove;
+    return Record(call);
+  }
+  Result<void> ClusterUpgrade(const conductor::Caller&, const std::string& c, const std::string& t,
+                              int64_t batch, const std::string& ng) override {
+    Call call{"ClusterUpgrade", c, ng, batch};
+    call.template_uuid = t;
+    return Record(call);
+  }
+  Result<void> ClusterDelete(const conductor::Caller&, const std::string& c) override {
+    return Record({"ClusterDelete", c});
+  }
+  Result<void> NodeGroupCreate(const conductor::Caller&, const std::string& c,
+                               const std::string& ng) override {
+    return Record({"NodeGroupCreate", c, ng});
+  }
+  Result<void> NodeGroupUpdate(const conductor::Caller&, const std::string& c,
+                               const std::string& ng) override {
+    return Record({"NodeGroupUpdate", c, ng});
+  }
+  Result<void> NodeGroupDelete(const conductor::Caller&, const std::string& c,
+                               const std::string& ng) override {
+    return Record({"NodeGroupDelete", c, ng});
+  }
+  Result<std::string> GetCaCertificate(const conductor::Caller&, const std::string&,
+                                       const std::string&) override {
+    return Fail(Error::Internal("not used"));
+  }
+  Result<std::string> SignCertificate(const conductor::Caller&, const std::string&,
+                                      const std::string&, const std::string&) override {
+    return Fail(Error::Internal("not used"));
+  }
+  Result<void> RotateCaCertificate(const conductor::Caller&, const std::string&) override {
+    return Fail(Error::Internal("not used"));
+  }
+  Result<void> RotateCredential(const conductor::Caller&, const std::string&) override {
+    return Fail(Error::Internal("not used"));
+  }
+  Result<void> Ping() override { return {}; }
+
+ private:
+  Result<void> Record(const Call& call) {
+    calls.push_back(call);
+    if (refusal) return Fail(*refusal);
+    return {};
+  }
+};
+
+class ClusterApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = "/tmp/magnum-api-test-XXXXXX";
+    ASSERT_NE(mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+    auto opened = db::OpenDatabase("sqlite:///" + dir_ + "/magnum.sqlite");
+    ASSERT_TRUE(opened) << opened.error().message();
+    db_ = std::move(*opened);
+    ASSERT_TRUE(db_->Upgrade());
+    config_.max_clusters_per_project = 3;
+    registry_.Register(drivers::NewFakeDriver());
+    cloud_ = clients::NewLocalCloudResources(&registry_);
+    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
+    Build(&conductor_);
+  }
+
+  void TearDown() override {
+    app_.reset();
+    db_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void Build(conductor::ConductorApi* conductor) {
+    ApiDependencies deps;
+    deps.config = &config_;
+    deps.db = db_.get();
+    deps.auth = auth_.get();
+    deps.drivers = &registry_;
+    deps.cloud = cloud_.get();
+    deps.conductor = conductor;
+    deps.clock = &SystemClock();
+    app_ = std::make_unique<ApiApp>(deps);
+  }
+
+  struct Reply {
+    int status;
+    Json body;
+    std::string Detail() const {
+      return body.is_object() && body.contains("errors")
+                 ? body["errors"][0]["detail"].get<std::string>()
+                 : "";
+    }
+  };
+
+  Reply Call(const std::string& method, const std::string& target, const Json& body = nullptr) {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    EXPECT_TRUE(http::ParseTarget(target, &r.path, &r.query));
+    if (!body.is_null()) r.body = body.dump();
+    r.headers["OpenStack-API-Version"] = "container-infra latest";
+    r.headers["Host"] = "h:9511";
+    r.request_id = "req-test";
+    http::Response resp = app_->Handle(r);
+    Json j = resp.body.empty() ? Json(nullptr) : Json::parse(resp.body, nullptr, false);
+    return {resp.status, j};
+  }
+
+  std::string CreateTemplate(Json overrides = Json::object()) {
+    Json body = {{"coe", "kubernetes"},       {"image_id", "fake-image"},
+                 {"flavor_id", "m1.small"},   {"master_flavor_id", "m1.medium"},
+                 {"master_lb_enabled", true}, {"labels", {{"kube_tag", "v1"}}}};
+    for (const auto& [k, v] : overrides.items()) body[k] = v;
+    Reply r = Call("POST", "/v1/clustertemplates", body);
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return r.body.value("uuid", "");
+  }
+
+  std::string CreateCluster(const std::string& tmpl, Json extra = Json::object()) {
+    Json body = {{"cluster_template_id", tmpl}, {"name", "c1"}};
+    for (const auto& [k, v] : extra.items()) body[k] = v;
+    Reply r = Call("POST", "/v1/clusters", body);
+    EXPECT_EQ(r.status, 202) << r.body.dump();
+    return r.body.value("uuid", "");
+  }
+
+  db::Row Cluster(const std::string& uuid) {
+    auto row = db_->GetOne(db::kClusterTable, db::Filter().Where(Condition::Eq("uuid", uuid)));
+    EXPECT_TRUE(row && *row);
+    return row && *row ? **row : db::Row();
+  }
+
+  std::vector<db::Row> NodeGroups(const std::string& cluster) {
+    db::ListQuery q;
+    q.filter.Where(Condition::Eq("cluster_id", cluster));
+    auto rows = db_->List(db::kNodeGroupTable, q);
+    EXPECT_TRUE(rows);
+    return rows ? *rows : std::vector<db::Row>();
+  }
+
+  // What the conductor would have done: the cluster is up and has an API address.
+  void MarkComplete(const std::string& uuid) {
+    db::Row done;
+    done.Set("status", std::string("CREATE_COMPLETE"));
+    done.Set("api_address", std::string("https://192.0.2.1:6443"));
+    ASSERT_TRUE(
+        db_->Update(db::kClusterTable, db::Filter().Where(Condition::Eq("uuid", uuid)), done));
+    db::Row ng;
+    ng.Set("status", std::string("CREATE_COMPLETE"));
+    ASSERT_TRUE(db_->Update(db::kNodeGroupTable,
+                            db::Filter().Where(Condition::Eq("cluster_id", uuid)), ng));
+  }
+
+  std::string dir_;
+  config::Config config_;
+  std::unique_ptr<db::Database> db_;
+  drivers::DriverRegistry registry_;
+  std::unique_ptr<clients::CloudResources> cloud_;
+  std::unique_ptr<auth::AuthStrategy> auth_;
+  RecordingConductor conductor_;
+  std::unique_ptr<ApiApp> app_;
+};
+
+TEST_F(ClusterApiTest, CreateInsertsClusterAndDefaultNodegroupsThenCallsTheConductor) {
+  const std::string tmpl = CreateTemplate();
+  const std::string uuid = CreateCluster(tmpl, {{"master_count", 3},
+                                                {"node_count", 2},
+                                                {"labels", {{"min_node_count", "1"}}},
+                                                {"merge_labels", true},
+                                                {"keypair", "kp"}});
+  ASSERT_EQ(conductor_.calls.size(), 1u);
+  EXPECT_EQ(conductor_.calls[0].method, "ClusterCreate");
+  EXPECT_EQ(conductor_.calls[0].cluster, uuid);
+
+  db::Row c = Cluster(uuid);
+  EXPECT_EQ(c.GetString("status"), "CREATE_IN_PROGRESS");
+  EXPECT_EQ(c.GetString("driver"), "fake");
+  EXPECT_EQ(c.GetString("cluster_template_id"), tmpl);
+  EXPECT_EQ(c.GetString("project_id"), "p1");
+  EXPECT_EQ(c.GetString("user_id"), "u1");
+  EXPECT_EQ(c.GetString("keypair"), "kp");
+  EXPECT_TRUE(c.GetBool("master_lb_enabled"));
+  EXPECT_EQ(Json::parse(c.GetString("labels")),
+            (Json{{"kube_tag", "v1"}, {"min_node_count", "1"}}));
+
+  auto ngs = NodeGroups(uuid);
+  ASSERT_EQ(ngs.size(), 2u);
+  const db::Row& master = ngs[0].GetString("role") == "master" ? ngs[0] : ngs[1];
+  const db::Row& worker = ngs[0].GetString("role") == "master" ? ngs[1] : ngs[0];
+  EXPECT_EQ(master.GetString("name"), "default-master");
+  EXPECT_EQ(master.GetInt("node_count"), 3);
+  EXPECT_EQ(master.GetInt("min_node_count"), 0);
+  EXPECT_EQ(master.GetString("flavor_id"), "m1.medium");
+  EXPECT_EQ(worker.GetString("name"), "default-worker");
+  EXPECT_EQ(worker.GetString("role"), "worker");
+  EXPECT_EQ(worker.GetInt("node_count"), 2);
+  EXPECT_EQ(worker.GetInt("min_node_count"), 1);
+  EXPECT_EQ(worker.GetString("flavor_id"), "m1.small");
+  for (const auto& ng : ngs) {
+    EXPECT_TRUE(ng.GetBool("is_default"));
+    EXPECT_EQ(ng.GetString("image_id"), "fake-image");
+    EXPECT_EQ(ng.GetString("status"), "CREATE_IN_PROGRESS");
+    EXPECT_EQ(ng.GetString("project_id"), "p1");
+    EXPECT_TRUE(ng.IsNull("max_node_count"));
+  }
+}
+
+TEST_F(ClusterApiTest, WithoutAConductorMutationsAre503AndNothingIsWritten) {
+  const std::string tmpl = CreateTemplate();
+  Build(nullptr);
+  Reply r = Call("POST", "/v1/clusters", {{"cluster_template_id", tmpl}});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.Detail(), "No conductor is available");
+  EXPECT_EQ(*db_->Count(db::kClusterTable, db::Filter()), 0);
+  EXPECT_EQ(*db_->Count(db::kNodeGroupTable, db::Filter()), 0);
+  // Validation still comes first, and reads work.
+  EXPECT_EQ(Call("POST", "/v1/clusters", {{"cluster_template_id", tmpl}, {"x", 1}}).status, 400);
+  EXPECT_EQ(Call("GET", "/v1/clusters").status, 200);
+}
+
+TEST_F(ClusterApiTest, RefusedCreateLeavesAVisibleFailedCluster) {
+  const std::string tmpl = CreateTemplate();
+  conductor_.refusal = Error::Unavailable("The conductor is stopping; try again shortly.");
+  Reply r = Call("POST", "/v1/clusters", {{"cluster_template_id", tmpl}, {"name", "c1"}});
+  EXPECT_EQ(r.status, 503);
+  auto rows = db_->List(db::kClusterTable, db::ListQuery());
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().GetString("status"), "CREATE_FAILED");
+  EXPECT_EQ(rows->front().GetString("status_reason"),
+            "Cluster create could not be started: The conductor is stopping; try again shortly.");
+  for (const auto& ng : NodeGroups(rows->front().GetString("uuid"))) {
+    EXPECT_EQ(ng.GetString("status"), "CREATE_FAILED");
+  }
+  // It counts against the quota and can be deleted.
+  conductor_.refusal.reset();
+  EXPECT_EQ(Call("DELETE", "/v1/clusters/c1").status, 204);
+  EXPECT_EQ(conductor_.calls.back().method, "ClusterDelete");
+}
+
+TEST_F(ClusterApiTest, QuotaFromConfigThenFromTheQuotaRow) {
+  const std::string tmpl = CreateTemplate();
+  for (int i = 0; i < 3; ++i) CreateCluster(tmpl);
+  Reply r = Call("POST", "/v1/clusters", {{"cluster_template_id", tmpl}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.Detail().find("maximum clusters per project, 3."), std::string::npos);
+  db::Row quota;
+  quota.Set("project_id", std::string("p1"));
+  quota.Set("resource", std::string("Cluster"));
+  quota.Set("hard_limit", int64_t{4});
+  ASSERT_TRUE(db_->Insert(db::kQuotaTable, quota));
+  EXPECT_EQ(Call("POST", "/v1/clusters", {{"cluster_template_id", tmpl}}).status, 202);
+  EXPECT_EQ(Call("POST", "/v1/clusters", {{"cluster_template_id", tmpl}}).status, 403);
+}
+
+TEST_F(ClusterApiTest, PatchPassesTheDefaultWorkerCountAndWritesHealthItself) {
+  const std::string uuid = CreateCluster(CreateTemplate(), {{"node_count", 2}});
+  MarkComplete(uuid);
+  conductor_.calls.clear();
+
+  Reply r = Call("PATCH", "/v1/clusters/c1?rollback=True",
+                 Json::array({{{"op", "replace"}, {"path", "/node_count"}, {"value", 4}}}));
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(r.body, (Json{{"uuid", uuid}}));
+  ASSERT_EQ(conductor_.calls.size(), 1u);
+  EXPECT_EQ(conductor_.calls[0].method, "ClusterUpdate");
+  EXPECT_EQ(conductor_.calls[0].count, 4);
+  EXPECT_TRUE(conductor_.calls[0].rollback);
+
+  // Same count as the default worker has: nothing to do.
+  r = Call("PATCH", "/v1/clusters/c1",
+           Json::array({{{"op", "replace"}, {"path", "/node_count"}, {"value", 2}}}));
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(conductor_.calls.size(), 1u);
+
+  // Health only: written by the API, no conductor call, status untouched.
+  r = Call(
+      "PATCH", "/v1/clusters/c1",
+      Json::array(
+          {{{"op", "replace"}, {"path", "/health_status"}, {"value", "UNHEALTHY"}},
+           {{"op", "replace"}, {"path", "/health_status_reason"}, {"value", "{'api': 'down'}"}}}));
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(conductor_.calls.size(), 1u);
+  db::Row c = Cluster(uuid);
+  EXPECT_EQ(c.GetString("health_status"), "UNHEALTHY");
+  EXPECT_EQ(Json::parse(c.GetString("health_status_reason")), (Json{{"api", "down"}}));
+  EXPECT_EQ(c.GetString("status"), "CREATE_COMPLETE");
+
+  // A conductor refusal passes through unchanged.
+  conductor_.refusal = Error::Conflict("Cluster c1 is busy: UPDATE_IN_PROGRESS (update).");
+  r = Call("PATCH", "/v1/clusters/c1",
+           Json::array({{{"op", "replace"}, {"path", "/node_count"}, {"value", 5}}}));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.Detail(), "Cluster c1 is busy: UPDATE_IN_PROGRESS (update).");
+}
+
+TEST_F(ClusterApiTest, PatchOutsideSetAIsRefusedBeforeTheConductor) {
+  const std::string uuid = CreateCluster(CreateTemplate());
+  conductor_.calls.clear();
+  // Still CREATE_IN_PROGRESS: another operation runs → 409 with the status.
+  Reply r =
+      Call("PATCH", "/v1/clusters/c1",
+           Json::array({{{"op", "replace"}, {"path", "/health_status"}, {"value", "HEALTHY"}}}));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(r.Detail().find("\"CREATE_IN_PROGRESS\""), std::string::npos);
+  EXPECT_TRUE(conductor_.calls.empty());
+  EXPECT_TRUE(Cluster(uuid).IsNull("health_status"));
+}
+
+TEST_F(ClusterApiTest, ResizeAndUpgradeArguments) {
+  const std::string tmpl = CreateTemplate();
+  const std::string target = CreateTemplate({{"image_id", "fake-image-v2"}});
+  const std::string uuid = CreateCluster(tmpl, {{"node_count", 2}});
+  MarkComplete(uuid);
+  conductor_.calls.clear();
+  std::string worker;
+  for (const auto& ng : NodeGroups(uuid)) {
+    if (ng.GetString("role") == "worker") worker = ng.GetString("uuid");
+  }
+
+  Reply r = Call("POST", "/v1/clusters/c1/actions/resize",
+                 {{"node_count", 1}, {"nodes_to_remove", {"192.0.2.7"}}});
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  ASSERT_EQ(conductor_.calls.size(), 1u);
+  EXPECT_EQ(conductor_.calls[0].method, "ClusterResize");
+  EXPECT_EQ(conductor_.calls[0].nodegroup, worker);
+  EXPECT_EQ(conductor_.calls[0].count, 1);
+  EXPECT_EQ(conductor_.calls[0].remove, std::vector<std::string>{"192.0.2.7"});
+
+  r = Call("POST", "/v1/clusters/c1/actions/upgrade",
+           {{"cluster_template", target}, {"max_batch_size", 2}});
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(conductor_.calls.back().method, "ClusterUpgrade");
+  EXPECT_EQ(conductor_.calls.back().template_uuid, target);
+  EXPECT_EQ(conductor_.calls.back().count, 2);
+  EXPECT_EQ(conductor_.calls.back().nodegroup, "");  // the whole cluster
+
+  r = Call("POST", "/v1/clusters/c1/actions/upgrade",
+           {{"cluster_template", target}, {"nodegroup", "default-worker"}});
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(conductor_.calls.back().nodegroup, worker);
+  EXPECT_EQ(conductor_.calls.back().count, 1);  // max_batch_size default
+}
+
+TEST_F(ClusterApiTest, RefusedNodegroupOperationsLeaveNoTrace) {
+  const std::string uuid = CreateCluster(CreateTemplate());
+  MarkComplete(uuid);
+  conductor_.calls.clear();
+
+  conductor_.refusal = Error::FailedPrecondition("Creating a nodegroup is not possible now.");
+  Reply r = Call("POST", "/v1/clusters/c1/nodegroups", {{"name", "gpu"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(NodeGroups(uuid).size(), 2u);  // the inserted row was removed again
+
+  conductor_.refusal.reset();
+  r = Call("POST", "/v1/clusters/c1/nodegroups", {{"name", "gpu"}, {"node_count", 2}});
+  ASSERT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(r.body["status"], "CREATE_IN_PROGRESS");
+  EXPECT_EQ(r.body["project_id"], "p1");
+  EXPECT_EQ(conductor_.calls.back().method, "NodeGroupCreate");
+  EXPECT_EQ(conductor_.calls.back().nodegroup, r.body["uuid"]);
+  MarkComplete(uuid);
+
+  conductor_.refusal = Error::Conflict("Cluster c1 is busy.");
+  r = Call("PATCH", "/v1/clusters/c1/nodegroups/gpu",
+           Json::array({{{"op", "replace"}, {"path", "/max_node_count"}, {"value", 5}}}));
+  EXPECT_EQ(r.status, 409);
+  for (const auto& ng : NodeGroups(uuid)) {
+    if (ng.GetString("name") == "gpu") EXPECT_TRUE(ng.IsNull("max_node_count"));
+  }
+  conductor_.refusal.reset();
+  r = Call("PATCH", "/v1/clusters/c1/nodegroups/gpu",
+           Json::array({{{"op", "replace"}, {"path", "/max_node_count"}, {"value", 5}}}));
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(r.body["max_node_count"], 5);
+  EXPECT_EQ(conductor_.calls.back().method, "NodeGroupUpdate");
+
+  r = Call("DELETE", "/v1/clusters/c1/nodegroups/gpu");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(conductor_.calls.back().method, "NodeGroupDelete");
+}
+
+}  // namespace
+}  // namespace magnum::api
