@@ -7,9 +7,11 @@ build_pkgs=(cmake g++ make pkg-config ccache
   libboost1.81-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev libfmt-dev
   libinih-dev libyaml-cpp-dev librabbitmq-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
+# The default `docker` cluster driver: the host's Docker Engine and the node image build.
+run_pkgs=(docker.io debootstrap curl)
 test_pkgs=(python3 python3-magnumclient python3-openstackclient openssl)
 
-want=("${build_pkgs[@]}")
+want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
 
 missing=()

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -88,6 +89,28 @@ Setter List(std::vector<std::string> Config::*m) {
   };
 }
 
+// An IPv4 CIDR whose prefix length is within [min_prefix, max_prefix], host bits zero.
+Setter Ipv4Cidr(std::string Config::*m, int min_prefix, int max_prefix) {
+  return [m, min_prefix, max_prefix](Config& c, const std::string& v) {
+    std::string expected = "an IPv4 CIDR such as 10.213.0.0/16 (prefix length " +
+                           std::to_string(min_prefix) + " to " + std::to_string(max_prefix) +
+                           ", host bits zero)";
+    unsigned o[4] = {0, 0, 0, 0};
+    int prefix = -1;
+    char tail = 0;
+    if (std::sscanf(v.c_str(), "%u.%u.%u.%u/%d%c", &o[0], &o[1], &o[2], &o[3], &prefix, &tail) !=
+            5 ||
+        o[0] > 255 || o[1] > 255 || o[2] > 255 || o[3] > 255 || prefix < min_prefix ||
+        prefix > max_prefix) {
+      return expected;
+    }
+    uint32_t addr = (o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3];
+    if ((addr & ~(~uint32_t{0} << (32 - prefix))) != 0) return expected;
+    c.*m = v;
+    return std::string();
+  };
+}
+
 struct Option {
   const char* section;
   const char* name;
@@ -153,6 +176,13 @@ const std::vector<Option>& Options() {
       {"kubernetes", "health_polling_interval",
        Int(&Config::health_polling_interval, 1, 86400)},
       {"docker", "host", Str(&Config::docker_host)},
+      {"docker", "ca_file", Str(&Config::docker_ca_file)},
+      {"docker", "cert_file", Str(&Config::docker_cert_file)},
+      {"docker", "key_file", Str(&Config::docker_key_file)},
+      {"docker", "default_timeout", Int(&Config::docker_default_timeout, 1, 3600)},
+      {"docker", "subnet_pool", Ipv4Cidr(&Config::docker_subnet_pool, 8, 24)},
+      {"docker", "image_cache_dir", Str(&Config::docker_image_cache_dir)},
+      {"docker", "image_build_script", Str(&Config::docker_image_build_script)},
   };
   return options;
 }

@@ -86,6 +86,13 @@ struct Config {
 
   // [docker]
   std::string docker_host = "unix:///var/run/docker.sock";
+  std::string docker_ca_file;    // TLS to a tcp:// docker_host (all three or none)
+  std::string docker_cert_file;
+  std::string docker_key_file;
+  int docker_default_timeout = 60;  // seconds per Docker Engine request
+  std::string docker_subnet_pool = "10.213.0.0/16";  // docker driver: a /24 per cluster
+  std::string docker_image_cache_dir;     // "" = /var/cache/magnum-images
+  std::string docker_image_build_script;  // "" = scripts/build-node-image.sh, found
 
   // Warnings collected while loading (unknown options); the caller logs them.
   std::vector<std::string> warnings;

@@ -1,0 +1,101 @@
+// How a cluster of the docker driver is laid out on the engine, as pure functions: object
+// names, the labels that tie every object to its cluster, the nodes read back from
+// container labels, which workers a shrink removes, and health from `node ls`.
+// Everything the driver needs to know about a cluster is in the labels of its objects,
+// so the driver keeps no state of its own across operations or restarts.
+// Pure; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "magnum/common/error.h"
+#include "magnum/drivers/docker/docker_client.h"
+#include "magnum/drivers/driver.h"
+
+namespace magnum::drivers::docker {
+
+// Label keys. Every container, volume and network of a cluster carries kLabelCluster.
+inline constexpr std::string_view kLabelCluster = "magnum.cluster.uuid";
+inline constexpr std::string_view kLabelClusterName = "magnum.cluster.name";
+inline constexpr std::string_view kLabelDriver = "magnum.driver";
+inline constexpr std::string_view kLabelPrefix = "magnum.cluster.prefix";  // network only
+inline constexpr std::string_view kLabelNodeGroup = "magnum.nodegroup.uuid";
+inline constexpr std::string_view kLabelRole = "magnum.node.role";  // master | worker
+inline constexpr std::string_view kLabelNodeName = "magnum.node.name";
+inline constexpr std::string_view kLabelNodeIndex = "magnum.node.index";
+inline constexpr std::string_view kLabelNodeIp = "magnum.node.ip";
+inline constexpr std::string_view kLabelNodeImage = "magnum.node.image";  // template image_id
+
+// The "label" filter selecting every object of `cluster_uuid`.
+Filters ClusterFilter(std::string_view cluster_uuid);
+
+// The labels every object of the cluster carries.
+Labels ClusterLabels(const ClusterState& cluster);
+
+// A DNS-label-safe prefix for object names: the cluster name lower-cased, characters
+// outside [a-z0-9-] replaced by '-', trimmed to 40 characters; "cluster-<uuid8>" when
+// nothing is left. With `disambiguate`, "-<uuid8>" is appended (another cluster owns the
+// plain prefix).
+std::string NamePrefix(std::string_view cluster_name, std::string_view cluster_uuid,
+                       bool disambiguate = false);
+// <prefix>-master-<i> / <prefix>-node-<i>; the container name, hostname and swarm hostname.
+std::string NodeName(std::string_view prefix, bool master, int index);
+std::string NetworkName(std::string_view prefix);
+std::string VolumeName(std::string_view node_name);
+// Linux bridge name (at most 15 characters): "mgn-<uuid8>".
+std::string BridgeName(std::string_view cluster_uuid);
+
+// A node as recorded in its container's labels, with the container's state.
+struct NodeRecord {
+  std::string container_id;
+  std::string name;
+  bool master = false;
+  int index = 0;
+  std::string nodegroup_uuid;
+  std::string ip;
+  std::string image;       // the container's image reference
+  std::string image_id;    // and the image's id
+  std::string node_image;  // the template image id it was created from
+  std::string state;       // running, exited, created, ...
+  std::string status;      // "Exited (137) 3 seconds ago"
+  bool running() const { return state == "running"; }
+};
+
+// The nodes among `containers` (those with role/index labels), masters first, then by index.
+std::vector<NodeRecord> NodesFromContainers(const std::vector<ContainerSummary>& containers);
+
+// The `n` lowest worker indices not in `taken`.
+std::vector<int> FreeIndices(const std::vector<int>& taken, int n);
+
+// Which of `workers` (one nodegroup, sorted by index) a shrink to `target` removes: first
+// those named in `nodes_to_remove` (by node name, container id prefix or address), then the
+// highest indices. kInvalidArgument for a name that is not a worker of the nodegroup, or
+// when more are named than the shrink removes.
+Result<std::vector<NodeRecord>> SelectNodesToRemove(const std::vector<NodeRecord>& workers,
+                                                    const std::vector<std::string>& nodes_to_remove,
+                                                    int64_t target);
+
+// One line of `docker node ls --format '{{.Hostname}}\t{{.Status}}\t{{.Availability}}'`.
+struct NodeLsEntry {
+  std::string hostname;
+  std::string status;        // Ready, Down, Unknown, Disconnected
+  std::string availability;  // Active, Pause, Drain
+};
+std::vector<NodeLsEntry> ParseNodeLs(std::string_view text);
+
+// Health from the node containers and the manager's view of the swarm (`swarm` is empty
+// with `api_error` set when the manager could not be asked). HEALTHY iff the manager
+// answered and every node container runs and is Ready in the swarm. Reasons follow the
+// reference monitor: "api" plus "<node>.Ready" = "True"/"False", and for a node that is not
+// Ready a "<node>.reason" saying why.
+HealthReport ComputeHealth(const std::vector<NodeRecord>& nodes,
+                           const std::optional<std::vector<NodeLsEntry>>& swarm,
+                           const std::string& api_error);
+
+// The swarm node labels of a nodegroup: its node_labels plus magnum.nodegroup=<name>.
+Labels SwarmLabelsFor(const NodeGroupState& ng);
+
+}  // namespace magnum::drivers::docker
