@@ -73,8 +73,8 @@ Result<std::string> ClusterCertificates::StoreKeyPair(const CertificateOwner& ow
 
 Result<ClusterCertRefs> ClusterCertificates::Generate(const CertificateOwner& owner) {
   auto fail = [&](const Error& e) {
-    return Fail(Error::Internal("Failed to create certificates for Cluster: " +
-                                owner.cluster_uuid + ": " + e.message()));
+    return Fail(Error::Internal("Failed to create certificates for Cluster: " + owner.cluster_uuid +
+                                ": " + e.message()));
   };
   const std::string cn = owner.cluster_name.empty() ? owner.cluster_uuid : owner.cluster_name;
   certs::X509Options options = options_;
@@ -112,16 +112,16 @@ Result<void> ClusterCertificates::SaveRefs(const std::string& cluster_uuid,
   changes.Set("front_proxy_ca_cert_ref", refs.front_proxy_ca_cert_ref);
   changes.Set("magnum_cert_ref", refs.magnum_cert_ref);
   changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
-  MAGNUM_ASSIGN_OR_RETURN(int64_t n,
-                          db_->Update(db::kClusterTable,
-                                      Filter().Where(Condition::Eq("uuid", cluster_uuid)), changes));
+  MAGNUM_ASSIGN_OR_RETURN(
+      int64_t n,
+      db_->Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid)), changes));
   if (n == 0) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
   return {};
 }
 
 Result<certs::KeyPair> ClusterCertificates::LoadKeyPair(const std::string& ref) {
-  MAGNUM_ASSIGN_OR_RETURN(auto row, db_->GetOne(db::kX509KeyPairTable,
-                                                Filter().Where(Condition::Eq("uuid", ref))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto row, db_->GetOne(db::kX509KeyPairTable, Filter().Where(Condition::Eq("uuid", ref))));
   if (!row) return Fail(Error::Internal("certificate " + ref + " is missing from the store"));
   certs::KeyPair pair;
   pair.certificate_pem = row->GetString("certificate");
@@ -131,8 +131,9 @@ Result<certs::KeyPair> ClusterCertificates::LoadKeyPair(const std::string& ref) 
 
 Result<certs::KeyPair> ClusterCertificates::LoadCa(const std::string& cluster_uuid,
                                                    const std::string& ca_cert_type) {
-  MAGNUM_ASSIGN_OR_RETURN(auto cluster, db_->GetOne(db::kClusterTable,
-                                                    Filter().Where(Condition::Eq("uuid", cluster_uuid))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto cluster,
+      db_->GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid))));
   if (!cluster) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
   const std::string ref = cluster->GetString(RefColumn(ca_cert_type));
   if (ref.empty()) {
@@ -144,8 +145,9 @@ Result<certs::KeyPair> ClusterCertificates::LoadCa(const std::string& cluster_uu
 
 Result<std::string> ClusterCertificates::GetCaCertificate(const std::string& cluster_uuid,
                                                           const std::string& ca_cert_type) {
-  MAGNUM_ASSIGN_OR_RETURN(auto cluster, db_->GetOne(db::kClusterTable,
-                                                    Filter().Where(Condition::Eq("uuid", cluster_uuid))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto cluster,
+      db_->GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid))));
   if (!cluster) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
   const std::string ref = cluster->GetString(RefColumn(ca_cert_type));
   if (ref.empty()) {
@@ -153,8 +155,8 @@ Result<std::string> ClusterCertificates::GetCaCertificate(const std::string& clu
                                 " are not generated yet; try again shortly."));
   }
   // Certificate only: the key is not even decrypted.
-  MAGNUM_ASSIGN_OR_RETURN(auto row, db_->GetOne(db::kX509KeyPairTable,
-                                                Filter().Where(Condition::Eq("uuid", ref))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto row, db_->GetOne(db::kX509KeyPairTable, Filter().Where(Condition::Eq("uuid", ref))));
   if (!row) return Fail(Error::Internal("certificate " + ref + " is missing from the store"));
   return row->GetString("certificate");
 }
@@ -174,8 +176,8 @@ Result<drivers::IssuedCertificate> ClusterCertificates::IssueServerCertificate(
   MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair ca, LoadCa(cluster_uuid, ""));
   certs::X509Options options = options_;
   if (options.clock == nullptr) options.clock = clock_;
-  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair issued,
-                          certs::IssueServerCertificate(ca, common_name, dns_sans, ip_sans, options));
+  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair issued, certs::IssueServerCertificate(
+                                                     ca, common_name, dns_sans, ip_sans, options));
   return drivers::IssuedCertificate{issued.certificate_pem, issued.private_key_pem,
                                     ca.certificate_pem};
 }

@@ -52,8 +52,8 @@ struct CertificateOwner {
 class ClusterCertificates {
  public:
   // `db` and `clock` must outlive this object.
-  ClusterCertificates(db::Database* db, certs::KeyEncryptor encryptor,
-                      certs::X509Options options, const Clock* clock);
+  ClusterCertificates(db::Database* db, certs::KeyEncryptor encryptor, certs::X509Options options,
+                      const Clock* clock);
 
   // The KeyEncryptor of [certificates] encryption_key_file, default
   // <state_path>/magnum.key; the file (mode 0600) and its directory are created if missing.

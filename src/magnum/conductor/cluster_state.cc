@@ -123,8 +123,8 @@ drivers::ClusterState ClusterStateFromRows(const Row& c, const Row* tmpl,
 
 Result<drivers::ClusterState> LoadClusterState(db::Database& db, const std::string& uuid,
                                                std::string* driver_name) {
-  MAGNUM_ASSIGN_OR_RETURN(auto cluster,
-                          db.GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", uuid))));
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto cluster, db.GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", uuid))));
   if (!cluster) return Fail(Error::NotFound("Cluster " + uuid + " could not be found."));
   if (driver_name != nullptr) *driver_name = cluster->GetString("driver");
   std::optional<Row> tmpl;

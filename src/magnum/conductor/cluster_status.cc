@@ -20,9 +20,9 @@ std::string Prefix(std::string_view s) {
 }  // namespace
 
 bool InSetA(std::string_view s) {
-  static const char* const kA[] = {"CREATE_COMPLETE",   "UPDATE_COMPLETE",  "RESUME_COMPLETE",
-                                   "RESTORE_COMPLETE",  "ROLLBACK_COMPLETE", "SNAPSHOT_COMPLETE",
-                                   "CHECK_COMPLETE",    "ADOPT_COMPLETE"};
+  static const char* const kA[] = {"CREATE_COMPLETE",  "UPDATE_COMPLETE",   "RESUME_COMPLETE",
+                                   "RESTORE_COMPLETE", "ROLLBACK_COMPLETE", "SNAPSHOT_COMPLETE",
+                                   "CHECK_COMPLETE",   "ADOPT_COMPLETE"};
   return std::any_of(std::begin(kA), std::end(kA), [&](const char* a) { return s == a; });
 }
 
@@ -40,10 +40,9 @@ const std::vector<std::string>& InProgressStatuses() {
 }
 
 const std::vector<std::string>& HealthPollStatuses() {
-  static const std::vector<std::string> v = {
-      kCreateInProgress, kCreateFailed,      kCreateComplete,     kUpdateInProgress,
-      kUpdateFailed,     kUpdateComplete,    kDeleteInProgress,   kDeleteFailed,
-      kRollbackInProgress};
+  static const std::vector<std::string> v = {kCreateInProgress, kCreateFailed, kCreateComplete,
+                                             kUpdateInProgress, kUpdateFailed, kUpdateComplete,
+                                             kDeleteInProgress, kDeleteFailed, kRollbackInProgress};
   return v;
 }
 

@@ -55,16 +55,26 @@ enum class OpKind {
 
 const char* OpName(OpKind k) {
   switch (k) {
-    case OpKind::kCreate: return "create";
-    case OpKind::kUpdate: return "update";
-    case OpKind::kResize: return "resize";
-    case OpKind::kUpgrade: return "upgrade";
-    case OpKind::kDelete: return "delete";
-    case OpKind::kNodeGroupCreate: return "nodegroup_create";
-    case OpKind::kNodeGroupUpdate: return "nodegroup_update";
-    case OpKind::kNodeGroupDelete: return "nodegroup_delete";
-    case OpKind::kRotateCa: return "rotate_ca";
-    case OpKind::kOther: return "operation";
+    case OpKind::kCreate:
+      return "create";
+    case OpKind::kUpdate:
+      return "update";
+    case OpKind::kResize:
+      return "resize";
+    case OpKind::kUpgrade:
+      return "upgrade";
+    case OpKind::kDelete:
+      return "delete";
+    case OpKind::kNodeGroupCreate:
+      return "nodegroup_create";
+    case OpKind::kNodeGroupUpdate:
+      return "nodegroup_update";
+    case OpKind::kNodeGroupDelete:
+      return "nodegroup_delete";
+    case OpKind::kRotateCa:
+      return "rotate_ca";
+    case OpKind::kOther:
+      return "operation";
   }
   return "operation";
 }
@@ -89,19 +99,27 @@ std::string OperationFromStatus(const std::string& s) {
 // What the user should do after an operation was interrupted.
 std::string NextStep(OpKind k) {
   switch (k) {
-    case OpKind::kCreate: return "delete the cluster and create it again";
+    case OpKind::kCreate:
+      return "delete the cluster and create it again";
     case OpKind::kUpdate:
       return "retry the update (the default worker nodegroup may not have the requested "
              "node count)";
     case OpKind::kResize:
       return "retry the resize (the nodegroup may not have the requested node count)";
-    case OpKind::kUpgrade: return "retry the upgrade";
-    case OpKind::kDelete: return "delete the cluster again";
-    case OpKind::kNodeGroupCreate: return "delete the nodegroup and create it again";
-    case OpKind::kNodeGroupUpdate: return "retry the nodegroup update";
-    case OpKind::kNodeGroupDelete: return "delete the nodegroup again";
-    case OpKind::kRotateCa: return "rotate the CA certificate again";
-    case OpKind::kOther: return "check the cluster, then retry the operation or delete it";
+    case OpKind::kUpgrade:
+      return "retry the upgrade";
+    case OpKind::kDelete:
+      return "delete the cluster again";
+    case OpKind::kNodeGroupCreate:
+      return "delete the nodegroup and create it again";
+    case OpKind::kNodeGroupUpdate:
+      return "retry the nodegroup update";
+    case OpKind::kNodeGroupDelete:
+      return "delete the nodegroup again";
+    case OpKind::kRotateCa:
+      return "rotate the CA certificate again";
+    case OpKind::kOther:
+      return "check the cluster, then retry the operation or delete it";
   }
   return "retry the operation";
 }
@@ -184,8 +202,13 @@ ConductorOptions ConductorOptionsFromConfig(const config::Config& config) {
 
 struct ConductorService::Impl {
   Impl(ConductorDeps d, ConductorOptions o)
-      : db(d.db), drivers(d.drivers), clock(d.clock), certs(std::move(d.certificates)),
-        opt(std::move(o)), events(db, clock), runner(opt.workers) {}
+      : db(d.db),
+        drivers(d.drivers),
+        clock(d.clock),
+        certs(std::move(d.certificates)),
+        opt(std::move(o)),
+        events(db, clock),
+        runner(opt.workers) {}
 
   db::Database* const db;
   const drivers::DriverRegistry* const drivers;
@@ -261,18 +284,19 @@ struct ConductorService::Impl {
   }
 
   void Submit(const OpPtr& op) {
-    bool queued = runner.Submit(op->cluster_uuid, [this, op] { Run(op); },
-                                [this, op] { Dropped(op); });
+    bool queued = runner.Submit(
+        op->cluster_uuid, [this, op] { Run(op); }, [this, op] { Dropped(op); });
     if (!queued) Dropped(op);
   }
 
   // ---- database helpers -------------------------------------------------------------
 
   Result<bool> OwnerIsDown(db::Database& d, const std::string& owner) {
-    MAGNUM_ASSIGN_OR_RETURN(auto row, d.GetOne(db::kMagnumServiceTable,
-                                               Filter()
-                                                   .Where(Condition::Eq("host", owner))
-                                                   .Where(Condition::Eq("binary", std::string(kConductorBinary)))));
+    MAGNUM_ASSIGN_OR_RETURN(
+        auto row, d.GetOne(db::kMagnumServiceTable,
+                           Filter()
+                               .Where(Condition::Eq("host", owner))
+                               .Where(Condition::Eq("binary", std::string(kConductorBinary)))));
     if (!row) return true;
     if (row->GetBool("forced_down")) return true;
     std::string seen = row->GetString("last_seen_up");
@@ -290,8 +314,8 @@ struct ConductorService::Impl {
   }
 
   static Error BusyError(const Row& cluster, const std::string& operation) {
-    return Error::Conflict("Cluster " + ClusterDisplayName(cluster) + " is busy: " +
-                           cluster.GetString("status") + " (" + operation +
+    return Error::Conflict("Cluster " + ClusterDisplayName(cluster) +
+                           " is busy: " + cluster.GetString("status") + " (" + operation +
                            "); try again when it finishes.");
   }
 
@@ -299,8 +323,7 @@ struct ConductorService::Impl {
   Result<void> CheckNotBusy(db::Database& d, const Row& cluster) {
     const std::string s = cluster.GetString("status");
     if (s == st::kDeleteInProgress) {
-      return Fail(Error::Conflict("Cluster " + ClusterDisplayName(cluster) +
-                                  " is being deleted."));
+      return Fail(Error::Conflict("Cluster " + ClusterDisplayName(cluster) + " is being deleted."));
     }
     if (st::IsInProgress(s)) {
       MAGNUM_ASSIGN_OR_RETURN(auto lock,
@@ -312,8 +335,7 @@ struct ConductorService::Impl {
   }
 
   static Error NotSupported(const std::string& what, const std::string& status) {
-    return Error::FailedPrecondition(what + " when status is \"" + status +
-                                     "\" is not supported.");
+    return Error::FailedPrecondition(what + " when status is \"" + status + "\" is not supported.");
   }
 
   // Takes the cluster's lock row for `operation`: a held, live lock is kConflict unless
@@ -352,10 +374,10 @@ struct ConductorService::Impl {
     changes.SetNull("status_reason");
     changes.Set("updated_at", Now());
     MAGNUM_ASSIGN_OR_RETURN(
-        int64_t n, d.Update(db::kClusterTable,
-                            ByUuid(cluster.GetString("uuid"))
-                                .Where(Condition::Eq("status", expected)),
-                            changes));
+        int64_t n,
+        d.Update(db::kClusterTable,
+                 ByUuid(cluster.GetString("uuid")).Where(Condition::Eq("status", expected)),
+                 changes));
     if (n == 0) {
       return Fail(Error::Conflict("Cluster " + ClusterDisplayName(cluster) +
                                   " changed while the request was processed; try again."));
@@ -384,8 +406,8 @@ struct ConductorService::Impl {
 
   Result<std::optional<Row>> FindNodeGroup(db::Database& d, const std::string& cluster_uuid,
                                            const std::string& ng_uuid) {
-    return d.GetOne(db::kNodeGroupTable, ByUuid(ng_uuid).Where(
-                                             Condition::Eq("cluster_id", cluster_uuid)));
+    return d.GetOne(db::kNodeGroupTable,
+                    ByUuid(ng_uuid).Where(Condition::Eq("cluster_id", cluster_uuid)));
   }
 
   Result<Row> DefaultWorker(db::Database& d, const Row& cluster) {
@@ -413,8 +435,7 @@ struct ConductorService::Impl {
   // nothing to do (no operation is started).
   using AcceptFn = std::function<Result<bool>(db::Database& tx, const Row& cluster, Operation& op)>;
 
-  Result<void> Accept(const Caller& caller, const OpPtr& op, bool take_over,
-                      const AcceptFn& fn) {
+  Result<void> Accept(const Caller& caller, const OpPtr& op, bool take_over, const AcceptFn& fn) {
     if (IsStopping()) {
       return Fail(Error::Unavailable("The conductor is stopping; try again shortly."));
     }
@@ -536,26 +557,34 @@ struct ConductorService::Impl {
     }
     drivers::Driver& d = **driver;
     switch (op.kind) {
-      case OpKind::kCreate: return d.CreateCluster(*ctx);
+      case OpKind::kCreate:
+        return d.CreateCluster(*ctx);
       case OpKind::kUpdate:
-      case OpKind::kResize: return d.ResizeNodeGroup(*ctx, op.nodegroup_uuid, op.nodes_to_remove);
+      case OpKind::kResize:
+        return d.ResizeNodeGroup(*ctx, op.nodegroup_uuid, op.nodes_to_remove);
       case OpKind::kUpgrade: {
         auto t = db->GetOne(db::kClusterTemplateTable, ByUuid(op.template_uuid));
         if (!t) return Fail(t.error());
         if (!*t) {
           op.SetFailedStep("template");
-          return Fail(Error::NotFound("ClusterTemplate " + op.template_uuid +
-                                      " could not be found."));
+          return Fail(
+              Error::NotFound("ClusterTemplate " + op.template_uuid + " could not be found."));
         }
         return d.UpgradeCluster(*ctx, TemplateStateFromRow(**t), op.max_batch_size,
                                 op.nodegroup_uuid);
       }
-      case OpKind::kDelete: return d.DeleteCluster(*ctx);
-      case OpKind::kNodeGroupCreate: return d.CreateNodeGroup(*ctx, op.nodegroup_uuid);
-      case OpKind::kNodeGroupUpdate: return d.UpdateNodeGroup(*ctx, op.nodegroup_uuid);
-      case OpKind::kNodeGroupDelete: return d.DeleteNodeGroup(*ctx, op.nodegroup_uuid);
-      case OpKind::kRotateCa: return d.RotateCaCertificate(*ctx);
-      case OpKind::kOther: break;
+      case OpKind::kDelete:
+        return d.DeleteCluster(*ctx);
+      case OpKind::kNodeGroupCreate:
+        return d.CreateNodeGroup(*ctx, op.nodegroup_uuid);
+      case OpKind::kNodeGroupUpdate:
+        return d.UpdateNodeGroup(*ctx, op.nodegroup_uuid);
+      case OpKind::kNodeGroupDelete:
+        return d.DeleteNodeGroup(*ctx, op.nodegroup_uuid);
+      case OpKind::kRotateCa:
+        return d.RotateCaCertificate(*ctx);
+      case OpKind::kOther:
+        break;
     }
     return Fail(Error::Internal("unknown operation " + op.name));
   }
@@ -593,18 +622,27 @@ struct ConductorService::Impl {
 
   std::string SuccessText(const Operation& op) {
     switch (op.kind) {
-      case OpKind::kCreate: return "Cluster create completed";
-      case OpKind::kUpdate: return "Cluster update completed";
+      case OpKind::kCreate:
+        return "Cluster create completed";
+      case OpKind::kUpdate:
+        return "Cluster update completed";
       case OpKind::kResize:
         return "Cluster resize completed: nodegroup " + op.nodegroup_name + " has " +
                std::to_string(op.node_count) + " nodes";
-      case OpKind::kUpgrade: return "Cluster upgrade completed";
-      case OpKind::kDelete: return "Cluster delete completed";
-      case OpKind::kNodeGroupCreate: return "Nodegroup " + op.nodegroup_name + " created";
-      case OpKind::kNodeGroupUpdate: return "Nodegroup " + op.nodegroup_name + " updated";
-      case OpKind::kNodeGroupDelete: return "Nodegroup " + op.nodegroup_name + " deleted";
-      case OpKind::kRotateCa: return "CA certificate rotated";
-      case OpKind::kOther: break;
+      case OpKind::kUpgrade:
+        return "Cluster upgrade completed";
+      case OpKind::kDelete:
+        return "Cluster delete completed";
+      case OpKind::kNodeGroupCreate:
+        return "Nodegroup " + op.nodegroup_name + " created";
+      case OpKind::kNodeGroupUpdate:
+        return "Nodegroup " + op.nodegroup_name + " updated";
+      case OpKind::kNodeGroupDelete:
+        return "Nodegroup " + op.nodegroup_name + " deleted";
+      case OpKind::kRotateCa:
+        return "CA certificate rotated";
+      case OpKind::kOther:
+        break;
     }
     return "Operation completed";
   }
@@ -617,8 +655,7 @@ struct ConductorService::Impl {
     if (!c.MarkFinished()) {
       events.Append(op->cluster_uuid, op->project_id, op->name, "", EventLevel::kInfo,
                     "the driver returned after the " + Label(op->name) + " had ended (" +
-                        (r ? std::string("success") : r.error().message()) +
-                        "); result discarded");
+                        (r ? std::string("success") : r.error().message()) + "); result discarded");
       ReleaseLock(*op);
       return;
     }
@@ -655,9 +692,9 @@ struct ConductorService::Impl {
 
   void FailShutdown(Operation& op) {
     if (op.kind == OpKind::kDelete) {
-      events.Append(op.cluster_uuid, op.project_id, op.name, "", EventLevel::kWarning,
-                    "conductor " + opt.host +
-                        " is stopping: the delete resumes when a conductor starts");
+      events.Append(
+          op.cluster_uuid, op.project_id, op.name, "", EventLevel::kWarning,
+          "conductor " + opt.host + " is stopping: the delete resumes when a conductor starts");
       op.keep_lock = true;
       return;
     }
@@ -704,8 +741,9 @@ struct ConductorService::Impl {
 
   Result<void> RemoveClusterTx(db::Database& tx, const std::string& uuid, bool* removed) {
     MAGNUM_ASSIGN_OR_RETURN(
-        int64_t n, tx.Delete(db::kClusterTable,
-                             ByUuid(uuid).Where(Condition::Eq("status", std::string(st::kDeleteInProgress)))));
+        int64_t n,
+        tx.Delete(db::kClusterTable,
+                  ByUuid(uuid).Where(Condition::Eq("status", std::string(st::kDeleteInProgress)))));
     if (n == 0) return {};
     *removed = true;
     Filter by_cluster = Filter().Where(Condition::Eq("cluster_id", uuid));
@@ -730,9 +768,9 @@ struct ConductorService::Impl {
       changes.Set("cluster_template_id", op.template_uuid);
     }
     MAGNUM_ASSIGN_OR_RETURN(
-        int64_t n, tx.Update(db::kClusterTable,
-                             ByUuid(op.cluster_uuid).Where(Condition::Eq("status", op.in_progress)),
-                             changes));
+        int64_t n,
+        tx.Update(db::kClusterTable,
+                  ByUuid(op.cluster_uuid).Where(Condition::Eq("status", op.in_progress)), changes));
     if (n == 1) {
       MAGNUM_ASSIGN_OR_RETURN(auto cluster, tx.GetOne(db::kClusterTable, ByUuid(op.cluster_uuid)));
       db::ListQuery q;
@@ -765,9 +803,9 @@ struct ConductorService::Impl {
             op.old_node_count >= 0 && ng.GetString("uuid") == op.nodegroup_uuid) {
           ngc.Set("node_count", op.old_node_count);
         }
-        MAGNUM_RETURN_IF_ERROR(tx.Update(
-            db::kNodeGroupTable,
-            ById(ng.GetInt("id")).Where(Condition::Eq("status", ng_status)), ngc));
+        MAGNUM_RETURN_IF_ERROR(
+            tx.Update(db::kNodeGroupTable,
+                      ById(ng.GetInt("id")).Where(Condition::Eq("status", ng_status)), ngc));
       }
     } else {
       spdlog::warn("cluster {}: status is no longer {}; the end of {} is not recorded",
@@ -888,8 +926,8 @@ struct ConductorService::Impl {
           resumed = op;
           return {};
         }
-        failed_reason = "conductor " + owner + " stopped during " + operation + "; " +
-                        NextStep(op->kind);
+        failed_reason =
+            "conductor " + owner + " stopped during " + operation + "; " + NextStep(op->kind);
         bool removed = false;
         return WriteOutcomeTx(tx, *op, false, failed_reason, true, &removed);
       });
@@ -1068,44 +1106,46 @@ Result<void> ConductorService::ClusterCreate(const Caller& caller, const std::st
   auto op = std::make_shared<Operation>(OpKind::kCreate);
   op->cluster_uuid = uuid;
   Impl& m = *impl_;
-  return m.Accept(caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    const std::string s = c.GetString("status");
-    if (s == st::kDeleteInProgress) {
-      return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) + " is being deleted."));
-    }
-    if (s != st::kCreateInProgress) return Fail(Impl::NotSupported("Creating a cluster", s));
-    o.in_progress = s;
-    const drivers::StringMap labels = ParseStringMap(c.GetString("labels"));
-    auto it = labels.find("create_timeout_seconds");
-    double seconds = 0;
-    if (it != labels.end()) {
-      char* end = nullptr;
-      seconds = std::strtod(it->second.c_str(), &end);
-      if (end == it->second.c_str() || !std::isfinite(seconds) || seconds < 0) seconds = 0;
-    }
-    if (seconds > 0) {
-      o.control->deadline = m.clock->Now() + std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 std::chrono::duration<double>(seconds));
-      o.timeout_text = it->second + " seconds (label create_timeout_seconds)";
-    } else {
-      const int64_t minutes = c.GetInt("create_timeout", 60);
-      if (minutes > 0) {
-        o.control->deadline = m.clock->Now() + std::chrono::minutes(minutes);
-        o.timeout_text = std::to_string(minutes) + " minutes";
-      }
-    }
-    Row touch;
-    touch.Set("updated_at", m.Now());
-    touch.SetNull("status_reason");
-    MAGNUM_ASSIGN_OR_RETURN(
-        int64_t n, tx.Update(db::kClusterTable,
-                             ByUuid(o.cluster_uuid).Where(Condition::Eq("status", s)), touch));
-    if (n == 0) {
-      return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) +
-                                  " changed while the request was processed; try again."));
-    }
-    return true;
-  });
+  return m.Accept(
+      caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        const std::string s = c.GetString("status");
+        if (s == st::kDeleteInProgress) {
+          return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) + " is being deleted."));
+        }
+        if (s != st::kCreateInProgress) return Fail(Impl::NotSupported("Creating a cluster", s));
+        o.in_progress = s;
+        const drivers::StringMap labels = ParseStringMap(c.GetString("labels"));
+        auto it = labels.find("create_timeout_seconds");
+        double seconds = 0;
+        if (it != labels.end()) {
+          char* end = nullptr;
+          seconds = std::strtod(it->second.c_str(), &end);
+          if (end == it->second.c_str() || !std::isfinite(seconds) || seconds < 0) seconds = 0;
+        }
+        if (seconds > 0) {
+          o.control->deadline =
+              m.clock->Now() + std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::duration<double>(seconds));
+          o.timeout_text = it->second + " seconds (label create_timeout_seconds)";
+        } else {
+          const int64_t minutes = c.GetInt("create_timeout", 60);
+          if (minutes > 0) {
+            o.control->deadline = m.clock->Now() + std::chrono::minutes(minutes);
+            o.timeout_text = std::to_string(minutes) + " minutes";
+          }
+        }
+        Row touch;
+        touch.Set("updated_at", m.Now());
+        touch.SetNull("status_reason");
+        MAGNUM_ASSIGN_OR_RETURN(
+            int64_t n, tx.Update(db::kClusterTable,
+                                 ByUuid(o.cluster_uuid).Where(Condition::Eq("status", s)), touch));
+        if (n == 0) {
+          return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) +
+                                      " changed while the request was processed; try again."));
+        }
+        return true;
+      });
 }
 
 Result<void> ConductorService::ClusterUpdate(const Caller& caller, const std::string& uuid,
@@ -1115,56 +1155,58 @@ Result<void> ConductorService::ClusterUpdate(const Caller& caller, const std::st
   op->node_count = node_count;
   op->rollback = rollback;
   Impl& m = *impl_;
-  return m.Accept(caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-    const std::string s = c.GetString("status");
-    if (!st::InSetA(s)) return Fail(Impl::NotSupported("Updating a cluster", s));
-    MAGNUM_ASSIGN_OR_RETURN(Row worker, m.DefaultWorker(tx, c));
-    if (worker.GetInt("node_count") == o.node_count) return false;  // nothing changes
-    o.nodegroup_uuid = worker.GetString("uuid");
-    o.nodegroup_name = worker.GetString("name");
-    o.old_node_count = worker.GetInt("node_count");
-    o.in_progress = st::kUpdateInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
-    Row ng;
-    ng.Set("node_count", o.node_count);
-    MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, worker, st::kUpdateInProgress, ng));
-    return true;
-  });
+  return m.Accept(
+      caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        const std::string s = c.GetString("status");
+        if (!st::InSetA(s)) return Fail(Impl::NotSupported("Updating a cluster", s));
+        MAGNUM_ASSIGN_OR_RETURN(Row worker, m.DefaultWorker(tx, c));
+        if (worker.GetInt("node_count") == o.node_count) return false;  // nothing changes
+        o.nodegroup_uuid = worker.GetString("uuid");
+        o.nodegroup_name = worker.GetString("name");
+        o.old_node_count = worker.GetInt("node_count");
+        o.in_progress = st::kUpdateInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
+        Row ng;
+        ng.Set("node_count", o.node_count);
+        MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, worker, st::kUpdateInProgress, ng));
+        return true;
+      });
 }
 
 Result<void> ConductorService::ClusterResize(const Caller& caller, const std::string& uuid,
-                                             const std::string& nodegroup_uuid,
-                                             int64_t node_count,
+                                             const std::string& nodegroup_uuid, int64_t node_count,
                                              const std::vector<std::string>& nodes_to_remove) {
   auto op = std::make_shared<Operation>(OpKind::kResize);
   op->cluster_uuid = uuid;
   op->node_count = node_count;
   op->nodes_to_remove = nodes_to_remove;
   Impl& m = *impl_;
-  return m.Accept(caller, op, false,
-                  [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-    const std::string s = c.GetString("status");
-    if (!st::InSetB(s)) return Fail(Impl::NotSupported("Resizing a cluster", s));
-    Row ng;
-    if (nodegroup_uuid.empty()) {
-      MAGNUM_ASSIGN_OR_RETURN(ng, m.DefaultWorker(tx, c));
-    } else {
-      MAGNUM_ASSIGN_OR_RETURN(auto found, m.FindNodeGroup(tx, o.cluster_uuid, nodegroup_uuid));
-      if (!found) return Fail(Error::NotFound("Nodegroup " + nodegroup_uuid + " could not be found."));
-      ng = *found;
-    }
-    o.nodegroup_uuid = ng.GetString("uuid");
-    o.nodegroup_name = ng.GetString("name");
-    o.old_node_count = ng.GetInt("node_count");
-    o.in_progress = st::kUpdateInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
-    Row changes;
-    changes.Set("node_count", o.node_count);
-    MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, ng, st::kUpdateInProgress, changes));
-    return true;
-  });
+  return m.Accept(
+      caller, op, false,
+      [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        const std::string s = c.GetString("status");
+        if (!st::InSetB(s)) return Fail(Impl::NotSupported("Resizing a cluster", s));
+        Row ng;
+        if (nodegroup_uuid.empty()) {
+          MAGNUM_ASSIGN_OR_RETURN(ng, m.DefaultWorker(tx, c));
+        } else {
+          MAGNUM_ASSIGN_OR_RETURN(auto found, m.FindNodeGroup(tx, o.cluster_uuid, nodegroup_uuid));
+          if (!found)
+            return Fail(Error::NotFound("Nodegroup " + nodegroup_uuid + " could not be found."));
+          ng = *found;
+        }
+        o.nodegroup_uuid = ng.GetString("uuid");
+        o.nodegroup_name = ng.GetString("name");
+        o.old_node_count = ng.GetInt("node_count");
+        o.in_progress = st::kUpdateInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
+        Row changes;
+        changes.Set("node_count", o.node_count);
+        MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, ng, st::kUpdateInProgress, changes));
+        return true;
+      });
 }
 
 Result<void> ConductorService::ClusterUpgrade(const Caller& caller, const std::string& uuid,
@@ -1176,67 +1218,73 @@ Result<void> ConductorService::ClusterUpgrade(const Caller& caller, const std::s
   op->template_uuid = template_uuid;
   op->max_batch_size = max_batch_size < 1 ? 1 : max_batch_size;
   Impl& m = *impl_;
-  return m.Accept(caller, op, false,
-                  [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-    const std::string s = c.GetString("status");
-    if (!st::InSetA(s)) return Fail(Impl::NotSupported("Upgrading a cluster", s));
-    MAGNUM_ASSIGN_OR_RETURN(auto target, tx.GetOne(db::kClusterTemplateTable, ByUuid(o.template_uuid)));
-    if (!target) {
-      return Fail(Error::NotFound("ClusterTemplate " + o.template_uuid + " could not be found."));
-    }
-    o.template_image_id = target->GetString("image_id");
-    drivers::TemplateState current;
-    MAGNUM_ASSIGN_OR_RETURN(auto tmpl, tx.GetOne(db::kClusterTemplateTable,
-                                                 ByUuid(c.GetString("cluster_template_id"))));
-    if (tmpl) current = TemplateStateFromRow(*tmpl);
-    MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver, m.DriverFor(c.GetString("driver"), current));
-    if (!driver->SupportsUpgrade()) {
-      return Fail(Error::FailedPrecondition("Upgrading a cluster is not supported by the " +
-                                            std::string(driver->name()) + " driver."));
-    }
-    std::vector<Row> targets;
-    if (nodegroup_uuid.empty()) {
-      db::ListQuery q;
-      q.filter.Where(Condition::Eq("cluster_id", o.cluster_uuid));
-      MAGNUM_ASSIGN_OR_RETURN(targets, tx.List(db::kNodeGroupTable, q));
-    } else {
-      MAGNUM_ASSIGN_OR_RETURN(auto found, m.FindNodeGroup(tx, o.cluster_uuid, nodegroup_uuid));
-      if (!found) return Fail(Error::NotFound("Nodegroup " + nodegroup_uuid + " could not be found."));
-      o.nodegroup_uuid = found->GetString("uuid");
-      o.nodegroup_name = found->GetString("name");
-      o.nodegroup_is_default = found->GetBool("is_default");
-      targets.push_back(*found);
-    }
-    o.in_progress = st::kUpdateInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
-    for (const auto& ng : targets) {
-      MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, ng, st::kUpdateInProgress));
-    }
-    return true;
-  });
+  return m.Accept(
+      caller, op, false,
+      [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        const std::string s = c.GetString("status");
+        if (!st::InSetA(s)) return Fail(Impl::NotSupported("Upgrading a cluster", s));
+        MAGNUM_ASSIGN_OR_RETURN(auto target,
+                                tx.GetOne(db::kClusterTemplateTable, ByUuid(o.template_uuid)));
+        if (!target) {
+          return Fail(
+              Error::NotFound("ClusterTemplate " + o.template_uuid + " could not be found."));
+        }
+        o.template_image_id = target->GetString("image_id");
+        drivers::TemplateState current;
+        MAGNUM_ASSIGN_OR_RETURN(auto tmpl, tx.GetOne(db::kClusterTemplateTable,
+                                                     ByUuid(c.GetString("cluster_template_id"))));
+        if (tmpl) current = TemplateStateFromRow(*tmpl);
+        MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver,
+                                m.DriverFor(c.GetString("driver"), current));
+        if (!driver->SupportsUpgrade()) {
+          return Fail(Error::FailedPrecondition("Upgrading a cluster is not supported by the " +
+                                                std::string(driver->name()) + " driver."));
+        }
+        std::vector<Row> targets;
+        if (nodegroup_uuid.empty()) {
+          db::ListQuery q;
+          q.filter.Where(Condition::Eq("cluster_id", o.cluster_uuid));
+          MAGNUM_ASSIGN_OR_RETURN(targets, tx.List(db::kNodeGroupTable, q));
+        } else {
+          MAGNUM_ASSIGN_OR_RETURN(auto found, m.FindNodeGroup(tx, o.cluster_uuid, nodegroup_uuid));
+          if (!found)
+            return Fail(Error::NotFound("Nodegroup " + nodegroup_uuid + " could not be found."));
+          o.nodegroup_uuid = found->GetString("uuid");
+          o.nodegroup_name = found->GetString("name");
+          o.nodegroup_is_default = found->GetBool("is_default");
+          targets.push_back(*found);
+        }
+        o.in_progress = st::kUpdateInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
+        for (const auto& ng : targets) {
+          MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, ng, st::kUpdateInProgress));
+        }
+        return true;
+      });
 }
 
 Result<void> ConductorService::ClusterDelete(const Caller& caller, const std::string& uuid) {
   auto op = std::make_shared<Operation>(OpKind::kDelete);
   op->cluster_uuid = uuid;
   Impl& m = *impl_;
-  return m.Accept(caller, op, /*take_over=*/true,
-                  [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    const std::string s = c.GetString("status");
-    if (s == st::kDeleteInProgress) {
-      return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) + " is being deleted."));
-    }
-    o.in_progress = st::kDeleteInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kDeleteInProgress));
-    Row ng;
-    ng.Set("status", std::string(st::kDeleteInProgress));
-    ng.SetNull("status_reason");
-    ng.Set("updated_at", m.Now());
-    MAGNUM_RETURN_IF_ERROR(tx.Update(db::kNodeGroupTable,
-                                     Filter().Where(Condition::Eq("cluster_id", o.cluster_uuid)), ng));
-    return true;
-  });
+  return m.Accept(
+      caller, op, /*take_over=*/true,
+      [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        const std::string s = c.GetString("status");
+        if (s == st::kDeleteInProgress) {
+          return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) + " is being deleted."));
+        }
+        o.in_progress = st::kDeleteInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kDeleteInProgress));
+        Row ng;
+        ng.Set("status", std::string(st::kDeleteInProgress));
+        ng.SetNull("status_reason");
+        ng.Set("updated_at", m.Now());
+        MAGNUM_RETURN_IF_ERROR(tx.Update(
+            db::kNodeGroupTable, Filter().Where(Condition::Eq("cluster_id", o.cluster_uuid)), ng));
+        return true;
+      });
 }
 
 Result<void> ConductorService::NodeGroupCreate(const Caller& caller, const std::string& uuid,
@@ -1246,25 +1294,27 @@ Result<void> ConductorService::NodeGroupCreate(const Caller& caller, const std::
   op->nodegroup_uuid = nodegroup_uuid;
   Impl& m = *impl_;
   bool refused_by_state = false;
-  auto r = m.Accept(caller, op, false,
-                    [&m, &refused_by_state](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    MAGNUM_ASSIGN_OR_RETURN(auto ng, m.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
-    if (!ng) return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
-    o.nodegroup_name = ng->GetString("name");
-    if (ng->GetString("status") != st::kCreateInProgress) {
-      return Fail(Impl::NotSupported("Creating a nodegroup", ng->GetString("status")));
-    }
-    refused_by_state = true;
-    MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-    const std::string s = c.GetString("status");
-    if (!st::InSetB(s)) {
-      return Fail(Error::FailedPrecondition("Creating a nodegroup when cluster status is \"" + s +
-                                            "\" is not supported."));
-    }
-    o.in_progress = st::kUpdateInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
-    return true;
-  });
+  auto r = m.Accept(
+      caller, op, false,
+      [&m, &refused_by_state](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(auto ng, m.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
+        if (!ng)
+          return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
+        o.nodegroup_name = ng->GetString("name");
+        if (ng->GetString("status") != st::kCreateInProgress) {
+          return Fail(Impl::NotSupported("Creating a nodegroup", ng->GetString("status")));
+        }
+        refused_by_state = true;
+        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        const std::string s = c.GetString("status");
+        if (!st::InSetB(s)) {
+          return Fail(Error::FailedPrecondition("Creating a nodegroup when cluster status is \"" +
+                                                s + "\" is not supported."));
+        }
+        o.in_progress = st::kUpdateInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
+        return true;
+      });
   // refused_by_state stays true when the transaction fails after the nodegroup checks
   // (busy, state, lock).
   if (!r && refused_by_state) {
@@ -1292,21 +1342,23 @@ Result<void> ConductorService::NodeGroupUpdate(const Caller& caller, const std::
   op->cluster_uuid = uuid;
   op->nodegroup_uuid = nodegroup_uuid;
   Impl& m = *impl_;
-  return m.Accept(caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    MAGNUM_ASSIGN_OR_RETURN(auto ng, m.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
-    if (!ng) return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
-    o.nodegroup_name = ng->GetString("name");
-    MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-    const std::string ng_status = ng->GetString("status");
-    if (!st::InSetB(ng_status)) {
-      return Fail(Error::FailedPrecondition("nodegroup_update when nodegroup status is \"" +
-                                            ng_status + "\" is not supported."));
-    }
-    o.in_progress = st::kUpdateInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, c.GetString("status"), st::kUpdateInProgress));
-    MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, *ng, st::kUpdateInProgress));
-    return true;
-  });
+  return m.Accept(
+      caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(auto ng, m.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
+        if (!ng)
+          return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
+        o.nodegroup_name = ng->GetString("name");
+        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        const std::string ng_status = ng->GetString("status");
+        if (!st::InSetB(ng_status)) {
+          return Fail(Error::FailedPrecondition("nodegroup_update when nodegroup status is \"" +
+                                                ng_status + "\" is not supported."));
+        }
+        o.in_progress = st::kUpdateInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, c.GetString("status"), st::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, *ng, st::kUpdateInProgress));
+        return true;
+      });
 }
 
 Result<void> ConductorService::NodeGroupDelete(const Caller& caller, const std::string& uuid,
@@ -1315,24 +1367,26 @@ Result<void> ConductorService::NodeGroupDelete(const Caller& caller, const std::
   op->cluster_uuid = uuid;
   op->nodegroup_uuid = nodegroup_uuid;
   Impl& m = *impl_;
-  return m.Accept(caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    MAGNUM_ASSIGN_OR_RETURN(auto ng, m.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
-    if (!ng) return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
-    o.nodegroup_name = ng->GetString("name");
-    if (ng->GetBool("is_default")) {
-      return Fail(Error::FailedPrecondition("Deleting a default nodegroup is not supported."));
-    }
-    MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-    const std::string s = c.GetString("status");
-    if (!st::InSetB(s)) {
-      return Fail(Error::FailedPrecondition("Deleting a nodegroup when cluster status is \"" + s +
-                                            "\" is not supported."));
-    }
-    o.in_progress = st::kUpdateInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
-    MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, *ng, st::kDeleteInProgress));
-    return true;
-  });
+  return m.Accept(
+      caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(auto ng, m.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
+        if (!ng)
+          return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
+        o.nodegroup_name = ng->GetString("name");
+        if (ng->GetBool("is_default")) {
+          return Fail(Error::FailedPrecondition("Deleting a default nodegroup is not supported."));
+        }
+        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        const std::string s = c.GetString("status");
+        if (!st::InSetB(s)) {
+          return Fail(Error::FailedPrecondition("Deleting a nodegroup when cluster status is \"" +
+                                                s + "\" is not supported."));
+        }
+        o.in_progress = st::kUpdateInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, *ng, st::kDeleteInProgress));
+        return true;
+      });
 }
 
 Result<std::string> ConductorService::GetCaCertificate(const Caller&, const std::string& uuid,
@@ -1350,20 +1404,21 @@ Result<void> ConductorService::RotateCaCertificate(const Caller& caller, const s
   auto op = std::make_shared<Operation>(OpKind::kRotateCa);
   op->cluster_uuid = uuid;
   Impl& m = *impl_;
-  return m.Accept(caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-    MAGNUM_ASSIGN_OR_RETURN(auto tmpl, tx.GetOne(db::kClusterTemplateTable,
-                                                 ByUuid(c.GetString("cluster_template_id"))));
-    if (tmpl && tmpl->GetBool("tls_disabled")) {
-      return Fail(Error::FailedPrecondition(
-          "Rotating the CA certificate on a non-TLS cluster is not supported"));
-    }
-    MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-    const std::string s = c.GetString("status");
-    if (!st::InSetA(s)) return Fail(Impl::NotSupported("Updating a cluster", s));
-    o.in_progress = st::kUpdateInProgress;
-    MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
-    return true;
-  });
+  return m.Accept(
+      caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(auto tmpl, tx.GetOne(db::kClusterTemplateTable,
+                                                     ByUuid(c.GetString("cluster_template_id"))));
+        if (tmpl && tmpl->GetBool("tls_disabled")) {
+          return Fail(Error::FailedPrecondition(
+              "Rotating the CA certificate on a non-TLS cluster is not supported"));
+        }
+        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        const std::string s = c.GetString("status");
+        if (!st::InSetA(s)) return Fail(Impl::NotSupported("Updating a cluster", s));
+        o.in_progress = st::kUpdateInProgress;
+        MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
+        return true;
+      });
 }
 
 Result<void> ConductorService::RotateCredential(const Caller& caller, const std::string& uuid) {
@@ -1377,7 +1432,8 @@ Result<void> ConductorService::RotateCredential(const Caller& caller, const std:
     return Fail(Error::FailedPrecondition("Rotating credentials when cluster status is \"" +
                                           state.status + "\" is not supported."));
   }
-  MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver, m.DriverFor(driver_name, state.cluster_template));
+  MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver,
+                          m.DriverFor(driver_name, state.cluster_template));
   const std::string project = state.project_id;
   auto control = std::make_shared<OperationControl>();
   OperationContextImpl ctx(std::move(state), "rotate_credential", control, m.db, &m.events,

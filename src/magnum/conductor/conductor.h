@@ -79,9 +79,9 @@ struct ConductorOptions {
 ConductorOptions ConductorOptionsFromConfig(const config::Config& config);
 
 struct ConductorDeps {
-  db::Database* db = nullptr;                     // not owned; outlives the service
-  const drivers::DriverRegistry* drivers = nullptr;  // not owned
-  const Clock* clock = nullptr;                   // not owned
+  db::Database* db = nullptr;                         // not owned; outlives the service
+  const drivers::DriverRegistry* drivers = nullptr;   // not owned
+  const Clock* clock = nullptr;                       // not owned
   std::unique_ptr<ClusterCertificates> certificates;  // owned
 };
 

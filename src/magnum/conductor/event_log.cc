@@ -10,9 +10,12 @@ namespace magnum::conductor {
 
 std::string_view EventLevelName(EventLevel level) {
   switch (level) {
-    case EventLevel::kInfo: return "info";
-    case EventLevel::kWarning: return "warning";
-    case EventLevel::kError: return "error";
+    case EventLevel::kInfo:
+      return "info";
+    case EventLevel::kWarning:
+      return "warning";
+    case EventLevel::kError:
+      return "error";
   }
   return "info";
 }

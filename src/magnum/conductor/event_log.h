@@ -25,9 +25,8 @@ class EventLog {
   // `db` and `clock` must outlive the log.
   EventLog(db::Database* db, const Clock* clock) : db_(db), clock_(clock) {}
 
-  void Append(const std::string& cluster_uuid, const std::string& project_id,
-              std::string_view step, std::string_view node, EventLevel level,
-              std::string_view message);
+  void Append(const std::string& cluster_uuid, const std::string& project_id, std::string_view step,
+              std::string_view node, EventLevel level, std::string_view message);
 
  private:
   db::Database* const db_;

@@ -13,15 +13,17 @@ using db::Filter;
 
 ServiceHeartbeat::ServiceHeartbeat(db::Database* db, const Clock* clock, std::string host,
                                    std::string binary, std::chrono::milliseconds interval)
-    : db_(db), clock_(clock), host_(std::move(host)), binary_(std::move(binary)),
+    : db_(db),
+      clock_(clock),
+      host_(std::move(host)),
+      binary_(std::move(binary)),
       interval_(interval) {}
 
 ServiceHeartbeat::~ServiceHeartbeat() { Stop(); }
 
 Result<void> ServiceHeartbeat::ReportOnce() {
-  const Filter key = Filter()
-                         .Where(Condition::Eq("host", host_))
-                         .Where(Condition::Eq("binary", binary_));
+  const Filter key =
+      Filter().Where(Condition::Eq("host", host_)).Where(Condition::Eq("binary", binary_));
   for (int attempt = 0; attempt < 2; ++attempt) {
     const std::string now = FormatDbTimestamp(clock_->Now());
     auto r = db_->Transaction([&](db::Database& tx) -> Result<void> {

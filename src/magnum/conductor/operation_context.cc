@@ -15,8 +15,12 @@ OperationContextImpl::OperationContextImpl(drivers::ClusterState cluster, std::s
                                            std::shared_ptr<OperationControl> control,
                                            db::Database* db, EventLog* events,
                                            ClusterCertificates* certificates, const Clock* clock)
-    : cluster_(std::move(cluster)), operation_(std::move(operation)),
-      control_(std::move(control)), db_(db), events_(events), certificates_(certificates),
+    : cluster_(std::move(cluster)),
+      operation_(std::move(operation)),
+      control_(std::move(control)),
+      db_(db),
+      events_(events),
+      certificates_(certificates),
       clock_(clock) {}
 
 void OperationContextImpl::Event(std::string_view step, std::string_view message,
@@ -60,15 +64,15 @@ Result<void> OperationContextImpl::Report(const drivers::ClusterReport& report) 
   if (report.container_version) changes.Set("container_version", *report.container_version);
   if (changes.empty()) return {};
   changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
-  MAGNUM_RETURN_IF_ERROR(db_->Update(db::kClusterTable,
-                                     Filter().Where(Condition::Eq("uuid", cluster_.uuid)),
-                                     changes));
+  MAGNUM_RETURN_IF_ERROR(db_->Update(
+      db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_.uuid)), changes));
   return {};
 }
 
 Result<void> OperationContextImpl::ReportNodeGroup(const drivers::NodeGroupReport& report) {
   db::Row changes;
-  if (report.node_addresses) changes.Set("node_addresses", StringListToJson(*report.node_addresses));
+  if (report.node_addresses)
+    changes.Set("node_addresses", StringListToJson(*report.node_addresses));
   if (report.stack_id) changes.Set("stack_id", *report.stack_id);
   if (report.version) changes.Set("version", *report.version);
   if (report.image_id) changes.Set("image_id", *report.image_id);

@@ -108,8 +108,7 @@ class RpcConductorClient final : public ConductorApi {
 
   Result<std::string> CallRaw(const std::string& method, const Json& payload) {
     return transport_->Call(topic_, method,
-                            payload.dump(-1, ' ', false, Json::error_handler_t::replace),
-                            timeout_);
+                            payload.dump(-1, ' ', false, Json::error_handler_t::replace), timeout_);
   }
 
   Result<void> CallVoid(const std::string& method, const Json& payload) {
@@ -134,7 +133,7 @@ class RpcConductorClient final : public ConductorApi {
 }  // namespace
 
 std::unique_ptr<ConductorApi> NewRpcConductorClient(rpc::Transport* transport, std::string topic,
-                                                     std::chrono::milliseconds timeout) {
+                                                    std::chrono::milliseconds timeout) {
   return std::make_unique<RpcConductorClient>(transport, std::move(topic), timeout);
 }
 

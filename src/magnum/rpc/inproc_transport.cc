@@ -33,14 +33,13 @@ class InprocTransport final : public Transport {
   ~InprocTransport() override { Shutdown(); }
 
   Result<std::string> Call(const std::string& topic, const std::string& method,
-                           const std::string& payload,
-                           std::chrono::milliseconds timeout) override {
+                           const std::string& payload, std::chrono::milliseconds timeout) override {
     auto promise = std::make_shared<std::promise<std::string>>();
     std::future<std::string> future = promise->get_future();
     MAGNUM_RETURN_IF_ERROR(Enqueue(Message{topic, method, payload, promise}));
     if (future.wait_for(timeout) != std::future_status::ready) {
-      return Fail(Error::Unavailable("no reply to " + method + " on topic " + topic +
-                                     " within " + std::to_string(timeout.count()) + " ms"));
+      return Fail(Error::Unavailable("no reply to " + method + " on topic " + topic + " within " +
+                                     std::to_string(timeout.count()) + " ms"));
     }
     return DecodeReply(future.get());
   }
@@ -132,8 +131,7 @@ class InprocTransport final : public Transport {
       if (m.reply) {
         m.reply->set_value(EncodeReply(result));
       } else if (!result) {
-        spdlog::warn("cast {} on topic {} failed: {}", m.method, m.topic,
-                     result.error().message());
+        spdlog::warn("cast {} on topic {} failed: {}", m.method, m.topic, result.error().message());
       }
       {
         std::lock_guard<std::mutex> lock(mu_);

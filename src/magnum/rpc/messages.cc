@@ -8,10 +8,10 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr ErrorCode kAllCodes[] = {
-    ErrorCode::kInvalidArgument,  ErrorCode::kNotFound,          ErrorCode::kAlreadyExists,
-    ErrorCode::kConflict,         ErrorCode::kPermissionDenied,  ErrorCode::kUnauthenticated,
-    ErrorCode::kNotAcceptable,    ErrorCode::kMethodNotAllowed,  ErrorCode::kPayloadTooLarge,
-    ErrorCode::kFailedPrecondition, ErrorCode::kUnavailable,     ErrorCode::kInternal,
+    ErrorCode::kInvalidArgument,    ErrorCode::kNotFound,         ErrorCode::kAlreadyExists,
+    ErrorCode::kConflict,           ErrorCode::kPermissionDenied, ErrorCode::kUnauthenticated,
+    ErrorCode::kNotAcceptable,      ErrorCode::kMethodNotAllowed, ErrorCode::kPayloadTooLarge,
+    ErrorCode::kFailedPrecondition, ErrorCode::kUnavailable,      ErrorCode::kInternal,
 };
 
 std::string ErrorEnvelope(const Error& e) {

@@ -30,9 +30,10 @@ int RunConductor(int argc, char** argv) {
         "conductor in one process over the in-process bus) instead.");
     return 2;
   }
-  spdlog::warn("transport_url is the in-process bus: this conductor runs recovery, status "
-               "sync, health polling and heartbeats, but no API can reach it (use magnumd "
-               "for a working single-process deployment)");
+  spdlog::warn(
+      "transport_url is the in-process bus: this conductor runs recovery, status "
+      "sync, health polling and heartbeats, but no API can reach it (use magnumd "
+      "for a working single-process deployment)");
   cli::BlockTerminationSignals();
 
   auto db = db::OpenDatabase(cfg.DatabaseUrl(), db::DatabaseOptions{cfg.busy_timeout_ms, true});
@@ -42,10 +43,10 @@ int RunConductor(int argc, char** argv) {
   }
   auto v = (*db)->SchemaVersion();
   if (!v || *v != db::Database::LatestSchemaVersion()) {
-    spdlog::critical("database schema is at version {}, this build needs {}: run "
-                     "magnum-db-manage upgrade",
-                     v ? std::to_string(*v) : v.error().message(),
-                     db::Database::LatestSchemaVersion());
+    spdlog::critical(
+        "database schema is at version {}, this build needs {}: run "
+        "magnum-db-manage upgrade",
+        v ? std::to_string(*v) : v.error().message(), db::Database::LatestSchemaVersion());
     return 1;
   }
   drivers::DriverRegistry registry;
@@ -62,8 +63,8 @@ int RunConductor(int argc, char** argv) {
     spdlog::critical("cannot start the conductor: {}", started.error().message());
     return 1;
   }
-  if (auto served = conductor::ServeConductor(transport.get(), cfg.conductor_topic,
-                                              conductor->get());
+  if (auto served =
+          conductor::ServeConductor(transport.get(), cfg.conductor_topic, conductor->get());
       !served) {
     spdlog::critical("cannot serve topic {}: {}", cfg.conductor_topic, served.error().message());
     return 1;

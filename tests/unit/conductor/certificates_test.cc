@@ -15,9 +15,9 @@ TEST_F(CertificatesTest, CreateGeneratesFourEncryptedKeyPairs) {
   std::string uuid = CreatedCluster(c, {.name = "certs"});
   auto row = Cluster(uuid);
   ASSERT_TRUE(row);
-  std::vector<std::string> refs = {row->GetString("ca_cert_ref"), row->GetString("etcd_ca_cert_ref"),
-                                   row->GetString("front_proxy_ca_cert_ref"),
-                                   row->GetString("magnum_cert_ref")};
+  std::vector<std::string> refs = {
+      row->GetString("ca_cert_ref"), row->GetString("etcd_ca_cert_ref"),
+      row->GetString("front_proxy_ca_cert_ref"), row->GetString("magnum_cert_ref")};
   std::set<std::string> distinct(refs.begin(), refs.end());
   EXPECT_EQ(distinct.size(), 4u);
   for (const auto& ref : refs) {
@@ -43,7 +43,8 @@ TEST_F(CertificatesTest, CreateGeneratesFourEncryptedKeyPairs) {
   auto info = certs::InspectCertificate(magnum->certificate_pem);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->subject, "CN=admin,O=system:masters");
-  EXPECT_OK(certs::VerifySignedBy(magnum->certificate_pem, *c->GetCaCertificate(Caller{}, uuid, "")));
+  EXPECT_OK(
+      certs::VerifySignedBy(magnum->certificate_pem, *c->GetCaCertificate(Caller{}, uuid, "")));
 }
 
 TEST_F(CertificatesTest, CaTypesSelectDifferentCas) {
@@ -122,25 +123,26 @@ TEST_F(CertificatesTest, RotationRefusals) {
   auto r = c->RotateCaCertificate(Caller{}, uuid);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(r.error().message(), "Rotating the CA certificate on a non-TLS cluster is not supported");
+  EXPECT_EQ(r.error().message(),
+            "Rotating the CA certificate on a non-TLS cluster is not supported");
   std::string failed = CreatedCluster(c, {.name = "f", .labels = {{"fake_fail", "create"}}});
   auto f = c->RotateCaCertificate(Caller{}, failed);
   ASSERT_FALSE(f);
-  EXPECT_EQ(f.error().message(), "Updating a cluster when status is \"CREATE_FAILED\" is not supported.");
+  EXPECT_EQ(f.error().message(),
+            "Updating a cluster when status is \"CREATE_FAILED\" is not supported.");
 }
 
 TEST_F(CertificatesTest, DriverIssuesServerCertificatesFromTheClusterCa) {
   auto* c = StartConductor();
   std::string uuid = CreatedCluster(c);
-  auto issued = c->certificates().IssueServerCertificate(uuid, "apiserver", {"kubernetes"},
-                                                         {"192.0.2.11"});
+  auto issued =
+      c->certificates().IssueServerCertificate(uuid, "apiserver", {"kubernetes"}, {"192.0.2.11"});
   ASSERT_TRUE(issued) << issued.error().message();
   EXPECT_OK(certs::VerifySignedBy(issued->certificate_pem, issued->ca_certificate_pem));
   EXPECT_EQ(issued->ca_certificate_pem, *c->GetCaCertificate(Caller{}, uuid, ""));
   auto info = certs::InspectCertificate(issued->certificate_pem);
   ASSERT_TRUE(info);
-  EXPECT_EQ(info->subject_alt_names,
-            (std::vector<std::string>{"DNS:kubernetes", "IP:192.0.2.11"}));
+  EXPECT_EQ(info->subject_alt_names, (std::vector<std::string>{"DNS:kubernetes", "IP:192.0.2.11"}));
 }
 
 TEST_F(CertificatesTest, CertificateFailureFailsTheCreate) {
@@ -160,7 +162,10 @@ TEST_F(CertificatesTest, CertificateFailureFailsTheCreate) {
   ASSERT_TRUE(c.WaitIdle(seconds(10)));
   EXPECT_EQ(Status(uuid), "CREATE_FAILED");
   EXPECT_EQ(Reason(uuid).rfind("create failed at step 'certificates': Failed to create "
-                               "certificates for Cluster: " + uuid, 0), 0u)
+                               "certificates for Cluster: " +
+                                   uuid,
+                               0),
+            0u)
       << Reason(uuid);
   c.Stop();
 }

@@ -50,7 +50,8 @@ TEST_F(ConductorTest, CreateReturnsBeforeTheDriverRuns) {
   EXPECT_LT(took, milliseconds(500));
   ASSERT_TRUE(WaitEntered(*gate_, 1));
   EXPECT_EQ(Status(uuid), "CREATE_IN_PROGRESS");
-  auto lock = db_->GetOne(db::kClusterLockTable, Filter().Where(Condition::Eq("cluster_uuid", uuid)));
+  auto lock =
+      db_->GetOne(db::kClusterLockTable, Filter().Where(Condition::Eq("cluster_uuid", uuid)));
   ASSERT_TRUE(lock && *lock);
   EXPECT_EQ((*lock)->GetString("conductor_id"), "test-host");
   EXPECT_EQ((*lock)->GetString("operation"), "create");
@@ -80,8 +81,8 @@ TEST_F(ConductorTest, CreateFailureNamesStepNodeAndError) {
 
 TEST_F(ConductorTest, CreateTimesOutWithFractionalLabel) {
   auto* c = StartConductor();
-  std::string uuid = CreatedCluster(
-      c, {.labels = {{"fake_delay_ms", "5000"}, {"create_timeout_seconds", "0.3"}}});
+  std::string uuid =
+      CreatedCluster(c, {.labels = {{"fake_delay_ms", "5000"}, {"create_timeout_seconds", "0.3"}}});
   EXPECT_EQ(Status(uuid), "CREATE_FAILED");
   EXPECT_NE(Reason(uuid).find("create timed out after 0.3 seconds"), std::string::npos)
       << Reason(uuid);
@@ -92,7 +93,8 @@ TEST_F(ConductorTest, CreateTimesOutWithFractionalLabel) {
 TEST_F(ConductorTest, TimeoutMarksFailedEvenIfTheDriverIgnoresCancellation) {
   gate_->ignore_cancel = true;
   auto* c = StartConductor();
-  std::string uuid = InsertCluster({.driver = "gate", .labels = {{"create_timeout_seconds", "0.2"}}});
+  std::string uuid =
+      InsertCluster({.driver = "gate", .labels = {{"create_timeout_seconds", "0.2"}}});
   ASSERT_OK(c->ClusterCreate(Caller{}, uuid));
   ASSERT_TRUE(WaitEntered(*gate_, 1));
   // The driver still blocks, but the deadline passed: the conductor gives up on it.
@@ -139,8 +141,8 @@ TEST_F(ConductorTest, EventsAreWrittenInOrder) {
   auto* c = StartConductor();
   std::string uuid = CreatedCluster(c, {.node_count = 2});
   auto events = Events(uuid);
-  std::vector<std::string> expected = {"create", "certificates", "network", "node", "node",
-                                       "node",   "cluster",      "create"};
+  std::vector<std::string> expected = {"create", "certificates", "network", "node",
+                                       "node",   "node",         "cluster", "create"};
   EXPECT_EQ(Steps(events), expected);
   EXPECT_EQ(events.front().GetString("message"), "create started (timeout 60 minutes)");
   EXPECT_EQ(events[3].GetString("node"), "c1-default-master-0");
@@ -260,13 +262,20 @@ TEST_F(ConductorTest, ConcurrentUpdatesExactlyOneWins) {
   auto* c = StartConductor();
   for (int round = 0; round < 5; ++round) {
     OpenGate(*gate_);
-    std::string uuid = CreatedCluster(c, {.name = "race" + std::to_string(round), .driver = "gate"});
+    std::string uuid =
+        CreatedCluster(c, {.name = "race" + std::to_string(round), .driver = "gate"});
     ASSERT_EQ(Status(uuid), "CREATE_COMPLETE");
     CloseGate(*gate_);  // the winner's operation stays in progress during the race
     std::latch go(2);
     Result<void> results[2] = {Result<void>{}, Result<void>{}};
-    std::thread t1([&] { go.arrive_and_wait(); results[0] = c->ClusterUpdate(Caller{}, uuid, 3, false); });
-    std::thread t2([&] { go.arrive_and_wait(); results[1] = c->ClusterResize(Caller{}, uuid, "", 5, {}); });
+    std::thread t1([&] {
+      go.arrive_and_wait();
+      results[0] = c->ClusterUpdate(Caller{}, uuid, 3, false);
+    });
+    std::thread t2([&] {
+      go.arrive_and_wait();
+      results[1] = c->ClusterResize(Caller{}, uuid, "", 5, {});
+    });
     t1.join();
     t2.join();
     int wins = (results[0] ? 1 : 0) + (results[1] ? 1 : 0);
@@ -295,8 +304,14 @@ TEST_F(ConductorTest, TwoConductorsOnOneDatabaseExactlyOneWins) {
     CloseGate(*gate_);
     std::latch go(2);
     Result<void> ra, rb;
-    std::thread t1([&] { go.arrive_and_wait(); ra = a->ClusterUpdate(Caller{}, uuid, 2, false); });
-    std::thread t2([&] { go.arrive_and_wait(); rb = b->ClusterUpdate(Caller{}, uuid, 4, false); });
+    std::thread t1([&] {
+      go.arrive_and_wait();
+      ra = a->ClusterUpdate(Caller{}, uuid, 2, false);
+    });
+    std::thread t2([&] {
+      go.arrive_and_wait();
+      rb = b->ClusterUpdate(Caller{}, uuid, 4, false);
+    });
     t1.join();
     t2.join();
     EXPECT_EQ((ra ? 1 : 0) + (rb ? 1 : 0), 1);
@@ -463,7 +478,8 @@ TEST_F(ConductorTest, NodeGroupLifecycle) {
   ASSERT_TRUE(c->WaitIdle(seconds(10)));
   EXPECT_EQ(NodeGroup(uuid, "gpu")->GetString("status"), "UPDATE_COMPLETE");
 
-  auto default_delete = c->NodeGroupDelete(Caller{}, uuid, NodeGroup(uuid, "default-worker")->GetString("uuid"));
+  auto default_delete =
+      c->NodeGroupDelete(Caller{}, uuid, NodeGroup(uuid, "default-worker")->GetString("uuid"));
   ASSERT_FALSE(default_delete);
   EXPECT_EQ(default_delete.error().message(), "Deleting a default nodegroup is not supported.");
 
@@ -513,10 +529,10 @@ TEST_F(ConductorTest, HealthPollWritesStatusAndReason) {
   auto* c = StartConductor();
   std::string healthy = CreatedCluster(c, {.name = "h"});
   std::string sick = CreatedCluster(c, {.name = "s", .labels = {{"fake_health", "UNHEALTHY"}}});
-  std::string healer = CreatedCluster(
-      c, {.name = "a",
-          .labels = {{"auto_healing_enabled", "true"},
-                     {"auto_healing_controller", "magnum-auto-healer"}}});
+  std::string healer =
+      CreatedCluster(c, {.name = "a",
+                         .labels = {{"auto_healing_enabled", "true"},
+                                    {"auto_healing_controller", "magnum-auto-healer"}}});
   c->PollHealthOnce();
   EXPECT_EQ(Cluster(healthy)->GetString("health_status"), "HEALTHY");
   EXPECT_EQ(Cluster(healthy)->GetString("health_status_reason"), R"({"api":"ok"})");
@@ -528,16 +544,28 @@ class SyncDriver final : public drivers::Driver {
  public:
   explicit SyncDriver(drivers::SyncReport report) : report_(std::move(report)) {}
   std::string_view name() const override { return "sync"; }
-  std::vector<drivers::Provides> provides() const override { return {{"vm", "sync-os", "kubernetes"}}; }
+  std::vector<drivers::Provides> provides() const override {
+    return {{"vm", "sync-os", "kubernetes"}};
+  }
   Result<void> CreateCluster(drivers::OperationContext&) override { return {}; }
   Result<void> ResizeNodeGroup(drivers::OperationContext&, const std::string&,
-                               const std::vector<std::string>&) override { return {}; }
+                               const std::vector<std::string>&) override {
+    return {};
+  }
   Result<void> UpgradeCluster(drivers::OperationContext&, const drivers::TemplateState&, int64_t,
-                              const std::string&) override { return {}; }
+                              const std::string&) override {
+    return {};
+  }
   Result<void> DeleteCluster(drivers::OperationContext&) override { return {}; }
-  Result<void> CreateNodeGroup(drivers::OperationContext&, const std::string&) override { return {}; }
-  Result<void> UpdateNodeGroup(drivers::OperationContext&, const std::string&) override { return {}; }
-  Result<void> DeleteNodeGroup(drivers::OperationContext&, const std::string&) override { return {}; }
+  Result<void> CreateNodeGroup(drivers::OperationContext&, const std::string&) override {
+    return {};
+  }
+  Result<void> UpdateNodeGroup(drivers::OperationContext&, const std::string&) override {
+    return {};
+  }
+  Result<void> DeleteNodeGroup(drivers::OperationContext&, const std::string&) override {
+    return {};
+  }
   Result<drivers::SyncReport> SyncStatus(const drivers::ClusterState&) override { return report_; }
 
  private:
@@ -546,15 +574,18 @@ class SyncDriver final : public drivers::Driver {
 
 TEST_F(ConductorTest, StatusSyncAppliesWhatTheBackendSays) {
   drivers::DriverRegistry reg;
-  reg.Register(std::make_unique<SyncDriver>(drivers::SyncReport{drivers::SyncReport::State::kGone, ""}));
+  reg.Register(
+      std::make_unique<SyncDriver>(drivers::SyncReport{drivers::SyncReport::State::kGone, ""}));
   ConductorDeps deps;
   deps.db = db_.get();
   deps.drivers = &reg;
   deps.clock = &SystemClock();
   deps.certificates = NewCertificates();
   ConductorService c(std::move(deps), Options());
-  std::string deleting = InsertCluster({.name = "d", .driver = "sync", .status = "DELETE_IN_PROGRESS"});
-  std::string creating = InsertCluster({.name = "c", .driver = "sync", .status = "CREATE_IN_PROGRESS"});
+  std::string deleting =
+      InsertCluster({.name = "d", .driver = "sync", .status = "DELETE_IN_PROGRESS"});
+  std::string creating =
+      InsertCluster({.name = "c", .driver = "sync", .status = "CREATE_IN_PROGRESS"});
   c.SyncStatusOnce();
   EXPECT_FALSE(Cluster(deleting)) << "gone during delete: rows removed";
   EXPECT_EQ(Status(creating), "CREATE_FAILED");

@@ -99,7 +99,7 @@ class GateDriver final : public drivers::Driver {
     int running = 0;
     int peak = 0;
     std::map<std::string, int> running_per_cluster;
-    bool overlap = false;  // two operations on one cluster at once
+    bool overlap = false;            // two operations on one cluster at once
     std::vector<std::string> calls;  // "create:<uuid>", "delete:<uuid>", ...
     std::atomic<int> cancelled_seen{0};
   };
@@ -112,20 +112,16 @@ class GateDriver final : public drivers::Driver {
   }
   bool test_only() const override { return true; }
 
-  Result<void> CreateCluster(drivers::OperationContext& op) override {
-    return Gate(op, "create");
-  }
+  Result<void> CreateCluster(drivers::OperationContext& op) override { return Gate(op, "create"); }
   Result<void> ResizeNodeGroup(drivers::OperationContext& op, const std::string&,
                                const std::vector<std::string>&) override {
     return Gate(op, "resize");
   }
-  Result<void> UpgradeCluster(drivers::OperationContext& op, const drivers::TemplateState&,
-                              int64_t, const std::string&) override {
+  Result<void> UpgradeCluster(drivers::OperationContext& op, const drivers::TemplateState&, int64_t,
+                              const std::string&) override {
     return Gate(op, "upgrade");
   }
-  Result<void> DeleteCluster(drivers::OperationContext& op) override {
-    return Gate(op, "delete");
-  }
+  Result<void> DeleteCluster(drivers::OperationContext& op) override { return Gate(op, "delete"); }
   Result<void> CreateNodeGroup(drivers::OperationContext& op, const std::string&) override {
     return Gate(op, "nodegroup_create");
   }

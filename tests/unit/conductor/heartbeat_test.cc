@@ -8,9 +8,9 @@ namespace {
 class HeartbeatTest : public ConductorTestBase {
  protected:
   std::optional<Row> ServiceRow(const std::string& host, const std::string& binary) {
-    auto r = db_->GetOne(db::kMagnumServiceTable, Filter()
-                                                      .Where(Condition::Eq("host", host))
-                                                      .Where(Condition::Eq("binary", binary)));
+    auto r = db_->GetOne(
+        db::kMagnumServiceTable,
+        Filter().Where(Condition::Eq("host", host)).Where(Condition::Eq("binary", binary)));
     EXPECT_TRUE(r);
     return r ? *r : std::nullopt;
   }
@@ -35,10 +35,15 @@ TEST_F(HeartbeatTest, ReportCountGrowsAndLastSeenUpMoves) {
 
 TEST_F(HeartbeatTest, TwoProcessesOnOneRowAndBinariesApart) {
   ServiceHeartbeat a(db_.get(), &SystemClock(), "h1", "magnum-conductor", std::chrono::hours(1));
-  ServiceHeartbeat b(OtherDatabase(), &SystemClock(), "h1", "magnum-conductor", std::chrono::hours(1));
+  ServiceHeartbeat b(OtherDatabase(), &SystemClock(), "h1", "magnum-conductor",
+                     std::chrono::hours(1));
   ServiceHeartbeat api(db_.get(), &SystemClock(), "h1", "magnum-api", std::chrono::hours(1));
-  std::thread t1([&] { for (int i = 0; i < 10; ++i) EXPECT_OK(a.ReportOnce()); });
-  std::thread t2([&] { for (int i = 0; i < 10; ++i) EXPECT_OK(b.ReportOnce()); });
+  std::thread t1([&] {
+    for (int i = 0; i < 10; ++i) EXPECT_OK(a.ReportOnce());
+  });
+  std::thread t2([&] {
+    for (int i = 0; i < 10; ++i) EXPECT_OK(b.ReportOnce());
+  });
   t1.join();
   t2.join();
   ASSERT_OK(api.ReportOnce());

@@ -66,8 +66,10 @@ TEST(OperationRunnerTest, StopDropsQueuedJobsAndReportsThem) {
     cv.wait(lock, [&] { return release; });
   }));
   std::atomic<int> ran{0}, dropped{0};
-  ASSERT_TRUE(runner.Submit("a", [&] { ran++; }, [&] { dropped++; }));
-  ASSERT_TRUE(runner.Submit("b", [&] { ran++; }, [&] { dropped++; }));
+  ASSERT_TRUE(runner.Submit(
+      "a", [&] { ran++; }, [&] { dropped++; }));
+  ASSERT_TRUE(runner.Submit(
+      "b", [&] { ran++; }, [&] { dropped++; }));
   {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return started; });

@@ -82,8 +82,8 @@ TEST_F(ConductorRpcTest, DriverRefusalOfCredentialRotationComesBack) {
 }
 
 TEST_F(ConductorRpcTest, MalformedRequestsAreInvalidArgument) {
-  auto unknown = transport_->Call("magnum-conductor", "cluster_explode",
-                                  R"({"cluster_uuid":"x"})", seconds(5));
+  auto unknown = transport_->Call("magnum-conductor", "cluster_explode", R"({"cluster_uuid":"x"})",
+                                  seconds(5));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code(), ErrorCode::kInvalidArgument);
   auto no_uuid = transport_->Call("magnum-conductor", "cluster_create", "{}", seconds(5));

@@ -18,10 +18,10 @@ using std::chrono::seconds;
 
 TEST(InprocTransportTest, CallRoundTrip) {
   auto t = NewInprocTransport(2);
-  ASSERT_TRUE(t->Serve("topic", [](const std::string& method, const std::string& payload)
-                                    -> Result<std::string> {
-    return std::string(R"({"method":")") + method + R"(","payload":)" + payload + "}";
-  }));
+  ASSERT_TRUE(t->Serve(
+      "topic", [](const std::string& method, const std::string& payload) -> Result<std::string> {
+        return std::string(R"({"method":")") + method + R"(","payload":)" + payload + "}";
+      }));
   auto r = t->Call("topic", "echo", R"({"a":[1,2]})", seconds(5));
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(*r, R"({"method":"echo","payload":{"a":[1,2]}})");
@@ -29,17 +29,16 @@ TEST(InprocTransportTest, CallRoundTrip) {
 
 TEST(InprocTransportTest, EveryErrorCodeSurvivesTheWire) {
   auto t = NewInprocTransport(1);
-  ASSERT_TRUE(t->Serve("topic", [](const std::string& method, const std::string&)
-                                    -> Result<std::string> {
-    auto code = ErrorCodeFromName(method);
-    return Fail(Error(*code, "message for " + method + " with \"quotes\" and ünïcode"));
-  }));
-  for (ErrorCode c : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kAlreadyExists,
-                      ErrorCode::kConflict, ErrorCode::kPermissionDenied,
-                      ErrorCode::kUnauthenticated, ErrorCode::kNotAcceptable,
-                      ErrorCode::kMethodNotAllowed, ErrorCode::kPayloadTooLarge,
-                      ErrorCode::kFailedPrecondition, ErrorCode::kUnavailable,
-                      ErrorCode::kInternal}) {
+  ASSERT_TRUE(
+      t->Serve("topic", [](const std::string& method, const std::string&) -> Result<std::string> {
+        auto code = ErrorCodeFromName(method);
+        return Fail(Error(*code, "message for " + method + " with \"quotes\" and ünïcode"));
+      }));
+  for (ErrorCode c :
+       {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kAlreadyExists,
+        ErrorCode::kConflict, ErrorCode::kPermissionDenied, ErrorCode::kUnauthenticated,
+        ErrorCode::kNotAcceptable, ErrorCode::kMethodNotAllowed, ErrorCode::kPayloadTooLarge,
+        ErrorCode::kFailedPrecondition, ErrorCode::kUnavailable, ErrorCode::kInternal}) {
     std::string name(ErrorCodeName(c));
     auto r = t->Call("topic", name, "{}", seconds(5));
     ASSERT_FALSE(r) << name;
@@ -51,11 +50,11 @@ TEST(InprocTransportTest, EveryErrorCodeSurvivesTheWire) {
 TEST(InprocTransportTest, CastIsDeliveredWithoutReply) {
   auto t = NewInprocTransport(1);
   std::promise<std::string> got;
-  ASSERT_TRUE(t->Serve("topic", [&](const std::string& method, const std::string& payload)
-                                    -> Result<std::string> {
-    got.set_value(method + payload);
-    return Fail(Error::Internal("ignored for a cast"));
-  }));
+  ASSERT_TRUE(t->Serve(
+      "topic", [&](const std::string& method, const std::string& payload) -> Result<std::string> {
+        got.set_value(method + payload);
+        return Fail(Error::Internal("ignored for a cast"));
+      }));
   ASSERT_TRUE(t->Cast("topic", "note", R"({"x":1})"));
   auto f = got.get_future();
   ASSERT_EQ(f.wait_for(seconds(5)), std::future_status::ready);
@@ -127,7 +126,8 @@ TEST(InprocTransportTest, DispatchersRunRequestsInParallel) {
   }));
   std::vector<std::future<Result<std::string>>> calls;
   for (int i = 0; i < 3; ++i) {
-    calls.push_back(std::async(std::launch::async, [&] { return t->Call("p", "m", "{}", seconds(10)); }));
+    calls.push_back(
+        std::async(std::launch::async, [&] { return t->Call("p", "m", "{}", seconds(10)); }));
   }
   for (auto& c : calls) {
     auto r = c.get();

@@ -31,9 +31,9 @@ TEST(MessagesTest, ErrorRoundTrip) {
 }
 
 TEST(MessagesTest, MalformedEnvelopesAreInternal) {
-  for (const std::string bad : {"", "{", "[]", "{}", R"({"error":"x"})",
-                                R"({"error":{"code":"no_such_code","message":"m"}})",
-                                R"({"error":{"code":"conflict"}})"}) {
+  for (const std::string bad :
+       {"", "{", "[]", "{}", R"({"error":"x"})",
+        R"({"error":{"code":"no_such_code","message":"m"}})", R"({"error":{"code":"conflict"}})"}) {
     auto r = DecodeReply(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code(), ErrorCode::kInternal) << bad;
