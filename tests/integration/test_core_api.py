@@ -439,6 +439,22 @@ class ProcessTest(unittest.TestCase):
         finally:
             m.cleanup()
 
+    def test_magnum_api_needs_migrated_schema(self):
+        m = Magnumd(program="magnum-api")
+        try:
+            with self.assertRaises(RuntimeError) as ctx:
+                m.start(timeout=10)
+            self.assertIn("magnum-db-manage upgrade", str(ctx.exception))
+            out = subprocess.run([harness.binary("magnum-db-manage"), "--config-file",
+                                  m.config_path, "upgrade"], capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            m.start()
+            r = m.post("/v1/clustertemplates", template_body(name="via-api"))
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(m.stop(), 0)
+        finally:
+            m.cleanup()
+
     def test_db_manage(self):
         m = Magnumd()
         try:
