@@ -37,8 +37,9 @@ using CancelReason = OperationControl::CancelReason;
 namespace st = status;
 
 constexpr char kConductorBinary[] = "magnum-conductor";
-// At start, how old a lock-less *_IN_PROGRESS cluster must be to count as orphaned.
-constexpr std::chrono::seconds kLocklessGraceAtStart{5};
+// How old a lock-less *_IN_PROGRESS cluster must be to count as orphaned at start, or to
+// be synced: the API inserts the row just before it calls ClusterCreate.
+constexpr std::chrono::seconds kLocklessGrace{5};
 
 enum class OpKind {
   kCreate,
@@ -900,7 +901,7 @@ struct ConductorService::Impl {
           if (since.empty()) since = cluster->GetString("created_at");
           TimePoint t;
           // The API inserts the row just before it calls ClusterCreate: give it a moment.
-          const auto grace = at_start ? kLocklessGraceAtStart : opt.service_down_time;
+          const auto grace = at_start ? kLocklessGrace : opt.service_down_time;
           orphan = !ParseDbTimestamp(since, &t) || clock->Now() - t > grace;
         } else {
           owner = lock->GetString("conductor_id");
@@ -957,19 +958,24 @@ struct ConductorService::Impl {
     }
     for (const auto& row : *clusters) {
       const std::string uuid = row.GetString("uuid");
-      std::lock_guard<std::mutex> stripe(Stripe(uuid));
-      if (HasOps(uuid)) continue;  // running here: the operation reports itself
-      auto lock = db->GetOne(db::kClusterLockTable, LockOf(uuid));
-      if (!lock) continue;
-      if (*lock) {
-        // Someone's operation: a live owner reports itself, a dead one is for recovery.
-        continue;
-      }
+      // Only clusters nobody runs: no operation here, no lock row anywhere (a live owner
+      // reports itself, a dead one is for recovery), and not just inserted by the API.
+      auto unowned = [&]() -> bool {
+        if (HasOps(uuid)) return false;
+        auto lock = db->GetOne(db::kClusterLockTable, LockOf(uuid));
+        return lock && !*lock;
+      };
+      std::string since = row.GetString("updated_at");
+      if (since.empty()) since = row.GetString("created_at");
+      TimePoint t;
+      if (ParseDbTimestamp(since, &t) && clock->Now() - t < kLocklessGrace) continue;
+      if (!unowned()) continue;
       std::string driver_name;
       auto state = LoadClusterState(*db, uuid, &driver_name);
       if (!state || !st::IsInProgress(state->status)) continue;
       auto driver = DriverFor(driver_name, state->cluster_template);
       if (!driver) continue;
+      // The driver call runs without the cluster's stripe: accepts are never blocked on it.
       auto report = (*driver)->SyncStatus(*state);
       if (!report) {
         spdlog::warn("status sync of cluster {}: {}", uuid, report.error().message());
@@ -993,7 +999,9 @@ struct ConductorService::Impl {
         reason = Label(op.name) + " failed (status sync)" +
                  (report->reason.empty() ? "" : ": " + report->reason);
       }
-      WriteOutcome(op, success, reason, false);
+      std::lock_guard<std::mutex> stripe(Stripe(uuid));
+      if (!unowned()) continue;                  // an operation started meanwhile
+      WriteOutcome(op, success, reason, false);  // compare-and-set on the status read
     }
   }
 

@@ -586,10 +586,20 @@ TEST_F(ConductorTest, StatusSyncAppliesWhatTheBackendSays) {
       InsertCluster({.name = "d", .driver = "sync", .status = "DELETE_IN_PROGRESS"});
   std::string creating =
       InsertCluster({.name = "c", .driver = "sync", .status = "CREATE_IN_PROGRESS"});
+  std::string fresh = InsertCluster({.name = "f", .driver = "sync"});  // ClusterCreate due
+  std::string owned = InsertCluster({.name = "o", .driver = "sync"});
+  Row lock;
+  lock.Set("cluster_uuid", owned);
+  lock.Set("conductor_id", std::string("other-host"));
+  lock.Set("operation", std::string("create"));
+  ASSERT_OK(db_->Insert(db::kClusterLockTable, lock));
+  for (const auto& u : {deleting, creating, owned}) Backdate(u);
   c.SyncStatusOnce();
   EXPECT_FALSE(Cluster(deleting)) << "gone during delete: rows removed";
   EXPECT_EQ(Status(creating), "CREATE_FAILED");
-  EXPECT_NE(Reason(creating).find("resources are gone"), std::string::npos);
+  EXPECT_EQ(Reason(creating), "create failed (status sync): the cluster's resources are gone");
+  EXPECT_EQ(Status(fresh), "CREATE_IN_PROGRESS") << "just inserted by the API";
+  EXPECT_EQ(Status(owned), "CREATE_IN_PROGRESS") << "a conductor runs it";
 }
 
 // ---- restart recovery ---------------------------------------------------------------

@@ -335,6 +335,14 @@ class ConductorTestBase : public ::testing::Test {
     return uuid;
   }
 
+  // Moves the cluster's created_at into the past (rows the API inserted long ago).
+  void Backdate(const std::string& uuid, std::chrono::seconds by = std::chrono::seconds(60)) {
+    Row old;
+    old.Set("created_at", FormatDbTimestamp(SystemClock().Now() - by));
+    auto r = db_->Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", uuid)), old);
+    EXPECT_TRUE(r) << r.error().message();
+  }
+
   std::optional<Row> Cluster(const std::string& uuid) {
     auto r = db_->GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", uuid)));
     EXPECT_TRUE(r) << r.error().message();
