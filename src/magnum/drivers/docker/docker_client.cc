@@ -120,7 +120,18 @@ class CurlTransport final : public DockerTransport {
     }
     if (rc != CURLE_OK) {
       std::string why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-      return Fail(Error::Unavailable("Docker Engine at " + ep_.url + " is not reachable: " + why));
+      switch (rc) {
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_CIPHER:
+          // Our own TLS material or the engine's certificate is wrong: retrying won't help.
+          return Fail(Error::Internal("TLS with Docker Engine at " + ep_.url + " failed: " + why));
+        default:
+          return Fail(
+              Error::Unavailable("Docker Engine at " + ep_.url + " is not reachable: " + why));
+      }
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
     char* ct = nullptr;

@@ -623,6 +623,12 @@ Result<void> Session::WaitReady(const std::vector<NodeRecord>& nodes) {
         ready[i] = true;
         continue;
       }
+      // Not up yet (refused, reset) or not loaded yet (404): wait. Anything else is final.
+      if (!img.error().Is(ErrorCode::kUnavailable) && !img.error().Is(ErrorCode::kNotFound)) {
+        op_->Warning("node", "node " + nodes[i].name + ": " + img.error().message(),
+                     nodes[i].name);
+        return Fail(img.error());
+      }
       last_error[i] = img.error().message();
       all = false;
     }
@@ -1092,6 +1098,9 @@ Result<void> Session::Upgrade(const TemplateState& target, const std::string& ng
   }
   MAGNUM_ASSIGN_OR_RETURN(auto after, ListNodes());
   MAGNUM_ASSIGN_OR_RETURN(NodeRecord mgr, Manager(after));
+  // A restarted manager learns the other nodes' state from their next heartbeats: done
+  // when it sees every node Ready again.
+  if (moved > 0) MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(mgr, after));
   MAGNUM_RETURN_IF_ERROR(ReportApi(mgr));
   op_->Event("upgrade", std::to_string(moved) + " nodes moved to " + ref + " (" + image_id + ")");
   return {};
