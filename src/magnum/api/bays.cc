@@ -18,30 +18,14 @@ PolicyTarget TargetOf(const db::Row& cluster) {
   return PolicyTarget{cluster.GetString("project_id"), cluster.GetString("user_id")};
 }
 
-class BaysController final : public Controller {
+class BaysController final : public CollectionController {
  public:
   explicit BaysController(const Services& s) : ops_(s) {}
 
   ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
     // Removed at 1.11 (upstream: gone at every version; we keep them for old clients).
     if (req.version.AtLeast(11)) return Fail(RouteNotFound(req));
-    const std::string& m = req.method();
-    if (rest.empty()) {
-      if (m == "GET") return List(req, false);
-      if (m == "POST") return Create(req);
-      return Fail(MethodNotAllowed(req));
-    }
-    if (rest.size() == 1) {
-      if (rest[0] == "detail") {
-        if (m == "GET") return List(req, true);
-        return Fail(MethodNotAllowed(req));
-      }
-      if (m == "GET") return Get(req, rest[0]);
-      if (m == "PATCH") return Patch(req, rest[0]);
-      if (m == "DELETE") return Delete(req, rest[0]);
-      return Fail(MethodNotAllowed(req));
-    }
-    return Fail(RouteNotFound(req));
+    return Route(req, rest);
   }
 
  private:
@@ -62,7 +46,7 @@ class BaysController final : public Controller {
     return row;
   }
 
-  ApiResult List(const ApiRequest& req, bool detail) {
+  ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_ASSIGN_OR_RETURN(ClusterPage page, ops_.List(req, detail));
     Json items = Json::array();
     for (const auto& c : page.items) items.push_back(ClusterToBay(c, detail, req.base_url));
@@ -72,7 +56,7 @@ class BaysController final : public Controller {
     return ApiResponse::Ok(std::move(body));
   }
 
-  ApiResult Get(const ApiRequest& req, const std::string& ident) {
+  ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:get", TargetOf(cluster)));
@@ -80,7 +64,7 @@ class BaysController final : public Controller {
     return ApiResponse::Ok(std::move(bay));
   }
 
-  ApiResult Create(const ApiRequest& req) {
+  ApiResult Create(const ApiRequest& req) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(BayFields(), body, "bay", true));
@@ -94,7 +78,7 @@ class BaysController final : public Controller {
     return r;
   }
 
-  ApiResult Patch(const ApiRequest& req, const std::string& ident) {
+  ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
     bool rollback = false;
     if (req.version.AtLeast(3)) {
       MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"rollback"}));
@@ -144,7 +128,7 @@ class BaysController final : public Controller {
     return ApiResponse::Ok(std::move(bay));
   }
 
-  ApiResult Delete(const ApiRequest& req, const std::string& ident) {
+  ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, Find(req, ident, "cluster:delete_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:delete", TargetOf(cluster)));

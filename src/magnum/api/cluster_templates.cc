@@ -151,30 +151,10 @@ Result<void> ValidateDns(const std::string& dns) {
   return {};
 }
 
-class ClusterTemplatesController final : public Controller {
+class ClusterTemplatesController final : public CollectionController {
  public:
   ClusterTemplatesController(const Services& s, TemplateCollection api)
       : s_(s), api_(std::move(api)) {}
-
-  ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
-    const std::string& m = req.method();
-    if (rest.empty()) {
-      if (m == "GET") return List(req, false);
-      if (m == "POST") return Create(req);
-      return Fail(MethodNotAllowed(req));
-    }
-    if (rest.size() == 1) {
-      if (rest[0] == "detail") {
-        if (m == "GET") return List(req, true);
-        return Fail(MethodNotAllowed(req));
-      }
-      if (m == "GET") return Get(req, rest[0]);
-      if (m == "PATCH") return Patch(req, rest[0]);
-      if (m == "DELETE") return Delete(req, rest[0]);
-      return Fail(MethodNotAllowed(req));
-    }
-    return Fail(RouteNotFound(req));
-  }
 
  private:
   // The API object of a stored template in this collection's shape, with links.
@@ -184,7 +164,7 @@ class ClusterTemplatesController final : public Controller {
     return out;
   }
 
-  ApiResult List(const ApiRequest& req, bool detail) {
+  ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_RETURN_IF_ERROR(
         EnforcePolicy(req.ctx, detail ? "clustertemplate:detail" : "clustertemplate:get_all"));
@@ -205,7 +185,7 @@ class ClusterTemplatesController final : public Controller {
                          "ClusterTemplate", "ClusterTemplates", "ClusterTemplate");
   }
 
-  ApiResult Get(const ApiRequest& req, const std::string& ident) {
+  ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
     if (!row.GetBool("public")) {
@@ -309,7 +289,7 @@ class ClusterTemplatesController final : public Controller {
     return {};
   }
 
-  ApiResult Create(const ApiRequest& req) {
+  ApiResult Create(const ApiRequest& req) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(*api_.fields, body, api_.body_arg, true));
@@ -351,7 +331,7 @@ class ClusterTemplatesController final : public Controller {
                     db::Filter().Where(db::Condition::Eq("cluster_template_id", uuid)));
   }
 
-  ApiResult Patch(const ApiRequest& req, const std::string& ident) {
+  ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
@@ -413,7 +393,7 @@ class ClusterTemplatesController final : public Controller {
     return ApiResponse::Ok(Render(*updated, req.base_url));
   }
 
-  ApiResult Delete(const ApiRequest& req, const std::string& ident) {
+  ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(

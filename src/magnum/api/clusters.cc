@@ -41,27 +41,13 @@ Result<bool> ParseRollback(const ApiRequest& req) {
   return v.get<bool>();
 }
 
-class ClustersController final : public Controller {
+class ClustersController final : public CollectionController {
  public:
   explicit ClustersController(const Services& s) : s_(s), ops_(s) {}
 
-  ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
+  ApiResult HandleSubresource(const ApiRequest& req,
+                              const std::vector<std::string>& rest) override {
     const std::string& m = req.method();
-    if (rest.empty()) {
-      if (m == "GET") return List(req, false);
-      if (m == "POST") return Create(req);
-      return Fail(MethodNotAllowed(req));
-    }
-    if (rest.size() == 1) {
-      if (rest[0] == "detail") {
-        if (m == "GET") return List(req, true);
-        return Fail(MethodNotAllowed(req));
-      }
-      if (m == "GET") return Get(req, rest[0]);
-      if (m == "PATCH") return Patch(req, rest[0]);
-      if (m == "DELETE") return Delete(req, rest[0]);
-      return Fail(MethodNotAllowed(req));
-    }
     if (rest[1] == "nodegroups") {
       return HandleNodeGroups(ops_, req, rest[0],
                               std::vector<std::string>(rest.begin() + 2, rest.end()));
@@ -78,7 +64,7 @@ class ClustersController final : public Controller {
   }
 
  private:
-  ApiResult List(const ApiRequest& req, bool detail) {
+  ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_ASSIGN_OR_RETURN(ClusterPage page, ops_.List(req, detail));
     Json body = {{"clusters", Json(page.items)}};
     AddNextLink(&body, req, detail ? "clusters/detail" : "clusters", page.page, page.rows.size(),
@@ -86,7 +72,7 @@ class ClustersController final : public Controller {
     return ApiResponse::Ok(std::move(body));
   }
 
-  ApiResult Get(const ApiRequest& req, const std::string& ident) {
+  ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:get", TargetOf(cluster)));
@@ -94,7 +80,7 @@ class ClustersController final : public Controller {
     return ApiResponse::Ok(std::move(out));
   }
 
-  ApiResult Create(const ApiRequest& req) {
+  ApiResult Create(const ApiRequest& req) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(ClusterFields(), body, "cluster", true));
@@ -102,7 +88,7 @@ class ClustersController final : public Controller {
     return UuidResponse(uuid);
   }
 
-  ApiResult Patch(const ApiRequest& req, const std::string& ident) {
+  ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_ASSIGN_OR_RETURN(bool rollback, ParseRollback(req));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:update_all_projects"));
@@ -145,7 +131,7 @@ class ClustersController final : public Controller {
     return UuidResponse(cluster.GetString("uuid"));
   }
 
-  ApiResult Delete(const ApiRequest& req, const std::string& ident) {
+  ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:delete_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:delete", TargetOf(cluster)));

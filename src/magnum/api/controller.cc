@@ -16,6 +16,32 @@ Error RouteNotFound(const ApiRequest& req) {
   return Error::NotFound("The resource could not be found.");
 }
 
+ApiResult CollectionController::Route(const ApiRequest& req,
+                                      const std::vector<std::string>& rest) {
+  const std::string& m = req.method();
+  if (rest.empty()) {
+    if (m == "GET") return List(req, false);
+    if (m == "POST") return Create(req);
+    return Fail(MethodNotAllowed(req));
+  }
+  if (rest.size() == 1) {
+    if (rest[0] == "detail") {
+      if (m == "GET") return List(req, true);
+      return Fail(MethodNotAllowed(req));
+    }
+    if (m == "GET") return Get(req, rest[0]);
+    if (m == "PATCH") return Patch(req, rest[0]);
+    if (m == "DELETE") return Delete(req, rest[0]);
+    return Fail(MethodNotAllowed(req));
+  }
+  return HandleSubresource(req, rest);
+}
+
+ApiResult CollectionController::HandleSubresource(const ApiRequest& req,
+                                                  const std::vector<std::string>&) {
+  return Fail(RouteNotFound(req));
+}
+
 std::string GenerateName(std::string_view suffix) {
   static const char* kGreek[] = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta",
                                  "eta", "theta", "iota", "kappa", "lambda", "mu",

@@ -44,6 +44,26 @@ class Controller {
   virtual ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) = 0;
 };
 
+// A collection with the standard routes: GET/POST on "", GET on "detail", and
+// GET/PATCH/DELETE on "{ident}". Deeper paths go to HandleSubresource (default 404).
+class CollectionController : public Controller {
+ public:
+  ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
+    return Route(req, rest);
+  }
+
+ protected:
+  ApiResult Route(const ApiRequest& req, const std::vector<std::string>& rest);
+  virtual ApiResult HandleSubresource(const ApiRequest& req,
+                                      const std::vector<std::string>& rest);
+
+  virtual ApiResult List(const ApiRequest& req, bool detail) = 0;
+  virtual ApiResult Create(const ApiRequest& req) = 0;
+  virtual ApiResult Get(const ApiRequest& req, const std::string& ident) = 0;
+  virtual ApiResult Patch(const ApiRequest& req, const std::string& ident) = 0;
+  virtual ApiResult Delete(const ApiRequest& req, const std::string& ident) = 0;
+};
+
 // 405 for a known resource and an unsupported method.
 Error MethodNotAllowed(const ApiRequest& req);
 // 404 for an unknown route.

@@ -150,29 +150,9 @@ db::Condition Unchanged(const db::Row& row, const std::string& column) {
   return db::Condition::Eq(column, row.Get(column));
 }
 
-class FederationsController final : public Controller {
+class FederationsController final : public CollectionController {
  public:
   explicit FederationsController(const Services& s) : s_(s) {}
-
-  ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
-    const std::string& m = req.method();
-    if (rest.empty()) {
-      if (m == "GET") return List(req, false);
-      if (m == "POST") return Create(req);
-      return Fail(MethodNotAllowed(req));
-    }
-    if (rest.size() == 1) {
-      if (rest[0] == "detail") {
-        if (m == "GET") return List(req, true);
-        return Fail(MethodNotAllowed(req));
-      }
-      if (m == "GET") return Get(req, rest[0]);
-      if (m == "PATCH") return Patch(req, rest[0]);
-      if (m == "DELETE") return Delete(req, rest[0]);
-      return Fail(MethodNotAllowed(req));
-    }
-    return Fail(RouteNotFound(req));
-  }
 
  private:
   Result<db::Row> Lookup(const ApiRequest& req, const std::string& ident) {
@@ -207,7 +187,7 @@ class FederationsController final : public Controller {
     return out;
   }
 
-  ApiResult List(const ApiRequest& req, bool detail) {
+  ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_RETURN_IF_ERROR(
         EnforcePolicy(req.ctx, detail ? "federation:detail" : "federation:get_all"));
@@ -223,14 +203,14 @@ class FederationsController final : public Controller {
     return ApiResponse::Ok(std::move(body));
   }
 
-  ApiResult Get(const ApiRequest& req, const std::string& ident) {
+  ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:get", TargetOf(row)));
     return ApiResponse::Ok(RenderFederation(row, req.base_url, true));
   }
 
-  ApiResult Create(const ApiRequest& req) {
+  ApiResult Create(const ApiRequest& req) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(FederationFields(), body, "federation", true));
@@ -266,7 +246,7 @@ class FederationsController final : public Controller {
     return ApiResponse::Ok(Json{{"uuid", inserted->GetString("uuid")}}, 202);
   }
 
-  ApiResult Patch(const ApiRequest& req, const std::string& ident) {
+  ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"rollback"}));
     if (auto rb = req.Query("rollback")) {
       // Accepted for compatibility; there is nothing to roll back.
@@ -323,7 +303,7 @@ class FederationsController final : public Controller {
     return n > 0;
   }
 
-  ApiResult Delete(const ApiRequest& req, const std::string& ident) {
+  ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:delete", TargetOf(row)));
