@@ -599,9 +599,10 @@ Result<ExecResult> DockerClient::Exec(const std::string& id, const std::vector<s
   return res;
 }
 
-Result<ImageInfo> DockerClient::InspectImage(const std::string& name) {
-  MAGNUM_ASSIGN_OR_RETURN(HttpReply r,
-                          Call("GET", "/images/" + name + "/json", "", "inspect image " + name));
+Result<ImageInfo> DockerClient::InspectImage(const std::string& name,
+                                             std::optional<std::chrono::milliseconds> timeout) {
+  MAGNUM_ASSIGN_OR_RETURN(
+      HttpReply r, Call("GET", "/images/" + name + "/json", "", "inspect image " + name, timeout));
   return FromJson<ImageInfo>(r.body, "image inspect", [](const json& j) {
     ImageInfo info;
     info.id = Str(j, "Id");

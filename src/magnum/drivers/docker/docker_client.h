@@ -221,7 +221,9 @@ class DockerClient {
                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   // Images.
-  Result<ImageInfo> InspectImage(const std::string& name);  // kNotFound when absent
+  // kNotFound when absent. `timeout` overrides the default (readiness probes use a short one).
+  Result<ImageInfo> InspectImage(const std::string& name,
+                                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   Result<std::vector<ImageInfo>> ListImages(const Filters& filters = {});
   // `docker save` of `names` as a tar stream.
   Result<std::string> SaveImages(const std::vector<std::string>& names);

@@ -613,20 +613,21 @@ Result<void> Session::WaitReady(const std::vector<NodeRecord>& nodes) {
   auto deadline = SteadyClock::now() + driver_->options_.node_ready_timeout;
   std::vector<bool> ready(nodes.size(), false);
   std::vector<std::string> last_error(nodes.size());
-  for (int round = 0;; ++round) {
+  auto next_container_check = SteadyClock::now() + 1s;
+  while (true) {
     bool all = true;
     for (size_t i = 0; i < nodes.size(); ++i) {
       if (ready[i]) continue;
       MAGNUM_ASSIGN_OR_RETURN(DockerClient * c, NodeClient(nodes[i].ip));
-      auto img = c->InspectImage(workload_ref_);
+      // Short: a dead node's address does not even refuse (no ARP answer), it just hangs.
+      auto img = c->InspectImage(workload_ref_, 1500ms);
       if (img) {
         ready[i] = true;
         continue;
       }
       // Not up yet (refused, reset) or not loaded yet (404): wait. Anything else is final.
       if (!img.error().Is(ErrorCode::kUnavailable) && !img.error().Is(ErrorCode::kNotFound)) {
-        op_->Warning("node", "node " + nodes[i].name + ": " + img.error().message(),
-                     nodes[i].name);
+        op_->Warning("node", "node " + nodes[i].name + ": " + img.error().message(), nodes[i].name);
         return Fail(img.error());
       }
       last_error[i] = img.error().message();
@@ -634,7 +635,8 @@ Result<void> Session::WaitReady(const std::vector<NodeRecord>& nodes) {
     }
     if (all) return {};
     MAGNUM_RETURN_IF_ERROR(CheckCancelled("node"));
-    if (round % 10 == 9) {
+    if (SteadyClock::now() >= next_container_check) {
+      next_container_check = SteadyClock::now() + 1s;
       for (size_t i = 0; i < nodes.size(); ++i) {
         if (ready[i]) continue;
         MAGNUM_ASSIGN_OR_RETURN(std::string why, ContainerFailure(nodes[i]));
@@ -686,7 +688,8 @@ Result<void> Session::WaitSwarmReady(const NodeRecord& manager,
   MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
   auto deadline = SteadyClock::now() + driver_->options_.node_ready_timeout;
   std::string missing;
-  for (int round = 0;; ++round) {
+  auto next_container_check = SteadyClock::now() + 1s;
+  while (true) {
     auto list = mc->ListNodes();
     if (list) {
       missing.clear();
@@ -701,7 +704,8 @@ Result<void> Session::WaitSwarmReady(const NodeRecord& manager,
       missing = list.error().message();
     }
     MAGNUM_RETURN_IF_ERROR(CheckCancelled("ready"));
-    if (round % 10 == 9) {
+    if (SteadyClock::now() >= next_container_check) {
+      next_container_check = SteadyClock::now() + 1s;
       for (const auto& n : nodes) {
         MAGNUM_ASSIGN_OR_RETURN(std::string why, ContainerFailure(n));
         if (!why.empty()) {
