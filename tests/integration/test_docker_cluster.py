@@ -234,6 +234,39 @@ class DockerSwarmClusterTest(unittest.TestCase):
         self.assertEqual(ENGINE.objects(uuid_), NOTHING)
 
 
+    def test_nodegroups_map_to_labelled_workers(self):
+        api = self.api
+        uuid_ = api.create(api.template(name="swarm-ng"), "ngs", masters=1, nodes=0)
+        c = api.wait(uuid_)
+        self.assertEqual(c["status"], "CREATE_COMPLETE", c.get("status_reason"))
+        env = self.client_env(c, "ngs")
+        r = self.m.post("/v1/clusters/ngs/nodegroups",
+                        {"name": "zone-b", "node_count": 2, "node_labels": {"zone": "b"}})
+        self.assertEqual(r.status, 202, r)
+
+        def ng_status():
+            r = self.m.get("/v1/clusters/ngs/nodegroups/zone-b")
+            s = r.json.get("status") if r.status == 200 else None
+            return r.json if s in ("CREATE_COMPLETE", "CREATE_FAILED") else None
+        ng = wait_until(ng_status, 120, what="nodegroup zone-b created")
+        self.assertEqual(ng["status"], "CREATE_COMPLETE", ng.get("status_reason"))
+        self.assertEqual(len(ng["node_addresses"]), 2)
+        nodes = self.node_ls(env)
+        self.assertEqual([n[0] for n in nodes], ["ngs-master-0", "ngs-node-0", "ngs-node-1"])
+        labels = self.docker(env, "node", "inspect", "ngs-node-0", "--format",
+                             "{{range $k, $v := .Spec.Labels}}{{$k}}={{$v}} {{end}}").stdout
+        self.assertEqual(sorted(labels.split()), ["magnum.nodegroup=zone-b", "zone=b"])
+
+        r = self.m.delete("/v1/clusters/ngs/nodegroups/zone-b")
+        self.assertEqual(r.status, 204, r)
+        wait_until(lambda: self.m.get("/v1/clusters/ngs/nodegroups/zone-b").status == 404, 120,
+                   what="nodegroup zone-b deleted")
+        self.assertEqual([n[0] for n in self.node_ls(env)], ["ngs-master-0"])
+        self.assertEqual(ENGINE.objects(uuid_)["containers"], ["ngs-master-0"])
+        api.delete("ngs")
+        self.assertEqual(ENGINE.objects(uuid_), NOTHING)
+
+
 def _fetch(url):
     # Straight to the node (never through a proxy from the environment).
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
