@@ -1,0 +1,503 @@
+#!/usr/bin/python3
+"""Ours against the Python original, in one run, on the same machine.
+
+Starts magnumd (SQLite, noauth, fake driver) and Debian's magnum-api under uwsgi (see
+setup-original.sh) on loopback ports, loads the same data into both, runs the same wrk
+loads on each endpoint at each connection count (ours then the original, endpoint by
+endpoint, so drift hits both alike), and prints per endpoint req/s, p50/p99, the ratio
+ours/original, CPU-µs per request (from /proc/<pid>/stat) and peak RSS. The raw results
+go to a JSON file. The last lines printed are one per endpoint with the word `ratio`.
+
+Normally run through bench/run.sh. Stdlib only; Debian's /usr/bin/python3.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+
+import harness  # noqa: E402
+import load_data  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+# The original (Magnum 15.0.1) supports up to 1.10: both are asked for it, so both render
+# the same fields.
+API_VERSION = "container-infra 1.10"
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ---- /proc ------------------------------------------------------------------------------
+
+def cpu_ticks(pid):
+    """utime + stime of a process (all its threads, dead ones included), in clock ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def status_kb(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def pss_kb(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- servers ---------------------------------------------------------------------------
+
+class Ours:
+    label = "ours"
+
+    def __init__(self, workdir):
+        os.makedirs(workdir, exist_ok=True)
+        self.m = harness.Magnumd(
+            extra_config={"quotas": {"max_clusters_per_project": "100000"}},
+            workdir=workdir)
+        self.dir = workdir
+
+    def start(self):
+        self.m.start()
+        self.port = self.m.port
+        self.pid = self.m.proc.pid
+        return self
+
+    def pids(self):
+        return [self.pid]
+
+    def db_path(self):
+        return os.path.join(self.dir, "magnum.sqlite")
+
+    def memory(self):
+        return {"rss_kb": status_kb(self.pid, "VmRSS"), "hwm_kb": status_kb(self.pid, "VmHWM"),
+                "pss_kb": pss_kb(self.pid)}
+
+    def stop(self):
+        self.m.stop()
+
+
+class Original:
+    label = "original"
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.stub = None
+        self.proc = None
+
+    def start(self, timeout=120):
+        self.stub = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(HERE, "keystone_stub.py"), "--port", "0"],
+            stdout=subprocess.PIPE, text=True)
+        line = self.stub.stdout.readline()
+        if not line.startswith("LISTENING "):
+            raise RuntimeError("keystone_stub.py did not start: %r" % line)
+        self.stub_port = int(line.strip().rsplit(":", 1)[1])
+        self.port = free_port()
+        subprocess.run([os.path.join(HERE, "setup-original.sh"), "--no-install",
+                        "--dir", self.dir, "--port", str(self.port),
+                        "--keystone-port", str(self.stub_port)], check=True)
+        self.proc = subprocess.Popen(["uwsgi", "--ini", os.path.join(self.dir, "uwsgi.ini")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     cwd=self.dir)
+        deadline = time.time() + timeout
+        c = load_data.Client("127.0.0.1", self.port, timeout=30)
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("uwsgi exited (%s); see %s/uwsgi.log" % (self.proc.returncode,
+                                                                           self.dir))
+            try:
+                # Both workers load the app lazily (lazy-apps): wait until each answered.
+                s, _, _ = c.request("GET", "/v1")
+                if s == 200 and len(self.workers()) >= 2:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("the original did not answer GET /v1 in %ds" % timeout)
+            time.sleep(0.5)
+        c.close()
+        return self
+
+    def workers(self):
+        return children(self.proc.pid) if self.proc else []
+
+    def pids(self):
+        return [self.proc.pid] + self.workers()
+
+    def db_path(self):
+        return os.path.join(self.dir, "magnum.sqlite")
+
+    def memory(self):
+        pids = self.pids()
+        return {"rss_kb": sum(status_kb(p, "VmRSS") for p in pids),
+                "hwm_kb": sum(status_kb(p, "VmHWM") for p in pids),
+                "pss_kb": sum(pss_kb(p) for p in pids),
+                "processes": len(pids)}
+
+    def keystone_requests(self):
+        try:
+            c = load_data.Client("127.0.0.1", self.stub_port)
+            s, b, _ = c.request("GET", "/count")
+            c.close()
+            return b["token_requests"] if s == 200 else None
+        except OSError:
+            return None
+
+    def stub_cpu_ticks(self):
+        return cpu_ticks(self.stub.pid) if self.stub else 0
+
+    def stop(self):
+        for p in (self.proc, self.stub):
+            if p and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+
+# ---- wrk -------------------------------------------------------------------------------
+
+def run_wrk(port, path, connections, duration, script, headers, timeout_s=30):
+    cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections),
+           "-d", "%ds" % duration, "--timeout", "%ds" % timeout_s, "-s", script]
+    for k, v in headers.items():
+        cmd += ["-H", "%s: %s" % (k, v)]
+    cmd.append("http://127.0.0.1:%d%s" % (port, path))
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + timeout_s + 30)
+    for line in out.stdout.splitlines():
+        if line.startswith("WRKJSON "):
+            return json.loads(line[len("WRKJSON "):])
+    raise RuntimeError("wrk gave no result (rc %d): %s %s" % (out.returncode, out.stdout,
+                                                              out.stderr))
+
+
+def measure(server, path, connections, duration, script, headers):
+    before = sum(cpu_ticks(p) for p in server.pids())
+    stub_before = server.stub_cpu_ticks() if isinstance(server, Original) else 0
+    ks_before = server.keystone_requests() if isinstance(server, Original) else None
+    r = run_wrk(server.port, path, connections, duration, script, headers)
+    cpu_s = (sum(cpu_ticks(p) for p in server.pids()) - before) / CLK_TCK
+    secs = r["duration_us"] / 1e6
+    res = {
+        "requests": r["requests"],
+        "rps": r["requests"] / secs if secs else 0.0,
+        "p50_ms": r["latency_us"]["p50"] / 1000.0,
+        "p90_ms": r["latency_us"]["p90"] / 1000.0,
+        "p99_ms": r["latency_us"]["p99"] / 1000.0,
+        "max_ms": r["latency_us"]["max"] / 1000.0,
+        "errors": r["errors"],
+        "cpu_s": cpu_s,
+        "cpu_us_per_req": cpu_s * 1e6 / r["requests"] if r["requests"] else None,
+        "memory": server.memory(),
+        "wrk": r,
+    }
+    if isinstance(server, Original):
+        stub_s = (server.stub_cpu_ticks() - stub_before) / CLK_TCK
+        ks_after = server.keystone_requests()
+        res["keystone_stub_cpu_s"] = stub_s
+        if ks_before is not None and ks_after is not None and r["requests"]:
+            res["keystone_requests_per_req"] = (ks_after - ks_before) / r["requests"]
+    return res
+
+
+# ---- the run ---------------------------------------------------------------------------
+
+def probe(port, path):
+    c = load_data.Client("127.0.0.1", port)
+    s, body, raw = c.request("GET", path)
+    c.close()
+    items = None
+    if isinstance(body, dict):
+        for k in ("clustertemplates", "clusters"):
+            if isinstance(body.get(k), list):
+                items = len(body[k])
+    return {"status": s, "bytes": len(raw), "items": items}
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "loadavg_at_start": load, "python": platform.python_version()}
+
+
+def git_rev():
+    try:
+        return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def fmt_ratio(x):
+    if x is None:
+        return "n/a"
+    return "%.0fx" % x if x >= 10 else "%.2fx" % x
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true",
+                    help="a few seconds: 2 endpoints, 2 connections, 1 s, tiny data")
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run (whole)")
+    ap.add_argument("--connections", default="2,16,64")
+    ap.add_argument("--templates", type=int, default=50)
+    ap.add_argument("--clusters", type=int, default=100)
+    ap.add_argument("--original", choices=("auto", "yes", "no"), default="auto",
+                    help="auto: run the original when its packages are installed; "
+                         "no (or not installed): ours against ours, labelled so")
+    ap.add_argument("--out", help="results JSON (default bench/results/compare-<time>.json)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    args = ap.parse_args()
+
+    if args.smoke:
+        args.duration = 1
+        args.connections = "2"
+        args.templates, args.clusters = 5, 0
+    conns = [int(c) for c in args.connections.split(",") if c]
+    if shutil.which("wrk") is None:
+        sys.exit("compare.py: wrk is not installed (apt-get install wrk, or "
+                 "bench/setup-original.sh which installs it with the original)")
+
+    have_original = subprocess.run([os.path.join(HERE, "setup-original.sh"), "--check"]).returncode == 0
+    if args.original == "yes" and not have_original:
+        sys.exit("compare.py: the original is not installed: run bench/setup-original.sh "
+                 "--dir /tmp/x --port 1 --keystone-port 1 once as root, or use --original no")
+    use_original = have_original and args.original != "no"
+    reason = None
+    if not use_original:
+        reason = ("--original no" if args.original == "no" else
+                  "magnum-api/uwsgi/uwsgi-plugin-python3 not installed")
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out_path = args.out or os.path.join(HERE, "results", (
+        "last-smoke-compare.json" if args.smoke else "compare-%s.json" % stamp))
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="magnum-bench-")
+    servers = []
+
+    # SIGTERM/SIGHUP unwind like Ctrl-C, so the finally block stops every server.
+    def on_signal(sig, _frame):
+        raise KeyboardInterrupt("signal %d" % sig)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    headers = dict(load_data.IDENTITY)
+    headers["OpenStack-API-Version"] = API_VERSION
+    load_data.HEADERS["OpenStack-API-Version"] = API_VERSION
+    results = {
+        "kind": "compare", "smoke": args.smoke, "date": datetime.datetime.now().astimezone()
+        .isoformat(timespec="seconds"), "git": git_rev(), "machine": machine(),
+        "command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]),
+        "duration_s": args.duration, "connections": conns,
+        "data": {"templates": args.templates, "clusters": args.clusters},
+        "api_version": API_VERSION, "headers": headers,
+        "baseline": "original" if use_original else "ours (original not available: %s)" % reason,
+        "endpoints": {}, "servers": {},
+    }
+    try:
+        ours = Ours(os.path.join(tmp, "ours"))
+        t0 = time.time()
+        ours.start()
+        servers.append(ours)
+        time.sleep(0.5)
+        results["servers"]["ours"] = {"startup_s": time.time() - t0, "idle_empty": ours.memory()}
+        log("ours: magnumd pid %d on 127.0.0.1:%d (idle RSS %d kB)" % (
+            ours.pid, ours.port, results["servers"]["ours"]["idle_empty"]["rss_kb"]))
+        t0 = time.time()
+        data = load_data.load_ours("127.0.0.1", ours.port, args.templates, args.clusters)
+        results["data"]["load_ours_s"] = time.time() - t0
+        log("ours: %d templates, %d clusters loaded through the API in %.1fs" % (
+            len(data["templates"]), len(data["clusters"]), time.time() - t0))
+
+        if use_original:
+            base = Original(os.path.join(tmp, "original"))
+            t0 = time.time()
+            base.start()
+            servers.append(base)
+            results["servers"]["original"] = {"startup_s": time.time() - t0,
+                                              "idle_empty": base.memory()}
+            # The rows of ours, copied into the original's database (it cannot create).
+            counts = load_data.copy_rows(ours.db_path(), base.db_path())
+            results["data"]["copied_to_original"] = counts
+            log("original: uwsgi pid %d (workers %s) on 127.0.0.1:%d; copied %s" % (
+                base.proc.pid, base.workers(), base.port, counts))
+        else:
+            # Ours against a second ours on the same data: exercises the harness only.
+            base = Ours(os.path.join(tmp, "ours2"))
+            base.label = "ours#2"
+            load_data.backup(ours.db_path(), base.db_path())
+            shutil.copy(os.path.join(ours.dir, "magnum.key"), os.path.join(base.dir, "magnum.key"))
+            base.start()
+            servers.append(base)
+            log("baseline: a second magnumd (pid %d, port %d): %s" % (base.pid, base.port, reason))
+        results["servers"]["ours"]["idle_loaded"] = ours.memory()
+        if use_original:
+            results["servers"]["original"]["idle_loaded"] = base.memory()
+
+        endpoints = [("GET /v1/clustertemplates", "/v1/clustertemplates", "report.lua"),
+                     ("GET /v1", "/v1", "report.lua")]
+        if not args.smoke:
+            endpoints += [("GET /v1/clusters/detail", "/v1/clusters/detail", "report.lua"),
+                          ("GET /v1/clusters/{uuid}", "/v1/clusters/" + data["clusters"][0]
+                           if data["clusters"] else None, "report.lua"),
+                          ("POST+DELETE /v1/clustertemplates", "/v1/clustertemplates",
+                           "template_mix.lua")]
+            endpoints = [e for e in endpoints if e[1]]
+            # GET /v1 (the original's best case: no DB, no policy) last among the reads.
+            endpoints = [endpoints[0], endpoints[2], endpoints[3], endpoints[1]] + endpoints[4:]
+
+        for name, path, script in endpoints:
+            entry = {"path": path, "script": script, "runs": {}}
+            if script == "report.lua":
+                entry["probe"] = {"ours": probe(ours.port, path), "baseline": probe(base.port, path)}
+            for c in conns:
+                run = {}
+                for srv, key in ((ours, "ours"), (base, "baseline")):
+                    if not args.smoke:
+                        # A warm-up (not recorded): connections, caches, lazy imports.
+                        run_wrk(srv.port, path if script == "report.lua" else "/v1", min(c, 2),
+                                1, os.path.join(HERE, "wrk", "report.lua"), headers)
+                    run[key] = measure(srv, path, c, args.duration,
+                                       os.path.join(HERE, "wrk", script), headers)
+                    r = run[key]
+                    log("  %-34s c=%-3d %-8s %10.1f req/s  p50 %8.2f ms  p99 %8.2f ms  "
+                        "cpu %8.1f us/req  errors %s" % (
+                            name, c, srv.label, r["rps"], r["p50_ms"], r["p99_ms"],
+                            r["cpu_us_per_req"] or 0, {k: v for k, v in r["errors"].items() if v}))
+                ok_base = run["baseline"]["rps"] > 0 and not (
+                    script == "template_mix.lua" and "201" not in run["baseline"]["wrk"]["status"])
+                run["ratio_rps"] = run["ours"]["rps"] / run["baseline"]["rps"] if ok_base else None
+                entry["runs"][str(c)] = run
+            results["endpoints"][name] = entry
+
+        results["servers"]["ours"]["after_load"] = ours.memory()
+        if use_original:
+            results["servers"]["original"]["after_load"] = base.memory()
+    finally:
+        for s in reversed(servers):
+            try:
+                s.stop()
+            except Exception as e:  # keep stopping the others
+                log("stopping %s: %s" % (s.label, e))
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            log("kept %s" % tmp)
+
+    with open(out_path, "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    print_summary(results, out_path)
+    return 0
+
+
+def print_summary(results, out_path):
+    base_label = "original" if results["baseline"] == "original" else "ours#2"
+    print()
+    print("Benchmark %s (%s): %s; %gs per run; data %d templates, %d clusters; baseline: %s" % (
+        results["date"], results["git"], results["machine"]["cpu"], results["duration_s"],
+        results["data"]["templates"], results["data"]["clusters"], results["baseline"]))
+    print("%-34s %4s %12s %9s %9s %9s %12s %9s %9s %9s %9s" % (
+        "endpoint", "conn", "ours req/s", "p50 ms", "p99 ms", "cpu us/r",
+        base_label + " r/s", "p50 ms", "p99 ms", "cpu us/r", "ratio"))
+    for name, e in results["endpoints"].items():
+        for c, run in e["runs"].items():
+            o, b = run["ours"], run["baseline"]
+            print("%-34s %4s %12.1f %9.2f %9.2f %9.1f %12.1f %9.2f %9.2f %9.0f %9s" % (
+                name, c, o["rps"], o["p50_ms"], o["p99_ms"], o["cpu_us_per_req"] or 0,
+                b["rps"], b["p50_ms"], b["p99_ms"], b["cpu_us_per_req"] or 0,
+                fmt_ratio(run["ratio_rps"])))
+        if "status" in next(iter(e["runs"].values()))["baseline"]["wrk"]:
+            for c, run in e["runs"].items():
+                for k in ("ours", "baseline"):
+                    w = run[k]["wrk"]
+                    print("  write mix c=%s %-8s sent %s statuses %s%s" % (
+                        c, k, w["sent"], w["status"],
+                        ("; first error: " + w["first_error"][:160]) if w.get("first_error") else ""))
+    s = results["servers"]
+    print("memory: ours idle (empty DB) RSS %d kB, idle (loaded) %d kB, peak (VmHWM) %d kB" % (
+        s["ours"]["idle_empty"]["rss_kb"], s["ours"]["idle_loaded"]["rss_kb"],
+        s["ours"]["after_load"]["hwm_kb"]))
+    if "original" in s:
+        print("memory: original (uwsgi master + %d workers) idle RSS %d kB (PSS %d kB), "
+              "peak sum of VmHWM %d kB" % (
+                  s["original"]["idle_empty"]["processes"] - 1, s["original"]["idle_empty"]["rss_kb"],
+                  s["original"]["idle_empty"]["pss_kb"], s["original"]["after_load"]["hwm_kb"]))
+    print("raw results: %s" % out_path)
+    # Last: one line per endpoint with the word `ratio`.
+    what = "ours/original" if base_label == "original" else "ours/ours#2 (NOT a comparison: %s)" % (
+        results["baseline"])
+    for name, e in results["endpoints"].items():
+        parts = []
+        for c, run in e["runs"].items():
+            parts.append("c%s %s" % (c, fmt_ratio(run["ratio_rps"])))
+        runs = list(e["runs"].values())
+        best = max(runs, key=lambda r: r["ours"]["rps"])
+        note = ""
+        if any(r["ratio_rps"] is None for r in runs):
+            w = runs[0]["baseline"]["wrk"]
+            if "status" in w and "201" not in w["status"]:
+                note = " (%s creates fail: statuses %s)" % (base_label, w["status"])
+        print("ratio %s %s req/s: %s; ours %.0f req/s, %s %.1f req/s%s" % (
+            name, what, ", ".join(parts), best["ours"]["rps"], base_label,
+            best["baseline"]["rps"], note))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
