@@ -202,7 +202,8 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
     }
   };
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool killed = false;
+  bool killed = false, hard_killed = false;
+  std::chrono::steady_clock::time_point killed_at;
   int open_fds = 2;
   pollfd fds[2] = {{out_pipe.first.get(), POLLIN, 0}, {err_pipe.first.get(), POLLIN, 0}};
   while (open_fds > 0) {
@@ -224,9 +225,14 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
         flush_lines(false);
       }
     }
-    if (!killed && ((cancelled && cancelled()) || std::chrono::steady_clock::now() > deadline)) {
-      ::kill(-pid, SIGTERM);
+    auto now = std::chrono::steady_clock::now();
+    if (!killed && ((cancelled && cancelled()) || now > deadline)) {
+      ::kill(-pid, SIGTERM);  // the script's trap removes its work directory
       killed = true;
+      killed_at = now;
+    } else if (killed && !hard_killed && now > killed_at + std::chrono::seconds(10)) {
+      ::kill(-pid, SIGKILL);
+      hard_killed = true;
     }
   }
   flush_lines(true);
