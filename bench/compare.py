@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -202,14 +203,38 @@ class Original:
                     p.wait()
 
 
+def api_only_idle_memory(workdir):
+    """Idle memory of our API-only binary (magnum-api), which needs a migrated database:
+    magnum-db-manage upgrade first, then magnum-api on port 0. None when not built."""
+    try:
+        harness.binary("magnum-api")
+        dbm = harness.binary("magnum-db-manage")
+    except RuntimeError:
+        return None
+    os.makedirs(workdir, exist_ok=True)
+    m = harness.Magnumd(program="magnum-api", workdir=workdir, test_drivers=False)
+    subprocess.run([dbm, "--config-file", m.config_path, "upgrade"], check=True,
+                   capture_output=True)
+    m.start()
+    try:
+        time.sleep(0.5)
+        pid = m.proc.pid
+        return {"rss_kb": status_kb(pid, "VmRSS"), "hwm_kb": status_kb(pid, "VmHWM"),
+                "pss_kb": pss_kb(pid)}
+    finally:
+        m.stop()
+
+
 # ---- wrk -------------------------------------------------------------------------------
 
-def run_wrk(port, path, connections, duration, script, headers, timeout_s=30):
+def run_wrk(port, path, connections, duration, script, headers, timeout_s=30, script_args=()):
     cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections),
            "-d", "%ds" % duration, "--timeout", "%ds" % timeout_s, "-s", script]
     for k, v in headers.items():
         cmd += ["-H", "%s: %s" % (k, v)]
     cmd.append("http://127.0.0.1:%d%s" % (port, path))
+    if script_args:
+        cmd += ["--"] + list(script_args)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + timeout_s + 30)
     for line in out.stdout.splitlines():
         if line.startswith("WRKJSON "):
@@ -218,11 +243,12 @@ def run_wrk(port, path, connections, duration, script, headers, timeout_s=30):
                                                               out.stderr))
 
 
-def measure(server, path, connections, duration, script, headers):
+def measure(server, path, connections, duration, script, headers, script_args=()):
     before = sum(cpu_ticks(p) for p in server.pids())
     stub_before = server.stub_cpu_ticks() if isinstance(server, Original) else 0
     ks_before = server.keystone_requests() if isinstance(server, Original) else None
-    r = run_wrk(server.port, path, connections, duration, script, headers)
+    r = run_wrk(server.port, path, connections, duration, script, headers,
+                script_args=script_args)
     cpu_s = (sum(cpu_ticks(p) for p in server.pids()) - before) / CLK_TCK
     secs = r["duration_us"] / 1e6
     res = {
@@ -358,6 +384,7 @@ def main():
         servers.append(ours)
         time.sleep(0.5)
         results["servers"]["ours"] = {"startup_s": time.time() - t0, "idle_empty": ours.memory()}
+        results["servers"]["ours_api_only"] = api_only_idle_memory(os.path.join(tmp, "api"))
         log("ours: magnumd pid %d on 127.0.0.1:%d (idle RSS %d kB)" % (
             ours.pid, ours.port, results["servers"]["ours"]["idle_empty"]["rss_kb"]))
         t0 = time.time()
@@ -415,7 +442,8 @@ def main():
                         run_wrk(srv.port, path if script == "report.lua" else "/v1", min(c, 2),
                                 1, os.path.join(HERE, "wrk", "report.lua"), headers)
                     run[key] = measure(srv, path, c, args.duration,
-                                       os.path.join(HERE, "wrk", script), headers)
+                                       os.path.join(HERE, "wrk", script), headers,
+                                       script_args=(uuid.uuid4().hex[:8],))
                     r = run[key]
                     log("  %-34s c=%-3d %-8s %10.1f req/s  p50 %8.2f ms  p99 %8.2f ms  "
                         "cpu %8.1f us/req  errors %s" % (
@@ -474,6 +502,9 @@ def print_summary(results, out_path):
     print("memory: ours idle (empty DB) RSS %d kB, idle (loaded) %d kB, peak (VmHWM) %d kB" % (
         s["ours"]["idle_empty"]["rss_kb"], s["ours"]["idle_loaded"]["rss_kb"],
         s["ours"]["after_load"]["hwm_kb"]))
+    if s.get("ours_api_only"):
+        print("memory: ours magnum-api (API only, migrated empty DB) idle RSS %d kB" % (
+            s["ours_api_only"]["rss_kb"]))
     if "original" in s:
         print("memory: original (uwsgi master + %d workers) idle RSS %d kB (PSS %d kB), "
               "peak sum of VmHWM %d kB" % (

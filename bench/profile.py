@@ -11,6 +11,7 @@ caller-grouped view of the hottest symbols. Writes the text to bench/results/.
 import argparse
 import datetime
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,18 @@ sys.path.insert(0, HERE)
 
 import compare  # noqa: E402
 import load_data  # noqa: E402
+
+
+def shorten(line):
+    """perf lines with nlohmann/std template noise cut down to something readable."""
+    line = line.rstrip(" -")
+    line = line.replace("std::__cxx11::basic_string<char, std::char_traits<char>, "
+                        "std::allocator<char> >", "string")
+    line = re.sub(r"nlohmann::json_abi_v[0-9_]+::", "nlohmann::", line)
+    line = re.sub(r"nlohmann::basic_json<std::map, .*?std::vector<unsigned char, "
+                  r"std::allocator<unsigned char> > >", "json", line)
+    line = re.sub(r"serializer<json >", "serializer<json>", line)
+    return line[:200]
 
 
 def main():
@@ -53,7 +66,8 @@ def main():
         script = os.path.join(HERE, "wrk", "report.lua")
         compare.run_wrk(ours.port, path, 2, 1, script, headers)  # warm-up
         pdata = os.path.join(tmp, "perf.data")
-        perf = subprocess.Popen(["perf", "record", "-F", "1999", "-g", "-p", str(ours.pid),
+        perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph", "dwarf,16384",
+                                 "-p", str(ours.pid),
                                  "-o", pdata], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(0.5)
@@ -70,14 +84,18 @@ def main():
             rep = subprocess.run(["perf", "report", "-i", pdata, "--stdio", "--no-children",
                                   "-g", "none", "--sort", sort, "--percent-limit", limit],
                                  capture_output=True, text=True)
-            reports.append("\n".join(l for l in rep.stdout.splitlines()
+            reports.append("\n".join(shorten(l) for l in rep.stdout.splitlines()
                                      if l.strip() and not l.startswith("#")))
-        # Inclusive time by symbol (children included): which layers cost what.
+        # Inclusive time by symbol (children included, DWARF call graphs): which layers of
+        # ours cost what. Only our functions and the library entry points, not inlined frames.
         rep = subprocess.run(["perf", "report", "-i", pdata, "--stdio", "--children",
-                              "-g", "none", "--sort", "symbol", "--percent-limit", "4"],
+                              "-g", "none", "--sort", "symbol", "--percent-limit", "3"],
                              capture_output=True, text=True)
-        reports.append("\n".join(l for l in rep.stdout.splitlines()
-                                 if l.strip() and not l.startswith("#")))
+        keep = ("magnum::", "sqlite3_step", "serializer", "basic_json::dump", "Beast", "beast::",
+                "malloc", "free", "::Render", "FromRow", "spdlog::")
+        reports.append("\n".join(shorten(l) for l in rep.stdout.splitlines()
+                                 if l.strip() and not l.startswith("#")
+                                 and "(inlined)" not in l and any(k in l for k in keep))[:8000])
         text = head + "\n== self time by shared object ==\n" + reports[0] + \
             "\n\n== self time by symbol ==\n" + reports[1] + \
             "\n\n== inclusive time (children) by symbol, >= 4% ==\n" + reports[2] + "\n"

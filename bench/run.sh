@@ -75,7 +75,7 @@ case "$BUILD_TYPE" in
      echo "run.sh: (smoke: going on, the figures are not meaningful)" >&2 ;;
 esac
 if [[ $BUILD == 1 && $SMOKE == 0 ]]; then
-  targets=(--target magnumd)
+  targets=(--target magnumd --target magnum-api --target magnum-db-manage)
   want micro && targets+=(--target magnum-micro-bench)
   cmake --build "$BUILD_DIR" -j2 "${targets[@]}" >&2
 fi

@@ -2,6 +2,9 @@
 -- template this thread created earlier (names taken from 201 responses, so a DELETE never
 -- races its own create). When creates fail (the original: they need Glance through a
 -- Keystone catalog) there is nothing to delete and every request is a POST.
+-- Names are w<run>-<thread>-<n>; <run> (the script's first argument, after `--` on wrk's
+-- command line) keeps the leftovers of one run (in flight when it stopped) from clashing
+-- with the names of the next.
 -- Prints one line: WRKJSON {..., "sent":{"POST":n,"DELETE":n}, "status":{"201":n,...}}
 
 local threads = {}
@@ -12,6 +15,7 @@ function setup(thread)
 end
 
 function init(args)
+  run = args[1] or "0"
   created = {}
   n = 0
   sent = {POST = 0, DELETE = 0}
@@ -38,14 +42,14 @@ function request()
   n = n + 1
   sent.POST = sent.POST + 1
   return wrk.format("POST", "/v1/clustertemplates", hdrs,
-                    body_for(string.format("w-%d-%d", tid, n)))
+                    body_for(string.format("w%s-%d-%d", run, tid, n)))
 end
 
 function response(status, headers, body)
   local k = tostring(status)
   statuses[k] = (statuses[k] or 0) + 1
   if status == 201 then
-    local name = string.match(body, '"name"%s*:%s*"(w%-%d+%-%d+)"')
+    local name = string.match(body, '"name"%s*:%s*"(w%w*%-%d+%-%d+)"')
     if name then table.insert(created, name) end
   elseif status >= 400 and not first_error then
     first_error = string.sub(body, 1, 300)
