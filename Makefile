@@ -28,7 +28,7 @@ run: deps $(BUILD_DIR)/CMakeCache.txt
 	mkdir -p var
 	@scripts/dockerd-ensure.sh $(CURDIR)/var/dockerd-started.pid || \
 	  echo "make run: no Docker Engine: the API serves, but docker-driver clusters will fail until one runs"
-	@trap 'scripts/dockerd-stop.sh $(CURDIR)/var/dockerd-started.pid' EXIT; \
+	@trap ':' INT TERM; trap 'scripts/dockerd-stop.sh $(CURDIR)/var/dockerd-started.pid' EXIT; \
 	  $(BUILD_DIR)/bin/magnumd --config-file $(CONFIG)
 
 test: test-deps $(BUILD_DIR)/CMakeCache.txt
