@@ -223,12 +223,11 @@ class ClusterTemplatesController final : public CollectionController {
       }
     }
     if ((*doc)["docker_storage_driver"] == "devicemapper") {
-      int64_t size = (*doc)["docker_volume_size"].is_null()
-                         ? 0
-                         : (*doc)["docker_volume_size"].get<int64_t>();
-      if (size < 3) {
+      const Json& size = (*doc)["docker_volume_size"];
+      if (size.is_null() || size.get<int64_t>() < 3) {
+        // Upstream formats the Python value: an unset size reads "None".
         return Fail(Error::InvalidArgument(
-            "docker volume size " + std::to_string(size) +
+            "docker volume size " + (size.is_null() ? std::string("None") : size.dump()) +
             " GB is not valid, expecting minimum value 3GB for devicemapper storage driver."));
       }
     }
