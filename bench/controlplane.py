@@ -47,12 +47,12 @@ def log(*a):
 def perf_summary(data_file, out_txt):
     """Top of `perf report` (self time by shared object and symbol), as text."""
     rep = subprocess.run(["perf", "report", "-i", data_file, "--stdio", "--no-children",
-                          "--sort", "dso,symbol", "--percent-limit", "1.5"],
+                          "-g", "none", "--sort", "dso,symbol", "--percent-limit", "1"],
                          capture_output=True, text=True)
     dsos = subprocess.run(["perf", "report", "-i", data_file, "--stdio", "--no-children",
-                           "--sort", "dso", "--percent-limit", "0.5"],
+                           "-g", "none", "--sort", "dso", "--percent-limit", "0.5"],
                           capture_output=True, text=True)
-    text = dsos.stdout + "\n" + rep.stdout
+    text = "\n".join(l.rstrip(" -") for l in (dsos.stdout + "\n" + rep.stdout).splitlines())
     with open(out_txt, "w") as f:
         f.write(text)
     lines = [l for l in text.splitlines() if l.strip() and not l.startswith("#")]
@@ -104,7 +104,7 @@ def main():
         # ---- 1. creates ------------------------------------------------------------
         if args.perf and shutil.which("perf"):
             perf_data = os.path.join(tmp, "perf.data")
-            perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid),
+            perf = subprocess.Popen(["perf", "record", "-F", "499", "-p", str(pid),
                                      "-o", perf_data], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             time.sleep(0.5)

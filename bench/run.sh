@@ -79,6 +79,14 @@ if [[ $BUILD == 1 && $SMOKE == 0 ]]; then
   want micro && targets+=(--target magnum-micro-bench)
   cmake --build "$BUILD_DIR" -j2 "${targets[@]}" >&2
 fi
+if ! command -v wrk >/dev/null; then
+  if [[ $SMOKE == 1 ]]; then
+    echo "run.sh: skipped: wrk is not installed (apt-get install wrk)" >&2
+    exit 77  # ctest SKIP_RETURN_CODE
+  fi
+  want compare && ! "$HERE/setup-original.sh" --check && [[ $(id -u) != 0 ]] &&
+    { echo "run.sh: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+fi
 export MAGNUM_BIN_DIR="$BUILD_DIR/bin"
 export PYTHONDONTWRITEBYTECODE=1
 [[ -x "$MAGNUM_BIN_DIR/magnumd" ]] || { echo "run.sh: $MAGNUM_BIN_DIR/magnumd not built" >&2; exit 2; }
