@@ -126,6 +126,7 @@ class ConformanceCase(unittest.TestCase):
         config = {k: dict(v) for k, v in FAST_CERTS.items()} if cls.fast_certs else {}
         for section, options in cls.server_config.items():
             config.setdefault(section, {}).update(options)
+        cls.commands = []  # seconds per client command, reported at the end
         cls.m = Magnumd(extra_config=config).start()
         cls.home = os.path.join(cls.m.dir, "home")
         os.makedirs(cls.home, exist_ok=True)
@@ -134,6 +135,10 @@ class ConformanceCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.m.cleanup()
+        if cls.commands:
+            sys.stderr.write("\n%s: %d client commands, %.1f s in them (slowest %.1f s)\n" %
+                             (cls.__name__, len(cls.commands), sum(cls.commands),
+                              max(cls.commands)))
 
     def setUp(self):
         self.subject = None  # the run the next failed assertion reports
@@ -178,6 +183,7 @@ class ConformanceCase(unittest.TestCase):
         proc = subprocess.run(argv, capture_output=True, text=True, env=full_env,
                               timeout=timeout, cwd=self.home)
         run = Run(argv, shown, proc, time.time() - t0)
+        self.commands.append(run.seconds)
         self.subject = run
         if ok is True and run.rc != 0:
             self.flunk("expected exit code 0")

@@ -135,6 +135,40 @@ class MiscCommandsTest(ConformanceCase):
                                  "hard_limit": "20"})
         self.osc("quotas", "delete", "--project-id", "p2", "--resource", "Cluster")
 
+    def test_client_configuration_forms(self):
+        """The ways docs/client.md gives to point the clients at magnumd without Keystone."""
+        def run(argv, env):
+            full = self.env()
+            full.update(env)
+            out = subprocess.run(argv, capture_output=True, text=True, env=full, timeout=120,
+                                 cwd=self.home)
+            self.assertEqual(out.returncode, 0, "%s with %s:\n%s%s" % (argv, env, out.stdout,
+                                                                      out.stderr))
+            return out.stdout + out.stderr
+
+        # openstack: environment variables, and a clouds.yaml entry.
+        out = run(["openstack", "coe", "stats", "list", "default"],
+                  {"OS_AUTH_TYPE": "none", "OS_ENDPOINT": self.endpoint})
+        self.assertIn("| clusters | 2     |", out)
+        cfg = os.path.join(self.home, ".config", "openstack")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "clouds.yaml"), "w") as f:
+            f.write("clouds:\n  magnumd:\n    auth_type: none\n    auth:\n"
+                    "      endpoint: %s\n" % self.endpoint)
+        out = run(["openstack", "--os-cloud", "magnumd", "coe", "service", "list", "-f",
+                   "value", "-c", "binary"], {})
+        self.assertIn("magnum-api\n", out)
+        self.assertIn("magnum-conductor\n", out)
+        # magnum: OS_TOKEN + OS_ENDPOINT_OVERRIDE + MAGNUM_API_VERSION, and --bypass-url.
+        out = run(["magnum", "--debug", "service-list"],
+                  {"OS_TOKEN": "x", "OS_ENDPOINT_OVERRIDE": self.endpoint,
+                   "MAGNUM_API_VERSION": "1.5"})
+        self.assertIn("| magnum-api ", out)
+        self.assertIn("OpenStack-API-Version: container-infra 1.5", out)
+        out = run(["magnum", "--os-token", "x", "--bypass-url", self.endpoint,
+                   "stats-list"], {})
+        self.assertIn("| clusters | 2     |", out)
+
     def test_stats_and_services(self):
         # 2 clusters: 1 master + 2 nodes, 1 master + 1 node.
         self.assertEqual(self.props_of(self.osc("stats", "list", "default")),
