@@ -483,6 +483,8 @@ def main():
         else:
             log("kept %s" % tmp)
 
+    with open("/proc/loadavg") as f:
+        results["machine"]["loadavg_at_end"] = f.read().split()[:3]
     with open(out_path, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     print_summary(results, out_path)
@@ -554,9 +556,13 @@ def goal_lines(results):
 def print_summary(results, out_path):
     base_label = "original" if results["baseline"] == "original" else "ours#2"
     print()
-    print("Benchmark %s (%s): %s; %gs per run; data %d templates, %d clusters; baseline: %s" % (
-        results["date"], results["git"], results["machine"]["cpu"], results["duration_s"],
-        results["data"]["templates"], results["data"]["clusters"], results["baseline"]))
+    m = results["machine"]
+    print("Benchmark %s (%s): %s, %d cores, load %s -> %s; %gs per run; data %d templates, "
+          "%d clusters; baseline: %s" % (
+              results["date"], results["git"], m["cpu"], m["cores"],
+              " ".join(m["loadavg_at_start"]), " ".join(m.get("loadavg_at_end", ["?"])),
+              results["duration_s"], results["data"]["templates"], results["data"]["clusters"],
+              results["baseline"]))
     print("%-34s %4s %12s %9s %9s %9s %12s %9s %9s %9s %9s" % (
         "endpoint", "conn", "ours req/s", "p50 ms", "p99 ms", "cpu us/r",
         base_label + " r/s", "p50 ms", "p99 ms", "cpu us/r", "ratio"))
@@ -593,7 +599,8 @@ def print_summary(results, out_path):
               "and its CPU per request includes requests still queued" % LOW_CONFIDENCE_REQUESTS)
     if base_label == "original":
         for line in goal_lines(results):
-            print(line)
+            print(("(smoke: tiny data, 1 s runs; indicative only) " if results["smoke"] else "")
+                  + line)
     # Last: one line per endpoint with the word `ratio`.
     what = "ours/original" if base_label == "original" else "ours/ours#2 (NOT a comparison: %s)" % (
         results["baseline"])

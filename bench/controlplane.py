@@ -186,6 +186,8 @@ def main():
         ours.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
+    with open("/proc/loadavg") as f:
+        res["machine"]["loadavg_at_end"] = f.read().split()[:3]
     with open(out_path, "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
     c = res["creates"]
