@@ -149,6 +149,9 @@ class ConformanceCase(unittest.TestCase):
         text = super()._formatMessage(msg, standardMsg)
         if self.subject is not None:
             text += "\n" + self.subject.report()
+            if re.search(r"^(RESP: \[5\d\d\]|HTTP/1\.1 5\d\d )", self.subject.stderr, re.M):
+                text += "\n---- magnumd log (a 5xx was answered):\n%s\n----" % \
+                    self.m.log()[-4000:]
         return text
 
     def flunk(self, text):

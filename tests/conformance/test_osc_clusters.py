@@ -198,7 +198,7 @@ class ClusterCommandsTest(ConformanceCase):
     def test_in_progress_and_failed(self):
         # A slow create: the client sees CREATE_IN_PROGRESS and conflicts.
         uuid = self.create("slow", "--cluster-template", "k8s", "--labels",
-                           "fake_delay_ms=2000", wait=False)
+                           "fake_delay_ms=5000", wait=False)
         shown = self.show("slow")
         self.assertEqual(shown["status"], "CREATE_IN_PROGRESS")
         run = self.osc("cluster", "update", "slow", "replace", "node_count=2", ok=False)

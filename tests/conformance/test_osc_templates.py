@@ -73,9 +73,9 @@ class ClusterTemplateCommandsTest(TemplateCase):
             "m1.large", "--docker-volume-size", "4", "--docker-storage-driver", "overlay2",
             "--http-proxy", "http://proxy:3128", "--https-proxy", "https://proxy:3129",
             "--no-proxy", "localhost,10.0.0.1", "--labels", "kube_tag=v1.30.1",
-            "--labels", "a=b", "--labels", "c=d", "--labels", "a=x", "--tls-disabled", "--public", "--registry-enabled",
-            "--server-type", "bm", "--master-lb-enabled", "--floating-ip-disabled",
-            "--hidden", "--tags", "t1", "--tags", "t2,t3")
+            "--labels", "a=b", "--labels", "c=d", "--labels", "a=x", "--tls-disabled",
+            "--public", "--registry-enabled", "--server-type", "bm", "--master-lb-enabled",
+            "--floating-ip-disabled", "--hidden", "--tags", "t1", "--tags", "t2,t3")
         self.assertEqual(set(created), SHOW_COLUMNS)
         expected = {
             "name": "full", "coe": "kubernetes", "image_id": "fake-image",
