@@ -3,6 +3,8 @@
 // helpers that insert rows the way the API does.
 #pragma once
 
+#include "testing/temp_dir.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -53,26 +55,7 @@ using db::Row;
     EXPECT_TRUE(test_ok_) << test_ok_.error().message(); \
   } while (0)
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string templ = std::string(base && *base ? base : "/tmp") + "/magnum-cond-test-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) std::abort();
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::magnum::testing_util::TempDir;
 
 // Polls `pred` until it holds or `timeout` passes. Only for states no condition variable
 // announces (rows written by another thread); everything else waits on conditions.

@@ -1,6 +1,8 @@
 // Shared fixtures for the storage tests: a fresh temporary directory per test.
 #pragma once
 
+#include "testing/temp_dir.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -14,28 +16,7 @@
 
 namespace magnum::db::testing {
 
-// A directory created by mkdtemp() and removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string templ = std::string(base && *base ? base : "/tmp") + "/magnum-db-test-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) std::abort();
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::magnum::testing_util::TempDir;
 
 // A migrated SQLite database in a fresh directory.
 class SqliteTest : public ::testing::Test {
