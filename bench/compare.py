@@ -86,6 +86,14 @@ def children(pid):
     return out
 
 
+def _die_with_parent():
+    """preexec_fn: SIGTERM this child when the harness dies, even by SIGKILL (a ctest
+    timeout), so no uwsgi or stub outlives the run."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,7 +143,7 @@ class Original:
     def start(self, timeout=120):
         self.stub = subprocess.Popen(
             ["/usr/bin/python3", os.path.join(HERE, "keystone_stub.py"), "--port", "0"],
-            stdout=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
         line = self.stub.stdout.readline()
         if not line.startswith("LISTENING "):
             raise RuntimeError("keystone_stub.py did not start: %r" % line)
@@ -146,7 +154,7 @@ class Original:
                         "--keystone-port", str(self.stub_port)], check=True)
         self.proc = subprocess.Popen(["uwsgi", "--ini", os.path.join(self.dir, "uwsgi.ini")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     cwd=self.dir)
+                                     cwd=self.dir, preexec_fn=_die_with_parent)
         deadline = time.time() + timeout
         c = load_data.Client("127.0.0.1", self.port, timeout=30)
         while True:
