@@ -9,7 +9,7 @@ build_pkgs=(cmake g++ make pkg-config ccache
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # The default `docker` cluster driver: the host's Docker Engine and the node image build.
 run_pkgs=(docker.io debootstrap curl)
-test_pkgs=(python3 python3-magnumclient python3-openstackclient openssl)
+test_pkgs=(python3 python3-magnumclient python3-openstackclient openssl wrk)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
