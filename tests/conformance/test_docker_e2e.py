@@ -143,9 +143,13 @@ class DockerEndToEndTest(ConformanceCase):
 
         nodes = self.cluster_docker(exports, "node", "ls", "--format",
                                     "{{.Hostname}} {{.Status}} {{.ManagerStatus}}").stdout
-        self.assertEqual(sorted(nodes.split("\n")[:-1]),
-                         ["e2e-master-0 Ready Leader", "e2e-node-0 Ready ",
-                          "e2e-node-1 Ready "])
+        # Node names are <cluster>-master-N / <cluster>-node-N; the driver adds the first
+        # eight characters of the uuid when another cluster on the engine has the same name
+        # (e.g. another docker test running at the same time).
+        prefix = "e2e-" + shown["uuid"][:8] + "-"
+        names = sorted(n.replace(prefix, "e2e-", 1) for n in nodes.split("\n")[:-1])
+        self.assertEqual(names, ["e2e-master-0 Ready Leader", "e2e-node-0 Ready ",
+                                 "e2e-node-1 Ready "])
 
         self.cluster_docker(exports, "service", "create", "--detach", "--name", "sleeper",
                             "--replicas", "3", "--init", "--no-resolve-image",
@@ -155,8 +159,8 @@ class DockerEndToEndTest(ConformanceCase):
             out = self.cluster_docker(exports, "service", "ps", "sleeper", "--filter",
                                       "desired-state=running", "--format",
                                       "{{.Node}} {{.CurrentState}}").stdout
-            up = sorted(line.split()[0] for line in out.splitlines() if " Running " in
-                        " %s " % line)
+            up = sorted(line.split()[0].replace(prefix, "e2e-", 1) for line in out.splitlines()
+                        if " Running " in " %s " % line)
             return up if len(up) == 3 else None
         self.assertEqual(self.m.wait_for(running, timeout=90, interval=0.5, what="3 tasks"),
                          ["e2e-master-0", "e2e-node-0", "e2e-node-1"])
