@@ -1,5 +1,7 @@
 #include "magnum/service/embedded.h"
 
+#include "magnum/service/database_setup.h"
+
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -42,28 +44,8 @@ int Run(int argc, char** argv, const Options& opts) {
   cli::SetupLogging(cfg, opts.program);
   cli::BlockTerminationSignals();
 
-  auto db = db::OpenDatabase(cfg.DatabaseUrl(), db::DatabaseOptions{cfg.busy_timeout_ms, true});
-  if (!db) {
-    spdlog::critical("cannot open the database {}: {}", cfg.DatabaseUrl(), db.error().message());
-    return 1;
-  }
-  if (opts.embedded) {
-    auto v = (*db)->Upgrade();
-    if (!v) {
-      spdlog::critical("database migration failed: {}", v.error().message());
-      return 1;
-    }
-    spdlog::info("database {} at schema version {}", cfg.DatabaseUrl(), *v);
-  } else {
-    auto v = (*db)->SchemaVersion();
-    if (!v || *v != db::Database::LatestSchemaVersion()) {
-      spdlog::critical("database schema is at version {}, this build needs {}: run "
-                       "magnum-db-manage upgrade",
-                       v ? std::to_string(*v) : v.error().message(),
-                       db::Database::LatestSchemaVersion());
-      return 1;
-    }
-  }
+  std::unique_ptr<db::Database> db = OpenServiceDatabase(cfg, opts.embedded);
+  if (!db) return 1;
 
   drivers::DriverRegistry registry;
   drivers::RegisterBuiltinDrivers(&registry, cfg);
@@ -90,7 +72,7 @@ int Run(int argc, char** argv, const Options& opts) {
                    cfg.transport_url);
     }
     transport = rpc::NewInprocTransport();
-    auto made = conductor::ConductorService::FromConfig(cfg, db->get(), &registry, &SystemClock());
+    auto made = conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock());
     if (!made) {
       spdlog::critical("cannot set up the conductor: {}", made.error().message());
       return 1;
@@ -113,13 +95,13 @@ int Run(int argc, char** argv, const Options& opts) {
                  "conductor in one process) instead");
   }
   conductor::ServiceHeartbeat api_heartbeat(
-      db->get(), &SystemClock(), cfg.host, "magnum-api",
+      db.get(), &SystemClock(), cfg.host, "magnum-api",
       std::chrono::seconds(std::max(1, cfg.report_interval)));
   api_heartbeat.Start();
 
   api::ApiDependencies deps;
   deps.config = &cfg;
-  deps.db = db->get();
+  deps.db = db.get();
   deps.auth = auth->get();
   deps.drivers = &registry;
   deps.cloud = cloud.get();

@@ -1,5 +1,7 @@
 #include "magnum/service/run_conductor.h"
 
+#include "magnum/service/database_setup.h"
+
 #include <spdlog/spdlog.h>
 
 #include "magnum/cli/cli.h"
@@ -36,25 +38,14 @@ int RunConductor(int argc, char** argv) {
       "for a working single-process deployment)");
   cli::BlockTerminationSignals();
 
-  auto db = db::OpenDatabase(cfg.DatabaseUrl(), db::DatabaseOptions{cfg.busy_timeout_ms, true});
-  if (!db) {
-    spdlog::critical("cannot open the database {}: {}", cfg.DatabaseUrl(), db.error().message());
-    return 1;
-  }
-  auto v = (*db)->SchemaVersion();
-  if (!v || *v != db::Database::LatestSchemaVersion()) {
-    spdlog::critical(
-        "database schema is at version {}, this build needs {}: run "
-        "magnum-db-manage upgrade",
-        v ? std::to_string(*v) : v.error().message(), db::Database::LatestSchemaVersion());
-    return 1;
-  }
+  std::unique_ptr<db::Database> db = OpenServiceDatabase(cfg, /*migrate=*/false);
+  if (!db) return 1;
   drivers::DriverRegistry registry;
   drivers::RegisterBuiltinDrivers(&registry, cfg);
 
   auto transport = rpc::NewInprocTransport();
   auto conductor =
-      conductor::ConductorService::FromConfig(cfg, db->get(), &registry, &SystemClock());
+      conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock());
   if (!conductor) {
     spdlog::critical("cannot set up the conductor: {}", conductor.error().message());
     return 1;
