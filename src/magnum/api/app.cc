@@ -6,6 +6,7 @@
 
 #include "magnum/api/api_types.h"
 #include "magnum/api/controller.h"
+#include "magnum/api/request_gate.h"
 #include "magnum/auth/auth.h"
 #include "magnum/config/config.h"
 
@@ -33,14 +34,17 @@ http::Response JsonResponse(int status, const Json& body) {
   http::Response r;
   r.status = status;
   r.SetHeader("Content-Type", "application/json");
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);  // Host is user input
   return r;
 }
 
 }  // namespace
 
 struct ApiApp::Impl {
+  explicit Impl(const ApiDependencies& d) : deps(d), cors(*d.config) {}
+
   ApiDependencies deps;
+  CorsGate cors;
   Services services;
   std::map<std::string, std::unique_ptr<Controller>, std::less<>> controllers;
 
@@ -50,6 +54,11 @@ struct ApiApp::Impl {
       while (!b.empty() && b.back() == '/') b.pop_back();
       return b;
     }
+    return RequestOrigin(req);
+  }
+
+  // "scheme://host[:port]" the request was addressed to.
+  std::string RequestOrigin(const http::Request& req) const {
     std::string scheme = deps.config->api_enable_ssl ? "https" : "http";
     std::string host = req.Header("Host").value_or(deps.config->api_host + ":" +
                                                    std::to_string(deps.config->api_port));
@@ -102,9 +111,23 @@ struct ApiApp::Impl {
     r->SetHeader("Vary", "OpenStack-API-Version");
   }
 
+  // The gate (cross-origin refusal or preflight, body media type), then the route.
   http::Response Handle(const http::Request& request) {
-    std::vector<std::string> segs = SplitPath(request.path);
     const std::string base = BaseUrl(request);
+    const std::string own = RequestOrigin(request);
+    if (auto refused = cors.Check(request, own)) return std::move(*refused);
+    http::Response response;
+    if (auto media = CheckMediaType(request); !media) {
+      response = ErrorToResponse(media.error());
+    } else {
+      response = Route(request, base);
+    }
+    cors.Decorate(request, own, &response);
+    return response;
+  }
+
+  http::Response Route(const http::Request& request, const std::string& base) {
+    std::vector<std::string> segs = SplitPath(request.path);
     if (!segs.empty() && segs[0] == "healthcheck" && segs.size() == 1) {
       http::Response r;
       r.SetHeader("Content-Type", "text/plain");
@@ -206,8 +229,7 @@ struct ApiApp::Impl {
   }
 };
 
-ApiApp::ApiApp(const ApiDependencies& deps) : impl_(std::make_unique<Impl>()) {
-  impl_->deps = deps;
+ApiApp::ApiApp(const ApiDependencies& deps) : impl_(std::make_unique<Impl>(deps)) {
   impl_->services = Services{deps.config, deps.db,        deps.drivers,
                              deps.cloud,  deps.conductor, deps.clock};
   const Services& s = impl_->services;

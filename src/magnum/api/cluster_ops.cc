@@ -229,8 +229,8 @@ Result<ClusterPage> ClusterOps::List(const ApiRequest& req, bool detail) const {
       Visible(req, detail ? "cluster:detail_all_projects" : "cluster:get_all_all_projects"));
   ClusterPage out;
   MAGNUM_ASSIGN_OR_RETURN(out.page,
-                          ParsePage(req, *s_.db, db::kClusterTable, s_.config->api_max_limit));
-  out.page.query.filter = visible;
+                          ParsePage(req, *s_.db, db::kClusterTable, s_.config->api_max_limit,
+                                    std::move(visible)));
   MAGNUM_ASSIGN_OR_RETURN(out.rows, s_.db->List(db::kClusterTable, out.page.query));
   MAGNUM_ASSIGN_OR_RETURN(out.items, RenderMany(req, out.rows, detail));
   return out;

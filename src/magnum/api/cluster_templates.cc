@@ -169,8 +169,8 @@ class ClusterTemplatesController final : public CollectionController {
     MAGNUM_RETURN_IF_ERROR(
         EnforcePolicy(req.ctx, detail ? "clustertemplate:detail" : "clustertemplate:get_all"));
     MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req, *s_.db, db::kClusterTemplateTable,
-                                                 s_.config->api_max_limit));
-    page.query.filter = VisibleTemplates(req.ctx);
+                                                 s_.config->api_max_limit,
+                                                 VisibleTemplates(req.ctx)));
     MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kClusterTemplateTable, page.query));
     Json items = Json::array();
     for (const auto& r : rows) items.push_back(Render(r, req.base_url));

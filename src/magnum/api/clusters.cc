@@ -240,10 +240,10 @@ class ClustersController final : public CollectionController {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:events", TargetOf(cluster)));
-    MAGNUM_ASSIGN_OR_RETURN(
-        Page page, ParsePage(req, *s_.db, db::kClusterEventTable, s_.config->api_max_limit, true));
     const std::string uuid = cluster.GetString("uuid");
-    page.query.filter.Where(Condition::Eq("cluster_uuid", uuid));
+    MAGNUM_ASSIGN_OR_RETURN(
+        Page page, ParsePage(req, *s_.db, db::kClusterEventTable, s_.config->api_max_limit,
+                             db::Filter().Where(Condition::Eq("cluster_uuid", uuid)), true));
     MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kClusterEventTable, page.query));
     Json events = Json::array();
     for (const auto& r : rows) {

@@ -14,6 +14,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kNotAcceptable: return 406;
     case ErrorCode::kMethodNotAllowed: return 405;
     case ErrorCode::kPayloadTooLarge: return 413;
+    case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
   }
@@ -30,7 +31,8 @@ std::string ErrorBody(int status, const std::string& message) {
               {"detail", message},
               {"links", Json::array()}};
   Json body = {{"errors", Json::array({err})}};
-  return body.dump();
+  // Messages quote user input, which may not be valid UTF-8: replace, never throw.
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 http::Response ErrorToResponse(const Error& error) {

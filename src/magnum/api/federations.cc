@@ -192,8 +192,8 @@ class FederationsController final : public CollectionController {
     MAGNUM_RETURN_IF_ERROR(
         EnforcePolicy(req.ctx, detail ? "federation:detail" : "federation:get_all"));
     MAGNUM_ASSIGN_OR_RETURN(Page page,
-                            ParsePage(req, *s_.db, db::kFederationTable, s_.config->api_max_limit));
-    page.query.filter = FederationsInScope(req.ctx);
+                            ParsePage(req, *s_.db, db::kFederationTable, s_.config->api_max_limit,
+                                      FederationsInScope(req.ctx)));
     MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kFederationTable, page.query));
     Json items = Json::array();
     for (const auto& r : rows) items.push_back(RenderFederation(r, req.base_url, detail));

@@ -122,8 +122,29 @@ bool MatchesNamePattern(std::string_view s) {
   return true;
 }
 
+namespace {
+
+std::string ExpectedType(FieldType t) {
+  switch (t) {
+    case FieldType::kInt: return "int";
+    case FieldType::kBool: return "bool";
+    case FieldType::kLabels:
+    case FieldType::kStrDict: return "dict";
+    case FieldType::kStringList: return "list";
+    case FieldType::kJson: return "json";
+    default: return "str";
+  }
+}
+
+}  // namespace
+
 Result<Json> ConvertField(const FieldSpec& spec, const Json& value) {
-  if (value.is_null()) return Json(nullptr);
+  if (value.is_null()) {
+    if (spec.Nullable()) return Json(nullptr);
+    return Fail(InvalidField(spec.name, value,
+                             "Wrong type. Expected '" + ExpectedType(spec.type) +
+                                 "', got 'NoneType'"));
+  }
   switch (spec.type) {
     case FieldType::kString:
     case FieldType::kUuid:
@@ -230,18 +251,25 @@ Result<Json> ValidateBody(const FieldList& fields, const Json& body, std::string
                                        (body.is_array() ? std::string("an array")
                                                         : std::string(body.type_name()))));
   }
+  // Keys are data: an empty or odd key is just another unknown attribute (counted, not
+  // judged by the text collected, which is empty for "").
   std::string unknown;
+  size_t unknown_count = 0;
   for (const auto& [k, v] : body.items()) {
     const FieldSpec* f = FindField(fields, k);
-    if (f == nullptr || f->Has(kHidden)) unknown += (unknown.empty() ? "" : ", ") + k;
+    if (f == nullptr || f->Has(kHidden)) {
+      if (unknown_count++ > 0) unknown += ", ";
+      if (unknown.size() < 512) unknown += k.size() > 255 ? k.substr(0, 255) + "..." : k;
+    }
   }
-  if (!unknown.empty()) {
+  if (unknown_count > 0) {
     return Fail(Error::InvalidArgument("Unknown attribute for argument " + std::string(arg) +
                                        ": " + unknown));
   }
   Json out = Json::object();
   for (const auto& [k, v] : body.items()) {
     const FieldSpec* f = FindField(fields, k);
+    if (f == nullptr) return Fail(Error::InvalidArgument("Unknown attribute: " + k));
     if (f->Has(kReadOnly)) {
       return Fail(InvalidField(k, v, "Cannot set read only field."));
     }

@@ -32,6 +32,7 @@ enum FieldFlags : unsigned {
   kNamePattern = 1u << 2, // ^[a-zA-Z][a-zA-Z0-9_.-]*$
   kNotStored = 1u << 3,   // input-only or computed: no column
   kHidden = 1u << 4,      // stored but never rendered
+  kNotNull = 1u << 5,     // `null` is a 400 (implied by a non-null default_value)
 };
 
 struct FieldSpec {
@@ -46,6 +47,9 @@ struct FieldSpec {
 
   const std::string& Column() const { return column.empty() ? name : column; }
   bool Has(FieldFlags f) const { return (flags & f) != 0; }
+  // Whether an explicit `null` is a value of this field (else a 400: a field with a default
+  // has a value of its type, and absence, not null, asks for the default).
+  bool Nullable() const { return !Has(kNotNull) && default_value.is_null(); }
 };
 
 using FieldList = std::vector<FieldSpec>;
@@ -73,7 +77,8 @@ Error InvalidField(std::string_view name, const Json& value, std::string_view wh
 std::string PythonStr(const Json& value);
 
 // Converts one input value to its canonical JSON form (int from "10", labels values to
-// strings, ...) or returns the wsme-style 400.
+// strings, ...) or returns the wsme-style 400. `null` converts to null for nullable fields
+// and is the type-mismatch 400 for the others.
 Result<Json> ConvertField(const FieldSpec& spec, const Json& value);
 
 // Validates a create body: an object, no unknown keys ("Unknown attribute for argument

@@ -169,10 +169,10 @@ class NodeGroupHandler {
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:get_all"));
     MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
                             ops_.Find(req_, cluster_ident, "nodegroup:get_all_all_projects"));
-    MAGNUM_ASSIGN_OR_RETURN(Page page,
-                            ParsePage(req_, *s_.db, db::kNodeGroupTable, s_.config->api_max_limit));
     const std::string cluster_uuid = cluster.GetString("uuid");
-    page.query.filter.Where(Condition::Eq("cluster_id", cluster_uuid));
+    MAGNUM_ASSIGN_OR_RETURN(
+        Page page, ParsePage(req_, *s_.db, db::kNodeGroupTable, s_.config->api_max_limit,
+                             db::Filter().Where(Condition::Eq("cluster_id", cluster_uuid))));
     std::vector<std::pair<std::string, std::string>> extra;
     if (auto role = req_.Query("role")) {
       page.query.filter.Where(Condition::Eq("role", *role));

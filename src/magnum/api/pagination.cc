@@ -18,7 +18,7 @@ Result<void> CheckQueryArgs(const ApiRequest& req,
 }
 
 Result<Page> ParsePage(const ApiRequest& req, db::Database& db, std::string_view table,
-                       int max_limit, bool numeric_marker) {
+                       int max_limit, db::Filter scope, bool numeric_marker) {
   Page page;
   page.limit = max_limit;
   if (auto limit = req.Query("limit")) {
@@ -50,7 +50,7 @@ Result<Page> ParsePage(const ApiRequest& req, db::Database& db, std::string_view
   page.query.sort_desc = page.sort_dir == "desc";
   page.query.limit = page.limit;
   if (auto marker = req.Query("marker")) {
-    db::Filter f;
+    db::Filter f = scope;
     if (numeric_marker) {
       int64_t id = 0;
       auto [p, ec] = std::from_chars(marker->data(), marker->data() + marker->size(), id);
@@ -69,6 +69,7 @@ Result<Page> ParsePage(const ApiRequest& req, db::Database& db, std::string_view
     if (!row) return Fail(Error::NotFound("Marker " + *marker + " could not be found."));
     page.query.marker_id = row->GetInt("id");
   }
+  page.query.filter = std::move(scope);
   return page;
 }
 

@@ -22,10 +22,12 @@ struct Page {
 // 400 "Unknown argument: <name>" for query arguments outside `allowed`.
 Result<void> CheckQueryArgs(const ApiRequest& req, std::initializer_list<std::string_view> allowed);
 
-// Parses limit/marker/sort_key/sort_dir for `table`. The marker is a UUID (400 when not
-// UUID-like, 404 when no row has it) unless `numeric_marker` (quotas: integer id).
+// Parses limit/marker/sort_key/sort_dir for `table` and sets the page's filter to `scope`
+// (the rows the caller may list). The marker is a UUID (400 when not UUID-like) unless
+// `numeric_marker` (quotas, events: integer id); it is looked up within `scope`, so a
+// marker naming a row outside it is the same 404 as an unknown one (no existence oracle).
 Result<Page> ParsePage(const ApiRequest& req, db::Database& db, std::string_view table,
-                       int max_limit, bool numeric_marker = false);
+                       int max_limit, db::Filter scope, bool numeric_marker = false);
 
 // Adds "next" to `body` when `count` equals the page limit; `last_marker` is the last
 // item's uuid (or id). `path` is the collection path after /v1/ ("clusters/detail").

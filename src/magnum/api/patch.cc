@@ -128,7 +128,10 @@ Result<Json> ApplyJsonPatch(const Json& doc, const Json& patch, const FieldList&
       if (!result.contains(attr)) {
         return Fail(PatchError(patch, "can't remove a non-existent object '" + attr + "'"));
       }
-      result[attr] = rules.remove_defaults.value(attr, Json(nullptr));
+      // Removing a field resets it: to the rule's value, else to the field's default.
+      const FieldSpec* f = FindField(fields, attr);
+      result[attr] = rules.remove_defaults.value(
+          attr, f != nullptr ? f->default_value : Json(nullptr));
       continue;
     }
     if (name == "replace" && top && !result.contains(attr)) {

@@ -80,11 +80,12 @@ class QuotasController final : public Controller {
       MAGNUM_ASSIGN_OR_RETURN(Json b, ConvertField(spec, Json(*v)));
       all_tenants = b.get<bool>();
     }
+    const bool everything = req.ctx.is_admin && all_tenants;
+    db::Filter scope;
+    if (!everything) scope.Where(db::Condition::Eq("project_id", req.ctx.project_id));
     MAGNUM_ASSIGN_OR_RETURN(Page page,
                             ParsePage(req, *s_.db, db::kQuotaTable, s_.config->api_max_limit,
-                                      /*numeric_marker=*/true));
-    const bool everything = req.ctx.is_admin && all_tenants;
-    if (!everything) page.query.filter.Where(db::Condition::Eq("project_id", req.ctx.project_id));
+                                      std::move(scope), /*numeric_marker=*/true));
     MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kQuotaTable, page.query));
     Json items = Json::array();
     for (const auto& r : rows) items.push_back(RenderQuota(r));

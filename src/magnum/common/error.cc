@@ -13,6 +13,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kNotAcceptable: return "not_acceptable";
     case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
+    case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
     case ErrorCode::kFailedPrecondition: return "failed_precondition";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";

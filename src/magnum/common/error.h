@@ -23,6 +23,7 @@ enum class ErrorCode {
   kNotAcceptable,       // microversion not supported (406)
   kMethodNotAllowed,    // known resource, unsupported method (405)
   kPayloadTooLarge,     // request body above the limit (413)
+  kUnsupportedMediaType,  // request body in a media type the API does not take (415)
   kFailedPrecondition,  // operation not allowed in the current state (400, "not supported")
   kUnavailable,         // a backend (database, broker, engine) is unreachable (503)
   kInternal,            // broken invariant or unexpected library failure (500)
@@ -51,6 +52,9 @@ class Error {
   }
   static Error PayloadTooLarge(std::string m) {
     return {ErrorCode::kPayloadTooLarge, std::move(m)};
+  }
+  static Error UnsupportedMediaType(std::string m) {
+    return {ErrorCode::kUnsupportedMediaType, std::move(m)};
   }
   static Error FailedPrecondition(std::string m) {
     return {ErrorCode::kFailedPrecondition, std::move(m)};

@@ -41,6 +41,20 @@ struct Config {
   int64_t max_request_body_size = 114688;
   bool enable_proxy_headers_parsing = false;
 
+  // [cors] (oslo.middleware CORS): origins other than the API's own that browsers may call
+  // it from. Empty: under noauth, requests with a foreign Origin are refused (403).
+  std::vector<std::string> cors_allowed_origin;
+  bool cors_allow_credentials = true;
+  std::vector<std::string> cors_expose_headers = {
+      "X-Auth-Token", "X-Subject-Token", "X-Service-Token", "X-OpenStack-Request-ID",
+      "OpenStack-API-Version", "OpenStack-API-Minimum-Version", "OpenStack-API-Maximum-Version"};
+  int cors_max_age = 3600;
+  std::vector<std::string> cors_allow_methods = {"GET", "PUT", "POST", "DELETE", "PATCH"};
+  std::vector<std::string> cors_allow_headers = {
+      "X-Auth-Token", "X-Identity-Status", "X-Roles", "X-Service-Catalog", "X-User-Id",
+      "X-Tenant-Id", "X-OpenStack-Request-ID", "X-Project-Id", "Content-Type",
+      "OpenStack-API-Version"};
+
   // [database]
   std::string connection;  // "" = sqlite:///<state_path>/magnum.sqlite
   int busy_timeout_ms = 5000;

@@ -12,6 +12,7 @@ constexpr ErrorCode kAllCodes[] = {
     ErrorCode::kConflict,           ErrorCode::kPermissionDenied, ErrorCode::kUnauthenticated,
     ErrorCode::kNotAcceptable,      ErrorCode::kMethodNotAllowed, ErrorCode::kPayloadTooLarge,
     ErrorCode::kFailedPrecondition, ErrorCode::kUnavailable,      ErrorCode::kInternal,
+    ErrorCode::kUnsupportedMediaType,
 };
 
 std::string ErrorEnvelope(const Error& e) {

@@ -157,7 +157,10 @@ class ClusterApiTest : public ::testing::Test {
     r.method = method;
     r.target = target;
     EXPECT_TRUE(http::ParseTarget(target, &r.path, &r.query));
-    if (!body.is_null()) r.body = body.dump();
+    if (!body.is_null()) {
+      r.body = body.dump();
+      r.headers["Content-Type"] = "application/json";
+    }
     r.headers["OpenStack-API-Version"] = "container-infra latest";
     r.headers["Host"] = "h:9511";
     r.request_id = "req-test";

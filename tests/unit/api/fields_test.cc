@@ -444,11 +444,45 @@ TEST(ValidateBodyTest, ConvertsValuesAndAppliesDefaults) {
           {"coe", "kubernetes"}, {"node_count", 3}, {"labels", {{"a", "1"}}}, {"public", false}}));
 }
 
-TEST(ValidateBodyTest, ExplicitNullIsKeptNotDefaulted) {
-  auto r = ValidateBody(TestFields(), Json{{"coe", "kubernetes"}, {"node_count", nullptr}},
-                        "cluster", true);
-  ASSERT_TRUE(r.has_value()) << r.error().message();
-  EXPECT_TRUE((*r)["node_count"].is_null());
+// A field with a default has a value of its type: null for it is the type-mismatch 400
+// (absence asks for the default), where it used to reach the controller as null (a 500,
+// or a quota limit stored as 0). Nullable fields keep null.
+TEST(ValidateBodyTest, ExplicitNullOfADefaultedFieldIsA400) {
+  for (const char* name : {"node_count", "public", "labels"}) {
+    auto r = ValidateBody(TestFields(), Json{{"coe", "kubernetes"}, {name, nullptr}}, "cluster",
+                          true);
+    ASSERT_FALSE(r.has_value()) << name;
+    EXPECT_TRUE(r.error().Is(ErrorCode::kInvalidArgument));
+    EXPECT_NE(r.error().message().find("Invalid input for field/attribute " + std::string(name) +
+                                       ". Value: 'None'. Wrong type."),
+              std::string::npos)
+        << r.error().message();
+  }
+  auto kept = ValidateBody(TestFields(), Json{{"coe", "kubernetes"}, {"name", nullptr}},
+                           "cluster", true);
+  ASSERT_TRUE(kept.has_value()) << kept.error().message();
+  EXPECT_TRUE((*kept)["name"].is_null());
+  auto mandatory = ValidateBody(TestFields(), Json{{"coe", nullptr}}, "cluster", true);
+  ASSERT_FALSE(mandatory.has_value());
+  EXPECT_NE(mandatory.error().message().find("Mandatory field missing."), std::string::npos);
+}
+
+// Keys are data: an empty key (which used to crash the process), odd and very long keys are
+// the usual unknown-attribute 400, alone or beside valid ones.
+TEST(ValidateBodyTest, AnyUnknownKeyIsA400NeverACrash) {
+  const std::string long_key(5000, 'k');
+  for (const Json& body :
+       {Json{{"", 1}}, Json{{"", nullptr}, {"coe", "kubernetes"}}, Json{{" ", 1}},
+        Json{{"\u0000", {{"", {{"", 1}}}}}}, Json{{long_key, 1}}, Json{{"a", 1}, {"", 2}}}) {
+    for (bool defaults : {true, false}) {
+      auto r = ValidateBody(TestFields(), body, "cluster", defaults);
+      ASSERT_FALSE(r.has_value()) << body.dump();
+      EXPECT_TRUE(r.error().Is(ErrorCode::kInvalidArgument));
+      EXPECT_EQ(r.error().message().rfind("Unknown attribute for argument cluster: ", 0), 0u)
+          << r.error().message();
+      EXPECT_LT(r.error().message().size(), 1024u);
+    }
+  }
 }
 
 TEST(ValidateBodyTest, WithoutDefaultsOnlyGivenKeysComeBack) {

@@ -60,8 +60,9 @@ class PaginationTest : public ::testing::Test {
     return r;
   }
 
-  Result<Page> Parse(Query query, bool numeric = false, const char* table = db::kFederationTable) {
-    return ParsePage(Request(std::move(query)), *db_, table, 1000, numeric);
+  Result<Page> Parse(Query query, bool numeric = false, const char* table = db::kFederationTable,
+                     db::Filter scope = {}) {
+    return ParsePage(Request(std::move(query)), *db_, table, 1000, std::move(scope), numeric);
   }
 
   void TearDown() override {
@@ -250,6 +251,29 @@ TEST_F(PaginationTest, NextLinkCarriesExtraArgumentsEncoded) {
   EXPECT_EQ(body["next"],
             "http://h:9511/v1/quotas?all_tenants=True&q=a%20b%26c&sort_key=id"
             "&sort_dir=asc&limit=1&marker=7");
+}
+
+// A marker naming a row outside the caller's scope (another project's) is the same 404 as
+// an unknown one: listing must not reveal that the row exists.
+TEST_F(PaginationTest, MarkerOutsideScopeIsNotFoundLikeAnUnknownOne) {
+  db::Filter other_project;
+  other_project.Where(db::Condition::Eq("project_id", std::string("other")));
+  auto outside = Parse({{"marker", kFirst}}, false, db::kFederationTable, other_project);
+  ASSERT_FALSE(outside.has_value());
+  EXPECT_TRUE(outside.error().Is(ErrorCode::kNotFound));
+  EXPECT_EQ(outside.error().message(), std::string("Marker ") + kFirst + " could not be found.");
+
+  db::Filter own;
+  own.Where(db::Condition::Eq("project_id", std::string("p")));
+  auto inside = Parse({{"marker", kFirst}}, false, db::kFederationTable, own);
+  ASSERT_TRUE(inside.has_value()) << inside.error().message();
+  EXPECT_EQ(inside->query.marker_id, ids_[0]);
+  EXPECT_EQ(inside->query.filter.clauses().size(), 1u);  // the scope is the page's filter
+
+  auto quota = Parse({{"marker", std::to_string(quota_id_)}}, true, db::kQuotaTable,
+                     other_project);
+  ASSERT_FALSE(quota.has_value());
+  EXPECT_TRUE(quota.error().Is(ErrorCode::kNotFound));
 }
 
 TEST(MakeLinksTest, SelfAndBookmark) {
