@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -25,7 +26,7 @@ struct Message {
 
 class InprocTransport final : public Transport {
  public:
-  explicit InprocTransport(int threads) {
+  InprocTransport(int threads, size_t max_queued) : max_queued_(max_queued) {
     if (threads < 1) threads = 1;
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { DispatchLoop(); });
   }
@@ -90,6 +91,13 @@ class InprocTransport final : public Transport {
       if (handlers_.count(m.topic) == 0) {
         return Fail(Error::Unavailable("no server is listening on topic " + m.topic));
       }
+      if (queue_.size() >= max_queued_) {
+        spdlog::warn("in-process bus: {} requests queued; refusing {} on topic {}",
+                     queue_.size(), m.method, m.topic);
+        return Fail(Error::Unavailable("The conductor is overloaded (" +
+                                       std::to_string(queue_.size()) +
+                                       " requests waiting); retry later."));
+      }
       queue_.push_back(std::move(m));
     }
     cv_.notify_one();
@@ -146,7 +154,8 @@ class InprocTransport final : public Transport {
   std::condition_variable idle_cv_;  // a handler finished
   // Guarded by mu_.
   bool stopped_ = false;
-  std::deque<Message> queue_;
+  std::deque<Message> queue_;  // at most max_queued_
+  const size_t max_queued_;
   std::map<std::string, std::shared_ptr<Handler>> handlers_;
   std::map<std::string, int> running_;  // handlers running per topic
   // Started in the constructor, joined in Shutdown().
@@ -159,8 +168,8 @@ bool IsInprocTransportUrl(const std::string& url) {
   return url.empty() || url.rfind("inproc://", 0) == 0 || url == "inproc:";
 }
 
-std::unique_ptr<Transport> NewInprocTransport(int dispatcher_threads) {
-  return std::make_unique<InprocTransport>(dispatcher_threads);
+std::unique_ptr<Transport> NewInprocTransport(int dispatcher_threads, size_t max_queued) {
+  return std::make_unique<InprocTransport>(dispatcher_threads, std::max<size_t>(1, max_queued));
 }
 
 }  // namespace magnum::rpc

@@ -4,9 +4,12 @@
 // in the AMQP transport changes no caller.
 //
 // Thread-safe. Requests are handled in FIFO order by `dispatcher_threads` threads (several
-// requests of one topic may run at once). Destruction shuts the transport down.
+// requests of one topic may run at once). At most `max_queued` requests wait; beyond that a
+// call or cast fails at once with kUnavailable (503 at the API: "The conductor is
+// overloaded ..."). Destruction shuts the transport down.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 #include "magnum/rpc/transport.h"
@@ -16,6 +19,9 @@ namespace magnum::rpc {
 // True for transport URLs served by the in-process bus: "" and "inproc://..." (any suffix).
 bool IsInprocTransportUrl(const std::string& url);
 
-std::unique_ptr<Transport> NewInprocTransport(int dispatcher_threads = 4);
+inline constexpr size_t kDefaultMaxQueuedRequests = 4096;
+
+std::unique_ptr<Transport> NewInprocTransport(int dispatcher_threads = 4,
+                                              size_t max_queued = kDefaultMaxQueuedRequests);
 
 }  // namespace magnum::rpc

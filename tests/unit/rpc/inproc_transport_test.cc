@@ -38,13 +38,50 @@ TEST(InprocTransportTest, EveryErrorCodeSurvivesTheWire) {
        {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kAlreadyExists,
         ErrorCode::kConflict, ErrorCode::kPermissionDenied, ErrorCode::kUnauthenticated,
         ErrorCode::kNotAcceptable, ErrorCode::kMethodNotAllowed, ErrorCode::kPayloadTooLarge,
-        ErrorCode::kFailedPrecondition, ErrorCode::kUnavailable, ErrorCode::kInternal}) {
+        ErrorCode::kFailedPrecondition, ErrorCode::kUnavailable, ErrorCode::kInternal,
+        ErrorCode::kUnsupportedMediaType}) {
     std::string name(ErrorCodeName(c));
     auto r = t->Call("topic", name, "{}", seconds(5));
     ASSERT_FALSE(r) << name;
     EXPECT_EQ(r.error().code(), c) << name;
     EXPECT_EQ(r.error().message(), "message for " + name + " with \"quotes\" and ünïcode");
   }
+}
+
+// The queue is bounded: with the only dispatcher busy, requests beyond `max_queued` fail at
+// once (503 at the API) instead of piling up; once it drains, requests go through again.
+TEST(InprocTransportTest, QueueBeyondTheBoundIsRefusedNotGrown) {
+  auto t = NewInprocTransport(1, 3);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> handled{0};
+  ASSERT_TRUE(t->Serve("topic", [&](const std::string&, const std::string&) -> Result<std::string> {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    ++handled;
+    return std::string("{}");
+  }));
+  ASSERT_TRUE(t->Cast("topic", "block", "{}"));  // taken by the dispatcher (or queued)
+  int accepted = 1;
+  Result<void> last;
+  for (int i = 0; i < 10; ++i) {
+    last = t->Cast("topic", "more", "{}");
+    if (!last) break;
+    ++accepted;
+  }
+  ASSERT_FALSE(last);
+  EXPECT_EQ(last.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(last.error().message().find("overloaded"), std::string::npos);
+  EXPECT_LE(accepted, 4);  // 3 queued + at most 1 running
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  auto r = t->Call("topic", "after", "{}", seconds(5));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(handled.load(), accepted + 1);
 }
 
 TEST(InprocTransportTest, CastIsDeliveredWithoutReply) {
