@@ -5,7 +5,21 @@
 // column names are validated against schema.h; an unknown name is kInvalidArgument.
 //
 // Errors: kAlreadyExists on a unique-constraint violation, kUnavailable when the
-// database cannot be reached or stays locked past the busy timeout, kInternal otherwise.
+// database cannot be reached, is out of space, or stays locked past the busy timeout,
+// kInternal otherwise.
+//
+// The contract every backend keeps (tests/unit/db/database_contract_test.cc runs it against
+// each backend):
+//   * Each call outside Transaction() is atomic and sees only committed data.
+//   * Transaction() is serializable: transactions behave as if run one after another (SQLite:
+//     BEGIN IMMEDIATE, one writer at a time; a server backend uses SERIALIZABLE or locking
+//     reads). A transaction sees its own writes; no other caller sees them before commit.
+//   * Readers are not blocked by a writer (they see the last committed state).
+//   * A conflict the backend cannot resolve by waiting (lock held past the busy timeout, a
+//     deadlock or serialization failure) is kUnavailable, with nothing of the call or
+//     transaction applied: the caller may retry the whole call or transaction.
+//   * Update() with a filter on the expected current values is a compare-and-set: of
+//     concurrent compare-and-sets on one row, exactly one sees 1 row changed.
 #pragma once
 
 #include <cstdint>
