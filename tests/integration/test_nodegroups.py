@@ -243,8 +243,9 @@ class NodeGroupCrudTest(NodeGroupTestCase):
     def test_cluster_without_api_address(self):
         pending = create_cluster(self.m, self.template, ALICE, wait=False,
                                  labels={"fake_delay_ms": "200"})
+        # Busy, as every operation on a cluster being created (issue 17, 5).
         self.assertError(self.create({"name": "early"}, cluster=pending), 409,
-                         "Cluster API address is not available yet")
+                         "is busy: CREATE_IN_PROGRESS (create); try again when it finishes.")
         self.m.delete("/v1/clusters/" + pending, headers=ALICE)
 
 

@@ -163,28 +163,6 @@ bool IsFailedStatus(std::string_view s) {
   return OneOf(s, kFailed);
 }
 
-bool IsInProgressStatus(std::string_view s) { return s.ends_with("_IN_PROGRESS"); }
-
-bool InStatusSetA(std::string_view s) {
-  static constexpr std::array<std::string_view, 8> kA = {
-      "CREATE_COMPLETE",   "UPDATE_COMPLETE",   "RESUME_COMPLETE", "RESTORE_COMPLETE",
-      "ROLLBACK_COMPLETE", "SNAPSHOT_COMPLETE", "CHECK_COMPLETE",  "ADOPT_COMPLETE"};
-  return OneOf(s, kA);
-}
-
-bool InStatusSetB(std::string_view s) {
-  return InStatusSetA(s) || s == "UPDATE_IN_PROGRESS" || s == "UPDATE_FAILED";
-}
-
-Error StateRefusal(std::string_view operation, std::string_view status) {
-  std::string message =
-      std::string(operation) + " when status is \"" + std::string(status) + "\" is not supported.";
-  if (IsInProgressStatus(status)) {
-    return Error::Conflict(message + " Another operation is in progress; retry when it ends.");
-  }
-  return Error::FailedPrecondition(message);
-}
-
 // ---- Labels ----------------------------------------------------------------------------
 
 LabelDiff DiffLabels(const Json& parent, const Json& labels) {

@@ -28,15 +28,9 @@ const FieldList& ClusterUpgradeFields();
 
 // ---- Status sets (§3.1, §3.2) ---------------------------------------------------------
 
-bool IsFailedStatus(std::string_view status);      // *_FAILED of the failed set
-bool IsInProgressStatus(std::string_view status);  // *_IN_PROGRESS
-bool InStatusSetA(std::string_view status);        // the *_COMPLETE "stable" states
-bool InStatusSetB(std::string_view status);        // A ∪ {UPDATE_IN_PROGRESS, UPDATE_FAILED}
-
-// The refusal of `operation` ("Updating a cluster") in `status`: 409 while another
-// operation is in progress (it may succeed later), else 400 NotSupported. Message:
-// `<operation> when status is "<status>" is not supported.`
-Error StateRefusal(std::string_view operation, std::string_view status);
+// Which statuses an operation may start from is the conductor's state table
+// (conductor/state_table.h), used through ClusterOps::CheckState.
+bool IsFailedStatus(std::string_view status);  // *_FAILED of the failed set (faults)
 
 // ---- Labels ----------------------------------------------------------------------------
 

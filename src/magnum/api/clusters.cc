@@ -180,8 +180,7 @@ class ClustersController final : public CollectionController {
             ", max_node_count = " + (max ? std::to_string(*max) : std::string("None"))));
       }
     }
-    const std::string status = cluster.GetString("status");
-    if (!InStatusSetB(status)) return Fail(StateRefusal("Resizing a cluster", status));
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kResize, cluster));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     std::vector<std::string> remove = doc["nodes_to_remove"].get<std::vector<std::string>>();
     MAGNUM_RETURN_IF_ERROR(conductor->ClusterResize(CallerOf(req), cluster.GetString("uuid"),
@@ -226,8 +225,7 @@ class ClustersController final : public CollectionController {
       return Fail(Error::FailedPrecondition("Upgrading a cluster is not supported by driver " +
                                             std::string(driver->name()) + "."));
     }
-    const std::string status = cluster.GetString("status");
-    if (!InStatusSetA(status)) return Fail(StateRefusal("Upgrading a cluster", status));
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kUpgrade, cluster));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     MAGNUM_RETURN_IF_ERROR(
         conductor->ClusterUpgrade(CallerOf(req), cluster.GetString("uuid"), template_uuid,

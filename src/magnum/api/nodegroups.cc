@@ -212,12 +212,10 @@ class NodeGroupHandler {
                             ops_.Find(req_, cluster_ident, "cluster:update_all_projects"));
     const std::string cluster_uuid = cluster.GetString("uuid");
     const std::string name = doc["name"].get<std::string>();
+    // The state first: a cluster still being created is busy, like for any operation.
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupCreate, cluster));
     if (cluster.GetString("api_address").empty()) {
       return Fail(Error::Conflict("Cluster API address is not available yet"));
-    }
-    const std::string status = cluster.GetString("status");
-    if (!InStatusSetB(status)) {
-      return Fail(StateRefusal("Adding a nodegroup to a cluster", status));
     }
     MAGNUM_ASSIGN_OR_RETURN(
         int64_t same_name,
@@ -328,11 +326,8 @@ class NodeGroupHandler {
       return ApiResponse::Ok(RenderNodeGroup(ng, cluster_labels, true, req_.base_url), 202);
     }
     const std::string status = ng.GetString("status");
-    if (!InStatusSetB(status)) return Fail(StateRefusal("Updating a nodegroup", status));
-    const std::string cluster_status = cluster.GetString("status");
-    if (!InStatusSetB(cluster_status)) {
-      return Fail(StateRefusal("Updating a nodegroup of a cluster", cluster_status));
-    }
+    MAGNUM_RETURN_IF_ERROR(
+        ops_.CheckState(conductor::ClusterOperation::kNodeGroupUpdate, cluster, status));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     Json delta = Json::object();
     Json undo = Json::object();
@@ -352,7 +347,10 @@ class NodeGroupHandler {
     if (n == 0) {
       MAGNUM_ASSIGN_OR_RETURN(db::Row now,
                               FindNodeGroup(*s_.db, cluster_uuid, ng.GetString("uuid")));
-      return Fail(StateRefusal("Updating a nodegroup", now.GetString("status")));
+      MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupUpdate,
+                                             cluster, now.GetString("status")));
+      return Fail(Error::Conflict("Nodegroup " + ng.GetString("name") +
+                                  " changed while the request was processed; try again."));
     }
     auto started = conductor->NodeGroupUpdate(CallerOf(req_), cluster_uuid, ng.GetString("uuid"));
     if (!started) {
@@ -380,9 +378,7 @@ class NodeGroupHandler {
       return Fail(
           Error::Conflict("Nodegroup " + ng.GetString("name") + " is already being deleted."));
     }
-    if (cluster.GetString("status") == "DELETE_IN_PROGRESS") {
-      return Fail(StateRefusal("Deleting a nodegroup of a cluster", "DELETE_IN_PROGRESS"));
-    }
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupDelete, cluster));
     MAGNUM_RETURN_IF_ERROR(
         conductor->NodeGroupDelete(CallerOf(req_), cluster_uuid, ng.GetString("uuid")));
     return ApiResponse::NoContent();

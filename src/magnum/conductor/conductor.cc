@@ -21,6 +21,7 @@
 #include "magnum/conductor/heartbeat.h"
 #include "magnum/conductor/operation_context.h"
 #include "magnum/conductor/operation_runner.h"
+#include "magnum/conductor/state_table.h"
 #include "magnum/config/config.h"
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
@@ -314,30 +315,22 @@ struct ConductorService::Impl {
     return OwnerIsDown(d, owner);
   }
 
-  static Error BusyError(const Row& cluster, const std::string& operation) {
-    return Error::Conflict("Cluster " + ClusterDisplayName(cluster) +
-                           " is busy: " + cluster.GetString("status") + " (" + operation +
-                           "); try again when it finishes.");
-  }
-
-  // kConflict when the cluster is being deleted or runs another operation.
-  Result<void> CheckNotBusy(db::Database& d, const Row& cluster) {
+  // The state table's refusal of `op` for `cluster` (and the nodegroup's status), if any.
+  Result<void> CheckState(db::Database& d, ClusterOperation op, const Row& cluster,
+                          std::optional<std::string> nodegroup_status = std::nullopt) {
     const std::string s = cluster.GetString("status");
-    if (s == st::kDeleteInProgress) {
-      return Fail(Error::Conflict("Cluster " + ClusterDisplayName(cluster) + " is being deleted."));
+    std::string running;
+    if (IsInProgressStatus(s)) {
+      MAGNUM_ASSIGN_OR_RETURN(running, RunningOperation(d, cluster.GetString("uuid"), s));
     }
-    if (st::IsInProgress(s)) {
-      MAGNUM_ASSIGN_OR_RETURN(auto lock,
-                              d.GetOne(db::kClusterLockTable, LockOf(cluster.GetString("uuid"))));
-      std::string op = lock ? lock->GetString("operation") : OperationFromStatus(s);
-      return Fail(BusyError(cluster, op.empty() ? OperationFromStatus(s) : op));
+    std::optional<std::string_view> ng;
+    if (nodegroup_status) ng = *nodegroup_status;
+    if (auto refusal = RefuseByState(op, ClusterDisplayName(cluster), s, running, ng)) {
+      return Fail(*refusal);
     }
     return {};
   }
 
-  static Error NotSupported(const std::string& what, const std::string& status) {
-    return Error::FailedPrecondition(what + " when status is \"" + status + "\" is not supported.");
-  }
 
   // Takes the cluster's lock row for `operation`: a held, live lock is kConflict unless
   // `take_over`. Returns the new row's id.
@@ -348,7 +341,7 @@ struct ConductorService::Impl {
     if (lock) {
       if (!take_over) {
         MAGNUM_ASSIGN_OR_RETURN(bool stale, LockIsStale(d, *lock));
-        if (!stale) return Fail(BusyError(cluster, lock->GetString("operation")));
+        if (!stale) return Fail(BusyRefusal(ClusterDisplayName(cluster), cluster.GetString("status"), lock->GetString("operation")));
       }
       MAGNUM_RETURN_IF_ERROR(d.Delete(db::kClusterLockTable, ById(lock->GetInt("id"))));
     }
@@ -361,7 +354,7 @@ struct ConductorService::Impl {
     auto inserted = d.Insert(db::kClusterLockTable, row);
     if (!inserted) {
       if (inserted.error().code() == ErrorCode::kAlreadyExists) {
-        return Fail(BusyError(cluster, operation));
+        return Fail(BusyRefusal(ClusterDisplayName(cluster), cluster.GetString("status"), operation));
       }
       return Fail(inserted.error());
     }
@@ -1116,11 +1109,8 @@ Result<void> ConductorService::ClusterCreate(const Caller& caller, const std::st
   Impl& m = *impl_;
   return m.Accept(
       caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kCreate, c));
         const std::string s = c.GetString("status");
-        if (s == st::kDeleteInProgress) {
-          return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) + " is being deleted."));
-        }
-        if (s != st::kCreateInProgress) return Fail(Impl::NotSupported("Creating a cluster", s));
         o.in_progress = s;
         const drivers::StringMap labels = ParseStringMap(c.GetString("labels"));
         auto it = labels.find("create_timeout_seconds");
@@ -1165,9 +1155,8 @@ Result<void> ConductorService::ClusterUpdate(const Caller& caller, const std::st
   Impl& m = *impl_;
   return m.Accept(
       caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kUpdate, c));
         const std::string s = c.GetString("status");
-        if (!st::InSetA(s)) return Fail(Impl::NotSupported("Updating a cluster", s));
         MAGNUM_ASSIGN_OR_RETURN(Row worker, m.DefaultWorker(tx, c));
         if (worker.GetInt("node_count") == o.node_count) return false;  // nothing changes
         o.nodegroup_uuid = worker.GetString("uuid");
@@ -1193,9 +1182,8 @@ Result<void> ConductorService::ClusterResize(const Caller& caller, const std::st
   return m.Accept(
       caller, op, false,
       [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kResize, c));
         const std::string s = c.GetString("status");
-        if (!st::InSetB(s)) return Fail(Impl::NotSupported("Resizing a cluster", s));
         Row ng;
         if (nodegroup_uuid.empty()) {
           MAGNUM_ASSIGN_OR_RETURN(ng, m.DefaultWorker(tx, c));
@@ -1229,9 +1217,8 @@ Result<void> ConductorService::ClusterUpgrade(const Caller& caller, const std::s
   return m.Accept(
       caller, op, false,
       [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kUpgrade, c));
         const std::string s = c.GetString("status");
-        if (!st::InSetA(s)) return Fail(Impl::NotSupported("Upgrading a cluster", s));
         MAGNUM_ASSIGN_OR_RETURN(auto target,
                                 tx.GetOne(db::kClusterTemplateTable, ByUuid(o.template_uuid)));
         if (!target) {
@@ -1279,10 +1266,8 @@ Result<void> ConductorService::ClusterDelete(const Caller& caller, const std::st
   return m.Accept(
       caller, op, /*take_over=*/true,
       [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kDelete, c));
         const std::string s = c.GetString("status");
-        if (s == st::kDeleteInProgress) {
-          return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) + " is being deleted."));
-        }
         o.in_progress = st::kDeleteInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kDeleteInProgress));
         Row ng;
@@ -1309,16 +1294,15 @@ Result<void> ConductorService::NodeGroupCreate(const Caller& caller, const std::
         if (!ng)
           return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
         o.nodegroup_name = ng->GetString("name");
-        if (ng->GetString("status") != st::kCreateInProgress) {
-          return Fail(Impl::NotSupported("Creating a nodegroup", ng->GetString("status")));
+        const std::string ng_status = ng->GetString("status");
+        if (!InStatusSet(RuleOf(ClusterOperation::kNodeGroupCreate).nodegroup, ng_status)) {
+          return Fail(Error::FailedPrecondition(
+              std::string(RuleOf(ClusterOperation::kNodeGroupCreate).nodegroup_refusal) + " \"" +
+              ng_status + "\" is not supported."));
         }
         refused_by_state = true;
-        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kNodeGroupCreate, c));
         const std::string s = c.GetString("status");
-        if (!st::InSetB(s)) {
-          return Fail(Error::FailedPrecondition("Creating a nodegroup when cluster status is \"" +
-                                                s + "\" is not supported."));
-        }
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
         return true;
@@ -1356,12 +1340,8 @@ Result<void> ConductorService::NodeGroupUpdate(const Caller& caller, const std::
         if (!ng)
           return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
         o.nodegroup_name = ng->GetString("name");
-        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
-        const std::string ng_status = ng->GetString("status");
-        if (!st::InSetB(ng_status)) {
-          return Fail(Error::FailedPrecondition("nodegroup_update when nodegroup status is \"" +
-                                                ng_status + "\" is not supported."));
-        }
+        MAGNUM_RETURN_IF_ERROR(
+            m.CheckState(tx, ClusterOperation::kNodeGroupUpdate, c, ng->GetString("status")));
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, c.GetString("status"), st::kUpdateInProgress));
         MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, *ng, st::kUpdateInProgress));
@@ -1384,12 +1364,8 @@ Result<void> ConductorService::NodeGroupDelete(const Caller& caller, const std::
         if (ng->GetBool("is_default")) {
           return Fail(Error::FailedPrecondition("Deleting a default nodegroup is not supported."));
         }
-        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kNodeGroupDelete, c));
         const std::string s = c.GetString("status");
-        if (!st::InSetB(s)) {
-          return Fail(Error::FailedPrecondition("Deleting a nodegroup when cluster status is \"" +
-                                                s + "\" is not supported."));
-        }
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
         MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, *ng, st::kDeleteInProgress));
@@ -1420,9 +1396,8 @@ Result<void> ConductorService::RotateCaCertificate(const Caller& caller, const s
           return Fail(Error::FailedPrecondition(
               "Rotating the CA certificate on a non-TLS cluster is not supported"));
         }
-        MAGNUM_RETURN_IF_ERROR(m.CheckNotBusy(tx, c));
+        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kRotateCa, c));
         const std::string s = c.GetString("status");
-        if (!st::InSetA(s)) return Fail(Impl::NotSupported("Updating a cluster", s));
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
         return true;
@@ -1436,9 +1411,9 @@ Result<void> ConductorService::RotateCredential(const Caller& caller, const std:
   }
   std::string driver_name;
   MAGNUM_ASSIGN_OR_RETURN(drivers::ClusterState state, LoadClusterState(*m.db, uuid, &driver_name));
-  if (!st::InSetB(state.status)) {
-    return Fail(Error::FailedPrecondition("Rotating credentials when cluster status is \"" +
-                                          state.status + "\" is not supported."));
+  if (auto refusal = RefuseByState(ClusterOperation::kRotateCredential, state.name.empty() ? uuid : state.name,
+                                   state.status, "")) {
+    return Fail(*refusal);
   }
   MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver,
                           m.DriverFor(driver_name, state.cluster_template));

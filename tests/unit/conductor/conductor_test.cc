@@ -248,11 +248,11 @@ TEST_F(ConductorTest, BusyAndDeletingRefusalsAreConflicts) {
   auto deleting = c->ClusterResize(Caller{}, uuid, "", 2, {});
   ASSERT_FALSE(deleting);
   EXPECT_EQ(deleting.error().code(), ErrorCode::kConflict);
-  EXPECT_EQ(deleting.error().message(), "Cluster c1 is being deleted.");
+  EXPECT_EQ(deleting.error().message(), "Cluster c1 is being deleted (DELETE_IN_PROGRESS).");
   auto twice = c->ClusterDelete(Caller{}, uuid);
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().code(), ErrorCode::kConflict);
-  EXPECT_EQ(twice.error().message(), "Cluster c1 is being deleted.");
+  EXPECT_EQ(twice.error().message(), "Cluster c1 is being deleted (DELETE_IN_PROGRESS).");
   OpenGate(*gate_);
   ASSERT_TRUE(c->WaitIdle(seconds(10)));
   EXPECT_FALSE(Cluster(uuid));
@@ -519,8 +519,9 @@ TEST_F(ConductorTest, NodeGroupUpdateRefusedInFailedState) {
   auto r = c->NodeGroupUpdate(Caller{}, uuid, ng);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
+  // The state table's text, the one the API gives for the same state.
   EXPECT_EQ(r.error().message(),
-            "nodegroup_update when nodegroup status is \"CREATE_FAILED\" is not supported.");
+            "Updating a nodegroup when status is \"CREATE_FAILED\" is not supported.");
 }
 
 // ---- periodic tasks -----------------------------------------------------------------
