@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <filesystem>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -117,7 +119,8 @@ class SqliteDatabase::Connection {
     }
     sqlite3_extended_result_codes(db.get(), 1);
     sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
-    std::unique_ptr<Connection> conn(new Connection(std::move(db), options.busy_timeout_ms));
+    std::unique_ptr<Connection> conn(
+        new Connection(std::move(db), path, options.busy_timeout_ms));
 
     // journal_mode is persistent in the file; setting it again is a no-op once it is WAL.
     std::string mode;
@@ -250,6 +253,8 @@ class SqliteDatabase::Connection {
     auto committed = Execute(SqlStatement{"COMMIT", {}, {}}, nullptr);
     if (!committed) {
       Rollback();
+      // Out of space or locked: the message says what to do and is shown to API users as is.
+      if (committed.error().Is(ErrorCode::kUnavailable)) return Fail(committed.error());
       return Fail(committed.error().WithContext("Commit failed"));
     }
     in_transaction_ = false;
@@ -296,8 +301,8 @@ class SqliteDatabase::Connection {
   bool in_transaction() const { return in_transaction_; }
 
  private:
-  Connection(DbHandle db, int busy_timeout_ms)
-      : db_(std::move(db)), busy_timeout_ms_(busy_timeout_ms) {}
+  Connection(DbHandle db, std::string path, int busy_timeout_ms)
+      : db_(std::move(db)), path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {}
 
   void Rollback() {
     in_transaction_ = false;
@@ -380,6 +385,26 @@ class SqliteDatabase::Connection {
           ": a row with the same (" + UniqueColumnsFromMessage(msg) + ") already exists");
     }
     std::string text = context.empty() ? "" : std::string(context) + ": ";
+    // Out of space (SQLITE_FULL, or an I/O error whose cause was ENOSPC/EDQUOT/EFBIG, as far
+    // as SQLite records the errno: not for failures at commit) and
+    // other I/O errors are the operator's to fix, not bugs: 503, nothing of the call applied
+    // (SQLite rolls the statement or transaction back, and WAL keeps the file consistent),
+    // and the same call succeeds once the cause is gone, without a restart.
+    const int sys_errno = sqlite3_system_errno(db_.get());
+    const bool out_of_space =
+        (rc & 0xff) == SQLITE_FULL ||
+        ((rc & 0xff) == SQLITE_IOERR &&
+         (sys_errno == ENOSPC || sys_errno == EDQUOT || sys_errno == EFBIG));
+    if (out_of_space) {
+      return Error::Unavailable(text + "The database is out of disk space. Free space on the " +
+                                "file system holding " + Directory() + " and retry (" + msg +
+                                ")");
+    }
+    if ((rc & 0xff) == SQLITE_IOERR) {
+      return Error::Unavailable(text + "The database could not be read or written (" + msg +
+                                "). Check the file system holding " + Directory() +
+                                " (free space, errors) and retry");
+    }
     switch (rc & 0xff) {
       case SQLITE_BUSY:
       case SQLITE_LOCKED:
@@ -392,8 +417,15 @@ class SqliteDatabase::Connection {
     }
   }
 
+  // The directory of the database file (where its -wal and -shm files live too).
+  std::string Directory() const {
+    std::string dir = std::filesystem::path(path_).parent_path().string();
+    return dir.empty() ? "." : dir;
+  }
+
   DbHandle db_;  // declared first: closed after every cached statement is finalized
   std::unordered_map<std::string, StmtHandle> cache_;
+  const std::string path_;
   const int busy_timeout_ms_;
   SqlBuilder builder_{SqlDialect::kSqlite};
   bool in_transaction_ = false;

@@ -7,6 +7,10 @@
 // and wait up to DatabaseOptions::busy_timeout_ms for a lock before failing with
 // kUnavailable. Prepared statements are cached per connection by SQL text.
 //
+// A full file system (SQLITE_FULL) and other I/O errors are kUnavailable (HTTP 503) with a
+// message naming the database's directory: nothing of the failed call is applied, reads keep
+// working, and writes succeed again once space returns, without reopening.
+//
 // Transaction() uses BEGIN IMMEDIATE, so write transactions are serialised at BEGIN and
 // never fail on lock upgrade. Calls on this object made from inside a transaction's `fn` on
 // the same thread run on the same connection and therefore inside that transaction.
