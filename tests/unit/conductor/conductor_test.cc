@@ -243,16 +243,21 @@ TEST_F(ConductorTest, BusyAndDeletingRefusalsAreConflicts) {
   ASSERT_FALSE(busy);
   EXPECT_EQ(busy.error().code(), ErrorCode::kConflict);
   EXPECT_EQ(busy.error().message(),
+            "Updating a cluster when status is \"UPDATE_IN_PROGRESS\" is not supported: "
             "Cluster c1 is busy: UPDATE_IN_PROGRESS (resize); try again when it finishes.");
   ASSERT_OK(c->ClusterDelete(Caller{}, uuid));
   auto deleting = c->ClusterResize(Caller{}, uuid, "", 2, {});
   ASSERT_FALSE(deleting);
   EXPECT_EQ(deleting.error().code(), ErrorCode::kConflict);
-  EXPECT_EQ(deleting.error().message(), "Cluster c1 is being deleted (DELETE_IN_PROGRESS).");
+  EXPECT_EQ(deleting.error().message(),
+            "Resizing a cluster when status is \"DELETE_IN_PROGRESS\" is not supported: "
+            "Cluster c1 is being deleted.");
   auto twice = c->ClusterDelete(Caller{}, uuid);
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().code(), ErrorCode::kConflict);
-  EXPECT_EQ(twice.error().message(), "Cluster c1 is being deleted (DELETE_IN_PROGRESS).");
+  EXPECT_EQ(twice.error().message(),
+            "Deleting a cluster when status is \"DELETE_IN_PROGRESS\" is not supported: "
+            "Cluster c1 is being deleted.");
   OpenGate(*gate_);
   ASSERT_TRUE(c->WaitIdle(seconds(10)));
   EXPECT_FALSE(Cluster(uuid));

@@ -60,14 +60,17 @@ TEST(StateTableTest, BeingDeletedAndBusyAreTheSameForEveryOperation) {
     auto deleting = RefuseByState(op, "c1", "DELETE_IN_PROGRESS", "delete");
     ASSERT_TRUE(deleting.has_value()) << RuleOf(op).name;
     EXPECT_TRUE(deleting->Is(ErrorCode::kConflict));
-    EXPECT_EQ(deleting->message(), "Cluster c1 is being deleted (DELETE_IN_PROGRESS).");
+    EXPECT_EQ(deleting->message(), std::string(RuleOf(op).cluster_refusal) +
+                                       " \"DELETE_IN_PROGRESS\" is not supported: Cluster c1 "
+                                       "is being deleted.");
     if (!RuleOf(op).exclusive) continue;
     for (const char* s : {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"}) {
       auto busy = RefuseByState(op, "c1", s, "resize", std::string_view("UPDATE_COMPLETE"));
       ASSERT_TRUE(busy.has_value()) << RuleOf(op).name << " " << s;
       EXPECT_TRUE(busy->Is(ErrorCode::kConflict));
-      EXPECT_EQ(busy->message(),
-                "Cluster c1 is busy: " + std::string(s) + " (resize); try again when it finishes.");
+      EXPECT_EQ(busy->message(), std::string(RuleOf(op).cluster_refusal) + " \"" + s +
+                                     "\" is not supported: Cluster c1 is busy: " + s +
+                                     " (resize); try again when it finishes.");
     }
   }
 }
