@@ -111,6 +111,27 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(self.m.stop(), 0)
         self.assertEqual(integrity_check(self.db), ["ok"])
 
+    def test_kill_while_full_then_restart_with_space(self):
+        for i in range(5):
+            self.assertEqual(self.create("before-%d" % i).status, 201)
+        filler = self.fs.fill()
+        statuses = [self.create().status for _ in range(30)]
+        self.assertIn(503, statuses)
+        self.assertNotIn(500, statuses)
+        # A crash while writes are failing: the WAL and SHM files stay as they are.
+        self.m.kill()
+        self.assertEqual(integrity_check(self.db), ["ok"])
+        os.unlink(filler)
+        self.m.start()
+        names = [t["name"] for t in self.m.get("/v1/clustertemplates?limit=1000",
+                                                headers=ALICE).json["clustertemplates"]]
+        for i in range(5):
+            self.assertIn("before-%d" % i, names)
+        self.assertEqual(len(names), 5 + statuses.count(201))
+        self.assertEqual(self.create("after-restart").status, 201)
+        self.assertEqual(self.m.stop(), 0)
+        self.assertEqual(integrity_check(self.db), ["ok"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -653,8 +653,10 @@ class HttpRobustnessTest(unittest.TestCase):
 
     def assertNoFailures(self, stats, what):
         items = stats.failures[what]
-        self.assertFalse(items, "%d%s %s failures (seed %d), first: %s" % (
-            len(items), "+" if len(items) >= 200 else "", what, SEED, items[:1]))
+        if items:
+            self.fail("%d%s %s failures (seed %d; signatures and the first 15 printed above), "
+                      "first: %s" % (len(items), "+" if len(items) >= 200 else "", what, SEED,
+                                     items[0][:800]))
 
     def test_malformed_requests(self):
         print("\nrobustness seed: %d (MAGNUM_ROBUSTNESS_SEED=%d replays this run)" % (SEED, SEED))
