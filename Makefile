@@ -43,3 +43,50 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Sanitizers and fuzzing (docs/testing.md): clang trees next to build/, each built under its
+# own lock. build-asan: ASan+UBSan (+ libFuzzer coverage, so the fuzz targets share the
+# tree); build-tsan: TSan, only the conductor and HTTP unit tests.
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 15
+# ctest labels left out of the ASan run (a real Docker Engine: slow and not our code).
+SANITIZE_EXCLUDE ?= docker
+SAN_CMAKE = -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DMAGNUM_BUILD_BENCH=OFF
+export ASAN_OPTIONS ?= detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=0:strict_string_checks=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+
+.PHONY: asan-build test-asan test-tsan test-sanitize fuzz fuzz-smoke
+
+$(ASAN_DIR)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_DIR) $(SAN_CMAKE) -DMAGNUM_SANITIZE=address,undefined -DMAGNUM_FUZZ=ON
+
+$(TSAN_DIR)/CMakeCache.txt:
+	cmake -S . -B $(TSAN_DIR) $(SAN_CMAKE) -DMAGNUM_SANITIZE=thread
+
+asan-build: test-deps $(ASAN_DIR)/CMakeCache.txt
+	flock /tmp/magnum-build-asan.lock cmake --build $(ASAN_DIR) -j $(JOBS)
+
+# Unit and integration suites (and the fuzz corpora replayed) under ASan+UBSan+LSan.
+test-asan: asan-build
+	scripts/sanitizer-ctest.sh $(ASAN_DIR) --output-on-failure -j $(JOBS) \
+	  -L 'unit|integration|fuzz' -LE '$(SANITIZE_EXCLUDE)' $(CTEST_ARGS)
+
+# The conductor and HTTP unit tests under TSan (run directly: only these two are built).
+test-tsan: test-deps $(TSAN_DIR)/CMakeCache.txt
+	flock /tmp/magnum-build-tsan.lock cmake --build $(TSAN_DIR) -j $(JOBS) \
+	  --target unit_conductor_tests unit_http_tests
+	$(TSAN_DIR)/bin/unit_conductor_tests --gtest_brief=1
+	$(TSAN_DIR)/bin/unit_http_tests --gtest_brief=1
+
+test-sanitize: test-asan fuzz-smoke test-tsan
+
+# Every fuzz target for FUZZ_SECONDS (long runs), or FUZZ_SMOKE_SECONDS (CI): fails on a finding.
+fuzz: asan-build
+	scripts/fuzz.sh -b $(ASAN_DIR) -t $(FUZZ_SECONDS)
+
+fuzz-smoke: asan-build
+	scripts/fuzz.sh -b $(ASAN_DIR) -t $(FUZZ_SMOKE_SECONDS)
