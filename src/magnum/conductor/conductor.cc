@@ -171,6 +171,11 @@ struct Operation {
   bool rollback = false;
   std::string timeout_text;  // "60 minutes" or "0.5 seconds (label create_timeout_seconds)"
   int64_t lock_id = 0;
+  // A live lease of another conductor this operation took over (a delete): that conductor
+  // stops its operation when its next renewal fails; we wait for it until its lease expires.
+  std::string displaced_owner;
+  TimePoint displaced_until{};
+  bool fenced = false;  // its outcome was not written: another conductor holds the cluster
   // Set when a delete is interrupted by a stop: its lock stays, so that the next start of
   // a conductor on this host resumes it at once.
   std::atomic<bool> keep_lock{false};
@@ -199,6 +204,7 @@ ConductorOptions ConductorOptionsFromConfig(const config::Config& config) {
   o.health_poll_interval = std::chrono::seconds(std::max(1, config.health_polling_interval));
   o.report_interval = std::chrono::seconds(std::max(1, config.report_interval));
   o.service_down_time = std::chrono::seconds(std::max(1, config.service_down_time));
+  o.lease_ttl = std::chrono::seconds(std::max(3, config.conductor_lease_ttl));
   return o;
 }
 
@@ -309,9 +315,21 @@ struct ConductorService::Impl {
     return clock->Now() - t > opt.service_down_time;
   }
 
+  std::string LeaseExpiry() const {
+    return FormatDbTimestamp(clock->Now() +
+                             std::chrono::duration_cast<std::chrono::microseconds>(opt.lease_ttl));
+  }
+
+  // A lock nobody works under any more: ours without a running operation, or another
+  // conductor's whose lease expired (a row without a lease, from before leases: whose owner
+  // is down).
   Result<bool> LockIsStale(db::Database& d, const Row& lock) {
     const std::string owner = lock.GetString("conductor_id");
     if (owner == opt.host) return !HasOps(lock.GetString("cluster_uuid"));
+    if (auto expires = lock.GetOptionalString("lease_expires_at")) {
+      TimePoint t;
+      return !ParseDbTimestamp(*expires, &t) || clock->Now() >= t;
+    }
     return OwnerIsDown(d, owner);
   }
 
@@ -335,13 +353,21 @@ struct ConductorService::Impl {
   // Takes the cluster's lock row for `operation`: a held, live lock is kConflict unless
   // `take_over`. Returns the new row's id.
   Result<int64_t> TakeLock(db::Database& d, const Row& cluster, const std::string& operation,
-                           bool take_over) {
+                           bool take_over, Operation* taker = nullptr) {
     const std::string uuid = cluster.GetString("uuid");
     MAGNUM_ASSIGN_OR_RETURN(auto lock, d.GetOne(db::kClusterLockTable, LockOf(uuid)));
     if (lock) {
-      if (!take_over) {
-        MAGNUM_ASSIGN_OR_RETURN(bool stale, LockIsStale(d, *lock));
-        if (!stale) return Fail(BusyRefusal(ClusterDisplayName(cluster), cluster.GetString("status"), lock->GetString("operation")));
+      MAGNUM_ASSIGN_OR_RETURN(bool stale, LockIsStale(d, *lock));
+      if (!take_over && !stale) {
+        return Fail(BusyRefusal(ClusterDisplayName(cluster), cluster.GetString("status"),
+                                lock->GetString("operation")));
+      }
+      const std::string owner = lock->GetString("conductor_id");
+      TimePoint until;
+      if (taker != nullptr && !stale && owner != opt.host &&
+          ParseDbTimestamp(lock->GetString("lease_expires_at"), &until)) {
+        taker->displaced_owner = owner;
+        taker->displaced_until = until;
       }
       MAGNUM_RETURN_IF_ERROR(d.Delete(db::kClusterLockTable, ById(lock->GetInt("id"))));
     }
@@ -351,6 +377,7 @@ struct ConductorService::Impl {
     row.Set("operation", operation);
     row.Set("created_at", Now());
     row.SetNull("updated_at");
+    row.Set("lease_expires_at", LeaseExpiry());
     auto inserted = d.Insert(db::kClusterLockTable, row);
     if (!inserted) {
       if (inserted.error().code() == ErrorCode::kAlreadyExists) {
@@ -444,7 +471,7 @@ struct ConductorService::Impl {
       op->project_id = cluster->GetString("project_id");
       MAGNUM_ASSIGN_OR_RETURN(start, fn(tx, *cluster, *op));
       if (!start) return {};
-      MAGNUM_ASSIGN_OR_RETURN(op->lock_id, TakeLock(tx, *cluster, op->name, take_over));
+      MAGNUM_ASSIGN_OR_RETURN(op->lock_id, TakeLock(tx, *cluster, op->name, take_over, op.get()));
       return {};
     });
     if (!r) {
@@ -513,7 +540,20 @@ struct ConductorService::Impl {
     return t;
   }
 
+  // Waits (until `op.displaced_until`, or until `op` is cancelled itself) for the conductor
+  // whose live lease `op` took over to notice and stop: it cannot renew a lease it lost.
+  void WaitForDisplacedOwner(Operation& op) {
+    if (op.displaced_owner.empty()) return;
+    events.Append(op.cluster_uuid, op.project_id, op.name, "", EventLevel::kInfo,
+                  "waiting for conductor " + op.displaced_owner +
+                      " to stop its operation on the cluster (at most until its lease expires)");
+    while (clock->Now() < op.displaced_until && !op.control->cancelled.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
   Result<void> Execute(Operation& op) {
+    WaitForDisplacedOwner(op);
     std::string driver_name;
     auto state = LoadClusterState(*db, op.cluster_uuid, &driver_name);
     if (!state) {
@@ -714,6 +754,14 @@ struct ConductorService::Impl {
                     r.error().message());
       return;
     }
+    if (op.fenced) {
+      events.Append(op.cluster_uuid, op.project_id, op.name, "", EventLevel::kWarning,
+                    "the end of the " + Label(op.name) + " on conductor " + opt.host +
+                        " is not recorded: another conductor took the cluster over");
+      spdlog::warn("cluster {}: {} lost its lease; its end is not recorded", op.cluster_uuid,
+                   op.name);
+      return;
+    }
     if (removed) {
       if (auto d = certs->DeleteForCluster(op.cluster_uuid); !d) {
         spdlog::warn("cluster {}: cannot delete its certificates: {}", op.cluster_uuid,
@@ -750,6 +798,18 @@ struct ConductorService::Impl {
   Result<void> WriteOutcomeTx(db::Database& tx, Operation& op, bool success,
                               const std::string& reason, bool release_lock, bool* removed) {
     const std::string now = Now();
+    if (op.lock_id != 0) {
+      // Fencing: the lock row (its id is the token) must still be ours. When another
+      // conductor took the cluster over, it writes the outcome, not us.
+      MAGNUM_ASSIGN_OR_RETURN(
+          int64_t held,
+          tx.Count(db::kClusterLockTable,
+                   ById(op.lock_id).Where(Condition::Eq("conductor_id", opt.host))));
+      if (held == 0) {
+        op.fenced = true;
+        return {};
+      }
+    }
     if (success && op.in_progress == st::kDeleteInProgress) {
       return RemoveClusterTx(tx, op.cluster_uuid, removed);
     }
@@ -813,6 +873,36 @@ struct ConductorService::Impl {
 
   // ---- periodic ---------------------------------------------------------------------
 
+  void RenewLeasesOnce() {
+    std::vector<OpPtr> running;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (const auto& [uuid, op] : ops) {
+        if (op->lock_id != 0 && !op->control->finished.load()) running.push_back(op);
+      }
+    }
+    for (const auto& op : running) {
+      Row renew;
+      renew.Set("lease_expires_at", LeaseExpiry());
+      renew.Set("updated_at", Now());
+      auto n = db->Update(db::kClusterLockTable,
+                          ById(op->lock_id).Where(Condition::Eq("conductor_id", opt.host)), renew);
+      if (!n) {  // the database is unreachable: keep working, retry at the next renewal
+        spdlog::warn("cluster {}: cannot renew the lease of {}: {}", op->cluster_uuid, op->name,
+                     n.error().message());
+        continue;
+      }
+      if (*n == 1 || op->control->finished.load()) continue;
+      // Taken over: a delete accepted by another conductor, or recovery after our lease
+      // expired. Stop; the new owner records the outcome.
+      op->control->Cancel(CancelReason::kSuperseded);
+      events.Append(op->cluster_uuid, op->project_id, op->name, "", EventLevel::kWarning,
+                    "conductor " + opt.host + " lost the cluster lease (another conductor took "
+                    "the cluster over); stopping the " + Label(op->name));
+      spdlog::warn("cluster {}: lease of {} taken over; cancelling", op->cluster_uuid, op->name);
+    }
+  }
+
   void CheckDeadlines() {
     std::vector<OpPtr> due;
     const TimePoint now = clock->Now();
@@ -832,9 +922,11 @@ struct ConductorService::Impl {
     using Steady = std::chrono::steady_clock;
     auto next_sync = Steady::now() + opt.status_sync_interval;
     auto next_health = Steady::now() + opt.health_poll_interval;
+    const auto renew_every = std::max<Steady::duration>(opt.lease_ttl / 3, std::chrono::milliseconds(100));
+    auto next_renew = Steady::now() + renew_every;
     std::unique_lock<std::mutex> lock(mu);
     while (!timer_stop) {
-      auto wake = std::min(next_sync, next_health);
+      auto wake = std::min({next_sync, next_health, next_renew});
       const TimePoint now = clock->Now();
       for (const auto& [uuid, op] : ops) {
         const TimePoint dl = op->control->deadline;
@@ -846,6 +938,10 @@ struct ConductorService::Impl {
       if (timer_stop) break;
       lock.unlock();
       CheckDeadlines();
+      if (Steady::now() >= next_renew) {
+        RenewLeasesOnce();
+        next_renew = Steady::now() + renew_every;
+      }
       if (Steady::now() >= next_sync) {
         SyncStatusOnce();
         RecoverOnce(false);
@@ -902,7 +998,7 @@ struct ConductorService::Impl {
           if (owner == opt.host) {
             orphan = true;  // not running here (checked above): left by an earlier run
           } else {
-            MAGNUM_ASSIGN_OR_RETURN(orphan, OwnerIsDown(tx, owner));
+            MAGNUM_ASSIGN_OR_RETURN(orphan, LockIsStale(tx, *lock));  // lease expired
           }
         }
         if (!orphan) return {};
@@ -1439,6 +1535,7 @@ Result<void> ConductorService::Ping() {
 void ConductorService::RecoverOnce(bool at_start) { impl_->RecoverOnce(at_start); }
 void ConductorService::SyncStatusOnce() { impl_->SyncStatusOnce(); }
 void ConductorService::PollHealthOnce() { impl_->PollHealthOnce(); }
+void ConductorService::RenewLeasesOnce() { impl_->RenewLeasesOnce(); }
 
 bool ConductorService::WaitIdle(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(impl_->mu);

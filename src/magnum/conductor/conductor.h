@@ -72,6 +72,10 @@ struct ConductorOptions {
   // At Stop(): how long running operations get to return after being cancelled before
   // their clusters are marked failed anyway.
   std::chrono::milliseconds stop_grace{5'000};
+  // How long a cluster lease lasts without renewal. The owner renews the leases of its
+  // running operations every lease_ttl / 3; a lease not renewed in time (its conductor died
+  // or hangs) lets any conductor take the cluster over.
+  std::chrono::milliseconds lease_ttl{30'000};
 };
 
 // [DEFAULT] host, [conductor] conductor_workers (0 = 4), periodic_interval_max,
@@ -137,6 +141,10 @@ class ConductorService final : public ConductorApi {
   void RecoverOnce(bool at_start = false);
   void SyncStatusOnce();
   void PollHealthOnce();
+  // Renews the leases of this conductor's running operations; an operation whose lease was
+  // taken over (a delete accepted by another conductor, or recovery after expiry) is
+  // cancelled and will record nothing.
+  void RenewLeasesOnce();
 
   // Waits until no operation is queued or running here; false on timeout.
   bool WaitIdle(std::chrono::milliseconds timeout);

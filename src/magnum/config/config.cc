@@ -137,6 +137,14 @@ const std::vector<Option>& Options() {
       {"api", "ssl_cert_file", Str(&Config::api_ssl_cert_file)},
       {"api", "ssl_key_file", Str(&Config::api_ssl_key_file)},
       {"api", "public_endpoint", Str(&Config::api_public_endpoint)},
+      {"api", "max_connections", Int(&Config::api_max_connections, 0, 1000000)},
+      {"api", "header_timeout", Int(&Config::api_header_timeout, 0, 3600)},
+      {"api", "body_timeout", Int(&Config::api_body_timeout, 0, 3600)},
+      {"api", "max_header_size", Int(&Config::api_max_header_size, 1024, 1 << 20)},
+      {"api", "max_queued_requests", Int(&Config::api_max_queued_requests, 1, 1000000)},
+      {"DEFAULT", "client_socket_timeout", Int(&Config::client_socket_timeout, 0, 86400)},
+      {"DEFAULT", "max_header_line", Int(&Config::max_header_line, 256, 1 << 20)},
+      {"DEFAULT", "wsgi_keep_alive", Bool(&Config::wsgi_keep_alive)},
       {"oslo_middleware", "max_request_body_size",
        Int(&Config::max_request_body_size, 1, int64_t{1} << 34)},
       {"oslo_middleware", "enable_proxy_headers_parsing",
@@ -147,6 +155,9 @@ const std::vector<Option>& Options() {
       {"cors", "max_age", Int(&Config::cors_max_age, 0, 86400 * 365)},
       {"cors", "allow_methods", List(&Config::cors_allow_methods)},
       {"cors", "allow_headers", List(&Config::cors_allow_headers)},
+      {"oslo_policy", "policy_file", Str(&Config::policy_file)},
+      {"oslo_policy", "enforce_scope", Bool(&Config::policy_enforce_scope)},
+      {"oslo_policy", "enforce_new_defaults", Bool(&Config::policy_enforce_new_defaults)},
       {"database", "connection", Str(&Config::connection)},
       {"database", "busy_timeout_ms", Int(&Config::busy_timeout_ms, 0, 3600000)},
       {"cluster_template", "kubernetes_allowed_network_drivers",
@@ -168,6 +179,7 @@ const std::vector<Option>& Options() {
       {"drivers", "enable_test_drivers", Bool(&Config::enable_test_drivers)},
       {"conductor", "topic", Str(&Config::conductor_topic)},
       {"conductor", "workers", Int(&Config::conductor_workers, 0, 256)},
+      {"conductor", "lease_ttl", Int(&Config::conductor_lease_ttl, 3, 3600)},
       {"DEFAULT", "periodic_interval_max", Int(&Config::periodic_interval_max, 1, 86400)},
       {"DEFAULT", "service_down_time", Int(&Config::service_down_time, 1, 86400)},
       {"DEFAULT", "report_interval", Int(&Config::report_interval, 1, 86400)},
@@ -189,6 +201,8 @@ const std::vector<Option>& Options() {
       {"docker", "subnet_pool", Ipv4Cidr(&Config::docker_subnet_pool, 8, 24)},
       {"docker", "image_cache_dir", Str(&Config::docker_image_cache_dir)},
       {"docker", "image_build_script", Str(&Config::docker_image_build_script)},
+      {"docker", "max_parallel_nodes", Int(&Config::docker_max_parallel_nodes, 1, 64)},
+      {"docker", "flavor_limits", List(&Config::docker_flavor_limits)},
   };
   return options;
 }
@@ -255,6 +269,7 @@ Result<Config> Load(const std::vector<std::string>& files) {
     ss << in.rdbuf();
     MAGNUM_RETURN_IF_ERROR(Apply(&c, ss.str(), f));
   }
+  c.config_files = files;
   if (c.host.empty()) {
     char buf[256] = {0};
     if (gethostname(buf, sizeof buf - 1) == 0) c.host = buf;

@@ -36,6 +36,16 @@ struct Config {
   std::string api_ssl_cert_file;
   std::string api_ssl_key_file;
   std::string api_public_endpoint;  // base URL in links; "" = from the request's Host
+  // HTTP server limits (docs/operations.md "Limits"); ours unless noted.
+  int api_max_connections = 1000;     // open connections; above: 503 and close
+  int api_header_timeout = 10;        // seconds for the request line + headers
+  int api_body_timeout = 30;          // seconds for the body
+  int api_max_header_size = 32768;    // bytes of request line + headers; above: 431
+  int api_max_queued_requests = 1024; // requests waiting for a handler thread; above: 503
+  // [DEFAULT] (upstream oslo.service wsgi options)
+  int client_socket_timeout = 60;     // keep-alive idle / write timeout; upstream default 900
+  int max_header_line = 16384;        // one header line; above: 431 (target: 414)
+  bool wsgi_keep_alive = true;
 
   // [oslo_middleware]
   int64_t max_request_body_size = 114688;
@@ -54,6 +64,11 @@ struct Config {
       "X-Auth-Token", "X-Identity-Status", "X-Roles", "X-Service-Catalog", "X-User-Id",
       "X-Tenant-Id", "X-OpenStack-Request-ID", "X-Project-Id", "Content-Type",
       "OpenStack-API-Version"};
+
+  // [oslo_policy] (policy/enforcer.h, docs/configuration.md "Policy")
+  std::string policy_file;            // "" = policy.yaml, optional; set = must exist
+  bool policy_enforce_scope = true;
+  bool policy_enforce_new_defaults = true;
 
   // [database]
   std::string connection;  // "" = sqlite:///<state_path>/magnum.sqlite
@@ -79,6 +94,7 @@ struct Config {
   // [conductor]
   std::string conductor_topic = "magnum-conductor";
   int conductor_workers = 0;  // operations run at once; 0 = 4
+  int conductor_lease_ttl = 30;  // ours: seconds a cluster lease lasts unrenewed
   int periodic_interval_max = 10;  // status sync safety net, seconds
   int service_down_time = 180;     // seconds without heartbeat before "down"
   int report_interval = 10;        // heartbeat, seconds
@@ -107,6 +123,12 @@ struct Config {
   std::string docker_subnet_pool = "10.213.0.0/16";  // docker driver: a /24 per cluster
   std::string docker_image_cache_dir;     // "" = /var/cache/magnum-images
   std::string docker_image_build_script;  // "" = scripts/build-node-image.sh, found
+  int docker_max_parallel_nodes = 4;      // node containers started/replaced/removed at once
+  std::vector<std::string> docker_flavor_limits;  // "<flavor>=<cpus>/<MiB>" (docker-driver.md)
+
+  // The files Load() read, in order (relative paths such as policy_file are found beside
+  // them).
+  std::vector<std::string> config_files;
 
   // Warnings collected while loading (unknown options); the caller logs them.
   std::vector<std::string> warnings;

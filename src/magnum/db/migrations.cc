@@ -206,9 +206,19 @@ Migration InitialSchema() {
       }};
 }
 
+// Version 2: cluster leases. A lock row is held until `lease_expires_at` (renewed by its
+// owner while the operation runs); after that any conductor may take the cluster over. The
+// row's id is the fencing token (ids are never reused).
+Migration ClusterLease() {
+  return Migration{2,
+                   "Cluster lease expiry",
+                   {R"sql(ALTER TABLE "cluster_lock" ADD COLUMN "lease_expires_at" TEXT)sql"}};
+}
+
 std::vector<Migration> BuildMigrations() {
   std::vector<Migration> all;
   all.push_back(InitialSchema());
+  all.push_back(ClusterLease());
   return all;
 }
 

@@ -120,7 +120,8 @@ std::vector<TableSchema> BuildTables() {
       kClusterLockTable,
       {Col("id", T::kId, false), Col("cluster_uuid", T::kText, false),
        Col("conductor_id", T::kText, false), Col("operation", T::kText),
-       Col("created_at", T::kTimestamp), Col("updated_at", T::kTimestamp)},
+       Col("created_at", T::kTimestamp), Col("updated_at", T::kTimestamp),
+       Col("lease_expires_at", T::kTimestamp)},
       {{"cluster_uuid"}},
       {}});
 
