@@ -577,9 +577,14 @@ Result<std::vector<FilteredExtension>> FilterCsrExtensions(const STACK_OF(X509_E
 // ---------------------------------------------------------------------------------------------
 // Inspection helpers.
 
+// The certificate is the caller's input (InspectCertificate): a validity time that does not
+// parse is kInvalidArgument, as any other malformed certificate (found by fuzz_x509).
 Result<int64_t> TimeToUnix(const ASN1_TIME* t) {
   struct tm tm = {};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return Fail(InternalSsl("bad ASN1_TIME"));
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    ERR_clear_error();
+    return Fail(Error::InvalidArgument("Invalid certificate: a validity time does not parse"));
+  }
   return static_cast<int64_t>(timegm(&tm));
 }
 

@@ -767,6 +767,41 @@ TEST(GeneratePrivateKeyTest, Pkcs8Rsa) {
   EXPECT_FALSE(GeneratePrivateKey(512));
 }
 
+// A well-formed certificate whose notAfter holds a non-digit ("...>..." as fuzz_x509 found)
+// parses as DER, but its time does not: the caller's input, so kInvalidArgument, not a 500.
+TEST(InspectCertificateTest, InvalidValidityTimeIsInvalidArgument) {
+  const std::string pem = SharedCa().certificate_pem;
+  BIO* in = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* der = nullptr;
+  long len = 0;
+  ASSERT_EQ(PEM_read_bio(in, &name, &header, &der, &len), 1);
+  BIO_free(in);
+  // The second UTCTime (tag 0x17, 13 bytes "YYMMDDHHMMSSZ") is notAfter; spoil its day.
+  int seen = 0;
+  long at = -1;
+  for (long i = 0; i + 15 <= len; ++i) {
+    if (der[i] == 0x17 && der[i + 1] == 0x0d && der[i + 14] == 'Z' && ++seen == 2) at = i;
+  }
+  ASSERT_GT(at, 0);
+  der[at + 2 + 5] = '>';
+  BIO* out = BIO_new(BIO_s_mem());
+  ASSERT_GT(PEM_write_bio(out, "CERTIFICATE", "", der, len), 0);
+  BUF_MEM* mem = nullptr;
+  BIO_get_mem_ptr(out, &mem);
+  const std::string bad(mem->data, mem->length);
+  BIO_free(out);
+  OPENSSL_free(name);
+  OPENSSL_free(header);
+  OPENSSL_free(der);
+
+  auto r = InspectCertificate(bad);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << r.error().message();
+  EXPECT_THAT(r.error().message(), HasSubstr("validity time"));
+}
+
 TEST(InspectCertificateTest, RejectsGarbage) {
   auto r = InspectCertificate("garbage");
   ASSERT_FALSE(r);
