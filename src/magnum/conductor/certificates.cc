@@ -195,9 +195,14 @@ Result<drivers::IssuedCertificate> ClusterCertificates::IssueClientCertificate(
 }
 
 Result<int64_t> ClusterCertificates::DeleteForCluster(const std::string& cluster_uuid) {
+  return DeleteForCluster(*db_, cluster_uuid);
+}
+
+Result<int64_t> ClusterCertificates::DeleteForCluster(db::Database& tx,
+                                                      const std::string& cluster_uuid) {
   std::vector<db::Value> names;
   for (const char* kind : kKinds) names.emplace_back(RowName(cluster_uuid, kind));
-  return db_->Delete(db::kX509KeyPairTable, Filter().Where(Condition::In("name", names)));
+  return tx.Delete(db::kX509KeyPairTable, Filter().Where(Condition::In("name", names)));
 }
 
 }  // namespace magnum::conductor

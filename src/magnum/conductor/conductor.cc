@@ -763,10 +763,6 @@ struct ConductorService::Impl {
       return;
     }
     if (removed) {
-      if (auto d = certs->DeleteForCluster(op.cluster_uuid); !d) {
-        spdlog::warn("cluster {}: cannot delete its certificates: {}", op.cluster_uuid,
-                     d.error().message());
-      }
       spdlog::info("cluster {}: deleted", op.cluster_uuid);
       return;  // its events went with it
     }
@@ -792,6 +788,8 @@ struct ConductorService::Impl {
     MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kNodeGroupTable, by_cluster));
     MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterEventTable, LockOf(uuid)));
     MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterLockTable, LockOf(uuid)));
+    // Its certificates go in the same transaction: no crash can leave them behind.
+    MAGNUM_RETURN_IF_ERROR(ClusterCertificates::DeleteForCluster(tx, uuid));
     return {};
   }
 
