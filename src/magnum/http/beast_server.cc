@@ -9,7 +9,20 @@
 //
 // One request per connection is outstanding at a time (pipelined requests wait in the read
 // buffer), so the worker queue holds at most one task per connection; it is bounded anyway
-// (kMaxQueuedRequests, 503 above it).
+// (max_queued_requests, 503 above it). The number of connections is bounded too
+// (max_connections, capped below RLIMIT_NOFILE): one above it gets a 503 (Refusal) and is
+// closed without a Session.
+//
+// Timeouts (beast::tcp_stream expiry; on expiry the socket is closed, nothing is sent):
+// a new connection must deliver its request header within header_timeout_seconds; a
+// kept-alive connection waits idle_timeout_seconds for the first byte of its next request,
+// then header_timeout_seconds for the rest of the header; a body gets body_timeout_seconds;
+// every write gets idle_timeout_seconds.
+//
+// Memory: a connection's read buffer is shrunk back after a large request, and after a
+// burst of requests, once the server has been quiet for memory_trim_idle_ms, the freed heap
+// is returned to the OS (malloc_trim). Without that, glibc keeps the peak of a burst of
+// large bodies (every arena's free lists) resident for good.
 //
 // Connection close after an error or `Connection: close` is a "lingering close": we shut
 // down our sending side and read (and discard) until the peer closes or kLingerSeconds
@@ -17,8 +30,13 @@
 // the 413/400 response we just wrote.
 
 #include <pthread.h>
+#include <sys/resource.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -63,9 +81,12 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr uint32_t kHeaderLimit = 16 * 1024;  // request line + headers
-constexpr size_t kMaxQueuedRequests = 1024;   // worker queue bound; 503 above it
 constexpr int kLingerSeconds = 5;             // lingering close: max wait for the peer's EOF
+constexpr int kRefusalSeconds = 2;            // a refused connection: write 503 and drain
+constexpr int kMaxRefusing = 64;              // refusals in progress; beyond, just close
+constexpr int kReservedFds = 128;             // fds kept for everything but connections
+constexpr size_t kFirstReadBytes = 1024;      // kept-alive: first read of the next request
+constexpr size_t kIdleBufferBytes = 8192;     // a larger read buffer is shrunk between requests
 constexpr char kRequestIdHeader[] = "x-openstack-request-id";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -131,6 +152,125 @@ Response DefaultErrorResponse(int status, const std::string& message) {
   return r;
 }
 
+// A header value for a message: printable ASCII, at most 64 characters.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (s.size() > 64) out += "...";
+  return out;
+}
+
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+struct HeaderError {
+  int status;
+  std::string message;
+};
+
+// Strict HTTP checks Beast does not make (it ignores unknown transfer codings, reads a
+// body-less request when `chunked` is not the only coding, accepts a missing Host, and
+// accepts Content-Length after a non-chunked Transfer-Encoding), and the line limits.
+std::optional<HeaderError> CheckHeader(const bhttp::request_header<>& h,
+                                       const ServerOptions& options) {
+  if (h.version() < 10 || h.version() > 11) {
+    return HeaderError{505, "Only HTTP/1.0 and HTTP/1.1 are supported"};
+  }
+  if (h.target().size() > options.max_header_line) {
+    return HeaderError{414, fmt::format("Request target is longer than the limit of {} bytes",
+                                        options.max_header_line)};
+  }
+  size_t hosts = 0, codings_fields = 0, lengths = 0;
+  std::vector<std::string_view> codings;
+  for (const auto& f : h) {
+    if (f.name_string().size() + 2 + f.value().size() > options.max_header_line) {
+      return HeaderError{431, fmt::format("Header '{}' is longer than the limit of {} bytes",
+                                          Printable(f.name_string()), options.max_header_line)};
+    }
+    switch (f.name()) {
+      case bhttp::field::host:
+        ++hosts;
+        break;
+      case bhttp::field::content_length:
+        ++lengths;
+        break;
+      case bhttp::field::transfer_encoding: {
+        ++codings_fields;
+        std::string_view v = f.value();
+        while (true) {
+          size_t comma = v.find(',');
+          codings.push_back(TrimOws(v.substr(0, comma)));
+          if (comma == std::string_view::npos) break;
+          v.remove_prefix(comma + 1);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (codings_fields > 0) {
+    if (h.version() < 11) {
+      return HeaderError{400, "Transfer-Encoding is not allowed in an HTTP/1.0 request"};
+    }
+    if (lengths > 0) {
+      return HeaderError{400, "Transfer-Encoding and Content-Length together are not allowed"};
+    }
+    for (std::string_view coding : codings) {
+      if (!IEquals(coding, "chunked")) {
+        return HeaderError{501, fmt::format("Transfer-Encoding '{}' is not implemented; only "
+                                            "'chunked' is",
+                                            Printable(coding))};
+      }
+    }
+    if (codings.size() != 1) {
+      return HeaderError{501, "Transfer-Encoding 'chunked' applied more than once is not "
+                              "implemented; only a single 'chunked' is"};
+    }
+  }
+  if (hosts > 1) return HeaderError{400, "More than one Host header"};
+  if (hosts == 0 && h.version() >= 11) {
+    return HeaderError{400, "Missing Host header (required in HTTP/1.1)"};
+  }
+  return std::nullopt;
+}
+
+// Converts a Response to the wire message: framing headers are ours, invalid headers are
+// dropped, the request id and a Date are added. Returns the body length (for the log).
+size_t ToWire(Response r, const std::string& request_id, unsigned version, bool head,
+              bool* keep_alive, bhttp::response<bhttp::string_body>* res) {
+  const int status = r.status;
+  *res = {};
+  res->version(version);
+  res->result(static_cast<unsigned>(status));
+  if (std::string_view reason = ReasonPhrase(status); reason != "Unknown") res->reason(reason);
+  for (const auto& [name, value] : r.headers) {
+    if (IEquals(name, "Content-Length") || IEquals(name, "Transfer-Encoding")) continue;
+    if (IEquals(name, "Connection")) {
+      if (value.find("close") != std::string::npos) *keep_alive = false;
+      continue;
+    }
+    if (!IsToken(name) || !IsSafeHeaderValue(value)) {
+      spdlog::error("{}: dropping invalid response header '{}'", request_id, name.substr(0, 64));
+      continue;
+    }
+    res->set(name, value);
+  }
+  res->set(kRequestIdHeader, request_id);
+  if (res->find(bhttp::field::date) == res->end()) res->set(bhttp::field::date, HttpDate());
+  // 1xx, 204 and 304 have no body; we send no Content-Length for them either (RFC 7230
+  // 3.3.2 forbids it for 1xx/204; for 304 it would have to describe the 200's body).
+  const bool bodiless = status / 100 == 1 || status == 204 || status == 304;
+  const size_t body_len = bodiless ? 0 : r.body.size();
+  if (!bodiless) res->set(bhttp::field::content_length, std::to_string(body_len));
+  if (!bodiless && !head) res->body() = std::move(r.body);
+  res->keep_alive(*keep_alive);
+  return body_len;
+}
+
 // A fixed set of threads draining a bounded FIFO queue. Thread-safe.
 class WorkerPool {
  public:
@@ -193,6 +333,7 @@ class WorkerPool {
 };
 
 class Session;
+class Refusal;
 
 class BeastServer final : public Server {
  public:
@@ -202,6 +343,7 @@ class BeastServer final : public Server {
   Result<void> Start() override;
   uint16_t port() const override { return port_.load(); }
   void Stop(int grace_ms) override;
+  ServerStats stats() const override;
 
   // For sessions.
   const ServerOptions& options() const { return options_; }
@@ -212,10 +354,16 @@ class BeastServer final : public Server {
   void ExchangeStarted();
   void ExchangeFinished();
   void Unregister(uint64_t id);
+  void AddIdleBufferBytes(int64_t delta) { idle_buffer_bytes_ += delta; }
+  void RefusalStarted() { ++refusing_; }
+  void RefusalFinished() { --refusing_; }
 
  private:
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
+  void Refuse(tcp::socket socket, int64_t open);
+  void ScheduleTrim();
+  void MaybeTrim();
   std::vector<std::shared_ptr<Session>> LiveSessions();
 
   const ServerOptions options_;
@@ -233,9 +381,23 @@ class BeastServer final : public Server {
   std::atomic<bool> stopping_{false};
   std::atomic<uint16_t> port_{0};
 
+  // Limits and counters (see ServerStats). Declared before ioc_: sessions and refusals
+  // destroyed with it update them.
+  int64_t max_connections_ = 0;  // effective limit; set by Start
+  std::atomic<int64_t> connections_{0};
+  std::atomic<int64_t> refused_{0};
+  std::atomic<int> refusing_{0};
+  std::atomic<int64_t> idle_buffer_bytes_{0};
+  std::atomic<uint64_t> activity_{0};  // exchanges finished + connections closed
+  std::atomic<int64_t> memory_trims_{0};
+  std::atomic<int64_t> last_limit_warning_{0};  // steady seconds of the last warning
+
   asio::io_context ioc_;
   tcp::acceptor acceptor_;          // on its own strand
   asio::steady_timer accept_retry_;  // same strand
+  asio::steady_timer trim_timer_;    // its own strand; with the two fields below
+  uint64_t trim_seen_activity_ = 0;
+  uint64_t trimmed_activity_ = 0;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;
   // Declared after ioc_: destroyed first, so dropped tasks release sessions while the
@@ -261,7 +423,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto ep = stream_.socket().remote_endpoint(ec);
     remote_ = ec ? "-" : ep.address().to_string();
   }
-  ~Session() { server_->Unregister(id_); }
+  ~Session() {
+    server_->AddIdleBufferBytes(-reported_buffer_bytes_);
+    server_->Unregister(id_);
+  }
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -294,28 +459,62 @@ class Session : public std::enable_shared_from_this<Session> {
     bool head = false;
   };
 
-  // Every read and write must finish within the idle timeout (<= 0: no timeout).
-  void ArmIdleTimer() {
-    int seconds = server_->options().idle_timeout_seconds;
+  // What the connection is waiting for (names the timeout in the log).
+  enum class Phase { kIdle, kHeader, kBody, kOther };
+
+  // The pending read or write must finish within `seconds` (<= 0: the idle timeout; both
+  // <= 0: no timeout).
+  void ArmTimer(int seconds, Phase phase) {
+    phase_ = phase;
+    if (seconds <= 0) seconds = server_->options().idle_timeout_seconds;
     if (seconds > 0) {
       stream_.expires_after(std::chrono::seconds(seconds));
     } else {
       stream_.expires_never();
     }
   }
+  void ArmIdleTimer() { ArmTimer(0, Phase::kOther); }
 
+  // Starts reading the next request: on a new connection (or with pipelined bytes) the
+  // header timeout runs from now; on a kept-alive one, the first byte may take the idle
+  // timeout and the header timeout starts with it.
   void ReadHeader() {
     parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
+    parser_->header_limit(server_->options().max_header_bytes);
     int64_t limit = server_->options().max_body_bytes;
     if (limit >= 0) {
       parser_->body_limit(static_cast<uint64_t>(limit));
     } else {
       parser_->body_limit(boost::none);
     }
-    ArmIdleTimer();
+    // A large request grew the buffer (up to the header limit, or Beast's 64 KiB body
+    // reads): give it back rather than holding it for as long as the connection is idle.
+    if (buffer_.capacity() > kIdleBufferBytes) buffer_.shrink_to_fit();
+    if (served_ && buffer_.size() == 0) {
+      ArmTimer(server_->options().idle_timeout_seconds, Phase::kIdle);
+      auto space = buffer_.prepare(kFirstReadBytes);
+      ReportIdleBuffer();
+      stream_.async_read_some(space, [self = shared_from_this()](beast::error_code ec, size_t n) {
+        if (ec) return self->OnReadError(ec);
+        self->buffer_.commit(n);
+        self->ReadRestOfHeader();
+      });
+      return;
+    }
+    ReportIdleBuffer();
+    ReadRestOfHeader();
+  }
+
+  void ReadRestOfHeader() {
+    ArmTimer(server_->options().header_timeout_seconds, Phase::kHeader);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void ReportIdleBuffer() {
+    auto now = static_cast<int64_t>(buffer_.capacity());
+    server_->AddIdleBufferBytes(now - reported_buffer_bytes_);
+    reported_buffer_bytes_ = now;
   }
 
   void OnHeader(beast::error_code ec, size_t /*bytes*/) {
@@ -327,6 +526,9 @@ class Session : public std::enable_shared_from_this<Session> {
     cur_.target = std::string(msg.target());
     cur_.version = msg.version() == 10 ? 10 : 11;  // we answer 1.x requests as 1.1
     cur_.head = msg.method() == bhttp::verb::head;
+    if (auto error = CheckHeader(msg, server_->options())) {
+      return SendServerError(error->status, error->message);
+    }
     if (!parser_->is_done() && msg.version() >= 11 &&
         IEquals(msg[bhttp::field::expect], "100-continue")) {
       ArmIdleTimer();
@@ -342,7 +544,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     if (parser_->is_done()) return OnRequest({}, 0);
-    ArmIdleTimer();
+    ArmTimer(server_->options().body_timeout_seconds, Phase::kBody);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRequest, shared_from_this()));
   }
@@ -355,7 +557,31 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == bhttp::error::header_limit) {
       return SendServerError(431, fmt::format("Request header is larger than the limit of {} bytes",
-                                              kHeaderLimit));
+                                              server_->options().max_header_bytes));
+    }
+    if (ec == beast::error::timeout) {
+      // The stream closed the socket: nothing can be answered. A connection that never sent
+      // a byte is routine (debug); a partial request is worth an info line.
+      const auto& o = server_->options();
+      if (phase_ == Phase::kHeader && buffer_.size() == 0) {
+        spdlog::debug("HTTP connection from {} closed: no request within {} s", remote_,
+                      o.header_timeout_seconds > 0 ? o.header_timeout_seconds
+                                                   : o.idle_timeout_seconds);
+      } else if (phase_ == Phase::kHeader) {
+        spdlog::info("HTTP connection from {} closed: request header not complete within {} s "
+                     "([api] header_timeout)",
+                     remote_, o.header_timeout_seconds > 0 ? o.header_timeout_seconds
+                                                           : o.idle_timeout_seconds);
+      } else if (phase_ == Phase::kBody) {
+        spdlog::info("HTTP connection from {} closed: {} {} {}: request body not complete "
+                     "within {} s ([api] body_timeout)",
+                     remote_, cur_.request_id, cur_.method, cur_.target,
+                     o.body_timeout_seconds > 0 ? o.body_timeout_seconds : o.idle_timeout_seconds);
+      } else {
+        spdlog::debug("HTTP connection from {} closed: idle for {} s", remote_,
+                      o.idle_timeout_seconds);
+      }
+      return Close();
     }
     if (ec.category() == kHttpCategory && ec != bhttp::error::end_of_stream &&
         ec != bhttp::error::partial_message && ec != bhttp::error::short_read) {
@@ -372,7 +598,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRequest(beast::error_code ec, size_t /*bytes*/) {
     if (ec) return OnReadError(ec);
     auto& msg = parser_->get();
-    const bool keep_alive = msg.keep_alive();
+    const bool keep_alive = msg.keep_alive() && server_->options().keep_alive;
 
     Request req;
     req.method = cur_.method;
@@ -391,6 +617,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     req.body = std::move(msg.body());
+    parser_.reset();  // the header fields are copied: free them while the handler runs
     if (auto inbound = req.Header("X-OpenStack-Request-ID");
         inbound && inbound->size() > 4 && inbound->compare(0, 4, "req-") == 0 &&
         IsUuidLike(std::string_view(*inbound).substr(4))) {
@@ -435,32 +662,8 @@ class Session : public std::enable_shared_from_this<Session> {
       r = server_->RenderError(500, "Internal Server Error");
       status = r.status;
     }
-    res_ = {};
-    res_.version(cur_.version);
-    res_.result(static_cast<unsigned>(status));
-    if (std::string_view reason = ReasonPhrase(status); reason != "Unknown") res_.reason(reason);
-    for (const auto& [name, value] : r.headers) {
-      if (IEquals(name, "Content-Length") || IEquals(name, "Transfer-Encoding")) continue;
-      if (IEquals(name, "Connection")) {
-        if (value.find("close") != std::string::npos) keep_alive = false;
-        continue;
-      }
-      if (!IsToken(name) || !IsSafeHeaderValue(value)) {
-        spdlog::error("{}: dropping invalid response header '{}'", cur_.request_id,
-                      name.substr(0, 64));
-        continue;
-      }
-      res_.set(name, value);
-    }
-    res_.set(kRequestIdHeader, cur_.request_id);
-    if (res_.find(bhttp::field::date) == res_.end()) res_.set(bhttp::field::date, HttpDate());
-    // 1xx, 204 and 304 have no body; we send no Content-Length for them either (RFC 7230
-    // 3.3.2 forbids it for 1xx/204; for 304 it would have to describe the 200's body).
-    const bool bodiless = status / 100 == 1 || status == 204 || status == 304;
-    const size_t body_len = bodiless ? 0 : r.body.size();
-    if (!bodiless) res_.set(bhttp::field::content_length, std::to_string(body_len));
-    if (!bodiless && !cur_.head) res_.body() = std::move(r.body);
-    res_.keep_alive(keep_alive);
+    const size_t body_len =
+        ToWire(std::move(r), cur_.request_id, cur_.version, cur_.head, &keep_alive, &res_);
 
     ArmIdleTimer();
     bhttp::async_write(stream_, res_,
@@ -483,6 +686,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_ = {};
     if (ec) return Close();
     if (!keep_alive) return LingeringClose();
+    served_ = true;
     ReadHeader();
   }
 
@@ -537,6 +741,52 @@ class Session : public std::enable_shared_from_this<Session> {
   Exchange cur_;
   bool in_exchange_ = false;  // from a request's header (or a read error) until its response
   bool keep_alive_ = false;   // of the request being served
+  bool served_ = false;       // a response was written and the connection kept alive
+  Phase phase_ = Phase::kOther;
+  int64_t reported_buffer_bytes_ = 0;  // our share of ServerStats::idle_buffer_bytes
+};
+
+// A connection above max_connections: answered 503 and closed, without a Session. The
+// write and a short drain of what the client sent (so the close does not reset the
+// connection before the client reads the 503) are bounded by kRefusalSeconds.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  Refusal(tcp::socket socket, BeastServer* server) : server_(server), stream_(std::move(socket)) {
+    server_->RefusalStarted();
+  }
+  ~Refusal() { server_->RefusalFinished(); }
+  Refusal(const Refusal&) = delete;
+  Refusal& operator=(const Refusal&) = delete;
+
+  void Run(bhttp::response<bhttp::string_body> res) {
+    res_ = std::move(res);
+    stream_.expires_after(std::chrono::seconds(kRefusalSeconds));
+    bhttp::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->Drain();
+    });
+  }
+
+ private:
+  void Drain() {
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->Close();
+                              self->Drain();
+                            });
+  }
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  BeastServer* const server_;
+  beast::tcp_stream stream_;
+  bhttp::response<bhttp::string_body> res_;
+  std::array<char, 1024> scratch_{};
 };
 
 BeastServer::BeastServer(const ServerOptions& options, Handler handler)
@@ -545,7 +795,8 @@ BeastServer::BeastServer(const ServerOptions& options, Handler handler)
       ioc_(std::max(1, options.io_threads)),
       acceptor_(asio::make_strand(ioc_)),
       accept_retry_(acceptor_.get_executor()),
-      pool_(kMaxQueuedRequests) {}
+      trim_timer_(asio::make_strand(ioc_)),
+      pool_(std::max<size_t>(1, options.max_queued_requests)) {}
 
 Result<void> BeastServer::Start() {
   std::lock_guard<std::mutex> lock(stop_mu_);
@@ -583,10 +834,26 @@ Result<void> BeastServer::Start() {
   if (ec) return fail("listen on");
   port_ = acceptor_.local_endpoint(ec).port();
 
+  max_connections_ = options_.max_connections > 0 ? options_.max_connections : 0;
+  if (rlimit rl{}; max_connections_ > 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+                   rl.rlim_cur != RLIM_INFINITY) {
+    auto cap = std::max<int64_t>(1, static_cast<int64_t>(rl.rlim_cur) - kReservedFds);
+    if (cap < max_connections_) {
+      spdlog::warn("HTTP: at most {} connections instead of {} ([api] max_connections): the "
+                   "open-files limit (RLIMIT_NOFILE) is {}; raise it (ulimit -n, LimitNOFILE=) "
+                   "for more",
+                   cap, max_connections_, static_cast<int64_t>(rl.rlim_cur));
+      max_connections_ = cap;
+    }
+  }
+
   started_ = true;
   pool_.Start(std::max(1, options_.worker_threads));
   work_.emplace(ioc_.get_executor());
   asio::post(acceptor_.get_executor(), [this] { DoAccept(); });
+  if (options_.memory_trim_idle_ms > 0) {
+    asio::post(trim_timer_.get_executor(), [this] { ScheduleTrim(); });
+  }
   for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
     io_threads_.emplace_back([this] {
       NameThisThread("magnum-http-io");
@@ -600,9 +867,10 @@ Result<void> BeastServer::Start() {
       }
     });
   }
-  spdlog::info("HTTP server listening on {}:{} ({} io, {} worker threads)", options_.host,
-               port_.load(), std::max(1, options_.io_threads),
-               std::max(1, options_.worker_threads));
+  spdlog::info("HTTP server listening on {}:{} ({} io, {} worker threads, at most {} "
+               "connections)",
+               options_.host, port_.load(), std::max(1, options_.io_threads),
+               std::max(1, options_.worker_threads), max_connections_);
   return {};
 }
 
@@ -624,6 +892,19 @@ void BeastServer::OnAccept(beast::error_code ec, tcp::socket socket) {
   }
   beast::error_code opt_ec;
   socket.set_option(tcp::no_delay(true), opt_ec);  // small responses must not wait for ACKs
+  const int64_t open = connections_.load();
+  if (max_connections_ > 0 && open >= max_connections_) {
+    Refuse(std::move(socket), open);
+    DoAccept();
+    return;
+  }
+  ++connections_;
+  if (spdlog::should_log(spdlog::level::debug)) {
+    beast::error_code ep_ec;
+    auto ep = socket.remote_endpoint(ep_ec);
+    spdlog::debug("HTTP connection from {} accepted ({} open, limit {})",
+                  ep_ec ? "-" : ep.address().to_string(), open + 1, max_connections_);
+  }
   auto session = std::make_shared<Session>(std::move(socket), this, next_session_id_);
   {
     std::lock_guard<std::mutex> lock(sessions_mu_);
@@ -634,9 +915,90 @@ void BeastServer::OnAccept(beast::error_code ec, tcp::socket socket) {
   DoAccept();
 }
 
+void BeastServer::Refuse(tcp::socket socket, int64_t open) {
+  ++refused_;
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  const std::string remote = ec ? "-" : ep.address().to_string();
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+  if (now_s - last_limit_warning_.load() >= 60) {
+    last_limit_warning_ = now_s;
+    spdlog::warn("HTTP connection limit reached: {} connections open ([api] max_connections = "
+                 "{}); new connections get 503 until some close (this warning at most once a "
+                 "minute)",
+                 open, max_connections_);
+  }
+  spdlog::debug("HTTP connection from {} refused: {} connections open, limit {}", remote, open,
+                max_connections_);
+  if (refusing_.load() >= kMaxRefusing) {
+    socket.close(ec);  // already answering many: just close
+    return;
+  }
+  const std::string request_id = "req-" + GenerateUuid();
+  bool keep_alive = false;
+  bhttp::response<bhttp::string_body> res;
+  size_t len = ToWire(RenderError(503, "Too many connections; retry later"), request_id, 11,
+                      false, &keep_alive, &res);
+  res.set(bhttp::field::retry_after, "1");
+  if (options_.access_log) {
+    spdlog::info("{} \"- -\" status: 503 len: {} time: 0.000ms {} (connection limit {})", remote,
+                 len, request_id, max_connections_);
+  }
+  std::make_shared<Refusal>(std::move(socket), this)->Run(std::move(res));
+}
+
 void BeastServer::Unregister(uint64_t id) {
-  std::lock_guard<std::mutex> lock(sessions_mu_);
-  sessions_.erase(id);
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.erase(id);
+  }
+  --connections_;
+  ++activity_;
+}
+
+ServerStats BeastServer::stats() const {
+  ServerStats s;
+  s.open_connections = connections_.load();
+  s.max_connections = max_connections_;
+  s.refused_connections = refused_.load();
+  s.idle_buffer_bytes = idle_buffer_bytes_.load();
+  s.memory_trims = memory_trims_.load();
+  return s;
+}
+
+// On the trim timer's strand. Trims once the activity counter has stood still for a whole
+// period and nothing is in flight.
+void BeastServer::ScheduleTrim() {
+  trim_timer_.expires_after(std::chrono::milliseconds(options_.memory_trim_idle_ms));
+  trim_timer_.async_wait([this](beast::error_code ec) {
+    if (ec || stopping()) return;
+    MaybeTrim();
+    ScheduleTrim();
+  });
+}
+
+void BeastServer::MaybeTrim() {
+  const uint64_t activity = activity_.load();
+  if (activity == trimmed_activity_) return;  // nothing happened since the last trim
+  if (activity != trim_seen_activity_) {      // still busy: wait for a quiet period
+    trim_seen_activity_ = activity;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    if (inflight_ > 0) return;
+  }
+#if defined(__GLIBC__)
+  auto start = std::chrono::steady_clock::now();
+  malloc_trim(0);
+  spdlog::debug("HTTP server idle: returned freed memory to the OS in {:.1f} ms",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count());
+#endif
+  ++memory_trims_;
+  trimmed_activity_ = activity;
 }
 
 std::vector<std::shared_ptr<Session>> BeastServer::LiveSessions() {
@@ -655,6 +1017,7 @@ void BeastServer::ExchangeStarted() {
 }
 
 void BeastServer::ExchangeFinished() {
+  ++activity_;
   std::lock_guard<std::mutex> lock(inflight_mu_);
   if (--inflight_ == 0) inflight_cv_.notify_all();
 }
@@ -709,6 +1072,7 @@ void BeastServer::Stop(int grace_ms) {
     closed.set_value();
   });
   closed.get_future().wait();
+  asio::post(trim_timer_.get_executor(), [this] { trim_timer_.cancel(); });
 
   // 2. Close idle keep-alive connections; busy ones close after writing their response
   //    (stopping() turns keep-alive off).

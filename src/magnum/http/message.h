@@ -47,9 +47,14 @@ struct Response {
 };
 
 // Splits a request target into decoded path and query arguments. Returns false when the
-// target is not a valid origin-form target (e.g. a bad percent escape).
+// target is not a valid origin-form target (e.g. a bad percent escape), when the decoded
+// path or a decoded query name or value is not valid UTF-8, or when the path holds a NUL.
 bool ParseTarget(std::string_view target, std::string* path,
                  std::vector<std::pair<std::string, std::string>>* query);
+
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points above
+// U+10FFFF).
+bool IsValidUtf8(std::string_view s);
 
 // Percent-encodes `s` for use in a query string value.
 std::string UrlEncode(std::string_view s);

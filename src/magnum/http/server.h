@@ -4,6 +4,13 @@
 // Implementation: beast_server.cc (Boost.Beast). Keep-alive, a request body limit (413
 // in the API error format above it), an `x-openstack-request-id` on every response, an
 // access log line per request, graceful stop (in-flight requests finish).
+//
+// Strict HTTP: a Transfer-Encoding other than exactly `chunked` is 501; Transfer-Encoding
+// with Content-Length, or in an HTTP/1.0 request, is 400; an HTTP/1.1 request without
+// exactly one Host is 400. Limits (see docs/operations.md "Limits"): open connections (503
+// to the ones above), header size and line length (431/414), header-read, body-read and
+// keep-alive idle timeouts (the connection is closed), the worker queue (503). Errors the
+// server produces itself go through `error_renderer` and close the connection.
 // Start/Stop are called from one thread; the handler is called concurrently.
 #pragma once
 
@@ -26,11 +33,38 @@ struct ServerOptions {
   int io_threads = 1;
   int worker_threads = 4;
   int64_t max_body_bytes = 114688;  // larger bodies get 413
-  int idle_timeout_seconds = 60;    // keep-alive connections idle this long are closed
+  // Every read and write must finish within this; a kept-alive connection waiting this long
+  // for the first byte of its next request is closed. <= 0: no timeout.
+  int idle_timeout_seconds = 60;
+  // The request line and headers must arrive within this many seconds: counted from accept
+  // on a new connection, from the first byte of the next request on a kept-alive one.
+  // <= 0: the idle timeout applies instead.
+  int header_timeout_seconds = 10;
+  // The whole body must arrive within this many seconds after the header. <= 0: idle timeout.
+  int body_timeout_seconds = 30;
+  uint32_t max_header_bytes = 32768;  // request line + headers; larger: 431
+  uint32_t max_header_line = 16384;   // one header line (431) or the request target (414)
+  // Open connections; a connection above it gets an immediate 503 and is closed. Capped
+  // below the process's RLIMIT_NOFILE. <= 0: no limit.
+  int max_connections = 1000;
+  size_t max_queued_requests = 1024;  // requests waiting for a worker; 503 above it
+  bool keep_alive = true;             // false: every response closes the connection
+  // After a burst of requests, once nothing has happened for this long, return freed heap
+  // memory to the OS (glibc malloc_trim). <= 0: never.
+  int memory_trim_idle_ms = 1000;
   bool access_log = true;
   // Renders errors the server produces itself (413, 400 for unparsable requests, 503 while
   // stopping) in the API's error format. Default: a plain-text body.
   std::function<Response(int status, const std::string& message)> error_renderer;
+};
+
+// Counters, for tests and debugging. Approximate while requests are in flight.
+struct ServerStats {
+  int64_t open_connections = 0;      // sessions alive (including lingering closes)
+  int64_t max_connections = 0;       // the effective limit (after the RLIMIT_NOFILE cap); 0: none
+  int64_t refused_connections = 0;   // answered 503 for the connection limit, since Start
+  int64_t idle_buffer_bytes = 0;     // read-buffer capacity held by connections between requests
+  int64_t memory_trims = 0;          // times freed heap memory was returned to the OS
 };
 
 class Server {
@@ -44,6 +78,7 @@ class Server {
   // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes
   // every connection and joins the threads. Idempotent.
   virtual void Stop(int grace_ms = 10000) = 0;
+  virtual ServerStats stats() const = 0;
 };
 
 std::unique_ptr<Server> NewServer(const ServerOptions& options, Handler handler);

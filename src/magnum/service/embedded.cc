@@ -3,7 +3,9 @@
 #include "magnum/service/database_setup.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -30,6 +32,22 @@ struct Options {
   bool embedded = true;
   const char* program = "magnumd";
 };
+
+// Raises the soft open-files limit toward the hard one so that [api] max_connections fits
+// (the HTTP server caps its limit below the soft limit and warns).
+void RaiseOpenFilesLimit(int max_connections) {
+  rlimit rl{};
+  if (max_connections <= 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  const rlim_t want = static_cast<rlim_t>(max_connections) + 1024;
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want) return;
+  rlimit raised = rl;
+  raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+  if (raised.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+    spdlog::info("raised the open-files limit from {} to {} for [api] max_connections = {}",
+                 static_cast<uint64_t>(rl.rlim_cur), static_cast<uint64_t>(raised.rlim_cur),
+                 max_connections);
+  }
+}
 
 int Run(int argc, char** argv, const Options& opts) {
   cli::CommonArgs args;
@@ -117,6 +135,15 @@ int Run(int argc, char** argv, const Options& opts) {
                           ? cfg.api_handler_threads
                           : static_cast<int>(2 * std::max(1u, std::thread::hardware_concurrency()));
   so.max_body_bytes = cfg.max_request_body_size;
+  so.idle_timeout_seconds = cfg.client_socket_timeout;
+  so.header_timeout_seconds = cfg.api_header_timeout;
+  so.body_timeout_seconds = cfg.api_body_timeout;
+  so.max_header_bytes = static_cast<uint32_t>(cfg.api_max_header_size);
+  so.max_header_line = static_cast<uint32_t>(cfg.max_header_line);
+  so.max_connections = cfg.api_max_connections;
+  so.max_queued_requests = static_cast<size_t>(cfg.api_max_queued_requests);
+  so.keep_alive = cfg.wsgi_keep_alive;
+  RaiseOpenFilesLimit(cfg.api_max_connections);
   so.error_renderer = &api::ApiApp::RenderError;
   auto server = http::NewServer(so, [&app](const http::Request& r) { return app.Handle(r); });
   if (auto started = server->Start(); !started) {

@@ -68,7 +68,45 @@ INSTANTIATE_TEST_SUITE_P(Table, ParseTargetInvalidTest,
                                            "/a%",                 // truncated escape
                                            "/x?a=%g1",            // bad escape in a value
                                            "/x?%2=1",             // bad escape in a key
-                                           "/x?a=1&b=%"));        // truncated at the end
+                                           "/x?a=1&b=%",          // truncated at the end
+                                           // Decoded to invalid UTF-8 (issue 9: these were 500s).
+                                           "/v1/clustertemplates/%ff",   // not a UTF-8 byte
+                                           "/v1/clusters?sort_key=%c3%28",  // bad continuation
+                                           "/v1/%c0%af",          // overlong '/'
+                                           "/v1/%e0%80%af",       // overlong, 3 bytes
+                                           "/v1/%f0%80%80%af",    // overlong, 4 bytes
+                                           "/v1/%ed%a0%80",       // UTF-16 surrogate
+                                           "/v1/%f4%90%80%80",    // above U+10FFFF
+                                           "/v1/%e2%82",          // truncated sequence
+                                           "/v1/%80",             // lone continuation byte
+                                           "/x?%ff=1",            // invalid key
+                                           "/x?a=b%fe",           // invalid value
+                                           "/v1/clusters/a%00b",  // NUL in the path
+                                           "/v1/\xff"));          // raw invalid byte
+
+TEST(ParseTargetTest, AcceptsValidMultiByteUtf8) {
+  std::string path;
+  Query query;
+  ASSERT_TRUE(ParseTarget("/v1/clusters/caf%C3%A9%E2%82%AC%F0%9F%98%80?name=%E6%97%A5&x=%00",
+                          &path, &query));
+  EXPECT_EQ(path, "/v1/clusters/caf\u00e9\u20ac\U0001F600");
+  EXPECT_EQ(query, (Query{{"name", "\u65e5"}, {"x", std::string(1, '\0')}}));
+}
+
+TEST(IsValidUtf8Test, Boundaries) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("\x7f"));
+  EXPECT_TRUE(IsValidUtf8("\xc2\x80"));                  // U+0080
+  EXPECT_TRUE(IsValidUtf8("\xed\x9f\xbf"));              // U+D7FF, just below surrogates
+  EXPECT_TRUE(IsValidUtf8("\xee\x80\x80"));              // U+E000, just above
+  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));          // U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xc1\xbf"));                  // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xbf\xbf"));              // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf5\x80\x80\x80"));          // lead byte above F4
+  EXPECT_FALSE(IsValidUtf8("\xe2\x28\xa1"));              // bad second byte
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82\x28"));              // bad third byte
+  EXPECT_FALSE(IsValidUtf8("a\xf0\x9f\x98"));             // truncated at the end
+}
 
 TEST(ParseTargetTest, ClearsQueryOnReuse) {
   std::string path;
