@@ -6,6 +6,7 @@
 
 #include "magnum/api/api_types.h"
 #include "magnum/api/controller.h"
+#include "magnum/api/policy.h"
 #include "magnum/api/request_gate.h"
 #include "magnum/auth/auth.h"
 #include "magnum/config/config.h"
@@ -201,6 +202,7 @@ struct ApiApp::Impl {
     if (it != controllers.end()) {
       std::vector<std::string> rest(segs.begin() + 1, segs.end());
       try {
+        ScopedPolicyEnforcer policy_scope(deps.policy);
         result = it->second->Handle(req, rest);
       } catch (const std::exception& e) {
         spdlog::error("{} {} {}: unhandled exception: {}", request.request_id, request.method,

@@ -29,6 +29,9 @@ class CloudResources;
 namespace conductor {
 class ConductorApi;
 }
+namespace policy {
+class Enforcer;
+}
 }  // namespace magnum
 
 namespace magnum::api {
@@ -43,6 +46,8 @@ struct ApiDependencies {
   clients::CloudResources* cloud = nullptr;
   conductor::ConductorApi* conductor = nullptr;
   const Clock* clock = nullptr;
+  // Decides the controllers' policy checks; null = the built-in default rules.
+  const policy::Enforcer* policy = nullptr;
 };
 
 class ApiApp {

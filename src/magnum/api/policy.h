@@ -1,4 +1,7 @@
-// The default policy of §4 as code: rule name -> check. Thread-safe (immutable).
+// Policy checks for the controllers: rule name -> decision by a policy::Enforcer (rules as
+// data, policy/enforcer.h). The enforcer is the one ApiDependencies::policy gave ApiApp,
+// installed on the handling thread for the request (ScopedPolicyEnforcer); where none is
+// installed, the built-in defaults decide. Thread-safe.
 #pragma once
 
 #include <optional>
@@ -7,13 +10,16 @@
 
 #include "magnum/auth/context.h"
 #include "magnum/common/error.h"
+#include "magnum/policy/target.h"
+
+namespace magnum::policy {
+class Enforcer;
+}
 
 namespace magnum::api {
 
-struct PolicyTarget {
-  std::string project_id;
-  std::string user_id;
-};
+// The object a rule is checked on: its project_id, user_id and attributes.
+using PolicyTarget = policy::Target;
 
 // True when `ctx` passes `rule` for `target` (none = the caller's own project and user).
 // An unknown rule is denied (and logged), never allowed.
@@ -23,5 +29,18 @@ bool PolicyAllows(const auth::RequestContext& ctx, std::string_view rule,
 // 403 "Policy doesn't allow <rule> to be performed." unless allowed.
 Result<void> EnforcePolicy(const auth::RequestContext& ctx, std::string_view rule,
                            const std::optional<PolicyTarget>& target = std::nullopt);
+
+// While alive, PolicyAllows/EnforcePolicy on this thread ask `enforcer` (null: the
+// built-in defaults). Scopes nest; the previous enforcer is restored on destruction.
+class ScopedPolicyEnforcer {
+ public:
+  explicit ScopedPolicyEnforcer(const policy::Enforcer* enforcer);
+  ~ScopedPolicyEnforcer();
+  ScopedPolicyEnforcer(const ScopedPolicyEnforcer&) = delete;
+  ScopedPolicyEnforcer& operator=(const ScopedPolicyEnforcer&) = delete;
+
+ private:
+  const policy::Enforcer* previous_;
+};
 
 }  // namespace magnum::api

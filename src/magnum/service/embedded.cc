@@ -23,6 +23,7 @@
 #include "magnum/db/database.h"
 #include "magnum/drivers/registry.h"
 #include "magnum/http/server.h"
+#include "magnum/policy/enforcer.h"
 #include "magnum/rpc/inproc_transport.h"
 
 namespace magnum::service {
@@ -76,6 +77,11 @@ int Run(int argc, char** argv, const Options& opts) {
     spdlog::critical("{}", auth.error().message());
     return 2;
   }
+  auto enforcer = policy::NewEnforcerFromConfig(cfg);
+  if (!enforcer) {
+    spdlog::critical("{}", enforcer.error().message());
+    return 2;
+  }
 
   // The conductor (embedded mode): in-process bus, ConductorService served on the
   // conductor topic, and the API's ConductorApi is an RPC client of that topic, so the
@@ -125,6 +131,7 @@ int Run(int argc, char** argv, const Options& opts) {
   deps.cloud = cloud.get();
   deps.conductor = conductor_client.get();
   deps.clock = &SystemClock();
+  deps.policy = enforcer->get();
   api::ApiApp app(deps);
 
   http::ServerOptions so;
