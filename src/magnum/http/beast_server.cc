@@ -487,8 +487,8 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       parser_->body_limit(boost::none);
     }
-    // A large request grew the buffer (up to the header limit, or Beast's 64 KiB body
-    // reads): give it back rather than holding it for as long as the connection is idle.
+    // A large header grew the buffer (it is held whole, up to the header limit; bodies are
+    // read in small pieces): give it back rather than hold it while the connection idles.
     if (buffer_.capacity() > kIdleBufferBytes) buffer_.shrink_to_fit();
     if (served_ && buffer_.size() == 0) {
       ArmTimer(server_->options().idle_timeout_seconds, Phase::kIdle);
