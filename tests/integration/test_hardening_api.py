@@ -179,6 +179,33 @@ class HardeningApiTest(unittest.TestCase):
         self.assertEqual(self.m.get("/v1/clusters/" + self.cluster, headers=own).status, 200)
 
 
+class ErrorFormatTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.m = Magnumd().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.m.cleanup()
+
+    def test_out_of_range_microversion_body_has_every_error_field(self):
+        r = self.m.get("/v1/clusters", version="container-infra 1.99")
+        self.assertEqual(r.status, 406)
+        err = r.json["errors"][0]
+        for key in ("request_id", "code", "status", "title", "detail", "links"):
+            self.assertIn(key, err)
+        self.assertEqual(err["code"], "magnum.microversion-unsupported")
+        self.assertIsNotNone(r.header("x-openstack-request-id"))
+
+    def test_healthcheck_takes_get_and_head_only(self):
+        self.assertEqual(self.m.get("/healthcheck", version=None).status, 200)
+        self.assertEqual(self.m.request("HEAD", "/healthcheck", version=None).status, 200)
+        for method in ("POST", "DELETE", "PUT", "PATCH", "FROB"):
+            r = self.m.request(method, "/healthcheck", version=None)
+            self.assertEqual(r.status, 405, (method, r))
+            self.assertEqual(r.json["errors"][0]["status"], 405)
+
+
 class CorsConfiguredTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

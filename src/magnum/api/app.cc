@@ -130,6 +130,10 @@ struct ApiApp::Impl {
   http::Response Route(const http::Request& request, const std::string& base) {
     std::vector<std::string> segs = SplitPath(request.path);
     if (!segs.empty() && segs[0] == "healthcheck" && segs.size() == 1) {
+      if (request.method != "GET" && request.method != "HEAD") {
+        return ErrorToResponse(Error::MethodNotAllowed(
+            "The method " + request.method + " is not allowed for the resource /healthcheck."));
+      }
       http::Response r;
       r.SetHeader("Content-Type", "text/plain");
       r.body = "OK";
@@ -149,7 +153,8 @@ struct ApiApp::Impl {
     NegotiatedVersion nv = NegotiateVersion(request.Header("OpenStack-API-Version"));
     if (nv.error == VersionError::kOutOfRange) {
       Json body = {{"errors",
-                    Json::array({{{"code", "magnum.microversion-unsupported"},
+                    Json::array({{{"request_id", ""},
+                                  {"code", "magnum.microversion-unsupported"},
                                   {"title", "Requested microversion is unsupported"},
                                   {"detail", nv.message},
                                   {"status", 406},
