@@ -42,53 +42,9 @@ constexpr char kConductorBinary[] = "magnum-conductor";
 // be synced: the API inserts the row just before it calls ClusterCreate.
 constexpr std::chrono::seconds kLocklessGrace{5};
 
-enum class OpKind {
-  kCreate,
-  kUpdate,
-  kResize,
-  kUpgrade,
-  kDelete,
-  kNodeGroupCreate,
-  kNodeGroupUpdate,
-  kNodeGroupDelete,
-  kRotateCa,
-  kOther,  // an operation named by a lock we do not know (recovery only)
-};
+using OpKind = ClusterOperation;
 
-const char* OpName(OpKind k) {
-  switch (k) {
-    case OpKind::kCreate:
-      return "create";
-    case OpKind::kUpdate:
-      return "update";
-    case OpKind::kResize:
-      return "resize";
-    case OpKind::kUpgrade:
-      return "upgrade";
-    case OpKind::kDelete:
-      return "delete";
-    case OpKind::kNodeGroupCreate:
-      return "nodegroup_create";
-    case OpKind::kNodeGroupUpdate:
-      return "nodegroup_update";
-    case OpKind::kNodeGroupDelete:
-      return "nodegroup_delete";
-    case OpKind::kRotateCa:
-      return "rotate_ca";
-    case OpKind::kOther:
-      return "operation";
-  }
-  return "operation";
-}
-
-OpKind OpKindFromName(const std::string& name) {
-  for (OpKind k : {OpKind::kCreate, OpKind::kUpdate, OpKind::kResize, OpKind::kUpgrade,
-                   OpKind::kDelete, OpKind::kNodeGroupCreate, OpKind::kNodeGroupUpdate,
-                   OpKind::kNodeGroupDelete, OpKind::kRotateCa}) {
-    if (name == OpName(k)) return k;
-  }
-  return OpKind::kOther;
-}
+const char* OpName(OpKind k) { return RuleOf(k).name.data(); }
 
 // The operation a bare *_IN_PROGRESS status stands for (no lock row to say more).
 std::string OperationFromStatus(const std::string& s) {
@@ -98,32 +54,11 @@ std::string OperationFromStatus(const std::string& s) {
   return "update";
 }
 
-// What the user should do after an operation was interrupted.
-std::string NextStep(OpKind k) {
-  switch (k) {
-    case OpKind::kCreate:
-      return "delete the cluster and create it again";
-    case OpKind::kUpdate:
-      return "retry the update (the default worker nodegroup may not have the requested "
-             "node count)";
-    case OpKind::kResize:
-      return "retry the resize (the nodegroup may not have the requested node count)";
-    case OpKind::kUpgrade:
-      return "retry the upgrade";
-    case OpKind::kDelete:
-      return "delete the cluster again";
-    case OpKind::kNodeGroupCreate:
-      return "delete the nodegroup and create it again";
-    case OpKind::kNodeGroupUpdate:
-      return "retry the nodegroup update";
-    case OpKind::kNodeGroupDelete:
-      return "delete the nodegroup again";
-    case OpKind::kRotateCa:
-      return "rotate the CA certificate again";
-    case OpKind::kOther:
-      return "check the cluster, then retry the operation or delete it";
-  }
-  return "retry the operation";
+// What the user should do after an operation was interrupted (the state table's advice;
+// `known` false: a lock named an operation this build does not know).
+std::string NextStep(OpKind k, bool known = true) {
+  if (!known) return "check the cluster, then retry the operation or delete it";
+  return std::string(RuleOf(k).next_step);
 }
 
 std::string Label(const std::string& op_name) {
@@ -154,6 +89,7 @@ struct Operation {
   explicit Operation(OpKind k) : kind(k), name(OpName(k)) {}
 
   OpKind kind;
+  bool known_kind = true;  // false: recovered from a lock naming an operation we do not know
   std::string name;  // lock row `operation` and event step
   std::string cluster_uuid;
   std::string cluster_name;
@@ -617,7 +553,7 @@ struct ConductorService::Impl {
         return d.DeleteNodeGroup(*ctx, op.nodegroup_uuid);
       case OpKind::kRotateCa:
         return d.RotateCaCertificate(*ctx);
-      case OpKind::kOther:
+      case OpKind::kRotateCredential:  // synchronous, never an accepted operation
         break;
     }
     return Fail(Error::Internal("unknown operation " + op.name));
@@ -651,7 +587,8 @@ struct ConductorService::Impl {
   }
 
   std::string ShutdownReason(const Operation& op) {
-    return "conductor " + opt.host + " stopped during " + op.name + "; " + NextStep(op.kind);
+    return "conductor " + opt.host + " stopped during " + op.name + "; " +
+           NextStep(op.kind, op.known_kind);
   }
 
   std::string SuccessText(const Operation& op) {
@@ -675,7 +612,7 @@ struct ConductorService::Impl {
         return "Nodegroup " + op.nodegroup_name + " deleted";
       case OpKind::kRotateCa:
         return "CA certificate rotated";
-      case OpKind::kOther:
+      case OpKind::kRotateCredential:  // synchronous, never an accepted operation
         break;
     }
     return "Operation completed";
@@ -1001,7 +938,9 @@ struct ConductorService::Impl {
         }
         if (!orphan) return {};
         MAGNUM_ASSIGN_OR_RETURN(int64_t lock_id, TakeLock(tx, *cluster, operation, true));
-        auto op = std::make_shared<Operation>(OpKindFromName(operation));
+        const auto kind = OperationNamed(operation);
+        auto op = std::make_shared<Operation>(kind.value_or(OpKind::kUpdate));
+        op->known_kind = kind.has_value();
         op->name = operation;
         op->cluster_uuid = uuid;
         op->cluster_name = ClusterDisplayName(*cluster);
@@ -1015,7 +954,8 @@ struct ConductorService::Impl {
           return {};
         }
         failed_reason =
-            "conductor " + owner + " stopped during " + operation + "; " + NextStep(op->kind);
+            "conductor " + owner + " stopped during " + operation + "; " +
+            NextStep(op->kind, op->known_kind);
         bool removed = false;
         return WriteOutcomeTx(tx, *op, false, failed_reason, true, &removed);
       });
@@ -1070,7 +1010,9 @@ struct ConductorService::Impl {
       }
       using S = drivers::SyncReport::State;
       if (report->state == S::kUnchanged) continue;
-      Operation op(OpKindFromName(OperationFromStatus(state->status)));
+      const std::string running = OperationFromStatus(state->status);
+      Operation op(OperationNamed(running).value_or(OpKind::kUpdate));
+      op.name = running;
       op.cluster_uuid = uuid;
       op.project_id = state->project_id;
       op.in_progress = state->status;

@@ -16,27 +16,41 @@ constexpr std::string_view kUpdating = "UPDATE_IN_PROGRESS";
 // One row per operation, in enum order.
 constexpr std::array<OperationRule, 10> kRules = {{
     {Op::kCreate, "create", Set::kCreating, "Creating a cluster when status is", Set::kAny, "",
-     "CREATE_IN_PROGRESS", false},
+     "CREATE_IN_PROGRESS", false, "delete the cluster and create it again", Op::kDelete},
     {Op::kUpdate, "update", Set::kA, "Updating a cluster when status is", Set::kAny, "",
-     kUpdating, true},
+     kUpdating, true,
+     "resize the cluster to the node count you want (the default worker nodegroup may not "
+     "have it)",
+     Op::kResize},
     {Op::kResize, "resize", Set::kB, "Resizing a cluster when status is", Set::kAny, "",
-     kUpdating, true},
+     kUpdating, true, "retry the resize (the nodegroup may not have the requested node count)",
+     Op::kResize},
     {Op::kUpgrade, "upgrade", Set::kA, "Upgrading a cluster when status is", Set::kAny, "",
-     kUpdating, true},
+     kUpdating, true,
+     "resize the cluster to its current node count (which makes it UPDATE_COMPLETE), then "
+     "retry the upgrade",
+     Op::kResize},
     {Op::kDelete, "delete", Set::kAny, "Deleting a cluster when status is", Set::kAny, "",
-     "DELETE_IN_PROGRESS", false},
+     "DELETE_IN_PROGRESS", false, "delete the cluster again", Op::kDelete},
     {Op::kNodeGroupCreate, "nodegroup_create", Set::kB,
      "Adding a nodegroup to a cluster when status is", Set::kCreating,
-     "Creating a nodegroup when status is", kUpdating, true},
+     "Creating a nodegroup when status is", kUpdating, true,
+     "delete the nodegroup and create it again", Op::kNodeGroupDelete},
     {Op::kNodeGroupUpdate, "nodegroup_update", Set::kB,
      "Updating a nodegroup of a cluster when status is", Set::kB,
-     "Updating a nodegroup when status is", kUpdating, true},
+     "Updating a nodegroup when status is", kUpdating, true, "retry the nodegroup update",
+     Op::kNodeGroupUpdate},
     {Op::kNodeGroupDelete, "nodegroup_delete", Set::kB,
-     "Deleting a nodegroup of a cluster when status is", Set::kAny, "", kUpdating, true},
+     "Deleting a nodegroup of a cluster when status is", Set::kAny, "", kUpdating, true,
+     "delete the nodegroup again", Op::kNodeGroupDelete},
     {Op::kRotateCa, "rotate_ca", Set::kA, "Updating a cluster when status is", Set::kAny, "",
-     kUpdating, true},
+     kUpdating, true,
+     "resize the cluster to its current node count (which makes it UPDATE_COMPLETE), then "
+     "rotate the CA certificate again",
+     Op::kResize},
     {Op::kRotateCredential, "rotate_credential", Set::kB,
-     "Rotating credentials when cluster status is", Set::kAny, "", "", false},
+     "Rotating credentials when cluster status is", Set::kAny, "", "", false,
+     "rotate the credentials again", Op::kRotateCredential},
 }};
 
 bool InSetA(std::string_view s) {
@@ -58,6 +72,13 @@ Error NotSupported(std::string_view prefix, std::string_view status) {
 
 const OperationRule& RuleOf(ClusterOperation op) {
   return kRules[static_cast<size_t>(op)];
+}
+
+std::optional<ClusterOperation> OperationNamed(std::string_view name) {
+  for (const auto& r : kRules) {
+    if (r.name == name) return r.op;
+  }
+  return std::nullopt;
 }
 
 bool InStatusSet(StatusSet set, std::string_view s) {

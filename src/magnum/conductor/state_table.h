@@ -52,7 +52,14 @@ struct OperationRule {
   // Refused while another operation runs on the cluster (the busy 409). Create runs in the
   // status the API gave it, delete takes over, credential rotation runs beside others.
   bool exclusive;
+  // What a user can do after the operation failed or was cut off: an action the API accepts
+  // from the status the failure leaves (`next_op` from FailedOf(in_progress)).
+  std::string_view next_step;
+  ClusterOperation next_op;
 };
+
+// The operation with lock/event name `name` ("nodegroup_delete"), if any.
+std::optional<ClusterOperation> OperationNamed(std::string_view name);
 
 const OperationRule& RuleOf(ClusterOperation op);
 bool InStatusSet(StatusSet set, std::string_view status);

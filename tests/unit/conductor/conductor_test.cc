@@ -675,7 +675,10 @@ TEST_F(ConductorTest, RestartRecoveryFailsOrResumesOrphans) {
   EXPECT_EQ(Status(fresh_no_lock), "CREATE_IN_PROGRESS") << "too young to be an orphan";
   EXPECT_EQ(Status(live), "UPDATE_IN_PROGRESS") << "a live conductor owns it";
   EXPECT_EQ(Status(stale), "UPDATE_FAILED");
-  EXPECT_EQ(Reason(stale), "conductor stale-host stopped during upgrade; retry the upgrade");
+  // Advice the API accepts from UPDATE_FAILED (issue 17: "retry the upgrade" was refused).
+  EXPECT_EQ(Reason(stale),
+            "conductor stale-host stopped during upgrade; resize the cluster to its current node "
+            "count (which makes it UPDATE_COMPLETE), then retry the upgrade");
   // Only the live owner's lock is left.
   EXPECT_EQ(CountRows(db::kClusterLockTable), 1);
 }

@@ -119,5 +119,24 @@ TEST(StateTableTest, NodegroupStatusIsCheckedAfterTheClusters) {
                    .has_value());
 }
 
+// Every failure's advice names an operation the API accepts from the status the failure
+// leaves (issue 17: an interrupted upgrade said "retry the upgrade", which UPDATE_FAILED
+// refuses).
+TEST(StateTableTest, EveryFailureAdviceIsAcceptedFromTheFailedStatus) {
+  for (Op op : AllOps()) {
+    const OperationRule& r = RuleOf(op);
+    EXPECT_FALSE(r.next_step.empty()) << r.name;
+    if (r.in_progress.empty()) continue;  // synchronous: no failed status
+    const std::string failed =
+        std::string(r.in_progress.substr(0, r.in_progress.size() - 12)) + "_FAILED";
+    auto refusal = RefuseByState(r.next_op, "c1", failed, "", std::string_view("UPDATE_FAILED"));
+    EXPECT_FALSE(refusal.has_value())
+        << r.name << " -> " << failed << ": '" << r.next_step << "' refused: "
+        << (refusal ? refusal->message() : "");
+  }
+  EXPECT_EQ(OperationNamed("nodegroup_delete"), Op::kNodeGroupDelete);
+  EXPECT_FALSE(OperationNamed("rollback").has_value());
+}
+
 }  // namespace
 }  // namespace magnum::conductor
