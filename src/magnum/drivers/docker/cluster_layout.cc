@@ -197,4 +197,25 @@ Labels SwarmLabelsFor(const NodeGroupState& ng) {
   return l;
 }
 
+std::vector<std::vector<NodeRecord>> UpgradeBatches(const std::vector<NodeRecord>& nodes,
+                                                    int64_t max_batch_size, int manager_count) {
+  int64_t batch = std::max<int64_t>(1, max_batch_size);
+  int64_t manager_batch = std::max<int64_t>(1, std::min<int64_t>(batch, (manager_count - 1) / 2));
+  std::vector<std::vector<NodeRecord>> out;
+  for (bool masters : {false, true}) {
+    size_t size = static_cast<size_t>(masters ? manager_batch : batch);
+    std::vector<NodeRecord> current;
+    for (const auto& n : nodes) {
+      if (n.master != masters) continue;
+      current.push_back(n);
+      if (current.size() == size) {
+        out.push_back(std::move(current));
+        current.clear();
+      }
+    }
+    if (!current.empty()) out.push_back(std::move(current));
+  }
+  return out;
+}
+
 }  // namespace magnum::drivers::docker

@@ -78,6 +78,14 @@ Result<std::vector<NodeRecord>> SelectNodesToRemove(const std::vector<NodeRecord
                                                     const std::vector<std::string>& nodes_to_remove,
                                                     int64_t target);
 
+// The batches a rolling upgrade replaces `nodes` in: workers first, in batches of
+// `max_batch_size` (values below 1 count as 1), then managers, in batches small enough that
+// the swarm keeps its raft quorum: of `manager_count` managers at most (manager_count-1)/2
+// are down at once, and never more than max_batch_size (a lone manager goes by itself).
+// Order within each kind is kept.
+std::vector<std::vector<NodeRecord>> UpgradeBatches(const std::vector<NodeRecord>& nodes,
+                                                    int64_t max_batch_size, int manager_count);
+
 // One line of `docker node ls --format '{{.Hostname}}\t{{.Status}}\t{{.Availability}}'`.
 struct NodeLsEntry {
   std::string hostname;

@@ -7,9 +7,16 @@
 //    swarm, nodes) built on a transport. Requests are built and replies parsed here, so
 //    the JSON library stays in docker_client.cc.
 //
-// Errors: an engine that cannot be reached is kUnavailable ("Docker Engine at <url> is not
-// reachable: <why>"); engine replies map 400 → kInvalidArgument, 404 → kNotFound,
-// 409 → kConflict, other failures → kInternal, each carrying the engine's message.
+// Errors are classified by the HTTP status of the engine's reply, never by its text
+// (EngineFailure, ClassifyEngineError): the client gives every class its own error code,
+//   no reply (refused, reset, timed out, cancelled)  kUnavailable   EngineFailure::kUnreachable
+//   TLS handshake refused (our certificates or CA)    kFailedPrecondition  kTls
+//   400                                               kInvalidArgument     kBadRequest
+//   403 (e.g. a subnet that overlaps another network)  kPermissionDenied   kForbidden
+//   404 no such container/network/volume/image/node  kNotFound            kNoSuchObject
+//   409 already exists, in use, name conflict         kConflict            kConflict
+//   5xx, any other status, an unparsable reply        kInternal            kEngineError
+// each message carrying the engine's own message and "(HTTP <status> from <url>)".
 // Thread-safety: a transport and a client are safe to use from several threads (each
 // request uses its own curl handle); the abort predicate, when set, is read concurrently.
 #pragma once
@@ -38,6 +45,24 @@ struct DockerEndpoint {
   std::string key_pem;
   bool Tls() const { return !ca_pem.empty(); }
 };
+
+// How an engine request failed (see the table above).
+enum class EngineFailure {
+  kNone,          // a 2xx or 304 reply
+  kUnreachable,   // no reply
+  kTls,           // TLS with the engine failed
+  kBadRequest,    // 400
+  kForbidden,     // 403
+  kNoSuchObject,  // 404
+  kConflict,      // 409
+  kEngineError,   // 5xx or another unexpected status
+};
+// The class of an HTTP status (pure).
+EngineFailure FailureForStatus(long status);
+// The class of an error a DockerClient (or a transport) returned; kEngineError for codes
+// the client does not produce.
+EngineFailure ClassifyEngineError(const Error& e);
+std::string_view EngineFailureName(EngineFailure f);
 
 struct HttpReply {
   long status = 0;
@@ -122,6 +147,9 @@ struct ContainerSpec {
   std::string ipv4_address;
   // Container port ("2376/tcp") → host port published on 127.0.0.1 (0 = any free port).
   std::map<std::string, int> loopback_ports;
+  // Resource limits (HostConfig.NanoCpus, HostConfig.Memory); 0 = none.
+  int64_t nano_cpus = 0;
+  int64_t memory_bytes = 0;
 };
 
 struct ImageInfo {
@@ -164,6 +192,16 @@ struct EngineVersion {
   std::string api_version;
 };
 
+// What the engine says about its host (GET /info).
+struct EngineInfo {
+  int ncpu = 0;
+  int64_t mem_total = 0;       // bytes
+  bool memory_limit = false;   // the engine can limit a container's memory
+  bool cpu_cfs_quota = false;  // ... and its CPU (NanoCpus)
+  std::string swarm_state;     // Swarm.LocalNodeState
+  std::string swarm_node_id;   // Swarm.NodeID
+};
+
 // Filters for the engine's list endpoints: {"label": ["k=v", ...], "name": [...]}.
 using Filters = std::map<std::string, std::vector<std::string>>;
 // The URL-encoded `filters=` query value for `f` (pure; tested).
@@ -182,6 +220,7 @@ Result<std::vector<NetworkInfo>> ParseNetworkList(const std::string& body);
 Result<ContainerInfo> ParseContainerInspect(const std::string& body);
 Result<std::vector<ContainerSummary>> ParseContainerList(const std::string& body);
 Result<std::vector<SwarmNode>> ParseNodeList(const std::string& body);
+Result<EngineInfo> ParseEngineInfo(const std::string& body);
 // The "message" of an engine error reply, or the body itself.
 std::string EngineMessage(const std::string& body);
 
@@ -194,6 +233,7 @@ class DockerClient {
 
   Result<void> Ping(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   Result<EngineVersion> Version();
+  Result<EngineInfo> Info();
 
   // Networks.
   Result<std::vector<NetworkInfo>> ListNetworks(const Filters& filters = {});

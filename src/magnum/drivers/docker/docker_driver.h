@@ -18,8 +18,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "magnum/drivers/docker/docker_client.h"
+#include "magnum/drivers/docker/driver_time.h"
 #include "magnum/drivers/docker/image_builder.h"
 #include "magnum/drivers/driver.h"
 
@@ -39,15 +41,23 @@ struct DockerDriverOptions {
   std::string image_build_script;  // "" = found beside the binary or in the source tree
   std::chrono::seconds node_ready_timeout{120};
   std::chrono::milliseconds poll_interval{100};
+  std::chrono::seconds drain_timeout{60};  // a drain that takes longer goes on anyway
+  std::chrono::milliseconds container_check_interval{1000};  // dead-node check during waits
+  // Node containers started, replaced or removed at once (create, grow, upgrade batch,
+  // delete); [docker] max_parallel_nodes.
+  int max_parallel_nodes = 4;
+  // [docker] flavor_limits entries "<flavor>=<cpus>/<memory MiB>" (flavor_limits.h).
+  std::vector<std::string> flavor_limits;
 };
 
 DockerDriverOptions DockerDriverOptionsFromConfig(const config::Config& config);
 
-// Seams for tests: how transports to engines are made, and where images come from.
+// Seams for tests: how transports to engines are made, where images come from, and time.
 struct DockerDriverDeps {
   std::function<std::unique_ptr<DockerTransport>(const DockerEndpoint&, std::function<bool()>)>
       transport_factory;                // default: NewCurlTransport
   std::unique_ptr<ImageSource> images;  // default: ScriptImageSource
+  std::shared_ptr<DriverTime> time;     // default: RealDriverTime()
 };
 
 std::unique_ptr<Driver> NewDockerDriver(DockerDriverOptions options, DockerDriverDeps deps = {});

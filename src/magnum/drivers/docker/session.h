@@ -1,0 +1,153 @@
+// Internal to the docker driver: the state every operation shares (DriverCore, owned by
+// the driver) and one operation on one cluster (Session). The session's steps live in
+//   session_engine.cc   engine check, images, network, starting nodes, readiness
+//   session_swarm.cc    swarm joins, labels, availability, drains, removals, reports
+//   session_ops.cc      create, resize, nodegroups, delete
+//   session_upgrade.cc  the rolling upgrade in batches
+// A session is used by one operation thread; per-node work inside it fans out through
+// ParallelNodes() (at most [docker] max_parallel_nodes at once), so what those steps touch
+// (NodeClient, the operation context, DriverCore) is thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "magnum/drivers/docker/cluster_layout.h"
+#include "magnum/drivers/docker/docker_client.h"
+#include "magnum/drivers/docker/docker_driver.h"
+#include "magnum/drivers/docker/flavor_limits.h"
+#include "magnum/drivers/docker/subnet_pool.h"
+
+namespace magnum::drivers::docker {
+
+inline constexpr std::string_view kImageName = "swarm-node";
+inline constexpr std::string_view kNodeRepo = "magnum/swarm-node";
+inline constexpr std::string_view kWorkloadLatest = "magnum-workload:latest";
+inline constexpr std::string_view kApiPortKey = "2376/tcp";
+inline constexpr int kApiPort = 2376;
+inline constexpr int kSwarmPort = 2377;
+
+// Whether an engine error says the object does not exist (HTTP 404).
+inline bool NoSuchObject(const Error& e) {
+  return ClassifyEngineError(e) == EngineFailure::kNoSuchObject;
+}
+
+// What one node is to become: role, index, nodegroup and image.
+struct NodePlan {
+  bool master = false;
+  int index = 0;
+  std::string nodegroup_uuid;
+  std::string node_image_id;  // template image id (swarm-node, swarm-node:<tag>)
+  std::string node_ref;       // engine image reference
+  int host_port = 0;          // masters: published 127.0.0.1 port (0 = any)
+};
+
+// Shared by every operation of one driver. Thread-safe.
+struct DriverCore {
+  DriverCore(DockerDriverOptions options, DockerDriverDeps deps);
+
+  // Serialises operations on one cluster (a delete waits for a cancelled create to stop).
+  std::unique_lock<std::mutex> LockCluster(const std::string& uuid);
+  // `docker save` of the workload image, once per process and reference.
+  Result<std::shared_ptr<const std::string>> WorkloadTar(const std::string& ref);
+
+  DockerDriverOptions options;
+  DockerDriverDeps deps;
+  std::unique_ptr<DockerClient> host;
+  std::unique_ptr<DockerClient> probe;  // same engine, short timeout
+  std::optional<Error> host_error;      // bad TLS files for the host engine
+  std::optional<Error> config_error;    // bad subnet pool or flavor limits
+  Cidr pool;
+  FlavorLimits flavors;
+
+  std::mutex subnet_mu;  // serialises choosing and creating cluster networks
+
+ private:
+  std::mutex locks_mu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> cluster_locks_;  // guarded by locks_mu_
+  std::mutex tar_mu_;
+  std::map<std::string, std::shared_ptr<const std::string>> workload_tars_;  // by tar_mu_
+};
+
+// The state of one operation on one cluster: the engine clients, the cluster's network and
+// the TLS material, gathered as the operation needs them.
+class Session {
+ public:
+  Session(DriverCore* core, OperationContext* op);
+
+  Result<void> Create();
+  Result<void> Resize(const std::string& ng_uuid, const std::vector<std::string>& nodes_to_remove);
+  Result<void> CreateNodeGroup(const std::string& ng_uuid);
+  Result<void> DeleteNodeGroup(const std::string& ng_uuid);
+  Result<void> Upgrade(const TemplateState& target, int64_t max_batch_size,
+                       const std::string& ng_uuid);
+  Result<void> Delete();
+
+ private:
+  const ClusterState& cluster() const { return op_->cluster(); }
+  DockerClient& host() { return *core_->host; }
+  const DockerDriverOptions& options() const { return core_->options; }
+  DriverTime::Clock::time_point Now() const { return core_->deps.time->Now(); }
+  void Sleep() const { core_->deps.time->Sleep(core_->options.poll_interval); }
+  Result<void> CheckCancelled(std::string_view step) const;
+  Result<void> ParallelNodes(size_t n, const std::function<Result<void>(size_t)>& fn) const;
+
+  // session_engine.cc
+  Result<void> CheckEngine();
+  // Resolves a template image id to an engine image reference (building the images when
+  // needed) and makes sure the workload image is known.
+  Result<std::string> ResolveImage(const std::string& image_id);
+  Result<void> CreateNetwork();
+  Result<void> LoadNetwork();
+  Result<std::vector<NodeRecord>> ListNodes();
+  Result<DockerClient*> NodeClient(const std::string& ip);
+  NodeLimits LimitsFor(const NodePlan& plan) const;
+  Result<NodeRecord> StartNode(const NodePlan& plan);
+  Result<void> WaitReady(const std::vector<NodeRecord>& nodes);
+  Result<std::string> ContainerFailure(const NodeRecord& n);
+
+  // session_swarm.cc
+  Result<NodeRecord> Manager(const std::vector<NodeRecord>& nodes);
+  Result<void> Join(const NodeRecord& manager, const NodeRecord& node, const std::string& token,
+                    std::string_view step);
+  Result<void> WaitSwarmReady(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
+  Result<void> ApplyLabels(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
+  Result<void> SetAvailability(const NodeRecord& manager, const std::string& hostname,
+                               const std::string& availability);
+  // Drains every node of `nodes` at once, then waits until none runs tasks.
+  Result<void> Drain(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
+  Result<void> RemoveWorker(const NodeRecord& manager, const NodeRecord& node);
+  Result<void> ReportAddresses(const std::vector<NodeRecord>& nodes);
+  Result<void> ReportApi(const NodeRecord& manager);
+  // Each nodegroup's `version` (of `only`, or all when empty): the Docker Engine version
+  // its nodes report in the swarm.
+  Result<void> ReportVersions(const NodeRecord& manager, const std::vector<NodeRecord>& nodes,
+                              const std::string& only);
+
+  // session_ops.cc
+  Result<std::vector<NodeRecord>> Grow(const NodeGroupState& ng, int64_t count,
+                                       const std::vector<NodeRecord>& existing);
+
+  // session_upgrade.cc
+  Result<void> ReplaceBatch(const NodeRecord& control, const std::vector<NodeRecord>& batch,
+                            const std::string& ref, const std::string& image_id);
+  Result<void> WaitRejoined(const std::vector<NodeRecord>& nodes);
+
+  DriverCore* const core_;
+  OperationContext* const op_;
+  std::string prefix_;
+  std::string network_;
+  Cidr subnet_;
+  std::string workload_ref_;
+  HostCapacity capacity_;
+  std::mutex clients_mu_;  // guards client_cert_ and node_clients_
+  std::optional<IssuedCertificate> client_cert_;
+  std::map<std::string, std::unique_ptr<DockerClient>> node_clients_;  // by IP
+};
+
+}  // namespace magnum::drivers::docker

@@ -1,0 +1,257 @@
+// Session steps inside the swarm: joins, readiness in `node ls`, node labels and
+// availability, drains, removing workers, and what is reported back to the conductor.
+#include <algorithm>
+
+#include "magnum/drivers/docker/session.h"
+
+namespace magnum::drivers::docker {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// A node update the manager refused because another update came first ("update out of
+// sequence": HTTP 500 from swarmkit) or a conflict (409): read the node again and retry.
+bool RetryableUpdate(const Error& e) {
+  EngineFailure f = ClassifyEngineError(e);
+  return f == EngineFailure::kEngineError || f == EngineFailure::kConflict;
+}
+
+}  // namespace
+
+Result<NodeRecord> Session::Manager(const std::vector<NodeRecord>& nodes) {
+  for (const auto& n : nodes) {
+    if (n.master && n.running()) return n;
+  }
+  return Fail(Error::Unavailable("no manager node of cluster " + cluster().name + " is running"));
+}
+
+Result<void> Session::Join(const NodeRecord& manager, const NodeRecord& node,
+                           const std::string& token, std::string_view step) {
+  MAGNUM_RETURN_IF_ERROR(CheckCancelled(step));
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * c, NodeClient(node.ip));
+  auto st = c->SwarmState();
+  if (st && st->state == "active") return {};  // already a member (re-run)
+  auto joined = c->SwarmJoin(node.ip + ":" + std::to_string(kSwarmPort), node.ip,
+                             manager.ip + ":" + std::to_string(kSwarmPort), token);
+  if (!joined) {
+    op_->Warning(step, "node " + node.name + " could not join: " + joined.error().message(),
+                 node.name);
+    return Fail(joined.error());
+  }
+  op_->Event(step, "node " + node.name + " joined the swarm" + (node.master ? " as a manager" : ""),
+             node.name);
+  return {};
+}
+
+Result<void> Session::WaitSwarmReady(const NodeRecord& manager,
+                                     const std::vector<NodeRecord>& nodes) {
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  auto deadline = Now() + options().node_ready_timeout;
+  std::string missing;
+  auto next_container_check = Now() + options().container_check_interval;
+  while (true) {
+    auto list = mc->ListNodes();
+    if (list) {
+      missing.clear();
+      for (const auto& n : nodes) {
+        auto it = std::find_if(list->begin(), list->end(), [&](const SwarmNode& s) {
+          return s.hostname == n.name && s.state == "ready";
+        });
+        if (it == list->end()) missing += (missing.empty() ? "" : ", ") + n.name;
+      }
+      if (missing.empty()) return {};
+    } else {
+      missing = list.error().message();
+    }
+    MAGNUM_RETURN_IF_ERROR(CheckCancelled("ready"));
+    if (Now() >= next_container_check) {
+      next_container_check = Now() + options().container_check_interval;
+      for (const auto& n : nodes) {
+        MAGNUM_ASSIGN_OR_RETURN(std::string why, ContainerFailure(n));
+        if (!why.empty()) {
+          op_->Warning("ready", why, n.name);
+          return Fail(Error::Internal(why));
+        }
+      }
+    }
+    if (Now() > deadline) {
+      std::string why = "swarm nodes not Ready in time: " + missing;
+      op_->Warning("ready", why);
+      return Fail(Error::Unavailable(why));
+    }
+    Sleep();
+  }
+}
+
+Result<void> Session::ApplyLabels(const NodeRecord& manager, const std::vector<NodeRecord>& nodes) {
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+    bool conflict = false;
+    for (const auto& n : nodes) {
+      const NodeGroupState* ng = cluster().FindNodeGroup(n.nodegroup_uuid);
+      if (ng == nullptr) continue;
+      auto it = std::find_if(list.begin(), list.end(),
+                             [&](const SwarmNode& s) { return s.hostname == n.name; });
+      if (it == list.end()) continue;
+      SwarmNode want = *it;
+      for (const auto& [k, v] : SwarmLabelsFor(*ng)) want.labels[k] = v;
+      if (want.labels == it->labels) continue;
+      auto r = mc->UpdateNode(want);
+      if (!r) {
+        if (RetryableUpdate(r.error())) {
+          conflict = true;
+          continue;
+        }
+        return Fail(r.error());
+      }
+    }
+    if (!conflict) return {};
+  }
+  return Fail(Error::Internal("could not set swarm node labels (concurrent updates)"));
+}
+
+Result<void> Session::SetAvailability(const NodeRecord& manager, const std::string& hostname,
+                                      const std::string& availability) {
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const SwarmNode& s) { return s.hostname == hostname; });
+    if (it == list.end()) return Fail(Error::NotFound("swarm node " + hostname + " not found"));
+    if (it->availability == availability) return {};
+    SwarmNode want = *it;
+    want.availability = availability;
+    auto r = mc->UpdateNode(want);
+    if (r) return {};
+    if (!RetryableUpdate(r.error())) return Fail(r.error());
+  }
+  return Fail(Error::Internal("could not set availability of " + hostname));
+}
+
+Result<void> Session::Drain(const NodeRecord& manager, const std::vector<NodeRecord>& nodes) {
+  // Every node first, so tasks do not move from one node of the batch to another.
+  std::vector<const NodeRecord*> draining;
+  for (const auto& n : nodes) {
+    auto set = SetAvailability(manager, n.name, "drain");
+    if (!set) {
+      if (set.error().Is(ErrorCode::kNotFound)) continue;  // never joined
+      return Fail(set.error());
+    }
+    draining.push_back(&n);
+  }
+  if (draining.empty()) return {};
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+  auto deadline = Now() + options().drain_timeout;
+  for (const NodeRecord* node : draining) {
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const SwarmNode& s) { return s.hostname == node->name; });
+    if (it == list.end()) continue;
+    while (true) {
+      auto n = mc->RunningTaskCount(it->id);
+      if (!n || *n == 0) break;
+      MAGNUM_RETURN_IF_ERROR(CheckCancelled("drain"));
+      if (Now() > deadline) {
+        op_->Warning("drain",
+                     "node " + node->name + " still has " + std::to_string(*n) +
+                         " running tasks after " + std::to_string(options().drain_timeout.count()) +
+                         " s; removing it anyway",
+                     node->name);
+        break;
+      }
+      Sleep();
+    }
+    op_->Event("drain", "node " + node->name + " drained", node->name);
+  }
+  return {};
+}
+
+Result<void> Session::RemoveWorker(const NodeRecord& manager, const NodeRecord& node) {
+  MAGNUM_RETURN_IF_ERROR(CheckCancelled("remove"));
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  std::string swarm_id;
+  if (auto list = mc->ListNodes()) {
+    for (const auto& s : *list) {
+      if (s.hostname == node.name) swarm_id = s.id;
+    }
+  }
+  if (!swarm_id.empty() && node.running()) {
+    MAGNUM_RETURN_IF_ERROR(Drain(manager, {node}));
+    MAGNUM_ASSIGN_OR_RETURN(DockerClient * wc, NodeClient(node.ip));
+    auto left = wc->SwarmLeave(false);
+    if (!left) {
+      op_->Warning("remove", "swarm leave on " + node.name + " failed: " + left.error().message(),
+                   node.name);
+    }
+  }
+  if (!swarm_id.empty()) {
+    auto rm = mc->RemoveNode(swarm_id, true);
+    if (!rm && !NoSuchObject(rm.error())) return Fail(rm.error());
+  }
+  auto rc = host().RemoveContainer(node.container_id, true, true);
+  if (!rc && !NoSuchObject(rc.error())) return Fail(rc.error());
+  auto rv = host().RemoveVolume(VolumeName(node.name), true);
+  if (!rv && !NoSuchObject(rv.error())) return Fail(rv.error());
+  op_->Event("remove", "node " + node.name + " removed", node.name);
+  return {};
+}
+
+Result<void> Session::ReportAddresses(const std::vector<NodeRecord>& nodes) {
+  for (const auto& ng : cluster().nodegroups) {
+    std::vector<std::string> addrs;
+    for (const auto& n : nodes) {
+      if (n.nodegroup_uuid == ng.uuid) addrs.push_back(n.ip);
+    }
+    NodeGroupReport r;
+    r.uuid = ng.uuid;
+    r.node_addresses = addrs;
+    if (!network_.empty()) r.stack_id = network_;
+    MAGNUM_RETURN_IF_ERROR(op_->ReportNodeGroup(r));
+  }
+  return {};
+}
+
+Result<void> Session::ReportApi(const NodeRecord& manager) {
+  MAGNUM_ASSIGN_OR_RETURN(ContainerInfo info, host().InspectContainer(manager.container_id));
+  auto port = info.host_ports.find(std::string(kApiPortKey));
+  if (port == info.host_ports.end()) {
+    return Fail(Error::Internal("manager " + manager.name + " publishes no API port"));
+  }
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  MAGNUM_ASSIGN_OR_RETURN(EngineVersion v, mc->Version());
+  ClusterReport r;
+  r.stack_id = network_;
+  r.api_address = "tcp://127.0.0.1:" + std::to_string(port->second);
+  r.coe_version = v.version;
+  r.container_version = v.version;
+  return op_->Report(r);
+}
+
+Result<void> Session::ReportVersions(const NodeRecord& manager,
+                                     const std::vector<NodeRecord>& nodes,
+                                     const std::string& only) {
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+  for (const auto& ng : cluster().nodegroups) {
+    if (!only.empty() && ng.uuid != only) continue;
+    // The lowest version among its nodes (they agree unless an upgrade stopped half-way).
+    std::string version;
+    for (const auto& n : nodes) {
+      if (n.nodegroup_uuid != ng.uuid) continue;
+      for (const auto& s : list) {
+        if (s.hostname != n.name || s.engine_version.empty()) continue;
+        if (version.empty() || s.engine_version < version) version = s.engine_version;
+      }
+    }
+    if (version.empty()) continue;  // no nodes: keeps what it had
+    NodeGroupReport r;
+    r.uuid = ng.uuid;
+    r.version = version;
+    MAGNUM_RETURN_IF_ERROR(op_->ReportNodeGroup(r));
+  }
+  return {};
+}
+
+}  // namespace magnum::drivers::docker

@@ -1,0 +1,230 @@
+// DockerDriver resize, nodegroups and delete through its seams (fake engine, simulated time).
+#include <gtest/gtest.h>
+
+#include "fake_docker_driver.h"
+
+namespace magnum::drivers::docker {
+namespace {
+
+using fake::Call;
+using fake::FakeEngine;
+using fake::FakeOperation;
+using fake::FakeTime;
+using fake::json;
+
+class DockerScaleTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
+  std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
+  std::unique_ptr<Driver> driver = fake::MakeDriver(engine, time);
+
+  // A running cluster of `masters` + `workers`; returns its state for the next operation.
+  ClusterState Running(int64_t masters, int64_t workers) {
+    ClusterState c = fake::Cluster(masters, workers);
+    FakeOperation op(c);
+    auto r = driver->CreateCluster(op);
+    EXPECT_TRUE(r) << r.error().message();
+    c.status = "UPDATE_IN_PROGRESS";
+    return c;
+  }
+  std::vector<std::string> SwarmHosts() {
+    std::lock_guard l(engine->mu);
+    std::vector<std::string> out;
+    for (const auto& m : engine->swarm) out.push_back(m.hostname);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<std::string> VolumeNames() {
+    std::lock_guard l(engine->mu);
+    std::vector<std::string> out;
+    for (const auto& [n, _] : engine->volumes) out.push_back(n);
+    return out;
+  }
+};
+
+TEST_F(DockerScaleTest, GrowStartsWorkersAtTheLowestFreeIndices) {
+  ClusterState c = Running(1, 1);
+  c.nodegroups[1].node_count = 3;
+  FakeOperation op(c);
+  ASSERT_TRUE(driver->ResizeNodeGroup(op, "ng-worker", {}));
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0",
+                                                                "demo-node-1", "demo-node-2"}));
+  EXPECT_EQ(op.Nodes("join"), (std::vector<std::string>{"demo-node-1", "demo-node-2"}));
+  EXPECT_EQ(SwarmHosts().size(), 4u);
+  auto addrs = op.ng_reports;
+  std::vector<std::string> last;
+  for (const auto& r : addrs) {
+    if (r.uuid == "ng-worker" && r.node_addresses) last = *r.node_addresses;
+  }
+  EXPECT_EQ(last, (std::vector<std::string>{"10.213.0.20", "10.213.0.21", "10.213.0.22"}));
+}
+
+TEST_F(DockerScaleTest, ShrinkTakesNamedNodesFirstThenTheHighest) {
+  ClusterState c = Running(1, 3);
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-0")->tasks = 2;  // drained before it leaves
+  }
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {"demo-node-0"});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(op.Nodes("remove"), (std::vector<std::string>{"demo-node-0", "demo-node-2"}));
+  EXPECT_EQ(op.Nodes("drain"), (std::vector<std::string>{"demo-node-0", "demo-node-2"}));
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-1"}));
+  EXPECT_EQ(VolumeNames(),
+            (std::vector<std::string>{"demo-master-0-docker", "demo-node-1-docker"}));
+  EXPECT_EQ(SwarmHosts(), (std::vector<std::string>{"demo-master-0", "demo-node-1"}));
+  // Each removed node: drained, left the swarm, removed from it with --force.
+  EXPECT_EQ(engine->Calls("POST", "^/swarm/leave").size(), 2u);
+  EXPECT_EQ(engine->Calls("DELETE", "^/nodes/node-demo-node-0\\?force=true$").size(), 1u);
+  EXPECT_GE(engine->Calls("GET", "^/tasks").size(), 3u);  // polled until the tasks moved
+}
+
+TEST_F(DockerScaleTest, ShrinkByAddressOrContainerId) {
+  ClusterState c = Running(1, 3);
+  std::string id = engine->FindContainer("demo-node-1")->id.substr(0, 12);
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  ASSERT_TRUE(driver->ResizeNodeGroup(op, "ng-worker", {"10.213.0.22", id}));
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+}
+
+TEST_F(DockerScaleTest, UnknownNodeToRemoveIsRefusedBeforeAnyChange) {
+  ClusterState c = Running(1, 2);
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {"demo-node-9"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(engine->ContainerNames().size(), 3u);
+}
+
+TEST_F(DockerScaleTest, RemovalFailureStopsTheShrinkWithTheNodeDrainedAndGone) {
+  ClusterState c = Running(1, 3);
+  engine->Fail({"host", "DELETE", "^/volumes/demo-node-2-docker", 500, "disk busy"});
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("disk busy (HTTP 500"), std::string::npos);
+  // Documented state: the first node is out of the swarm and its container is gone; the
+  // second one was not touched. A repeated resize finishes the job.
+  EXPECT_EQ(SwarmHosts(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+  EXPECT_EQ(engine->ContainerNames(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+  FakeOperation again(c);
+  ASSERT_TRUE(driver->ResizeNodeGroup(again, "ng-worker", {}));
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+  // The failed node's volume stays until the cluster is deleted.
+  EXPECT_EQ(VolumeNames(), (std::vector<std::string>{"demo-master-0-docker", "demo-node-0-docker",
+                                                     "demo-node-2-docker"}));
+}
+
+TEST_F(DockerScaleTest, MasterNodegroupIsNotResized) {
+  ClusterState c = Running(1, 1);
+  c.nodegroups[0].node_count = 3;
+  FakeOperation op(c);
+  auto r = driver->ResizeNodeGroup(op, "ng-master", {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(engine->ContainerNames().size(), 2u);
+}
+
+TEST_F(DockerScaleTest, NodegroupCreateMakesLabelledWorkersAndDeleteRemovesThem) {
+  ClusterState c = Running(1, 1);
+  NodeGroupState zb = fake::Group("ng-zone-b", "zone-b", "worker", 2);
+  zb.node_labels = {{"zone", "b"}};
+  zb.flavor_id = "m1.medium";
+  c.nodegroups.push_back(zb);
+  FakeOperation op(c);
+  auto r = driver->CreateNodeGroup(op, "ng-zone-b");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0",
+                                                                "demo-node-1", "demo-node-2"}));
+  {
+    std::lock_guard l(engine->mu);
+    for (const char* n : {"demo-node-1", "demo-node-2"}) {
+      auto* m = engine->MemberNamed(n);
+      ASSERT_NE(m, nullptr);
+      EXPECT_EQ(m->labels, (json{{"magnum.nodegroup", "zone-b"}, {"zone", "b"}})) << n;
+      auto* ctr = engine->FindContainer(n);
+      EXPECT_EQ(ctr->labels["magnum.nodegroup.uuid"], "ng-zone-b");
+      EXPECT_EQ(ctr->host_config["NanoCpus"], 1000000000);
+      EXPECT_EQ(ctr->host_config["Memory"], int64_t{2048} << 20);
+    }
+    EXPECT_EQ(engine->MemberNamed("demo-node-0")->labels["magnum.nodegroup"], "default-worker");
+  }
+  EXPECT_EQ(op.Last(&NodeGroupReport::version, "ng-zone-b").value_or(""), "20.10.24");
+
+  FakeOperation del(c);
+  ASSERT_TRUE(driver->DeleteNodeGroup(del, "ng-zone-b"));
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+  EXPECT_EQ(SwarmHosts(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+  EXPECT_EQ(del.Nodes("remove"), (std::vector<std::string>{"demo-node-1", "demo-node-2"}));
+}
+
+TEST_F(DockerScaleTest, LabelUpdateRetriesWhenTheManagerSaysOutOfSequence) {
+  ClusterState c = Running(1, 1);
+  c.nodegroups[1].node_labels = {{"tier", "web"}};
+  engine->Fail({"10.213.0.10", "POST", "^/nodes/.*/update", 500, "update out of sequence", 0, 1});
+  FakeOperation op(c);
+  ASSERT_TRUE(driver->UpdateNodeGroup(op, "ng-worker"));
+  std::lock_guard l(engine->mu);
+  EXPECT_EQ(engine->MemberNamed("demo-node-0")->labels["tier"], "web");
+}
+
+TEST_F(DockerScaleTest, DeleteRemovesEverythingByLabelAndIsIdempotent) {
+  ClusterState c = Running(1, 2);
+  // An object of another cluster stays.
+  {
+    std::lock_guard l(engine->mu);
+    engine->volumes["other-docker"] = {{"magnum.cluster.uuid", "someone-else"}};
+  }
+  c.status = "DELETE_IN_PROGRESS";
+  FakeOperation op(c);
+  ASSERT_TRUE(driver->DeleteCluster(op));
+  EXPECT_TRUE(engine->containers.empty());
+  EXPECT_EQ(VolumeNames(), std::vector<std::string>{"other-docker"});
+  EXPECT_TRUE(engine->networks.empty());
+  auto sync = driver->SyncStatus(c);
+  ASSERT_TRUE(sync);
+  EXPECT_EQ(sync->state, SyncReport::State::kGone);
+  FakeOperation again(c);
+  EXPECT_TRUE(driver->DeleteCluster(again));
+}
+
+TEST_F(DockerScaleTest, DeleteToleratesObjectsVanishingButNotEngineErrors) {
+  ClusterState c = Running(1, 1);
+  c.status = "DELETE_IN_PROGRESS";
+  // Someone removes a container just before we do: our DELETE gets a 404, which is fine.
+  std::atomic<bool> first{true};
+  engine->on_call = [&](const Call& call) {
+    if (call.method != "DELETE" || call.path.rfind("/containers/", 0) != 0) return;
+    if (!first.exchange(false)) return;
+    std::lock_guard l(engine->mu);
+    engine->containers.erase(engine->containers.begin());
+  };
+  FakeOperation op(c);
+  ASSERT_TRUE(driver->DeleteCluster(op));
+  EXPECT_TRUE(engine->containers.empty());
+  EXPECT_FALSE(first);
+  engine->on_call = nullptr;
+
+  ClusterState d = Running(1, 1);
+  d.status = "DELETE_IN_PROGRESS";
+  engine->Fail({"host", "DELETE", "^/networks/", 500, "network has active endpoints", 0, 1});
+  FakeOperation op2(d);
+  auto r = driver->DeleteCluster(op2);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(ClassifyEngineError(r.error()), EngineFailure::kEngineError);
+  EXPECT_TRUE(engine->containers.empty());  // containers and volumes went first
+  EXPECT_FALSE(engine->networks.empty());   // the network stays for the next attempt
+  FakeOperation op3(d);
+  ASSERT_TRUE(driver->DeleteCluster(op3));
+  EXPECT_TRUE(engine->networks.empty());
+}
+
+}  // namespace
+}  // namespace magnum::drivers::docker
