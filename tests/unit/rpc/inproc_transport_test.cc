@@ -79,6 +79,12 @@ TEST(InprocTransportTest, QueueBeyondTheBoundIsRefusedNotGrown) {
     release = true;
   }
   cv.notify_all();
+  // Once the queue has drained, requests are taken again.
+  const auto until = std::chrono::steady_clock::now() + seconds(5);
+  while (handled.load() < accepted && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_EQ(handled.load(), accepted);
   auto r = t->Call("topic", "after", "{}", seconds(5));
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(handled.load(), accepted + 1);
