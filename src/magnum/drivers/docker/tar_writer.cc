@@ -54,7 +54,7 @@ Result<void> TarWriter::AddEntry(std::string_view path, char type, std::string_v
   std::memcpy(h + 263, "00", 2);
   std::memcpy(h + 265, "root", 4);
   std::memcpy(h + 297, "root", 4);
-  std::memcpy(h + 345, prefix.data(), prefix.size());
+  if (!prefix.empty()) std::memcpy(h + 345, prefix.data(), prefix.size());  // null if empty
   std::memset(h + 148, ' ', 8);
   unsigned sum = 0;
   for (unsigned char ch : h) sum += ch;
