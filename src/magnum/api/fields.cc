@@ -259,7 +259,9 @@ Result<Json> ValidateBody(const FieldList& fields, const Json& body, std::string
     const FieldSpec* f = FindField(fields, k);
     if (f == nullptr || f->Has(kHidden)) {
       if (unknown_count++ > 0) unknown += ", ";
-      if (unknown.size() < 512) unknown += k.size() > 255 ? k.substr(0, 255) + "..." : k;
+      if (unknown.size() < 512) {
+        unknown += k.empty() ? std::string("''") : k.size() > 255 ? k.substr(0, 255) + "..." : k;
+      }
     }
   }
   if (unknown_count > 0) {

@@ -483,6 +483,9 @@ TEST(ValidateBodyTest, AnyUnknownKeyIsA400NeverACrash) {
       EXPECT_LT(r.error().message().size(), 1024u);
     }
   }
+  auto empty = ValidateBody(TestFields(), Json{{"", 1}}, "quota", true);
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().message(), "Unknown attribute for argument quota: ''");
 }
 
 TEST(ValidateBodyTest, WithoutDefaultsOnlyGivenKeysComeBack) {
