@@ -1,5 +1,7 @@
 #include "magnum/api/cluster_ops.h"
 
+#include "magnum/conductor/state_table.h"
+
 #include <charconv>
 #include <set>
 
@@ -419,24 +421,6 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
 
 // ---- Update ----------------------------------------------------------------------------
 
-Result<void> ClusterOps::CheckState(conductor::ClusterOperation op, const db::Row& cluster,
-                                    std::optional<std::string> nodegroup_status) const {
-  const std::string status = cluster.GetString("status");
-  const std::string uuid = cluster.GetString("uuid");
-  std::string running;
-  if (conductor::IsInProgressStatus(status)) {
-    MAGNUM_ASSIGN_OR_RETURN(running, conductor::RunningOperation(*s_.db, uuid, status));
-  }
-  const std::string name = cluster.GetString("name");
-  std::optional<std::string_view> ng;
-  if (nodegroup_status) ng = *nodegroup_status;
-  if (auto refusal =
-          conductor::RefuseByState(op, name.empty() ? uuid : name, status, running, ng)) {
-    return Fail(*refusal);
-  }
-  return {};
-}
-
 Result<void> ClusterOps::Update(const ApiRequest& req, const db::Row& cluster,
                                 const ClusterUpdate& update) const {
   const std::string uuid = cluster.GetString("uuid");
@@ -445,7 +429,7 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const db::Row& cluster,
     return Fail(Error::InvalidArgument(
         "Resizing a nodegroup to zero is not supported in the provided microversion."));
   }
-  MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, cluster));
+  MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kUpdate, cluster));
   MAGNUM_ASSIGN_OR_RETURN(auto ngs, NodeGroups(uuid));
   const db::Row* worker = DefaultWorker(ngs);
   const bool resize = update.node_count &&
@@ -481,7 +465,7 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const db::Row& cluster,
                                           changes));
     if (n == 0) {
       MAGNUM_ASSIGN_OR_RETURN(db::Row now, Reload(uuid));
-      MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, now));
+      MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kUpdate, now));
       return Fail(Error::Conflict("Cluster " + uuid +
                                   " changed while the request was processed; try again."));
     }

@@ -17,7 +17,6 @@
 #include "magnum/api/controller.h"
 #include "magnum/api/pagination.h"
 #include "magnum/conductor/conductor_api.h"
-#include "magnum/conductor/state_table.h"
 #include "magnum/db/record.h"
 
 namespace magnum::drivers {
@@ -66,11 +65,6 @@ class ClusterOps {
                        std::string_view all_projects_rule) const;
   // The current row of a cluster by UUID (404 when it is gone).
   Result<db::Row> Reload(const std::string& uuid) const;
-
-  // The state table's refusal of `op` for `cluster` (and the status of the nodegroup it
-  // acts on), the same the conductor would give; checked before anything is written.
-  Result<void> CheckState(conductor::ClusterOperation op, const db::Row& cluster,
-                          std::optional<std::string> nodegroup_status = std::nullopt) const;
 
   // Nodegroup rows of one cluster / of several clusters (by cluster UUID), in id order.
   Result<std::vector<db::Row>> NodeGroups(const std::string& cluster_uuid) const;

@@ -4,6 +4,7 @@
 
 #include "magnum/api/cluster_fields.h"
 #include "magnum/api/cluster_ops.h"
+#include "magnum/conductor/state_table.h"
 #include "magnum/api/controller.h"
 #include "magnum/api/fields.h"
 #include "magnum/api/nodegroups.h"
@@ -180,7 +181,7 @@ class ClustersController final : public CollectionController {
             ", max_node_count = " + (max ? std::to_string(*max) : std::string("None"))));
       }
     }
-    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kResize, cluster));
+    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kResize, cluster));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     std::vector<std::string> remove = doc["nodes_to_remove"].get<std::vector<std::string>>();
     MAGNUM_RETURN_IF_ERROR(conductor->ClusterResize(CallerOf(req), cluster.GetString("uuid"),
@@ -225,7 +226,7 @@ class ClustersController final : public CollectionController {
       return Fail(Error::FailedPrecondition("Upgrading a cluster is not supported by driver " +
                                             std::string(driver->name()) + "."));
     }
-    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kUpgrade, cluster));
+    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kUpgrade, cluster));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     MAGNUM_RETURN_IF_ERROR(
         conductor->ClusterUpgrade(CallerOf(req), cluster.GetString("uuid"), template_uuid,

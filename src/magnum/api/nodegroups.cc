@@ -9,6 +9,7 @@
 
 #include "magnum/api/cluster_fields.h"
 #include "magnum/api/cluster_ops.h"
+#include "magnum/conductor/state_table.h"
 #include "magnum/api/pagination.h"
 #include "magnum/api/patch.h"
 #include "magnum/api/policy.h"
@@ -213,7 +214,7 @@ class NodeGroupHandler {
     const std::string cluster_uuid = cluster.GetString("uuid");
     const std::string name = doc["name"].get<std::string>();
     // The state first: a cluster still being created is busy, like for any operation.
-    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupCreate, cluster));
+    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupCreate, cluster));
     if (cluster.GetString("api_address").empty()) {
       return Fail(Error::Conflict("Cluster API address is not available yet"));
     }
@@ -327,7 +328,7 @@ class NodeGroupHandler {
     }
     const std::string status = ng.GetString("status");
     MAGNUM_RETURN_IF_ERROR(
-        ops_.CheckState(conductor::ClusterOperation::kNodeGroupUpdate, cluster, status));
+        conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupUpdate, cluster, status));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     Json delta = Json::object();
     Json undo = Json::object();
@@ -347,7 +348,7 @@ class NodeGroupHandler {
     if (n == 0) {
       MAGNUM_ASSIGN_OR_RETURN(db::Row now,
                               FindNodeGroup(*s_.db, cluster_uuid, ng.GetString("uuid")));
-      MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupUpdate,
+      MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupUpdate,
                                              cluster, now.GetString("status")));
       return Fail(Error::Conflict("Nodegroup " + ng.GetString("name") +
                                   " changed while the request was processed; try again."));
@@ -378,7 +379,7 @@ class NodeGroupHandler {
       return Fail(
           Error::Conflict("Nodegroup " + ng.GetString("name") + " is already being deleted."));
     }
-    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupDelete, cluster));
+    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupDelete, cluster));
     MAGNUM_RETURN_IF_ERROR(
         conductor->NodeGroupDelete(CallerOf(req_), cluster_uuid, ng.GetString("uuid")));
     return ApiResponse::NoContent();

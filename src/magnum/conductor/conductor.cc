@@ -46,14 +46,6 @@ using OpKind = ClusterOperation;
 
 const char* OpName(OpKind k) { return RuleOf(k).name.data(); }
 
-// The operation a bare *_IN_PROGRESS status stands for (no lock row to say more).
-std::string OperationFromStatus(const std::string& s) {
-  if (s == st::kCreateInProgress) return "create";
-  if (s == st::kDeleteInProgress) return "delete";
-  if (s == st::kRollbackInProgress) return "rollback";
-  return "update";
-}
-
 // What the user should do after an operation was interrupted (the state table's advice;
 // `known` false: a lock named an operation this build does not know).
 std::string NextStep(OpKind k, bool known = true) {
@@ -77,11 +69,6 @@ std::vector<Value> InProgressValues() {
   std::vector<Value> v;
   for (const auto& s : st::InProgressStatuses()) v.emplace_back(s);
   return v;
-}
-
-std::string ClusterDisplayName(const Row& c) {
-  std::string n = c.GetString("name");
-  return n.empty() ? c.GetString("uuid") : n;
 }
 
 // One accepted operation.
@@ -268,23 +255,6 @@ struct ConductorService::Impl {
     }
     return OwnerIsDown(d, owner);
   }
-
-  // The state table's refusal of `op` for `cluster` (and the nodegroup's status), if any.
-  Result<void> CheckState(db::Database& d, ClusterOperation op, const Row& cluster,
-                          std::optional<std::string> nodegroup_status = std::nullopt) {
-    const std::string s = cluster.GetString("status");
-    std::string running;
-    if (IsInProgressStatus(s)) {
-      MAGNUM_ASSIGN_OR_RETURN(running, RunningOperation(d, cluster.GetString("uuid"), s));
-    }
-    std::optional<std::string_view> ng;
-    if (nodegroup_status) ng = *nodegroup_status;
-    if (auto refusal = RefuseByState(op, ClusterDisplayName(cluster), s, running, ng)) {
-      return Fail(*refusal);
-    }
-    return {};
-  }
-
 
   // Takes the cluster's lock row for `operation`: a held, live lock is kConflict unless
   // `take_over`. Returns the new row's id.
@@ -918,7 +888,7 @@ struct ConductorService::Impl {
         project = cluster->GetString("project_id");
         MAGNUM_ASSIGN_OR_RETURN(auto lock, tx.GetOne(db::kClusterLockTable, LockOf(uuid)));
         std::string owner = opt.host;
-        std::string operation = OperationFromStatus(s);
+        std::string operation = OperationOfStatus(s);
         bool orphan = false;
         if (!lock) {
           std::string since = cluster->GetString("updated_at");
@@ -1010,7 +980,7 @@ struct ConductorService::Impl {
       }
       using S = drivers::SyncReport::State;
       if (report->state == S::kUnchanged) continue;
-      const std::string running = OperationFromStatus(state->status);
+      const std::string running = OperationOfStatus(state->status);
       Operation op(OperationNamed(running).value_or(OpKind::kUpdate));
       op.name = running;
       op.cluster_uuid = uuid;
@@ -1145,7 +1115,7 @@ Result<void> ConductorService::ClusterCreate(const Caller& caller, const std::st
   Impl& m = *impl_;
   return m.Accept(
       caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kCreate, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kCreate, c));
         const std::string s = c.GetString("status");
         o.in_progress = s;
         const drivers::StringMap labels = ParseStringMap(c.GetString("labels"));
@@ -1191,7 +1161,7 @@ Result<void> ConductorService::ClusterUpdate(const Caller& caller, const std::st
   Impl& m = *impl_;
   return m.Accept(
       caller, op, false, [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kUpdate, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kUpdate, c));
         const std::string s = c.GetString("status");
         MAGNUM_ASSIGN_OR_RETURN(Row worker, m.DefaultWorker(tx, c));
         if (worker.GetInt("node_count") == o.node_count) return false;  // nothing changes
@@ -1218,7 +1188,7 @@ Result<void> ConductorService::ClusterResize(const Caller& caller, const std::st
   return m.Accept(
       caller, op, false,
       [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kResize, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kResize, c));
         const std::string s = c.GetString("status");
         Row ng;
         if (nodegroup_uuid.empty()) {
@@ -1253,7 +1223,7 @@ Result<void> ConductorService::ClusterUpgrade(const Caller& caller, const std::s
   return m.Accept(
       caller, op, false,
       [&m, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kUpgrade, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kUpgrade, c));
         const std::string s = c.GetString("status");
         MAGNUM_ASSIGN_OR_RETURN(auto target,
                                 tx.GetOne(db::kClusterTemplateTable, ByUuid(o.template_uuid)));
@@ -1302,7 +1272,7 @@ Result<void> ConductorService::ClusterDelete(const Caller& caller, const std::st
   return m.Accept(
       caller, op, /*take_over=*/true,
       [&m](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kDelete, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kDelete, c));
         const std::string s = c.GetString("status");
         o.in_progress = st::kDeleteInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kDeleteInProgress));
@@ -1330,14 +1300,12 @@ Result<void> ConductorService::NodeGroupCreate(const Caller& caller, const std::
         if (!ng)
           return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
         o.nodegroup_name = ng->GetString("name");
-        const std::string ng_status = ng->GetString("status");
-        if (!InStatusSet(RuleOf(ClusterOperation::kNodeGroupCreate).nodegroup, ng_status)) {
-          return Fail(Error::FailedPrecondition(
-              std::string(RuleOf(ClusterOperation::kNodeGroupCreate).nodegroup_refusal) + " \"" +
-              ng_status + "\" is not supported."));
+        if (auto refusal = RefuseNodeGroupState(ClusterOperation::kNodeGroupCreate,
+                                                ng->GetString("status"))) {
+          return Fail(*refusal);
         }
         refused_by_state = true;
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kNodeGroupCreate, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kNodeGroupCreate, c));
         const std::string s = c.GetString("status");
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
@@ -1377,7 +1345,7 @@ Result<void> ConductorService::NodeGroupUpdate(const Caller& caller, const std::
           return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
         o.nodegroup_name = ng->GetString("name");
         MAGNUM_RETURN_IF_ERROR(
-            m.CheckState(tx, ClusterOperation::kNodeGroupUpdate, c, ng->GetString("status")));
+            CheckClusterState(tx, ClusterOperation::kNodeGroupUpdate, c, ng->GetString("status")));
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, c.GetString("status"), st::kUpdateInProgress));
         MAGNUM_RETURN_IF_ERROR(m.SetNodeGroupStatus(tx, *ng, st::kUpdateInProgress));
@@ -1400,7 +1368,7 @@ Result<void> ConductorService::NodeGroupDelete(const Caller& caller, const std::
         if (ng->GetBool("is_default")) {
           return Fail(Error::FailedPrecondition("Deleting a default nodegroup is not supported."));
         }
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kNodeGroupDelete, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kNodeGroupDelete, c));
         const std::string s = c.GetString("status");
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
@@ -1432,7 +1400,7 @@ Result<void> ConductorService::RotateCaCertificate(const Caller& caller, const s
           return Fail(Error::FailedPrecondition(
               "Rotating the CA certificate on a non-TLS cluster is not supported"));
         }
-        MAGNUM_RETURN_IF_ERROR(m.CheckState(tx, ClusterOperation::kRotateCa, c));
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kRotateCa, c));
         const std::string s = c.GetString("status");
         o.in_progress = st::kUpdateInProgress;
         MAGNUM_RETURN_IF_ERROR(m.CasCluster(tx, c, s, st::kUpdateInProgress));
@@ -1447,8 +1415,8 @@ Result<void> ConductorService::RotateCredential(const Caller& caller, const std:
   }
   std::string driver_name;
   MAGNUM_ASSIGN_OR_RETURN(drivers::ClusterState state, LoadClusterState(*m.db, uuid, &driver_name));
-  if (auto refusal = RefuseByState(ClusterOperation::kRotateCredential, state.name.empty() ? uuid : state.name,
-                                   state.status, "")) {
+  if (auto refusal = RefuseByState(ClusterOperation::kRotateCredential,
+                                   state.name.empty() ? uuid : state.name, state.status, "")) {
     return Fail(*refusal);
   }
   MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver,

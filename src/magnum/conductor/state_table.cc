@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "magnum/conductor/cluster_status.h"
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
 
@@ -53,16 +54,6 @@ constexpr std::array<OperationRule, 10> kRules = {{
      "rotate the credentials again", Op::kRotateCredential},
 }};
 
-bool InSetA(std::string_view s) {
-  static constexpr std::array<std::string_view, 8> kA = {
-      "CREATE_COMPLETE",   "UPDATE_COMPLETE",   "RESUME_COMPLETE", "RESTORE_COMPLETE",
-      "ROLLBACK_COMPLETE", "SNAPSHOT_COMPLETE", "CHECK_COMPLETE",  "ADOPT_COMPLETE"};
-  for (auto a : kA) {
-    if (s == a) return true;
-  }
-  return false;
-}
-
 Error NotSupported(std::string_view prefix, std::string_view status) {
   return Error::FailedPrecondition(std::string(prefix) + " \"" + std::string(status) +
                                    "\" is not supported.");
@@ -83,15 +74,13 @@ std::optional<ClusterOperation> OperationNamed(std::string_view name) {
 
 bool InStatusSet(StatusSet set, std::string_view s) {
   switch (set) {
-    case Set::kCreating: return s == "CREATE_IN_PROGRESS";
-    case Set::kA: return InSetA(s);
-    case Set::kB: return InSetA(s) || s == "UPDATE_IN_PROGRESS" || s == "UPDATE_FAILED";
+    case Set::kCreating: return s == status::kCreateInProgress;
+    case Set::kA: return status::InSetA(s);
+    case Set::kB: return status::InSetB(s);
     case Set::kAny: return true;
   }
   return false;
 }
-
-bool IsInProgressStatus(std::string_view s) { return s.ends_with("_IN_PROGRESS"); }
 
 Error BusyRefusal(std::string_view cluster_name, std::string_view status,
                   std::string_view running_operation) {
@@ -111,34 +100,54 @@ std::optional<Error> RefuseByState(ClusterOperation op, std::string_view cluster
     return Error::Conflict(std::string(rule.cluster_refusal) + " \"" +
                            std::string(cluster_status) + "\" is not supported: " + why);
   };
-  if (cluster_status == "DELETE_IN_PROGRESS") {
+  if (cluster_status == status::kDeleteInProgress) {
     return conflict("Cluster " + std::string(cluster_name) + " is being deleted.");
   }
-  if (rule.exclusive && IsInProgressStatus(cluster_status)) {
+  if (rule.exclusive && status::IsInProgress(cluster_status)) {
     return conflict(BusyRefusal(cluster_name, cluster_status, running_operation).message());
   }
   if (!InStatusSet(rule.cluster, cluster_status)) {
     return NotSupported(rule.cluster_refusal, cluster_status);
   }
-  if (nodegroup_status && !InStatusSet(rule.nodegroup, *nodegroup_status)) {
-    return NotSupported(rule.nodegroup_refusal, *nodegroup_status);
-  }
+  if (nodegroup_status) return RefuseNodeGroupState(op, *nodegroup_status);
   return std::nullopt;
 }
 
-Result<std::string> RunningOperation(db::Database& db, const std::string& cluster_uuid,
-                                     std::string_view status) {
-  MAGNUM_ASSIGN_OR_RETURN(
-      auto lock, db.GetOne(db::kClusterLockTable,
-                           db::Filter().Where(db::Condition::Eq("cluster_uuid", cluster_uuid))));
-  if (lock) {
-    std::string op = lock->GetString("operation");
-    if (!op.empty()) return op;
+std::optional<Error> RefuseNodeGroupState(ClusterOperation op, std::string_view nodegroup_status) {
+  const OperationRule& rule = RuleOf(op);
+  if (InStatusSet(rule.nodegroup, nodegroup_status)) return std::nullopt;
+  return NotSupported(rule.nodegroup_refusal, nodegroup_status);
+}
+
+std::string ClusterDisplayName(const db::Row& cluster) {
+  std::string name = cluster.GetString("name");
+  return name.empty() ? cluster.GetString("uuid") : name;
+}
+
+std::string OperationOfStatus(std::string_view s) {
+  if (s == status::kCreateInProgress) return "create";
+  if (s == status::kDeleteInProgress) return "delete";
+  if (s == status::kRollbackInProgress) return "rollback";
+  return "update";
+}
+
+Result<void> CheckClusterState(db::Database& db, ClusterOperation op, const db::Row& cluster,
+                               std::optional<std::string_view> nodegroup_status) {
+  const std::string s = cluster.GetString("status");
+  std::string running;
+  if (status::IsInProgress(s)) {
+    // The running operation: its lock row's, else the one the status stands for.
+    MAGNUM_ASSIGN_OR_RETURN(
+        auto lock,
+        db.GetOne(db::kClusterLockTable,
+                  db::Filter().Where(db::Condition::Eq("cluster_uuid", cluster.GetString("uuid")))));
+    if (lock) running = lock->GetString("operation");
+    if (running.empty()) running = OperationOfStatus(s);
   }
-  if (status == "CREATE_IN_PROGRESS") return std::string("create");
-  if (status == "DELETE_IN_PROGRESS") return std::string("delete");
-  if (status == "ROLLBACK_IN_PROGRESS") return std::string("rollback");
-  return std::string("update");
+  if (auto refusal = RefuseByState(op, ClusterDisplayName(cluster), s, running, nodegroup_status)) {
+    return Fail(*refusal);
+  }
+  return {};
 }
 
 }  // namespace magnum::conductor

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "magnum/common/error.h"
+#include "magnum/db/record.h"
 
 namespace magnum::db {
 class Database;
@@ -63,7 +64,6 @@ std::optional<ClusterOperation> OperationNamed(std::string_view name);
 
 const OperationRule& RuleOf(ClusterOperation op);
 bool InStatusSet(StatusSet set, std::string_view status);
-bool IsInProgressStatus(std::string_view status);  // *_IN_PROGRESS
 
 // "Cluster <name> is busy: <status> (<running>); try again when it finishes." (409)
 Error BusyRefusal(std::string_view cluster_name, std::string_view status,
@@ -82,9 +82,21 @@ std::optional<Error> RefuseByState(ClusterOperation op, std::string_view cluster
                                    std::string_view running_operation,
                                    std::optional<std::string_view> nodegroup_status = {});
 
-// The operation running on a cluster in `status`: its lock row's, else the one the status
-// stands for ("create", "delete", "rollback", "update").
-Result<std::string> RunningOperation(db::Database& db, const std::string& cluster_uuid,
-                                     std::string_view status);
+// 400 `<nodegroup_refusal> "<s>" is not supported.` when `op` may not act on a nodegroup in
+// `nodegroup_status` (the last check of RefuseByState), else nullopt.
+std::optional<Error> RefuseNodeGroupState(ClusterOperation op, std::string_view nodegroup_status);
+
+// RefuseByState for a cluster row, as the API and the conductor check it: the cluster's
+// name (its uuid when it has none) and, while it is *_IN_PROGRESS, the running operation
+// from its lock row in `db`.
+Result<void> CheckClusterState(db::Database& db, ClusterOperation op, const db::Row& cluster,
+                               std::optional<std::string_view> nodegroup_status = {});
+
+// How messages name a cluster: its name, else its uuid.
+std::string ClusterDisplayName(const db::Row& cluster);
+
+// The operation a bare *_IN_PROGRESS status stands for when no lock row says more:
+// "create", "delete", "rollback", else "update".
+std::string OperationOfStatus(std::string_view status);
 
 }  // namespace magnum::conductor

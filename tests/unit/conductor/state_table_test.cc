@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "magnum/conductor/cluster_status.h"
+
 namespace magnum::conductor {
 namespace {
 
@@ -43,7 +45,7 @@ TEST(StateTableTest, Sets) {
       {"CREATE_FAILED", false, false, false},     {"RESUME_FAILED", false, false, false},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(IsInProgressStatus(c.status), c.in_progress) << c.status;
+    EXPECT_EQ(status::IsInProgress(c.status), c.in_progress) << c.status;
     EXPECT_EQ(InStatusSet(StatusSet::kA, c.status), c.a) << c.status;
     EXPECT_EQ(InStatusSet(StatusSet::kB, c.status), c.b) << c.status;
     EXPECT_TRUE(InStatusSet(StatusSet::kAny, c.status));
