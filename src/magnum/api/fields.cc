@@ -270,8 +270,7 @@ Result<Json> ValidateBody(const FieldList& fields, const Json& body, std::string
   }
   Json out = Json::object();
   for (const auto& [k, v] : body.items()) {
-    const FieldSpec* f = FindField(fields, k);
-    if (f == nullptr) return Fail(Error::InvalidArgument("Unknown attribute: " + k));
+    const FieldSpec* f = FindField(fields, k);  // known: unknown keys were refused above
     if (f->Has(kReadOnly)) {
       return Fail(InvalidField(k, v, "Cannot set read only field."));
     }

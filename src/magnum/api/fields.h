@@ -32,7 +32,6 @@ enum FieldFlags : unsigned {
   kNamePattern = 1u << 2, // ^[a-zA-Z][a-zA-Z0-9_.-]*$
   kNotStored = 1u << 3,   // input-only or computed: no column
   kHidden = 1u << 4,      // stored but never rendered
-  kNotNull = 1u << 5,     // `null` is a 400 (implied by a non-null default_value)
 };
 
 struct FieldSpec {
@@ -49,7 +48,7 @@ struct FieldSpec {
   bool Has(FieldFlags f) const { return (flags & f) != 0; }
   // Whether an explicit `null` is a value of this field (else a 400: a field with a default
   // has a value of its type, and absence, not null, asks for the default).
-  bool Nullable() const { return !Has(kNotNull) && default_value.is_null(); }
+  bool Nullable() const { return default_value.is_null(); }
 };
 
 using FieldList = std::vector<FieldSpec>;
