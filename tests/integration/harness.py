@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 
 BIN_DIR = os.environ.get(
     "MAGNUM_BIN_DIR",
@@ -187,6 +188,27 @@ class Magnumd:
                 return last
             time.sleep(interval)
         raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, last))
+
+
+class RestartableServerTest(unittest.TestCase):
+    """A test case whose magnumd keeps one state directory across stops, kills and
+    restarts: `start()` starts (or restarts) it with the class's `config`."""
+    config = {}
+    dir_prefix = "magnum-it-restart-"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix=self.dir_prefix)
+        self.db = os.path.join(self.dir, "magnum.sqlite")
+        self.m = None
+
+    def tearDown(self):
+        if self.m:
+            self.m.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self):
+        self.m = Magnumd(extra_config=self.config, workdir=self.dir).start()
+        return self.m
 
 
 def template_body(**overrides):

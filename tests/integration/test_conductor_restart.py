@@ -12,26 +12,15 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import Magnumd, binary
+from harness import RestartableServerTest, binary
 from cluster_fixtures import ALICE, ADMIN, create_cluster, create_template, wait_status
 
 CONFIG = {"DEFAULT": {"host": "restart-host", "report_interval": "1"},
           "x509": {"rsa_key_size": "1024"}}
 
 
-class ConductorRestartTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="magnum-it-restart-")
-        self.m = None
-
-    def tearDown(self):
-        if self.m:
-            self.m.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def start(self):
-        self.m = Magnumd(extra_config=CONFIG, workdir=self.dir).start()
-        return self.m
+class ConductorRestartTest(RestartableServerTest):
+    config = CONFIG
 
     def show(self, cluster):
         return self.m.get("/v1/clusters/" + cluster, headers=ALICE)

@@ -4,15 +4,12 @@ then a restart on the same state directory (issue 9): every cluster reaches a te
 within a bounded time, nothing stays in progress or locked, nothing is orphaned (nodegroups,
 certificates, events and locks of clusters that are gone), the quota usage (stats) matches
 the rows, and everything can then be deleted, leaving no row behind."""
-import os
-import shutil
-import tempfile
 import threading
 import time
 import unittest
 
 from cluster_fixtures import ADMIN, ALICE, create_template
-from harness import Magnumd
+from harness import RestartableServerTest
 from robustness_support import db_query, integrity_check, run_parallel
 
 CONFIG = {"DEFAULT": {"host": "crash-host", "report_interval": "1"},
@@ -42,20 +39,9 @@ def orphans(db):
     return found
 
 
-class CrashTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="magnum-it-crash-")
-        self.db = os.path.join(self.dir, "magnum.sqlite")
-        self.m = None
-
-    def tearDown(self):
-        if self.m:
-            self.m.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def start(self):
-        self.m = Magnumd(extra_config=CONFIG, workdir=self.dir).start()
-        return self.m
+class CrashTest(RestartableServerTest):
+    config = CONFIG
+    dir_prefix = "magnum-it-crash-"
 
     def status(self, cluster):
         r = self.m.get("/v1/clusters/" + cluster, headers=ALICE)
