@@ -5,15 +5,11 @@
 #include <cmath>
 
 #include "magnum/common/clock.h"
+#include "magnum/common/strings.h"
 #include "magnum/common/uuid.h"
 
 namespace magnum::api {
 namespace {
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string TypeName(const Json& v) {
   switch (v.type()) {
@@ -194,7 +190,7 @@ Result<Json> ConvertField(const FieldSpec& spec, const Json& value) {
     case FieldType::kBool: {
       if (value.is_boolean()) return value;
       if (value.is_string() || value.is_number_integer()) {
-        std::string s = Lower(value.is_string() ? value.get<std::string>() : value.dump());
+        std::string s = AsciiLower(value.is_string() ? value.get<std::string>() : value.dump());
         if (s == "true" || s == "yes" || s == "on" || s == "1" || s == "y" || s == "t") {
           return Json(true);
         }

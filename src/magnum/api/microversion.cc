@@ -5,13 +5,10 @@
 #include <sstream>
 #include <vector>
 
+#include "magnum/common/strings.h"
+
 namespace magnum::api {
 namespace {
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool ParseInt(const std::string& s, int* out) {
   if (s.empty()) return false;
@@ -36,8 +33,8 @@ NegotiatedVersion NegotiateVersion(const std::optional<std::string>& header) {
     out.message = "Invalid service type for OpenStack-API-Version header";
     return out;
   }
-  std::string service = Lower(tokens[0]);
-  std::string value = Lower(tokens[1]);
+  std::string service = AsciiLower(tokens[0]);
+  std::string value = AsciiLower(tokens[1]);
   if (value == "latest") {
     out.version = kMaxVersion;
     return out;

@@ -4,23 +4,11 @@
 #include <cctype>
 
 #include "magnum/api/api_types.h"
+#include "magnum/common/strings.h"
 #include "magnum/config/config.h"
 
 namespace magnum::api {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -30,18 +18,9 @@ std::string Join(const std::vector<std::string>& items) {
 
 // Origins compare case-insensitively (scheme and host are); a trailing '/' is ignored.
 std::string NormalOrigin(std::string_view s) {
-  std::string o = Lower(Trim(s));
+  std::string o = AsciiLower(TrimBlanks(s));
   while (!o.empty() && o.back() == '/') o.pop_back();
   return o;
-}
-
-// Printable, bounded form of user input for messages.
-std::string Quote(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 200)) {
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  return s.size() > 200 ? out + "..." : out;
 }
 
 }  // namespace
@@ -54,11 +33,12 @@ Result<void> CheckMediaType(const http::Request& request) {
     return Fail(Error::UnsupportedMediaType(
         "The request has a body but no Content-Type. Send it as application/json."));
   }
-  std::string media = Lower(Trim(std::string_view(*type).substr(0, type->find(';'))));
+  std::string media = AsciiLower(TrimBlanks(std::string_view(*type).substr(0, type->find(';'))));
   if (media == "application/json") return {};
   if (m == "PATCH" && media == "application/json-patch+json") return {};
   return Fail(Error::UnsupportedMediaType(
-      "The media type " + Quote(media) + " is not supported. Send the body as application/json" +
+      "The media type " + Printable(media, 200) +
+      " is not supported. Send the body as application/json" +
       (m == "PATCH" ? " or application/json-patch+json." : ".")));
 }
 
@@ -92,7 +72,7 @@ std::optional<http::Response> CorsGate::Check(const http::Request& request,
       request.method == "OPTIONS" && request.Header("Access-Control-Request-Method").has_value();
   if (v == Verdict::kForeign && (noauth_ || preflight)) {
     http::Response r = ErrorToResponse(Error::PermissionDenied(
-        "Cross-origin request from " + Quote(origin) + " refused" +
+        "Cross-origin request from " + Printable(origin, 200) + " refused" +
         (noauth_ ? ": this API runs without authentication" : "") +
         ". To allow a web application on that origin, list it in [cors] allowed_origin."));
     r.SetHeader("Vary", "Origin");
@@ -100,7 +80,7 @@ std::optional<http::Response> CorsGate::Check(const http::Request& request,
   }
   if (!preflight || v == Verdict::kNoOrigin) return std::nullopt;
   // A preflight from our own or an allowed origin.
-  const std::string method = Trim(*request.Header("Access-Control-Request-Method"));
+  const std::string method(TrimBlanks(*request.Header("Access-Control-Request-Method")));
   const auto& methods = config_.cors_allow_methods;
   http::Response r;
   r.status = 200;

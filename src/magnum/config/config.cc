@@ -11,6 +11,8 @@
 #include <functional>
 #include <sstream>
 
+#include "magnum/common/strings.h"
+
 namespace magnum::config {
 namespace {
 
@@ -18,11 +20,6 @@ std::string Trim(std::string s) {
   auto not_space = [](unsigned char c) { return !std::isspace(c); };
   s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
   s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  return s;
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -50,7 +47,7 @@ Setter Choice(std::string Config::*m, std::vector<std::string> choices) {
 
 Setter Bool(bool Config::*m) {
   return [m](Config& c, const std::string& v) {
-    std::string l = Lower(v);
+    std::string l = AsciiLower(v);
     if (l == "true" || l == "yes" || l == "on" || l == "1") {
       c.*m = true;
     } else if (l == "false" || l == "no" || l == "off" || l == "0") {

@@ -70,6 +70,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "magnum/common/strings.h"
 #include "magnum/common/uuid.h"
 #include "magnum/http/server.h"
 
@@ -152,20 +153,6 @@ Response DefaultErrorResponse(int status, const std::string& message) {
   return r;
 }
 
-// A header value for a message: printable ASCII, at most 64 characters.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  if (s.size() > 64) out += "...";
-  return out;
-}
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 struct HeaderError {
   int status;
   std::string message;
@@ -188,7 +175,7 @@ std::optional<HeaderError> CheckHeader(const bhttp::request_header<>& h,
   for (const auto& f : h) {
     if (f.name_string().size() + 2 + f.value().size() > options.max_header_line) {
       return HeaderError{431, fmt::format("Header '{}' is longer than the limit of {} bytes",
-                                          Printable(f.name_string()), options.max_header_line)};
+                                          Printable(f.name_string(), 64), options.max_header_line)};
     }
     switch (f.name()) {
       case bhttp::field::host:
@@ -202,7 +189,7 @@ std::optional<HeaderError> CheckHeader(const bhttp::request_header<>& h,
         std::string_view v = f.value();
         while (true) {
           size_t comma = v.find(',');
-          codings.push_back(TrimOws(v.substr(0, comma)));
+          codings.push_back(TrimBlanks(v.substr(0, comma)));
           if (comma == std::string_view::npos) break;
           v.remove_prefix(comma + 1);
         }
@@ -223,7 +210,7 @@ std::optional<HeaderError> CheckHeader(const bhttp::request_header<>& h,
       if (!IEquals(coding, "chunked")) {
         return HeaderError{501, fmt::format("Transfer-Encoding '{}' is not implemented; only "
                                             "'chunked' is",
-                                            Printable(coding))};
+                                            Printable(coding, 64))};
       }
     }
     if (codings.size() != 1) {

@@ -8,6 +8,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "magnum/common/strings.h"
+
 namespace magnum::policy {
 
 std::optional<std::string_view> Target::Get(std::string_view name) const {
@@ -20,12 +22,6 @@ std::optional<std::string_view> Target::Get(std::string_view name) const {
 }
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A match text with `%(name)s` substitutions: literal pieces and field names, alternating.
 struct Template {
@@ -90,7 +86,7 @@ std::vector<Token> Tokenize(std::string_view s) {
     while (e > b && s[e - 1] == ')') --e, ++closes;
     if (b < e) {
       std::string_view word = s.substr(b, e - b);
-      std::string lw = Lower(word);
+      std::string lw = AsciiLower(word);
       Token::Kind k = lw == "and"   ? Token::Kind::kAnd
                       : lw == "or"  ? Token::Kind::kOr
                       : lw == "not" ? Token::Kind::kNot
@@ -320,9 +316,9 @@ struct RuleSet::Impl {
       case Node::Kind::kRole: {
         auto m = n.match.Render(target);
         if (!m) return false;
-        std::string want = Lower(*m);
+        std::string want = AsciiLower(*m);
         return std::any_of(creds.roles.begin(), creds.roles.end(),
-                           [&](const std::string& r) { return Lower(r) == want; });
+                           [&](const std::string& r) { return AsciiLower(r) == want; });
       }
       case Node::Kind::kLiteral: {
         auto m = n.match.Render(target);

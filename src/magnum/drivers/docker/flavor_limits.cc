@@ -3,14 +3,10 @@
 #include <charconv>
 #include <cmath>
 
+#include "magnum/common/strings.h"
+
 namespace magnum::drivers::docker {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool ParseCpus(std::string_view s, double* out) {
   // Digits with an optional fraction ("0.5", "2"); no sign, no exponent.
@@ -51,7 +47,7 @@ FlavorLimits DefaultFlavorLimits() {
 Result<FlavorLimits> ParseFlavorLimits(const std::vector<std::string>& entries) {
   FlavorLimits t = DefaultFlavorLimits();
   for (const auto& raw : entries) {
-    std::string_view e = Trim(raw);
+    std::string_view e = TrimBlanks(raw);
     auto bad = [&](std::string_view why) {
       return Fail(Error::InvalidArgument("[docker] flavor_limits: entry '" + std::string(e) + "' " +
                                          std::string(why) +
@@ -60,14 +56,16 @@ Result<FlavorLimits> ParseFlavorLimits(const std::vector<std::string>& entries) 
     };
     size_t eq = e.find('=');
     if (eq == std::string_view::npos) return bad("has no '='");
-    std::string_view name = Trim(e.substr(0, eq));
-    std::string_view value = Trim(e.substr(eq + 1));
+    std::string_view name = TrimBlanks(e.substr(0, eq));
+    std::string_view value = TrimBlanks(e.substr(eq + 1));
     if (name.empty()) return bad("names no flavor");
     size_t slash = value.find('/');
     if (slash == std::string_view::npos) return bad("has no '/'");
     NodeLimits l;
-    if (!ParseCpus(Trim(value.substr(0, slash)), &l.cpus)) return bad("has no valid CPU count");
-    if (!ParseMib(Trim(value.substr(slash + 1)), &l.memory_mib)) {
+    if (!ParseCpus(TrimBlanks(value.substr(0, slash)), &l.cpus)) {
+      return bad("has no valid CPU count");
+    }
+    if (!ParseMib(TrimBlanks(value.substr(slash + 1)), &l.memory_mib)) {
       return bad("has no valid memory size");
     }
     if (l.memory_mib > 0 && l.memory_mib < 64) return bad("gives less than 64 MiB");

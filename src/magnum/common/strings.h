@@ -1,0 +1,20 @@
+// Small ASCII string helpers shared by the modules. Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace magnum {
+
+// `s` with A-Z lowered (bytes outside ASCII unchanged).
+std::string AsciiLower(std::string_view s);
+
+// `s` without leading and trailing spaces and tabs (HTTP's optional white space).
+std::string_view TrimBlanks(std::string_view s);
+
+// User input made safe to quote in a message or log line: printable ASCII kept, every other
+// byte '?', at most `max` bytes, then "..." when cut.
+std::string Printable(std::string_view s, size_t max);
+
+}  // namespace magnum
