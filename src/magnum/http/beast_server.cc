@@ -163,9 +163,7 @@ struct HeaderError {
 // accepts Content-Length after a non-chunked Transfer-Encoding), and the line limits.
 std::optional<HeaderError> CheckHeader(const bhttp::request_header<>& h,
                                        const ServerOptions& options) {
-  if (h.version() < 10 || h.version() > 11) {
-    return HeaderError{505, "Only HTTP/1.0 and HTTP/1.1 are supported"};
-  }
+  // (Versions other than 1.0 and 1.1 never get here: Beast's parser refuses them.)
   if (h.target().size() > options.max_header_line) {
     return HeaderError{414, fmt::format("Request target is longer than the limit of {} bytes",
                                         options.max_header_line)};
@@ -454,6 +452,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ArmTimer(int seconds, Phase phase) {
     phase_ = phase;
     if (seconds <= 0) seconds = server_->options().idle_timeout_seconds;
+    armed_seconds_ = seconds;
     if (seconds > 0) {
       stream_.expires_after(std::chrono::seconds(seconds));
     } else {
@@ -549,24 +548,19 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == beast::error::timeout) {
       // The stream closed the socket: nothing can be answered. A connection that never sent
       // a byte is routine (debug); a partial request is worth an info line.
-      const auto& o = server_->options();
       if (phase_ == Phase::kHeader && buffer_.size() == 0) {
         spdlog::debug("HTTP connection from {} closed: no request within {} s", remote_,
-                      o.header_timeout_seconds > 0 ? o.header_timeout_seconds
-                                                   : o.idle_timeout_seconds);
+                      armed_seconds_);
       } else if (phase_ == Phase::kHeader) {
         spdlog::info("HTTP connection from {} closed: request header not complete within {} s "
                      "([api] header_timeout)",
-                     remote_, o.header_timeout_seconds > 0 ? o.header_timeout_seconds
-                                                           : o.idle_timeout_seconds);
+                     remote_, armed_seconds_);
       } else if (phase_ == Phase::kBody) {
         spdlog::info("HTTP connection from {} closed: {} {} {}: request body not complete "
                      "within {} s ([api] body_timeout)",
-                     remote_, cur_.request_id, cur_.method, cur_.target,
-                     o.body_timeout_seconds > 0 ? o.body_timeout_seconds : o.idle_timeout_seconds);
+                     remote_, cur_.request_id, cur_.method, cur_.target, armed_seconds_);
       } else {
-        spdlog::debug("HTTP connection from {} closed: idle for {} s", remote_,
-                      o.idle_timeout_seconds);
+        spdlog::debug("HTTP connection from {} closed: idle for {} s", remote_, armed_seconds_);
       }
       return Close();
     }
@@ -730,6 +724,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;   // of the request being served
   bool served_ = false;       // a response was written and the connection kept alive
   Phase phase_ = Phase::kOther;
+  int armed_seconds_ = 0;  // the timeout of the pending read or write (for the log)
   int64_t reported_buffer_bytes_ = 0;  // our share of ServerStats::idle_buffer_bytes
 };
 
