@@ -2,6 +2,7 @@
 
 #include "magnum/api/microversion.h"
 #include "magnum/api/policy.h"
+#include "testing/request_context.h"
 
 namespace magnum::api {
 namespace {
@@ -34,14 +35,7 @@ TEST(MicroversionTest, Negotiation) {
   }
 }
 
-auth::RequestContext Ctx(std::string project, std::string user, std::vector<std::string> roles) {
-  auth::RequestContext c;
-  c.project_id = std::move(project);
-  c.user_id = std::move(user);
-  c.roles = std::move(roles);
-  c.is_admin = c.HasRole("admin");
-  return c;
-}
+using testing_util::Ctx;
 
 TEST(PolicyTest, DefaultRules) {
   auto admin = Ctx("p1", "u1", {"admin"});

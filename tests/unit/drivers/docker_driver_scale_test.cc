@@ -18,14 +18,8 @@ class DockerScaleTest : public ::testing::Test {
   std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
   std::unique_ptr<Driver> driver = fake::MakeDriver(engine, time);
 
-  // A running cluster of `masters` + `workers`; returns its state for the next operation.
   ClusterState Running(int64_t masters, int64_t workers) {
-    ClusterState c = fake::Cluster(masters, workers);
-    FakeOperation op(c);
-    auto r = driver->CreateCluster(op);
-    EXPECT_TRUE(r) << r.error().message();
-    c.status = "UPDATE_IN_PROGRESS";
-    return c;
+    return fake::RunningCluster(*driver, masters, workers);
   }
   std::vector<std::string> SwarmHosts() {
     std::lock_guard l(engine->mu);

@@ -27,12 +27,7 @@ class DockerUpgradeTest : public ::testing::Test {
     target.image_id = "swarm-node:v2";
   }
   ClusterState Running(int64_t masters, int64_t workers) {
-    ClusterState c = fake::Cluster(masters, workers);
-    FakeOperation op(c);
-    auto r = driver->CreateCluster(op);
-    EXPECT_TRUE(r) << r.error().message();
-    c.status = "UPDATE_IN_PROGRESS";
-    return c;
+    return fake::RunningCluster(*driver, masters, workers);
   }
   // The replacement batches as the engine saw them: the containers created with no call
   // to a node's engine in between (a batch's stops, removals and starts talk to the host

@@ -3,6 +3,8 @@
 // to a FakeEngine (fake_docker_engine.h). Header-only, shared by docker_driver_*_test.cc.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -155,6 +157,17 @@ inline std::unique_ptr<drivers::Driver> MakeDriver(const std::shared_ptr<FakeEng
   deps.images = std::make_unique<FakeImages>();
   deps.time = time;
   return NewDockerDriver(std::move(o), std::move(deps));
+}
+
+// A cluster of `masters` + `workers` created through `driver`; returns its state for the
+// next operation (UPDATE_IN_PROGRESS, as the conductor hands it over).
+inline ClusterState RunningCluster(drivers::Driver& driver, int64_t masters, int64_t workers) {
+  ClusterState c = Cluster(masters, workers);
+  FakeOperation op(c);
+  auto r = driver.CreateCluster(op);
+  EXPECT_TRUE(r) << r.error().message();
+  c.status = "UPDATE_IN_PROGRESS";
+  return c;
 }
 
 }  // namespace magnum::drivers::docker::fake

@@ -11,6 +11,7 @@
 #include "magnum/auth/context.h"
 #include "magnum/policy/enforcer.h"
 #include "magnum/policy/rules.h"
+#include "testing/request_context.h"
 
 namespace magnum::policy {
 namespace {
@@ -112,14 +113,7 @@ bool LegacyAllows(const auth::RequestContext& ctx, Legacy check, const Target& t
   return false;
 }
 
-auth::RequestContext Ctx(std::string project, std::string user, std::vector<std::string> roles) {
-  auth::RequestContext c;
-  c.project_id = std::move(project);
-  c.user_id = std::move(user);
-  c.roles = std::move(roles);
-  c.is_admin = c.HasRole("admin");  // as the auth strategies set it
-  return c;
-}
+using testing_util::Ctx;
 
 TEST(PolicyDefaultsTest, DecideAsTheReplacedTableForEveryRuleContextAndTarget) {
   const std::vector<std::pair<std::string, auth::RequestContext>> contexts = {

@@ -11,6 +11,7 @@
 #include "magnum/config/config.h"
 #include "magnum/policy/policy_file.h"
 #include "magnum/policy/rules.h"
+#include "testing/request_context.h"
 
 namespace magnum::policy {
 namespace {
@@ -39,14 +40,7 @@ class TempDir {
   fs::path path_;
 };
 
-auth::RequestContext Ctx(std::string project, std::string user, std::vector<std::string> roles) {
-  auth::RequestContext c;
-  c.project_id = std::move(project);
-  c.user_id = std::move(user);
-  c.roles = std::move(roles);
-  c.is_admin = c.HasRole("admin");
-  return c;
-}
+using testing_util::Ctx;
 
 const auth::RequestContext kAdmin = Ctx("p1", "u1", {"admin"});
 const auth::RequestContext kMember = Ctx("p1", "u1", {"member"});
