@@ -115,7 +115,9 @@ struct ApiApp::Impl {
   // The gate (cross-origin refusal or preflight, body media type), then the route.
   http::Response Handle(const http::Request& request) {
     const std::string base = BaseUrl(request);
-    const std::string own = RequestOrigin(request);
+    // Without a public endpoint the base URL is the request's own origin already.
+    const std::string own =
+        deps.config->api_public_endpoint.empty() ? base : RequestOrigin(request);
     if (auto refused = cors.Check(request, own)) return std::move(*refused);
     http::Response response;
     if (auto media = CheckMediaType(request); !media) {
