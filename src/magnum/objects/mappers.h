@@ -1,0 +1,110 @@
+// One mapper per table: typed object <-> db::Row, and typed reads/writes through
+// db::Database. The only place (with db/) that names columns to read rows.
+//
+// FromRow<T> reads every column of T's table; a stored status outside the enum is
+// kInternal (the row is not what any component writes). ToRow writes every column (JSON
+// columns as their JSON text, nullopt as NULL), except `id` while it is 0 (not stored
+// yet, so that Insert assigns it). Thread-safe (pure functions).
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "magnum/common/error.h"
+#include "magnum/db/database.h"
+#include "magnum/db/record.h"
+#include "magnum/db/schema.h"
+#include "magnum/objects/cluster.h"
+#include "magnum/objects/cluster_template.h"
+#include "magnum/objects/federation.h"
+#include "magnum/objects/magnum_service.h"
+#include "magnum/objects/nodegroup.h"
+#include "magnum/objects/quota.h"
+#include "magnum/objects/x509keypair.h"
+
+namespace magnum::objects {
+
+// The table each object lives in.
+template <typename T>
+inline constexpr const char* kTableOf = nullptr;
+template <> inline constexpr const char* kTableOf<ClusterTemplate> = db::kClusterTemplateTable;
+template <> inline constexpr const char* kTableOf<Cluster> = db::kClusterTable;
+template <> inline constexpr const char* kTableOf<NodeGroup> = db::kNodeGroupTable;
+template <> inline constexpr const char* kTableOf<X509KeyPair> = db::kX509KeyPairTable;
+template <> inline constexpr const char* kTableOf<Quota> = db::kQuotaTable;
+template <> inline constexpr const char* kTableOf<Federation> = db::kFederationTable;
+template <> inline constexpr const char* kTableOf<MagnumService> = db::kMagnumServiceTable;
+
+template <typename T>
+Result<T> FromRow(const db::Row& row);
+template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(const db::Row& row);
+template <> Result<Cluster> FromRow<Cluster>(const db::Row& row);
+template <> Result<NodeGroup> FromRow<NodeGroup>(const db::Row& row);
+template <> Result<X509KeyPair> FromRow<X509KeyPair>(const db::Row& row);
+template <> Result<Quota> FromRow<Quota>(const db::Row& row);
+template <> Result<Federation> FromRow<Federation>(const db::Row& row);
+template <> Result<MagnumService> FromRow<MagnumService>(const db::Row& row);
+
+db::Row ToRow(const ClusterTemplate& t);
+db::Row ToRow(const Cluster& c);
+db::Row ToRow(const NodeGroup& ng);
+db::Row ToRow(const X509KeyPair& k);
+db::Row ToRow(const Quota& q);
+db::Row ToRow(const Federation& f);
+db::Row ToRow(const MagnumService& s);
+
+// The columns whose stored value differs between `before` and `after` (with after's
+// values): the change set of an Update.
+db::Row ChangedColumns(const db::Row& before, const db::Row& after);
+template <typename T>
+db::Row ChangedColumns(const T& before, const T& after) {
+  return ChangedColumns(ToRow(before), ToRow(after));
+}
+
+// A condition that `column` still holds its value in `stored` (IS NULL for NULL): for
+// compare-and-set updates.
+db::Condition Unchanged(const db::Row& stored, const std::string& column);
+
+// The JSON text a JSON column stores for these values (byte-identical to what the
+// mappers write), e.g. for a compare-and-set condition.
+std::string EncodeJsonColumn(const StringMap& map);
+std::string EncodeJsonColumn(const NullableStringMap& map);
+std::string EncodeJsonColumn(const StringList& list);
+std::string EncodeJsonColumn(const TaintList& taints);
+
+template <typename T>
+Result<std::vector<T>> FromRows(const std::vector<db::Row>& rows) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    MAGNUM_ASSIGN_OR_RETURN(T obj, FromRow<T>(r));
+    out.push_back(std::move(obj));
+  }
+  return out;
+}
+
+// ---- Typed database access ---------------------------------------------------------
+
+template <typename T>
+Result<std::vector<T>> List(db::Database& db, const db::ListQuery& query) {
+  MAGNUM_ASSIGN_OR_RETURN(auto rows, db.List(kTableOf<T>, query));
+  return FromRows<T>(rows);
+}
+
+template <typename T>
+Result<std::optional<T>> GetOne(db::Database& db, const db::Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(auto row, db.GetOne(kTableOf<T>, filter));
+  if (!row) return std::optional<T>();
+  MAGNUM_ASSIGN_OR_RETURN(T obj, FromRow<T>(*row));
+  return std::optional<T>(std::move(obj));
+}
+
+// Inserts `obj` (its id must be 0) and returns it as stored, with its id.
+template <typename T>
+Result<T> Insert(db::Database& db, const T& obj) {
+  MAGNUM_ASSIGN_OR_RETURN(db::Row row, db.Insert(kTableOf<T>, ToRow(obj)));
+  return FromRow<T>(row);
+}
+
+}  // namespace magnum::objects
