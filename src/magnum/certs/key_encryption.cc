@@ -16,8 +16,12 @@
 #include <memory>
 #include <vector>
 
+#include "magnum/certs/openssl_util.h"
+
 namespace magnum::certs {
 namespace {
+
+using internal::InternalSsl;
 
 constexpr std::string_view kTokenPrefix = "v1:";
 constexpr size_t kNonceSize = 12;
@@ -48,21 +52,6 @@ class Fd {
  private:
   int fd_;
 };
-
-std::string OpenSslErrors() {
-  std::string out;
-  char buf[256];
-  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? std::string("no OpenSSL error reported") : out;
-}
-
-Error InternalSsl(std::string_view what) {
-  return Error::Internal(std::string(what) + ": " + OpenSslErrors());
-}
 
 Error CannotDecrypt(std::string_view why) {
   return Error::Internal("cannot decrypt the stored secret: wrong key? (" + std::string(why) + ")");
