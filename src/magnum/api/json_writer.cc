@@ -1,0 +1,198 @@
+#include "magnum/api/json_writer.h"
+
+#include <array>
+#include <charconv>
+
+namespace magnum::api {
+namespace {
+
+constexpr uint8_t kAccept = 0;
+constexpr uint8_t kReject = 1;
+
+// Björn Höhrmann's UTF-8 decoder automaton (the one nlohmann::json's serializer runs), so
+// that invalid input is cut into the same pieces and replaced the same way.
+constexpr std::array<uint8_t, 400> kUtf8 = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 10, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 3, 3,
+    11, 6, 6, 6, 5, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 1, 2, 3,
+    5, 8, 7, 1, 1, 1, 4, 6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1,
+    1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1,
+    1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3,
+    1, 3, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 3, 1, 3, 1, 1,
+    1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+// Whether an ASCII byte can be copied as is (printable, not '"' or '\\').
+constexpr std::array<bool, 128> MakePlain() {
+  std::array<bool, 128> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}
+constexpr std::array<bool, 128> kPlain = MakePlain();
+
+void AppendEscapedControl(std::string* out, unsigned char c) {
+  switch (c) {
+    case '\b': out->append("\\b"); return;
+    case '\t': out->append("\\t"); return;
+    case '\n': out->append("\\n"); return;
+    case '\f': out->append("\\f"); return;
+    case '\r': out->append("\\r"); return;
+    case '"': out->append("\\\""); return;
+    case '\\': out->append("\\\\"); return;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+      out->append(buf, 6);
+    }
+  }
+}
+
+}  // namespace
+
+void JsonWriter::AppendString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    // Runs of plain ASCII are copied in one go.
+    size_t j = i;
+    while (j < n && p[j] < 0x80 && kPlain[p[j]]) ++j;
+    if (j > i) {
+      out->append(s.data() + i, j - i);
+      i = j;
+      if (i == n) break;
+    }
+    if (p[i] < 0x80) {
+      AppendEscapedControl(out, p[i]);
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: validate with the automaton; keep it, or replace it.
+    uint8_t state = kAccept;
+    const size_t start = i;
+    while (i < n) {
+      const uint8_t type = kUtf8[p[i]];
+      state = kUtf8[256 + state * 16 + type];
+      if (state == kReject) break;
+      ++i;
+      if (state == kAccept) break;
+    }
+    if (state == kAccept) {
+      out->append(s.data() + start, i - start);
+    } else {
+      // Invalid (or cut short at the end): one U+FFFD; a rejecting byte that followed
+      // a started sequence is read again as the start of the next one.
+      out->append("\xEF\xBF\xBD");
+      if (state == kReject && i == start) ++i;
+    }
+  }
+  out->push_back('"');
+}
+
+std::string JsonWriter::EncodeKey(std::string_view key) {
+  std::string out;
+  AppendString(&out, key);
+  out.push_back(':');
+  return out;
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (depth_ == 0) return;
+  const uint32_t bit = 1u << (depth_ - 1);
+  if (has_member_ & bit) out_->push_back(',');
+  has_member_ |= bit;
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  BeforeValue();
+  out_->push_back('{');
+  ++depth_;
+  has_member_ &= ~(1u << (depth_ - 1));
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  --depth_;
+  out_->push_back('}');
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  BeforeValue();
+  out_->push_back('[');
+  ++depth_;
+  has_member_ &= ~(1u << (depth_ - 1));
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  --depth_;
+  out_->push_back(']');
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  AppendString(out_, key);
+  out_->push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::RawKey(std::string_view encoded_key) {
+  BeforeValue();
+  out_->append(encoded_key);
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  BeforeValue();
+  AppendString(out_, s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  BeforeValue();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out_->append(buf, end - buf);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool v) {
+  BeforeValue();
+  out_->append(v ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  BeforeValue();
+  out_->append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Raw(std::string_view json) {
+  BeforeValue();
+  out_->append(json);
+  return *this;
+}
+
+}  // namespace magnum::api
