@@ -13,6 +13,10 @@ test_pkgs=(python3 python3-magnumclient python3-openstackclient openssl wrk)
 # make test-sanitize / make fuzz: clang with the sanitizer and libFuzzer runtimes, and
 # llvm-symbolizer (package llvm) for symbolised reports.
 test_pkgs+=(clang libclang-rt-14-dev llvm)
+# The `keystone`-labelled tests: real OpenStack services from Debian's packages, started on
+# 127.0.0.1 by scripts/openstack/start.sh (docs/openstack.md). Neutron needs MariaDB.
+openstack_pkgs=(keystone glance-api nova-api neutron-server mariadb-server)
+test_pkgs+=("${openstack_pkgs[@]}")
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
@@ -27,5 +31,14 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# The OpenStack packages must neither configure a database, a broker or Keystone users
+# (their debconf questions answered "no") nor start anything (a policy-rc.d that refuses,
+# removed again afterwards if it was ours); scripts/openstack/ configures and starts them.
+$SUDO debconf-set-selections <"$(dirname "$0")/openstack/preseed.txt"
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

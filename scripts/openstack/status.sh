@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Which dev services started by scripts/openstack/start.sh run (exit 1 when none of them does).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+
+any=1
+for s in $ALL_SERVICES; do
+  if pid="$(live_pid "$s" "$(service_prog "$s")")"; then
+    echo "$s running (pid $pid)"
+    any=0
+  else
+    echo "$s stopped"
+  fi
+done
+exit $any

@@ -1,0 +1,93 @@
+"""Access to the OpenStack dev services of scripts/openstack/start.sh for the tests
+labelled `keystone` (ctest starts the services once per run: fixture openstack_services).
+
+The deployment is described by <state>/env.json (state: $MAGNUM_OPENSTACK_STATE, default
+/var/tmp/magnum-openstack). stdlib only.
+"""
+import http.client
+import json
+import os
+import unittest
+import urllib.parse
+
+STATE = os.environ.get("MAGNUM_OPENSTACK_STATE", "/var/tmp/magnum-openstack")
+
+
+def load_env():
+    """The deployment, or None when the dev services were never started here."""
+    path = os.path.join(STATE, "env.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def require_env(test):
+    """The deployment; under ctest (MAGNUM_OPENSTACK_REQUIRED=1, the services started by the
+    fixture) a missing one fails, elsewhere the test is skipped."""
+    env = load_env()
+    if env is None:
+        why = "OpenStack dev services not started (scripts/openstack/start.sh)"
+        if os.environ.get("MAGNUM_OPENSTACK_REQUIRED") == "1":
+            raise AssertionError(why)
+        raise unittest.SkipTest(why)
+    return env
+
+
+def http_call(method, url, body=None, headers=None, timeout=60):
+    """(status, headers as a lower-case dict, parsed JSON or raw text)."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    h = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    h.update(headers or {})
+    path = u.path + ("?" + u.query if u.query else "")
+    conn.request(method, path, body=data, headers=h)
+    resp = conn.getresponse()
+    raw = resp.read().decode("utf-8", "replace")
+    conn.close()
+    try:
+        doc = json.loads(raw) if raw else None
+    except ValueError:
+        doc = raw
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, doc
+
+
+def password_auth(user, password, project, domain="Default"):
+    return {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": user, "password": password, "domain": {"name": domain}}}},
+        "scope": {"project": {"name": project, "domain": {"name": domain}}}}}
+
+
+def issue_token(env, user):
+    """(token id, token body) for one of env.json's users, scoped to its project."""
+    u = env["users"][user]
+    status, headers, doc = http_call("POST", env["auth_url"] + "/auth/tokens",
+                                     password_auth(user, u["password"], u["project"]))
+    if status != 201:
+        raise AssertionError("token for %s: %d %s" % (user, status, doc))
+    return headers["x-subject-token"], doc["token"]
+
+
+def catalog_url(token_body, service_type, interface="public"):
+    for svc in token_body.get("catalog", []):
+        if svc["type"] == service_type:
+            for ep in svc["endpoints"]:
+                if ep["interface"] == interface:
+                    return ep["url"]
+    return None
+
+
+def keystone_authtoken(env, **overrides):
+    """The [keystone_authtoken] section of a magnumd that validates against the dev Keystone
+    as the magnum service user."""
+    base = env["auth_url"].rsplit("/v3", 1)[0]
+    section = {"www_authenticate_uri": base, "auth_url": base, "username": "magnum",
+               "password": env["users"]["magnum"]["password"], "project_name": "service",
+               "user_domain_name": "Default", "project_domain_name": "Default",
+               "region_name": env["region"]}
+    section.update(overrides)
+    return section
