@@ -1,6 +1,7 @@
 // Time source and timestamp formatting. Clock implementations are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,19 @@ class Clock {
 
 // The real wall clock; a process-wide instance.
 const Clock& SystemClock();
+
+// Simulated time: a clock that moves only when told to (tests advance it instead of
+// sleeping). Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(TimePoint start) : us_(start.time_since_epoch().count()) {}
+  TimePoint Now() const override { return TimePoint(std::chrono::microseconds(us_.load())); }
+  void Advance(std::chrono::microseconds by) { us_.fetch_add(by.count()); }
+  void Set(TimePoint t) { us_.store(t.time_since_epoch().count()); }
+
+ private:
+  std::atomic<int64_t> us_;
+};
 
 // Storage form, sortable as text: "2026-11-22T02:44:12.123456".
 std::string FormatDbTimestamp(TimePoint t);

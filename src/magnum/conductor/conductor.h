@@ -14,25 +14,30 @@
 // Delete is accepted from any status except DELETE_IN_PROGRESS; it cancels the running
 // operation of the cluster (OperationContext::Cancelled() turns true) and runs after it.
 //
-// Run phase: a pool of `workers` threads; one operation per cluster at a time, clusters
-// in parallel. Every start, driver event/warning and end goes to table cluster_event;
-// status_reason names the failing step and the error text. A create has a deadline
-// (cluster.create_timeout minutes, 0 = none; the cluster label `create_timeout_seconds`,
-// fractional, overrides it — a test and operations aid); at the deadline the create is
-// cancelled and marked CREATE_FAILED, and whatever the driver returns later is discarded
-// (facts it reports are still stored).
+// Run phase: a pool of `workers` threads runs operations as steps, one step per cluster at
+// a time, clusters in parallel. A blocking driver runs the whole operation in one step; a
+// resumable one (drivers/driver.h Advance) does a bounded piece per step and names when to
+// poll again; between polls no thread is held (the next step waits on the scheduler) and
+// the driver's progress record is persisted in the cluster's lock row. Every start, driver
+// event/warning and end goes to table cluster_event; status_reason names the failing step
+// and the error text. A create has a deadline (cluster.create_timeout minutes, 0 = none;
+// the cluster label `create_timeout_seconds`, fractional, overrides it — a test and
+// operations aid); at the deadline the create is cancelled and marked CREATE_FAILED, and
+// whatever the driver returns later is discarded (facts it reports are still stored).
 //
 // Deleted clusters lose their rows: cluster, nodegroups, certificates, lock and events.
 //
-// Periodic tasks (a timer thread): create deadlines; status sync every
-// status_sync_interval for *_IN_PROGRESS clusters nobody runs (driver SyncStatus) plus
-// orphan recovery; health polling every health_poll_interval; a heartbeat for
-// ("magnum-conductor", host) every report_interval.
+// Periodic tasks (periodic_tasks.h), on a Scheduler driven by the injected Clock: create
+// deadlines; status sync every status_sync_interval for *_IN_PROGRESS clusters nobody runs
+// (driver SyncStatus) plus orphan recovery; health polling every health_poll_interval; lease
+// renewal every lease_ttl / 3; a heartbeat for ("magnum-conductor", host) every
+// report_interval.
 //
-// Restart recovery (Start): every *_IN_PROGRESS cluster whose lock is absent (row older
-// than a few seconds), ours, or
-// held by a conductor whose heartbeat is older than service_down_time is taken over:
-// DELETE_IN_PROGRESS resumes the delete; anything else becomes *_FAILED with
+// Restart recovery (Start, then periodically): every *_IN_PROGRESS cluster whose lock is
+// absent (row older than a few seconds), ours, or whose lease expired (a lease-less row:
+// whose owner's heartbeat is older than service_down_time) is taken over: an operation a
+// resumable driver persisted resumes from its progress (its create deadline kept);
+// DELETE_IN_PROGRESS runs the delete again; anything else becomes *_FAILED with
 // `conductor <host> stopped during <operation>; <what to do next>`.
 //
 // Thread-safe.
@@ -76,6 +81,9 @@ struct ConductorOptions {
   // running operations every lease_ttl / 3; a lease not renewed in time (its conductor died
   // or hangs) lets any conductor take the cluster over.
   std::chrono::milliseconds lease_ttl{30'000};
+  // false: no scheduler thread; the caller runs due timers with RunDueTasks() (tests on a
+  // ManualClock: simulated time, no sleeps).
+  bool run_timer_thread = true;
 };
 
 // [DEFAULT] host, [conductor] conductor_workers (0 = 4), periodic_interval_max,
@@ -101,11 +109,13 @@ class ConductorService final : public ConductorApi {
       const config::Config& config, db::Database* db, const drivers::DriverRegistry* drivers,
       const Clock* clock);
 
-  // Heartbeat, restart recovery, then the timer thread. Call once.
+  // Heartbeat, restart recovery, then the scheduler thread. Call once.
   Result<void> Start();
-  // Refuses new operations, cancels the running ones, waits up to stop_grace for them,
-  // marks what is left failed (a delete is left DELETE_IN_PROGRESS, to be resumed), joins
-  // every thread. Idempotent.
+  // Refuses new operations and cancels the running ones. Operations a later conductor can
+  // take up are left in progress: a resumable operation keeps its persisted record and its
+  // lease is released (expired), a delete keeps its lock; what is left is marked failed
+  // (`conductor <host> stopped during ...`). Waits up to stop_grace for running driver
+  // calls, then joins every thread. Idempotent.
   void Stop();
 
   // ConductorApi.
@@ -145,6 +155,10 @@ class ConductorService final : public ConductorApi {
   // taken over (a delete accepted by another conductor, or recovery after expiry) is
   // cancelled and will record nothing.
   void RenewLeasesOnce();
+  // Runs every scheduled timer that is due on the clock (periodic tasks, deadlines, the
+  // next poll of waiting operations); returns how many ran. With run_timer_thread false
+  // this is the only way they run.
+  size_t RunDueTasks();
 
   // Waits until no operation is queued or running here; false on timeout.
   bool WaitIdle(std::chrono::milliseconds timeout);

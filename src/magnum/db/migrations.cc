@@ -215,10 +215,22 @@ Migration ClusterLease() {
                    {R"sql(ALTER TABLE "cluster_lock" ADD COLUMN "lease_expires_at" TEXT)sql"}};
 }
 
+// Version 3: resumable operations. The lock row of an operation a driver advances by polls
+// also holds the operation (`spec`, JSON), the driver's `progress` record and the create
+// deadline, so that another conductor (or this one after a restart) resumes it.
+Migration PersistedOperation() {
+  return Migration{3,
+                   "Persisted resumable operations",
+                   {R"sql(ALTER TABLE "cluster_lock" ADD COLUMN "spec" TEXT)sql",
+                    R"sql(ALTER TABLE "cluster_lock" ADD COLUMN "progress" TEXT)sql",
+                    R"sql(ALTER TABLE "cluster_lock" ADD COLUMN "deadline_at" TEXT)sql"}};
+}
+
 std::vector<Migration> BuildMigrations() {
   std::vector<Migration> all;
   all.push_back(InitialSchema());
   all.push_back(ClusterLease());
+  all.push_back(PersistedOperation());
   return all;
 }
 

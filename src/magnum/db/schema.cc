@@ -115,13 +115,15 @@ std::vector<TableSchema> BuildTables() {
       {},
       {{"cluster_uuid"}}});
 
-  // Ours: which conductor owns the operation running on a cluster (one row per cluster).
+  // Ours: which conductor owns the operation running on a cluster (one row per cluster), and
+  // for a resumable operation the operation itself (conductor/operation_record.h).
   tables.push_back(TableSchema{
       kClusterLockTable,
       {Col("id", T::kId, false), Col("cluster_uuid", T::kText, false),
        Col("conductor_id", T::kText, false), Col("operation", T::kText),
        Col("created_at", T::kTimestamp), Col("updated_at", T::kTimestamp),
-       Col("lease_expires_at", T::kTimestamp)},
+       Col("lease_expires_at", T::kTimestamp), Col("spec", T::kJson), Col("progress", T::kText),
+       Col("deadline_at", T::kTimestamp)},
       {{"cluster_uuid"}},
       {}});
 

@@ -44,6 +44,38 @@ int64_t ClusterState::NodeCount() const {
   return n;
 }
 
+Result<Step> Driver::Advance(OperationContext& op, const OperationSpec& spec, std::string&) {
+  Result<void> r;
+  switch (spec.kind) {
+    case OperationKind::kCreate:
+      r = CreateCluster(op);
+      break;
+    case OperationKind::kResize:
+      r = ResizeNodeGroup(op, spec.nodegroup_uuid, spec.nodes_to_remove);
+      break;
+    case OperationKind::kUpgrade:
+      r = UpgradeCluster(op, spec.target, spec.max_batch_size, spec.nodegroup_uuid);
+      break;
+    case OperationKind::kDelete:
+      r = DeleteCluster(op);
+      break;
+    case OperationKind::kNodeGroupCreate:
+      r = CreateNodeGroup(op, spec.nodegroup_uuid);
+      break;
+    case OperationKind::kNodeGroupUpdate:
+      r = UpdateNodeGroup(op, spec.nodegroup_uuid);
+      break;
+    case OperationKind::kNodeGroupDelete:
+      r = DeleteNodeGroup(op, spec.nodegroup_uuid);
+      break;
+    case OperationKind::kRotateCa:
+      r = RotateCaCertificate(op);
+      break;
+  }
+  if (!r) return Fail(r.error());
+  return Step::Done();
+}
+
 Result<void> Driver::ValidateMasterSize(int64_t master_count) const {
   if (master_count < 1 || master_count % 2 == 0) {
     return Fail(Error::InvalidArgument("master nodegroup size of " +

@@ -1,14 +1,23 @@
 // The cluster driver interface (upstream magnum.drivers.common.driver.Driver, §3.6).
 //
 // A driver turns the desired state the conductor wrote to the database into real
-// infrastructure. The conductor calls the lifecycle methods on its worker threads, one
-// operation per cluster at a time; each call blocks until the backend reached the wanted
-// state or failed, reporting progress through the OperationContext as it goes (so status
-// is event-driven; SyncStatus is only the safety net). Drivers register under a name in a
-// DriverRegistry and declare what they provide. Implementations must be thread-safe across
-// clusters.
+// infrastructure. Drivers register under a name in a DriverRegistry and declare what they
+// provide. Implementations must be thread-safe across clusters.
+//
+// Two ways to run an operation (docs/conductor.md, "Driver contract"):
+//   * Blocking (the lifecycle methods, e.g. CreateCluster): one call on a conductor worker
+//     thread for the whole operation. An operation cut off by a conductor restart is marked
+//     failed (a delete is run again).
+//   * Resumable (Resumable(kind) true): the conductor calls Advance() repeatedly. Each call
+//     does one bounded, idempotent piece of work and says whether the operation is done or
+//     when to poll again; `progress` is the driver's own record (JSON text), persisted by
+//     the conductor after every call and handed back on the next one, also by another
+//     conductor process after a restart or takeover. No thread is held between polls.
+// Either way the driver reports progress through the OperationContext as it goes (status
+// is event-driven; SyncStatus is only the safety net).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -183,6 +192,38 @@ class OperationContext {
                                                            const std::string& organization) = 0;
 };
 
+// The operations a driver runs (ClusterUpdate of the API is a resize of the default worker
+// nodegroup without nodes to remove).
+enum class OperationKind {
+  kCreate,
+  kResize,
+  kUpgrade,
+  kDelete,
+  kNodeGroupCreate,
+  kNodeGroupUpdate,
+  kNodeGroupDelete,
+  kRotateCa,
+};
+
+// What an operation is to achieve; fixed when it is accepted and persisted with it.
+struct OperationSpec {
+  OperationKind kind = OperationKind::kCreate;
+  std::string nodegroup_uuid;  // resize, nodegroup_*; upgrade: "" = every nodegroup
+  int64_t node_count = 0;      // resize: the wanted count (also in the nodegroup row)
+  std::vector<std::string> nodes_to_remove;  // resize: servers to take out first
+  TemplateState target;                      // upgrade: the target template
+  int64_t max_batch_size = 1;                // upgrade: nodes replaced at once
+};
+
+// The answer of one Advance(): done, or poll again after `after`.
+struct Step {
+  bool done = true;
+  std::chrono::milliseconds after{0};
+
+  static Step Done() { return Step{}; }
+  static Step PollAfter(std::chrono::milliseconds d) { return Step{false, d}; }
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -221,6 +262,20 @@ class Driver {
   // Defaults refuse with the reference's messages (400).
   virtual Result<void> RotateCaCertificate(OperationContext& op);
   virtual Result<void> RotateCredential(OperationContext& op);
+
+  // The resumable contract. Resumable(kind): the driver implements Advance() for `kind`
+  // so that an interrupted operation can be resumed from its persisted progress.
+  virtual bool Resumable(OperationKind kind) const { return false; }
+  // Advances `spec` by one bounded piece of work. `progress` is what the previous call left
+  // ("" on the first call of the operation); the driver updates it in place, and the
+  // conductor persists it after every call (also after an error). A failure is an error:
+  // the operation ends failed. Every call must be safe to repeat after a crash at any
+  // point inside it: decide from the backend's actual state (deterministic names and
+  // labels), using `progress` only for what the backend cannot tell. Cancelled() turning
+  // true asks the call to return early (any answer; the conductor decides what follows).
+  // The default runs the blocking method of `spec.kind` in one call and answers Done.
+  virtual Result<Step> Advance(OperationContext& op, const OperationSpec& spec,
+                               std::string& progress);
 
   // Safety net for the periodic sync and restart recovery: what the backend says.
   virtual Result<SyncReport> SyncStatus(const ClusterState& cluster) { return SyncReport{}; }

@@ -227,12 +227,15 @@ class ConductorTestBase : public ::testing::Test {
     return o;
   }
 
-  // A started conductor on this test's database (stopped in TearDown).
-  ConductorService* StartConductor(ConductorOptions o, db::Database* d = nullptr) {
+  // A started conductor on this test's database (stopped in TearDown). With `clock` (a
+  // ManualClock) and o.run_timer_thread false, time is simulated: the test advances the
+  // clock and calls RunDueTasks().
+  ConductorService* StartConductor(ConductorOptions o, db::Database* d = nullptr,
+                                   const Clock* clock = nullptr) {
     ConductorDeps deps;
     deps.db = d ? d : db_.get();
     deps.drivers = &registry_;
-    deps.clock = &SystemClock();
+    deps.clock = clock ? clock : &SystemClock();
     deps.certificates = NewCertificates(deps.db);
     conductors_.push_back(std::make_unique<ConductorService>(std::move(deps), std::move(o)));
     auto started = conductors_.back()->Start();

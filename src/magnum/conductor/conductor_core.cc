@@ -1,0 +1,28 @@
+#include "magnum/conductor/conductor_core.h"
+
+#include "magnum/conductor/certificates.h"
+#include "magnum/drivers/registry.h"
+
+namespace magnum::conductor {
+
+ConductorCore::ConductorCore(ConductorDeps d, ConductorOptions o)
+    : db(d.db),
+      drivers(d.drivers),
+      clock(d.clock),
+      certs(std::move(d.certificates)),
+      opt(std::move(o)),
+      events(db, clock),
+      scheduler(clock),
+      runner(opt.workers) {}
+
+std::mutex& ConductorCore::Stripe(const std::string& uuid) {
+  return stripes_[std::hash<std::string>{}(uuid) % stripes_.size()];
+}
+
+Result<drivers::Driver*> ConductorCore::DriverFor(const std::string& cluster_driver,
+                                                  const drivers::TemplateState& t) const {
+  if (!cluster_driver.empty()) return drivers->Get(cluster_driver);
+  return drivers->ForTemplate(t.driver, t.server_type, t.cluster_distro, t.coe);
+}
+
+}  // namespace magnum::conductor

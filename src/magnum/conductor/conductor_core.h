@@ -1,0 +1,67 @@
+// Internal to the conductor: what its parts share (dependencies, options, the event log,
+// the operation registry, the scheduler and worker pool, per-cluster stripes) and the
+// parts themselves, wired by ConductorService:
+//   accept.*             accept phase: state checks, first transition, lease, submit
+//   cluster_lease.*      cluster_lock rows: take, renew, release, fence, staleness
+//   operation_executor.* run phase: preparation, driver steps, polls, the end
+//   outcome.*            terminal transitions and their texts
+//   periodic_tasks.*     recovery, status sync, health, renewal, heartbeat, deadlines
+//   scheduler.*          the timer queue on the injected clock
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "magnum/common/clock.h"
+#include "magnum/conductor/conductor.h"
+#include "magnum/conductor/event_log.h"
+#include "magnum/conductor/operation_registry.h"
+#include "magnum/conductor/operation_runner.h"
+#include "magnum/conductor/scheduler.h"
+#include "magnum/drivers/driver.h"
+
+namespace magnum::drivers {
+class DriverRegistry;
+}
+
+namespace magnum::conductor {
+
+class ClusterCertificates;
+class ClusterLease;
+class OutcomeWriter;
+class OperationExecutor;
+class AcceptPhase;
+
+struct ConductorCore {
+  ConductorCore(ConductorDeps d, ConductorOptions o);
+
+  db::Database* const db;
+  const drivers::DriverRegistry* const drivers;
+  const Clock* const clock;
+  const std::unique_ptr<ClusterCertificates> certs;
+  const ConductorOptions opt;
+  EventLog events;
+  OperationRegistry registry;
+  Scheduler scheduler;
+  OperationRunner runner;
+
+  // The parts (owned by ConductorService, set before Start).
+  ClusterLease* lease = nullptr;
+  OutcomeWriter* outcome = nullptr;
+  OperationExecutor* executor = nullptr;
+
+  // Accept/recovery/sync of one cluster are serialised by its stripe. Lock order: a
+  // stripe before any other conductor mutex.
+  std::mutex& Stripe(const std::string& uuid);
+  std::string Now() const { return FormatDbTimestamp(clock->Now()); }
+  // The cluster's driver: by name when the cluster row names one, else by the template.
+  Result<drivers::Driver*> DriverFor(const std::string& cluster_driver,
+                                     const drivers::TemplateState& t) const;
+
+ private:
+  std::array<std::mutex, 64> stripes_;
+};
+
+}  // namespace magnum::conductor

@@ -1,0 +1,233 @@
+#include "magnum/conductor/outcome.h"
+
+#include <spdlog/spdlog.h>
+
+#include "magnum/conductor/certificates.h"
+#include "magnum/conductor/cluster_lease.h"
+#include "magnum/conductor/cluster_status.h"
+#include "magnum/conductor/conductor_core.h"
+#include "magnum/db/database.h"
+#include "magnum/db/schema.h"
+
+namespace magnum::conductor {
+namespace {
+
+using db::Condition;
+using db::Filter;
+using db::Row;
+namespace st = status;
+
+OperationContextImpl::StepInfo StepOf(Operation& op, bool completed) {
+  std::lock_guard<std::mutex> lock(op.mu);
+  if (!completed && !op.failed_step.empty()) return {op.failed_step, ""};
+  if (!op.ctx) return {};
+  return completed ? op.ctx->LastCompletedStep() : op.ctx->FailingStep();
+}
+
+}  // namespace
+
+std::string OutcomeWriter::StartText(const Operation& op) const {
+  std::string t = Label(op.name) + " started";
+  switch (op.kind) {
+    case OpKind::kCreate:
+      t += op.timeout_text.empty() ? " (no timeout)" : " (timeout " + op.timeout_text + ")";
+      break;
+    case OpKind::kUpdate:
+    case OpKind::kResize:
+      t += ": nodegroup " + op.nodegroup_name + " from " + std::to_string(op.old_node_count) +
+           " to " + std::to_string(op.node_count) + " nodes";
+      break;
+    case OpKind::kUpgrade:
+      t += ": to cluster template " + op.template_uuid +
+           (op.nodegroup_uuid.empty() ? "" : " (nodegroup " + op.nodegroup_name + ")");
+      break;
+    case OpKind::kNodeGroupCreate:
+    case OpKind::kNodeGroupUpdate:
+    case OpKind::kNodeGroupDelete:
+      t += ": nodegroup " + op.nodegroup_name;
+      break;
+    default:
+      break;
+  }
+  return t;
+}
+
+std::string OutcomeWriter::SuccessText(const Operation& op) const {
+  switch (op.kind) {
+    case OpKind::kCreate:
+      return "Cluster create completed";
+    case OpKind::kUpdate:
+      return "Cluster update completed";
+    case OpKind::kResize:
+      return "Cluster resize completed: nodegroup " + op.nodegroup_name + " has " +
+             std::to_string(op.node_count) + " nodes";
+    case OpKind::kUpgrade:
+      return "Cluster upgrade completed";
+    case OpKind::kDelete:
+      return "Cluster delete completed";
+    case OpKind::kNodeGroupCreate:
+      return "Nodegroup " + op.nodegroup_name + " created";
+    case OpKind::kNodeGroupUpdate:
+      return "Nodegroup " + op.nodegroup_name + " updated";
+    case OpKind::kNodeGroupDelete:
+      return "Nodegroup " + op.nodegroup_name + " deleted";
+    case OpKind::kRotateCa:
+      return "CA certificate rotated";
+    case OpKind::kRotateCredential:  // synchronous, never an accepted operation
+      break;
+  }
+  return "Operation completed";
+}
+
+std::string OutcomeWriter::FailureReason(Operation& op, const Error& e) const {
+  auto step = StepOf(op, false);
+  if (step.step.empty()) step.step = "driver";
+  std::string r = Label(op.name) + " failed at step '" + step.step + "'";
+  if (!step.node.empty()) r += " (node " + step.node + ")";
+  return r + ": " + e.message();
+}
+
+std::string OutcomeWriter::TimeoutReason(Operation& op) const {
+  std::string r = Label(op.name) + " timed out after " + op.timeout_text;
+  auto step = StepOf(op, true);
+  if (!step.step.empty()) {
+    r += "; last completed step '" + step.step + "'";
+    if (!step.node.empty()) r += " (node " + step.node + ")";
+  } else {
+    r += " before any step completed";
+  }
+  return r;
+}
+
+std::string OutcomeWriter::ShutdownReason(const Operation& op, const std::string& host) const {
+  return "conductor " + host + " stopped during " + op.name + "; " +
+         NextStep(op.kind, op.known_kind);
+}
+
+void OutcomeWriter::Write(Operation& op, bool success, const std::string& reason,
+                          bool release_lock) {
+  bool removed = false;
+  auto r = core_->db->Transaction([&](db::Database& tx) -> Result<void> {
+    return WriteTx(tx, op, success, reason, release_lock, &removed);
+  });
+  if (!r) {
+    spdlog::error("cluster {}: cannot record the end of {}: {}", op.cluster_uuid, op.name,
+                  r.error().message());
+    return;
+  }
+  if (op.fenced) {
+    core_->events.Append(op.cluster_uuid, op.project_id, op.name, "", EventLevel::kWarning,
+                         "the end of the " + Label(op.name) + " on conductor " +
+                             core_->opt.host +
+                             " is not recorded: another conductor took the cluster over");
+    spdlog::warn("cluster {}: {} lost its lease; its end is not recorded", op.cluster_uuid,
+                 op.name);
+    return;
+  }
+  if (removed) {
+    spdlog::info("cluster {}: deleted", op.cluster_uuid);
+    return;  // its events went with it
+  }
+  if (success) {
+    core_->events.Append(op.cluster_uuid, op.project_id, op.name, "", EventLevel::kInfo, reason);
+    spdlog::info("cluster {}: {}", op.cluster_uuid, reason);
+  } else {
+    auto step = StepOf(op, false);
+    core_->events.Append(op.cluster_uuid, op.project_id, step.step.empty() ? op.name : step.step,
+                         step.node, EventLevel::kError, reason);
+    spdlog::warn("cluster {}: {}", op.cluster_uuid, reason);
+  }
+}
+
+Result<void> OutcomeWriter::RemoveClusterTx(db::Database& tx, const std::string& uuid,
+                                            bool* removed) {
+  MAGNUM_ASSIGN_OR_RETURN(
+      int64_t n,
+      tx.Delete(db::kClusterTable,
+                ByUuid(uuid).Where(Condition::Eq("status", std::string(st::kDeleteInProgress)))));
+  if (n == 0) return {};
+  *removed = true;
+  Filter by_cluster = Filter().Where(Condition::Eq("cluster_id", uuid));
+  MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kNodeGroupTable, by_cluster));
+  MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterEventTable, LockOf(uuid)));
+  MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterLockTable, LockOf(uuid)));
+  // Its certificates go in the same transaction: no crash can leave them behind.
+  MAGNUM_RETURN_IF_ERROR(ClusterCertificates::DeleteForCluster(tx, uuid));
+  return {};
+}
+
+Result<void> OutcomeWriter::WriteTx(db::Database& tx, Operation& op, bool success,
+                                    const std::string& reason, bool release_lock,
+                                    bool* removed) {
+  const std::string now = core_->Now();
+  if (op.lock_id != 0) {
+    // Fencing: the lock row (its id is the token) must still be ours. When another
+    // conductor took the cluster over, it writes the outcome, not us.
+    MAGNUM_ASSIGN_OR_RETURN(bool held, core_->lease->Held(tx, op.lock_id));
+    if (!held) {
+      op.fenced = true;
+      return {};
+    }
+  }
+  if (success && op.in_progress == st::kDeleteInProgress) {
+    return RemoveClusterTx(tx, op.cluster_uuid, removed);
+  }
+  Row changes;
+  changes.Set("status", success ? st::CompleteOf(op.in_progress) : st::FailedOf(op.in_progress));
+  changes.Set("status_reason", reason);
+  changes.Set("updated_at", now);
+  if (success && op.kind == OpKind::kUpgrade &&
+      (op.nodegroup_uuid.empty() || op.nodegroup_is_default)) {
+    changes.Set("cluster_template_id", op.template_uuid);
+  }
+  MAGNUM_ASSIGN_OR_RETURN(
+      int64_t n,
+      tx.Update(db::kClusterTable,
+                ByUuid(op.cluster_uuid).Where(Condition::Eq("status", op.in_progress)), changes));
+  if (n == 1) {
+    MAGNUM_ASSIGN_OR_RETURN(auto cluster, tx.GetOne(db::kClusterTable, ByUuid(op.cluster_uuid)));
+    db::ListQuery q;
+    q.filter.Where(Condition::Eq("cluster_id", op.cluster_uuid))
+        .Where(Condition::In("status", InProgressValues()));
+    MAGNUM_ASSIGN_OR_RETURN(auto ngs, tx.List(db::kNodeGroupTable, q));
+    for (const auto& ng : ngs) {
+      const std::string ng_status = ng.GetString("status");
+      if (success && op.kind == OpKind::kNodeGroupDelete &&
+          ng.GetString("uuid") == op.nodegroup_uuid) {
+        MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kNodeGroupTable, ById(ng.GetInt("id"))));
+        continue;
+      }
+      Row ngc;
+      ngc.Set("status", success ? st::CompleteOf(ng_status) : st::FailedOf(ng_status));
+      if (success) {
+        ngc.SetNull("status_reason");
+      } else {
+        ngc.Set("status_reason", reason);
+      }
+      ngc.Set("updated_at", now);
+      if (success && op.kind == OpKind::kCreate && ng.IsNull("stack_id") && cluster &&
+          !cluster->IsNull("stack_id")) {
+        ngc.Set("stack_id", cluster->GetString("stack_id"));
+      }
+      if (success && op.kind == OpKind::kUpgrade && !op.template_image_id.empty()) {
+        ngc.Set("image_id", op.template_image_id);
+      }
+      if (!success && (op.kind == OpKind::kUpdate || op.kind == OpKind::kResize) &&
+          op.old_node_count >= 0 && ng.GetString("uuid") == op.nodegroup_uuid) {
+        ngc.Set("node_count", op.old_node_count);
+      }
+      MAGNUM_RETURN_IF_ERROR(
+          tx.Update(db::kNodeGroupTable,
+                    ById(ng.GetInt("id")).Where(Condition::Eq("status", ng_status)), ngc));
+    }
+  } else {
+    spdlog::warn("cluster {}: status is no longer {}; the end of {} is not recorded",
+                 op.cluster_uuid, op.in_progress, op.name);
+  }
+  if (release_lock && op.lock_id != 0) {
+    MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterLockTable, ById(op.lock_id)));
+  }
+  return {};
+}
+
+}  // namespace magnum::conductor

@@ -1,0 +1,92 @@
+// The conductor's periodic tasks, each a class with RunOnce() (ConductorService schedules
+// them on its Scheduler; tests call RunOnce directly or advance a simulated clock):
+//   RecoveryTask      (recovery_task.cc) clusters left *_IN_PROGRESS by a dead or stopped
+//                     conductor: resumed or failed                  every status_sync_interval
+//   StatusSyncTask    driver SyncStatus for *_IN_PROGRESS clusters nobody runs   same
+//   HealthPollTask    driver PollHealth -> health_status(_reason)   every health_poll_interval
+//   LeaseRenewalTask  renews our leases; a lost one cancels its operation   lease_ttl / 3
+//   HeartbeatTask     the ("magnum-conductor", host) service row    every report_interval
+//   DeadlineTask      create deadlines (also scheduled at each deadline)
+// Thread-safe: each RunOnce may run on the scheduler thread or a test's.
+#pragma once
+
+#include <string_view>
+
+namespace magnum::conductor {
+
+struct ConductorCore;
+class ServiceHeartbeat;
+
+class PeriodicTask {
+ public:
+  virtual ~PeriodicTask() = default;
+  virtual std::string_view name() const = 0;
+  virtual void RunOnce() = 0;
+};
+
+class RecoveryTask final : public PeriodicTask {
+ public:
+  explicit RecoveryTask(ConductorCore* core) : core_(core) {}
+  std::string_view name() const override { return "recovery"; }
+  void RunOnce() override { Recover(false); }
+  // A cluster left *_IN_PROGRESS without any lock row counts as orphaned once its row is
+  // older than 5 s with `at_start`, else older than service_down_time (the API inserts the
+  // row just before it calls ClusterCreate).
+  void Recover(bool at_start);
+
+ private:
+  void RecoverCluster(const std::string& uuid, bool at_start);
+  ConductorCore* const core_;
+};
+
+class StatusSyncTask final : public PeriodicTask {
+ public:
+  explicit StatusSyncTask(ConductorCore* core) : core_(core) {}
+  std::string_view name() const override { return "status_sync"; }
+  void RunOnce() override;
+
+ private:
+  ConductorCore* const core_;
+};
+
+class HealthPollTask final : public PeriodicTask {
+ public:
+  explicit HealthPollTask(ConductorCore* core) : core_(core) {}
+  std::string_view name() const override { return "health_poll"; }
+  void RunOnce() override;
+
+ private:
+  ConductorCore* const core_;
+};
+
+class LeaseRenewalTask final : public PeriodicTask {
+ public:
+  explicit LeaseRenewalTask(ConductorCore* core) : core_(core) {}
+  std::string_view name() const override { return "lease_renewal"; }
+  void RunOnce() override;
+
+ private:
+  ConductorCore* const core_;
+};
+
+class HeartbeatTask final : public PeriodicTask {
+ public:
+  explicit HeartbeatTask(ServiceHeartbeat* heartbeat) : heartbeat_(heartbeat) {}
+  std::string_view name() const override { return "heartbeat"; }
+  void RunOnce() override;
+
+ private:
+  ServiceHeartbeat* const heartbeat_;
+};
+
+class DeadlineTask final : public PeriodicTask {
+ public:
+  explicit DeadlineTask(ConductorCore* core) : core_(core) {}
+  std::string_view name() const override { return "deadlines"; }
+  void RunOnce() override;
+
+ private:
+  ConductorCore* const core_;
+};
+
+}  // namespace magnum::conductor
