@@ -1,9 +1,10 @@
 # ctest-labels: lifecycle
-"""The conductor inside magnumd across process stops (§3.5 restart safety): a create cut
-short by a crash (SIGKILL) or a graceful stop (SIGTERM) ends CREATE_FAILED with a reason
-that says so; an interrupted delete resumes at the next start; nothing stays
-*_IN_PROGRESS. Also: certificate material at rest, heartbeats, magnum-conductor's refusal
-of broker URLs."""
+"""The conductor inside magnumd across process stops (§3.5 restart safety): a create of a
+driver that cannot resume (the `fake-blocking` test driver) cut short by a crash (SIGKILL)
+or a graceful stop (SIGTERM) ends CREATE_FAILED with a reason that says so; an interrupted
+delete resumes at the next start; nothing stays *_IN_PROGRESS. (Resumable drivers resume
+instead: test_resume_fake.py.) Also: certificate material at rest, heartbeats,
+magnum-conductor's refusal of broker URLs."""
 import os
 import shutil
 import sqlite3
@@ -29,7 +30,7 @@ class ConductorRestartTest(RestartableServerTest):
         return self.m.get("/v1/clusters/%s/events" % cluster, headers=ALICE).json["events"]
 
     def slow_cluster(self, delay_ms, wait=False):
-        template = create_template(self.m, ALICE)
+        template = create_template(self.m, ALICE, driver="fake-blocking")
         cluster = create_cluster(self.m, template, ALICE, wait=wait,
                                  labels={"fake_delay_ms": str(delay_ms)})
         # The driver is running: its first event is in the log.

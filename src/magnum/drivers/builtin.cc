@@ -11,6 +11,8 @@ void RegisterBuiltinDrivers(DriverRegistry* registry, const config::Config& conf
                      config.disabled_drivers, config.enabled_beta_drivers);
   if (config.enable_test_drivers) {
     registry->Register(NewFakeDriver(), config.disabled_drivers, config.enabled_beta_drivers);
+    registry->Register(NewBlockingFakeDriver(), config.disabled_drivers,
+                       config.enabled_beta_drivers);
   }
 }
 

@@ -690,15 +690,17 @@ TEST_F(ConductorTest, RestartRecoveryFailsOrResumesOrphans) {
   EXPECT_EQ(CountRows(db::kClusterLockTable), 1);
 }
 
+// The gate driver is blocking (not resumable): a stop fails its create. (A resumable
+// driver's create is left for the next conductor: resume_test.cc.)
 TEST_F(ConductorTest, StopMidCreateFailsItAndMidDeleteResumesOnRestart) {
   std::string creating, deleting;
   {
     auto* c = StartConductor();
-    creating = InsertCluster({.name = "mc", .labels = {{"fake_delay_ms", "10000"}}});
+    creating = InsertCluster({.name = "mc", .driver = "gate"});
     deleting = InsertCluster({.name = "md", .driver = "gate"});
     ASSERT_OK(c->ClusterCreate(Caller{}, creating));
     ASSERT_OK(c->ClusterCreate(Caller{}, deleting));
-    ASSERT_TRUE(WaitEntered(*gate_, 1));
+    ASSERT_TRUE(WaitEntered(*gate_, 2));
     ASSERT_OK(c->ClusterDelete(Caller{}, deleting));  // queued behind the gated create
     c->Stop();
   }

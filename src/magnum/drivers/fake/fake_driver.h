@@ -4,11 +4,18 @@
 // It provisions nothing. Each operation walks through named steps, records an event per
 // step and per node, reports made-up addresses (192.0.2.0/24, TEST-NET-1) and succeeds,
 // unless the cluster's labels ask otherwise:
-//   fake_delay_ms=<n>        wait n ms per step (default 0), cancellable
+//   fake_delay_ms=<n>        wait n ms before each step (default 0)
 //   fake_fail=<op>[:<step>]  fail operation <op> (create, resize, upgrade, delete,
 //                            nodegroup_create, nodegroup_update, nodegroup_delete,
 //                            rotate_ca) at <step> (default: its first step)
 //   fake_health=<HEALTHY|UNHEALTHY|UNKNOWN>  what PollHealth reports (default HEALTHY)
+//
+// `fake` is resumable (drivers/driver.h): every operation but CA rotation runs by
+// Advance(), one step per call, the wait before a step being a poll delay; its progress
+// record is {"step": <next step>, "waited": <the delay before it is over>}, so a restarted
+// conductor resumes at the step that was next. `fake-blocking` (same steps, same tuples, no
+// images; chosen by a template's `driver`) runs each operation in one blocking call with
+// cancellable sleeps: the test double of a driver that cannot resume.
 // Thread-safe (stateless).
 #pragma once
 
@@ -19,5 +26,6 @@
 namespace magnum::drivers {
 
 std::unique_ptr<Driver> NewFakeDriver();
+std::unique_ptr<Driver> NewBlockingFakeDriver();
 
 }  // namespace magnum::drivers
