@@ -38,6 +38,15 @@ test: test-deps $(BUILD_DIR)/CMakeCache.txt
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L unit -j $(JOBS)
 
+# The OpenStack dev services (real Keystone, Glance, Nova API, Neutron server on 127.0.0.1,
+# docs/openstack.md); `make test` starts them itself for the keystone-labelled tests.
+.PHONY: openstack-start openstack-stop
+openstack-start: test-deps
+	scripts/openstack/start.sh
+
+openstack-stop:
+	scripts/openstack/stop.sh
+
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
 

@@ -99,10 +99,12 @@ EOF
 
 keystone_run() {
   local d="$OS_STATE/keystone"
-  # uwsgi as Debian configures keystone-api, but on loopback, two processes, our files.
+  # uwsgi as Debian configures keystone-api, but on loopback, two processes, our files, and
+  # HTTP/1.1 keep-alive (plain --http-socket closes after each answer, and clients reusing
+  # the connection then see "connection reset").
   OS_KEYSTONE_CONFIG_DIR="$d" OS_KEYSTONE_CONFIG_FILES=keystone.conf \
     spawn keystone "$d/keystone.log" uwsgi --plugin python3 \
-    --http-socket "$OS_HOST:$KEYSTONE_PORT" --wsgi-file /usr/bin/keystone-wsgi-public \
+    --http11-socket "$OS_HOST:$KEYSTONE_PORT" --wsgi-file /usr/bin/keystone-wsgi-public \
     --master --processes 2 --threads 4 --enable-threads --lazy-apps --die-on-term \
     --buffer-size 65535 --listen 100 --need-app --chdir "$d"
   wait_http "$KEYSTONE_URL/v3" 60 keystone keystone-wsgi-public

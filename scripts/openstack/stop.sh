@@ -7,6 +7,7 @@
 #   stop.sh --mark FILE   only those that `start.sh --mark FILE` started (none if FILE is
 #                         absent: that run reused services someone else had started)
 #   stop.sh --purge       every service, then removes the state directory
+#   stop.sh NAME...       those services (keystone glance nova mariadb neutron)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
@@ -20,6 +21,8 @@ if [ "${1:-}" = "--mark" ]; then
   for s in $which; do case "$listed" in *" $s "*) keep="$keep $s" ;; esac; done
   which="$keep"
   rm -f "$mark"
+elif [ $# -gt 0 ] && [ "$1" != "--purge" ]; then
+  which="$*"
 fi
 for s in $which; do
   stop_service "$s" "$(service_prog "$s")"

@@ -3,6 +3,8 @@
 need: tokens for the admin, demo and alt_demo users, the catalog, and the Glance, Nova and
 Neutron content (image, flavors, keypairs, networks), with the per-project visibility the
 isolation tests rely on."""
+import os
+import subprocess
 import unittest
 
 from keystone_support import (catalog_url, http_call, issue_token, require_env)
@@ -101,6 +103,30 @@ class KeystoneServicesTest(unittest.TestCase):
         status, _, _ = http_call("GET", url + "/v2.0/networks/" + self.env["networks"]["private"],
                                  headers={"X-Auth-Token": alt})
         self.assertEqual(status, 404)
+
+
+class RegisterCatalogTest(unittest.TestCase):
+    """scripts/openstack/register-catalog.sh puts magnum (container-infra) in the catalog."""
+
+    def test_register_and_move_the_endpoints(self):
+        env = require_env(self)
+        script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "openstack",
+                              "register-catalog.sh")
+        admin = env["users"]["admin"]
+        os_env = dict(os.environ, OS_AUTH_URL=env["auth_url"], OS_IDENTITY_API_VERSION="3",
+                      OS_USERNAME="admin", OS_PASSWORD=admin["password"],
+                      OS_PROJECT_NAME="admin", OS_USER_DOMAIN_NAME="Default",
+                      OS_PROJECT_DOMAIN_NAME="Default", OS_REGION_NAME=env["region"])
+        url = "http://127.0.0.1:%d/v1" % (19000 + os.getpid() % 1000)
+        out = subprocess.run([script, "--url", url, "--password",
+                              env["users"]["magnum"]["password"]], env=os_env,
+                             capture_output=True, text=True, timeout=300)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        _, body = issue_token(env, "demo")
+        self.assertEqual(catalog_url(body, "container-infra"), url)
+        self.assertEqual(catalog_url(body, "container-infra", "internal"), url)
+        # The service user still logs in with its password.
+        issue_token(env, "magnum")
 
 
 if __name__ == "__main__":

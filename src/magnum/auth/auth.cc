@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "magnum/auth/keystone_auth.h"
 #include "magnum/config/config.h"
 
 namespace magnum::auth {
@@ -66,8 +67,14 @@ Result<std::unique_ptr<AuthStrategy>> NewAuthStrategy(const config::Config& conf
   if (config.auth_strategy == "noauth") {
     return NewNoAuth(config.default_project_id, config.default_user_id, config.default_roles);
   }
+  if (config.auth_strategy == "keystone") {
+    MAGNUM_ASSIGN_OR_RETURN(KeystoneAuthOptions options, KeystoneOptionsFromConfig(config));
+    std::shared_ptr<HttpClient> http = NewCurlHttpClient({options.cafile, options.insecure});
+    return std::unique_ptr<AuthStrategy>(
+        std::make_unique<KeystoneAuth>(std::move(options), std::move(http)));
+  }
   return Fail(Error::InvalidArgument("auth_strategy '" + config.auth_strategy +
-                                     "' is not available in this build yet; use noauth"));
+                                     "' is not known; use noauth or keystone"));
 }
 
 }  // namespace magnum::auth

@@ -1,8 +1,8 @@
 // Authentication strategies: turn request headers into a RequestContext.
 //
 // noauth (embedded default, loopback only): identity from X-Project-Id, X-User-Id and
-// X-Roles, with configured defaults when absent. keystone: validates X-Auth-Token (later
-// issue). Implementations are thread-safe.
+// X-Roles, with configured defaults when absent. keystone (keystone_auth.h): validates
+// X-Auth-Token with Keystone v3. Implementations are thread-safe.
 #pragma once
 
 #include <memory>
@@ -21,8 +21,11 @@ namespace magnum::auth {
 class AuthStrategy {
  public:
   virtual ~AuthStrategy() = default;
-  // The caller's context, or kUnauthenticated.
+  // The caller's context, or kUnauthenticated (no, invalid or expired credentials), or
+  // kUnavailable (the identity service cannot be asked; never treated as success).
   virtual Result<RequestContext> Authenticate(const http::Request& request) const = 0;
+  // The WWW-Authenticate value of a 401 answer: `Keystone uri="<where to get a token>"`.
+  virtual std::string WwwAuthenticate() const { return "Keystone uri=''"; }
 };
 
 std::unique_ptr<AuthStrategy> NewNoAuth(std::string default_project, std::string default_user,

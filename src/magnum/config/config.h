@@ -70,6 +70,26 @@ struct Config {
   bool policy_enforce_scope = true;
   bool policy_enforce_new_defaults = true;
 
+  // [keystone_authtoken] (auth_strategy = keystone; upstream keystonemiddleware names,
+  // docs/openstack.md). auth_uri is read as a deprecated alias of www_authenticate_uri.
+  std::string keystone_www_authenticate_uri;
+  std::string keystone_auth_url;
+  std::string keystone_auth_type = "password";
+  std::string keystone_username;
+  std::string keystone_password;
+  std::string keystone_project_name;
+  std::string keystone_user_domain_name = "Default";
+  std::string keystone_project_domain_name = "Default";
+  std::string keystone_user_domain_id;
+  std::string keystone_project_domain_id;
+  std::string keystone_cafile;
+  bool keystone_insecure = false;
+  std::string keystone_region_name;
+  int keystone_token_cache_time = 300;      // seconds; -1 = no cache
+  int keystone_token_cache_size = 10000;    // ours: cached tokens at most
+  int keystone_http_connect_timeout = 5;    // seconds
+  int keystone_http_request_timeout = 10;   // ours: seconds per Keystone request
+
   // [database]
   std::string connection;  // "" = sqlite:///<state_path>/magnum.sqlite
   int busy_timeout_ms = 5000;
