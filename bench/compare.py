@@ -304,6 +304,27 @@ def measure(server, path, connections, duration, script, headers, script_args=()
 
 # ---- the run ---------------------------------------------------------------------------
 
+def request_headers():
+    """The headers of every benchmark request (see docs/benchmarks.md, Method)."""
+    headers = dict(load_data.IDENTITY)
+    headers["OpenStack-API-Version"] = API_VERSION
+    load_data.HEADERS["OpenStack-API-Version"] = API_VERSION
+    return headers
+
+
+def start_loaded(ours, path, templates, clusters):
+    """Starts `ours`, loads `templates` templates and `clusters` clusters through its API and
+    warms `path` up ({uuid}: the first cluster's). Returns (path, headers, wrk script); the
+    caller stops `ours`."""
+    headers = request_headers()
+    ours.start()
+    data = load_data.load_ours("127.0.0.1", ours.port, templates, clusters)
+    path = path.replace("{uuid}", data["clusters"][0] if data["clusters"] else "")
+    script = os.path.join(HERE, "wrk", "report.lua")
+    run_wrk(ours.port, path, 2, 1, script, headers)  # warm-up
+    return path, headers, script
+
+
 def probe(port, path):
     c = load_data.Client("127.0.0.1", port, timeout=300)
     s, body, raw = c.request("GET", path)
@@ -403,9 +424,7 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
 
-    headers = dict(load_data.IDENTITY)
-    headers["OpenStack-API-Version"] = API_VERSION
-    load_data.HEADERS["OpenStack-API-Version"] = API_VERSION
+    headers = request_headers()
     results = {
         "kind": "compare", "smoke": args.smoke, "date": datetime.datetime.now().astimezone()
         .isoformat(timespec="seconds"), "git": git_rev(), "machine": machine(),

@@ -83,9 +83,7 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
 
-    headers = dict(load_data.IDENTITY)
-    headers["OpenStack-API-Version"] = compare.API_VERSION
-    load_data.HEADERS["OpenStack-API-Version"] = compare.API_VERSION
+    headers = compare.request_headers()
     res = {"kind": "controlplane", "smoke": args.smoke,
            "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
            "git": compare.git_rev(), "machine": compare.machine(),

@@ -23,7 +23,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import compare  # noqa: E402
-import load_data  # noqa: E402
 
 
 def shorten(line):
@@ -54,17 +53,11 @@ def main():
     out = args.out or os.path.join(HERE, "results", "profile-%s-%s.txt" % (slug, stamp))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="magnum-bench-prof-")
-    headers = dict(load_data.IDENTITY)
-    headers["OpenStack-API-Version"] = compare.API_VERSION
-    load_data.HEADERS["OpenStack-API-Version"] = compare.API_VERSION
     ours = compare.Ours(os.path.join(tmp, "ours"))
     perf = None
     try:
-        ours.start()
-        data = load_data.load_ours("127.0.0.1", ours.port, args.templates, args.clusters)
-        path = args.path.replace("{uuid}", data["clusters"][0] if data["clusters"] else "")
-        script = os.path.join(HERE, "wrk", "report.lua")
-        compare.run_wrk(ours.port, path, 2, 1, script, headers)  # warm-up
+        path, headers, script = compare.start_loaded(ours, args.path, args.templates,
+                                                     args.clusters)
         pdata = os.path.join(tmp, "perf.data")
         perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph", "dwarf,16384",
                                  "-p", str(ours.pid),

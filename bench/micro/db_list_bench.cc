@@ -43,6 +43,34 @@ BENCHMARK(BM_DbListClusters)
     ->Args({1000, 1})
     ->Unit(benchmark::kMicrosecond);
 
+// The template list's query: the 50 templates of the compare.py data set, every column, and
+// then every column read by name once (what a mapper or renderer does with each row).
+void BM_DbListTemplates50(benchmark::State& state) {
+  BenchEnv& env = SmallEnv();
+  db::ListQuery q;
+  const db::TableSchema* t = db::FindTable(db::kClusterTemplateTable);
+  const bool read = state.range(0) != 0;
+  size_t rows = 0;
+  for (auto _ : state) {
+    auto r = env.db().List(db::kClusterTemplateTable, q);
+    if (!r) {
+      state.SkipWithError(r.error().message().c_str());
+      break;
+    }
+    rows = r->size();
+    if (read) {
+      for (const db::Row& row : *r) {
+        for (const auto& c : t->columns) benchmark::DoNotOptimize(row.Get(c.name));
+      }
+    }
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["rows"] = static_cast<double>(rows);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(rows));
+}
+BENCHMARK(BM_DbListTemplates50)->ArgName("read_by_name")->Arg(0)->Arg(1)->Unit(
+    benchmark::kMicrosecond);
+
 // GET /v1/clusters?limit=N[&marker=<uuid of the row before the last full page>].
 void BM_HandleListClusters10k(benchmark::State& state) {
   BenchEnv& env = LargeEnv();

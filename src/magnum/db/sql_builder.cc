@@ -1,5 +1,6 @@
 #include "magnum/db/sql_builder.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -97,6 +98,38 @@ Result<Value> CoerceValue(const TableSchema& table, const ColumnSchema& column,
                                      std::string(ValueTypeName(value))));
 }
 
+namespace {
+
+std::string QuotedList(const TableSchema& table) {
+  std::string out;
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    if (i) out += ", ";
+    out += QuoteIdentifier(table.columns[i].name);
+  }
+  return out;
+}
+
+// Appends the quoted, comma-separated list of every column of `table` in schema order (the
+// SELECT and RETURNING lists of nearly every statement), built once per table of
+// AllTables().
+void AppendAllColumns(std::string& sql, const TableSchema& table) {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> out;
+    for (const auto& t : AllTables()) out.push_back(QuotedList(t));
+    return out;
+  }();
+  const auto& tables = AllTables();
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (&tables[i] == &table) {
+      sql += texts[i];
+      return;
+    }
+  }
+  sql += QuotedList(table);
+}
+
+}  // namespace
+
 // Accumulates SQL text and parameters, numbering placeholders per dialect.
 class SqlBuilder::Writer {
  public:
@@ -122,12 +155,16 @@ class SqlBuilder::Writer {
     return *this;
   }
   // Appends the quoted, comma-separated column list and records them as result columns.
-  void ResultColumns(const TableSchema& table, const std::vector<const ColumnSchema*>& cols) {
-    for (size_t i = 0; i < cols.size(); ++i) {
-      if (i) st_.sql += ", ";
-      st_.sql += QuoteIdentifier(cols[i]->name);
+  void ResultColumns(const TableSchema& table, std::vector<const ColumnSchema*> cols) {
+    if (cols.size() == table.columns.size() && !cols.empty() && cols[0] == &table.columns[0]) {
+      AppendAllColumns(st_.sql, table);  // every column in schema order: the common case
+    } else {
+      for (size_t i = 0; i < cols.size(); ++i) {
+        if (i) st_.sql += ", ";
+        st_.sql += QuoteIdentifier(cols[i]->name);
+      }
     }
-    st_.result_columns = cols;
+    st_.result_columns = std::move(cols);
   }
   SqlStatement Take() { return std::move(st_); }
 
@@ -143,6 +180,30 @@ std::vector<const ColumnSchema*> AllColumns(const TableSchema& table) {
   cols.reserve(table.columns.size());
   for (const auto& c : table.columns) cols.push_back(&c);
   return cols;
+}
+
+// The columns `row` assigns, sorted by name (so that one set of columns always gives one
+// statement text, whatever order they were set in), each a column of `table` other than
+// `id`, with its value coerced to the column's type.
+Result<std::vector<std::pair<const ColumnSchema*, Value>>> AssignedColumns(const TableSchema& table,
+                                                                           const Row& row) {
+  std::vector<std::pair<std::string_view, const Value*>> named;
+  named.reserve(row.size());
+  row.ForEach([&](std::string_view name, const Value& v) { named.emplace_back(name, &v); });
+  std::sort(named.begin(), named.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<const ColumnSchema*, Value>> out;
+  out.reserve(named.size());
+  for (const auto& [name, raw] : named) {
+    MAGNUM_ASSIGN_OR_RETURN(const ColumnSchema* col, LookupColumn(table, name));
+    if (col->type == ColumnType::kId) {
+      return Fail(Error::InvalidArgument("Column " + table.name + "." + std::string(name) +
+                                         " is assigned by the database"));
+    }
+    MAGNUM_ASSIGN_OR_RETURN(Value v, CoerceValue(table, *col, *raw));
+    out.emplace_back(col, std::move(v));
+  }
+  return out;
 }
 
 }  // namespace
@@ -279,20 +340,11 @@ Result<void> SqlBuilder::AppendWhere(Writer& w, const TableSchema& table, const 
 
 Result<SqlStatement> SqlBuilder::Insert(const TableSchema& table, const Row& values) const {
   Writer w(dialect_);
-  std::vector<std::pair<const ColumnSchema*, Value>> given;
-  for (const auto& [name, raw] : values.values()) {
-    MAGNUM_ASSIGN_OR_RETURN(const ColumnSchema* col, LookupColumn(table, name));
-    if (col->type == ColumnType::kId) {
-      return Fail(Error::InvalidArgument("Column " + table.name + "." + name +
-                                         " is assigned by the database"));
-    }
-    MAGNUM_ASSIGN_OR_RETURN(Value v, CoerceValue(table, *col, raw));
-    given.emplace_back(col, std::move(v));
-  }
+  MAGNUM_ASSIGN_OR_RETURN(auto given, AssignedColumns(table, values));
   for (const auto& col : table.columns) {
     if (col.nullable || col.type == ColumnType::kId) continue;
-    auto it = values.values().find(col.name);
-    if (it == values.values().end() || IsNull(it->second)) {
+    const Value* v = values.Find(col.name);
+    if (v == nullptr || IsNull(*v)) {
       return Fail(
           Error::InvalidArgument("Column " + table.name + "." + col.name + " must not be NULL"));
     }
@@ -331,7 +383,7 @@ Result<SqlStatement> SqlBuilder::Select(const TableSchema& table, const SelectSp
     }
   }
   w << "SELECT ";
-  w.ResultColumns(table, cols);
+  w.ResultColumns(table, std::move(cols));
   w << " FROM ";
   w.Id(table.name);
   MAGNUM_RETURN_IF_ERROR(AppendWhere(w, table, spec.filter, spec.extra));
@@ -380,22 +432,16 @@ Result<SqlStatement> SqlBuilder::Update(const TableSchema& table, const Filter& 
   Writer w(dialect_);
   w << "UPDATE ";
   w.Id(table.name) << " SET ";
-  bool first = true;
-  for (const auto& [name, raw] : changes.values()) {
-    MAGNUM_ASSIGN_OR_RETURN(const ColumnSchema* col, LookupColumn(table, name));
-    if (col->type == ColumnType::kId) {
-      return Fail(Error::InvalidArgument("Column " + table.name + "." + name +
-                                         " is assigned by the database"));
-    }
-    MAGNUM_ASSIGN_OR_RETURN(Value v, CoerceValue(table, *col, raw));
-    if (IsNull(v) && !col->nullable) {
+  MAGNUM_ASSIGN_OR_RETURN(auto assigned, AssignedColumns(table, changes));
+  for (size_t i = 0; i < assigned.size(); ++i) {
+    const ColumnSchema* col = assigned[i].first;
+    if (IsNull(assigned[i].second) && !col->nullable) {
       return Fail(
-          Error::InvalidArgument("Column " + table.name + "." + name + " must not be NULL"));
+          Error::InvalidArgument("Column " + table.name + "." + col->name + " must not be NULL"));
     }
-    if (!first) w << ", ";
-    first = false;
+    if (i) w << ", ";
     w.Id(col->name) << " = ";
-    w.Param(std::move(v));
+    w.Param(std::move(assigned[i].second));
   }
   MAGNUM_RETURN_IF_ERROR(AppendWhere(w, table, filter, {}));
   return w.Take();

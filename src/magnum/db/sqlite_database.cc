@@ -11,6 +11,7 @@
 
 #include "magnum/db/migrations.h"
 #include "magnum/db/sql_builder.h"
+#include "magnum/db/sqlite_rows.h"
 
 namespace magnum::db {
 namespace {
@@ -71,34 +72,6 @@ std::string UniqueColumnsFromMessage(std::string_view msg) {
     rest = rest.substr(comma + 2);
   }
   return out;
-}
-
-Row ReadRow(sqlite3_stmt* s, const std::vector<const ColumnSchema*>& columns) {
-  Row row;
-  for (int i = 0; i < static_cast<int>(columns.size()); ++i) {
-    const ColumnSchema& col = *columns[i];
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) {
-      row.SetNull(col.name);
-      continue;
-    }
-    switch (col.type) {
-      case ColumnType::kId:
-      case ColumnType::kInteger:
-        row.Set(col.name, Value(static_cast<int64_t>(sqlite3_column_int64(s, i))));
-        break;
-      case ColumnType::kBoolean:
-        row.Set(col.name, Value(sqlite3_column_int64(s, i) != 0));
-        break;
-      case ColumnType::kText:
-      case ColumnType::kJson:
-      case ColumnType::kTimestamp: {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-        row.Set(col.name, Value(std::string(text, sqlite3_column_bytes(s, i))));
-        break;
-      }
-    }
-  }
-  return row;
 }
 
 }  // namespace
@@ -315,9 +288,14 @@ class SqliteDatabase::Connection {
   Result<std::vector<Row>> Query(const SqlStatement& st, const TableSchema* table) {
     MAGNUM_ASSIGN_OR_RETURN(sqlite3_stmt * s, PrepareAndBind(st));
     StatementUse use(s);
+    const SqliteRowReader reader(table, st.result_columns);
     std::vector<Row> rows;
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) rows.push_back(ReadRow(s, st.result_columns));
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      std::optional<Row> row = reader.Read(s);
+      if (!row) return Fail(Error::Unavailable("SQLite ran out of memory reading a row"));
+      rows.push_back(std::move(*row));
+    }
     if (rc != SQLITE_DONE) return Fail(ToError(rc, table, ""));
     return rows;
   }

@@ -5,7 +5,8 @@
 // other threads). A thread that exits leaves its connection to the next thread given the
 // same std::thread::id, so the number of connections is bounded by the threads alive at once. Connections run in WAL mode with synchronous=NORMAL, foreign keys on,
 // and wait up to DatabaseOptions::busy_timeout_ms for a lock before failing with
-// kUnavailable. Prepared statements are cached per connection by SQL text.
+// kUnavailable. Prepared statements are cached per connection by SQL text; result rows are read
+// by column position into rows bound to their table's RowLayout (sqlite_rows.h).
 //
 // A full file system (SQLITE_FULL) and other I/O errors are kUnavailable (HTTP 503) with a
 // message naming the database's directory: nothing of the failed call is applied, reads keep
