@@ -105,15 +105,23 @@ def free_port():
 class Ours:
     label = "ours"
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, bin_dir=None):
+        """`bin_dir`: where magnumd is (default: MAGNUM_BIN_DIR), e.g. the previous main's."""
         os.makedirs(workdir, exist_ok=True)
         self.m = harness.Magnumd(
             extra_config={"quotas": {"max_clusters_per_project": "100000"}},
             workdir=workdir)
         self.dir = workdir
+        self.bin_dir = bin_dir
 
     def start(self):
-        self.m.start()
+        default_bin_dir = harness.BIN_DIR
+        if self.bin_dir:
+            harness.BIN_DIR = self.bin_dir
+        try:
+            self.m.start()
+        finally:
+            harness.BIN_DIR = default_bin_dir
         self.port = self.m.port
         self.pid = self.m.proc.pid
         return self
@@ -383,6 +391,11 @@ def main():
     ap.add_argument("--original", choices=("auto", "yes", "no"), default="auto",
                     help="auto: run the original when its packages are installed; "
                          "no (or not installed): ours against ours, labelled so")
+    ap.add_argument("--previous-bin", metavar="DIR",
+                    help="compare with the magnumd in DIR (the previous main's build) instead of "
+                         "the original: every figure of ours re-measured in the same run")
+    ap.add_argument("--previous-label", default="previous",
+                    help="what the --previous-bin build is (e.g. its git commit)")
     ap.add_argument("--out", help="results JSON (default bench/results/compare-<time>.json)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
     ap.add_argument("--summarize", metavar="JSON", help="print the summary of a results file")
@@ -405,11 +418,19 @@ def main():
     if args.original == "yes" and not have_original:
         sys.exit("compare.py: the original is not installed: run bench/setup-original.sh "
                  "--dir /tmp/x --port 1 --keystone-port 1 once as root, or use --original no")
-    use_original = have_original and args.original != "no"
+    use_original = have_original and args.original != "no" and not args.previous_bin
     reason = None
     if not use_original:
-        reason = ("--original no" if args.original == "no" else
+        reason = ("--previous-bin" if args.previous_bin else "--original no"
+                  if args.original == "no" else
                   "magnum-api/uwsgi/uwsgi-plugin-python3 not installed")
+    if use_original:
+        baseline, baseline_label = "original", "original"
+    elif args.previous_bin:
+        baseline = "previous main (%s, %s)" % (args.previous_label, args.previous_bin)
+        baseline_label = "previous"
+    else:
+        baseline, baseline_label = "ours (original not available: %s)" % reason, "ours#2"
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_path = args.out or os.path.join(HERE, "results", (
@@ -432,7 +453,7 @@ def main():
         "duration_s": args.duration, "connections": conns,
         "data": {"templates": args.templates, "clusters": args.clusters},
         "api_version": API_VERSION, "headers": headers,
-        "baseline": "original" if use_original else "ours (original not available: %s)" % reason,
+        "baseline": baseline, "baseline_label": baseline_label,
         "endpoints": {}, "endpoint_order": [], "servers": {},
     }
     try:
@@ -460,17 +481,31 @@ def main():
                                               "idle_empty": base.memory()}
             # The rows of ours, copied into the original's database (it cannot create).
             counts = load_data.copy_rows(ours.db_path(), base.db_path())
+            base_data = data
             results["data"]["copied_to_original"] = counts
             log("original: uwsgi pid %d (workers %s) on 127.0.0.1:%d; copied %s" % (
                 base.proc.pid, base.workers(), base.port, counts))
         else:
-            # Ours against a second ours on the same data: exercises the harness only.
-            base = Ours(os.path.join(tmp, "ours2"))
-            base.label = "ours#2"
-            load_data.backup(ours.db_path(), base.db_path())
-            shutil.copy(os.path.join(ours.dir, "magnum.key"), os.path.join(base.dir, "magnum.key"))
-            base.start()
-            servers.append(base)
+            # Ours against the previous main, or (exercising the harness only) a second ours,
+            # on the same data.
+            base = Ours(os.path.join(tmp, "ours2"), bin_dir=args.previous_bin)
+            base.label = baseline_label
+            if args.previous_bin:
+                # Its own data through its own API (it may not read our newer schema): the same
+                # shape, other UUIDs.
+                base.start()
+                servers.append(base)
+                t0 = time.time()
+                base_data = load_data.load_ours("127.0.0.1", base.port, args.templates,
+                                                args.clusters)
+                results["data"]["load_previous_s"] = time.time() - t0
+            else:
+                load_data.backup(ours.db_path(), base.db_path())
+                shutil.copy(os.path.join(ours.dir, "magnum.key"),
+                            os.path.join(base.dir, "magnum.key"))
+                base.start()
+                servers.append(base)
+                base_data = data
             log("baseline: a second magnumd (pid %d, port %d): %s" % (base.pid, base.port, reason))
         results["servers"]["ours"]["idle_loaded"] = ours.memory()
         if use_original:
@@ -480,7 +515,7 @@ def main():
                      ("GET /v1", "/v1", "report.lua")]
         if not args.smoke:
             endpoints += [("GET /v1/clusters/detail", "/v1/clusters/detail", "report.lua"),
-                          ("GET /v1/clusters/{uuid}", "/v1/clusters/" + data["clusters"][0]
+                          ("GET /v1/clusters/{uuid}", "/v1/clusters/{uuid}"
                            if data["clusters"] else None, "report.lua"),
                           ("POST+DELETE /v1/clustertemplates", "/v1/clustertemplates",
                            "template_mix.lua")]
@@ -488,13 +523,23 @@ def main():
             # GET /v1 (the original's best case: no DB, no policy) last among the reads.
             endpoints = [endpoints[0], endpoints[2], endpoints[3], endpoints[1]] + endpoints[4:]
 
-        for name, path, script in endpoints:
+        def path_on(srv, path):
+            """`path` with {uuid} = the first cluster of `srv`'s data."""
+            d = data if srv is ours else base_data
+            return path.replace("{uuid}", d["clusters"][0]) if "{uuid}" in path else path
+
+        for name, template, script in endpoints:
+            path = path_on(ours, template)
             entry = {"path": path, "script": script, "runs": {}}
+            if template != path:
+                entry["baseline_path"] = path_on(base, template)
             if script == "report.lua":
-                entry["probe"] = {"ours": probe(ours.port, path), "baseline": probe(base.port, path)}
+                entry["probe"] = {"ours": probe(ours.port, path),
+                                  "baseline": probe(base.port, path_on(base, template))}
             for c in conns:
                 run = {}
                 for srv, key in ((ours, "ours"), (base, "baseline")):
+                    path = path_on(srv, template)
                     if not args.smoke:
                         # A warm-up (not recorded): connections, caches, lazy imports.
                         run_wrk(srv.port, path if script == "report.lua" else "/v1", min(c, 2),
@@ -521,6 +566,8 @@ def main():
         results["servers"]["ours"]["after_load"] = ours.memory()
         if use_original:
             results["servers"]["original"]["after_load"] = base.memory()
+        elif args.previous_bin:
+            results["servers"]["previous"] = {"after_load": base.memory()}
     finally:
         for s in reversed(servers):
             try:
@@ -572,8 +619,16 @@ def goal_lines(results):
         if r64:
             out.append("goal: p99 < 5 ms at 64 connections on that list: %.1f ms: %s" % (
                 r64["ours"]["p99_ms"], verdict(r64["ours"]["p99_ms"] < 5)))
+    d = "GET /v1/clusters/detail"
+    if d in eps:
+        cpu = [r["ours"]["cpu_us_per_req"] for r in eps[d]["runs"].values()
+               if r["ours"]["cpu_us_per_req"]]
+        if cpu:
+            out.append("goal: the %d-cluster detail list <= 1 ms CPU per request: %.0f-%.0f us: %s"
+                       % (results["data"]["clusters"], min(cpu), max(cpu),
+                          verdict(max(cpu) <= 1000)))
     v1 = "GET /v1"
-    if v1 in eps:
+    if v1 in eps and results["baseline"] == "original":
         same = [r["ratio_rps"] for r in eps[v1]["runs"].values() if r["ratio_rps"]]
         if same:
             out.append("goal: >= 20x the original's best case, GET /v1 against GET /v1: %.0f-%.0fx: "
@@ -588,7 +643,7 @@ def goal_lines(results):
                                                       verdict(min(cross) >= 20)))
     reads = [r["ratio_rps"] for n, e in eps.items() if n.startswith("GET ") and n != v1
              for r in e["runs"].values() if r["ratio_rps"] and not r.get("low_confidence")]
-    if reads:
+    if reads and results["baseline"] == "original":
         out.append("goal: reads >= 1000x the original as Debian configures it (authtoken + a "
                    "real Keystone): not measurable here (no Keystone); against its no-authtoken "
                    "best case (Keystone stub): %.0f-%.0fx" % (min(reads), max(reads)))
@@ -603,7 +658,8 @@ def goal_lines(results):
 
 
 def print_summary(results, out_path):
-    base_label = "original" if results["baseline"] == "original" else "ours#2"
+    base_label = results.get("baseline_label") or (
+        "original" if results["baseline"] == "original" else "ours#2")
     print()
     m = results["machine"]
     print("Benchmark %s (%s): %s, %d cores, load %s -> %s; %gs per run; data %d templates, "
@@ -646,19 +702,30 @@ def print_summary(results, out_path):
            for r in e["runs"].values()):
         print("~(n=N): the baseline completed only N < %d requests in the run: a rough rate, "
               "and its CPU per request includes requests still queued" % LOW_CONFIDENCE_REQUESTS)
-    if base_label == "original":
+    if "previous" in s:
+        print("memory: previous main peak (VmHWM) %d kB" % s["previous"]["after_load"]["hwm_kb"])
+    if base_label in ("original", "previous"):
         for line in goal_lines(results):
             print(("(smoke: tiny data, 1 s runs; indicative only) " if results["smoke"] else "")
                   + line)
     # Last: one line per endpoint with the word `ratio`.
-    what = "ours/original" if base_label == "original" else "ours/ours#2 (NOT a comparison: %s)" % (
-        results["baseline"])
+    what = {"original": "ours/original",
+            "previous": "ours/previous (%s)" % results["baseline"]}.get(
+                base_label, "ours/ours#2 (NOT a comparison: %s)" % results["baseline"])
     for name, e, runs in ordered(results):
         parts = ["c%s %s" % (c, fmt_ratio(run["ratio_rps"], run)) for c, run in runs]
         note = ""
         w = runs[0][1]["baseline"]["wrk"]
         if "status" in w and "201" not in w["status"]:
             note = "; %s creates fail (statuses %s)" % (base_label, w["status"])
+        if base_label == "previous":
+            note += "; CPU per request ours/previous: %s" % ", ".join(
+                "c%s %.2fx (%.0f/%.0f us)" % (c, r["ours"]["cpu_us_per_req"] /
+                                            r["baseline"]["cpu_us_per_req"],
+                                            r["ours"]["cpu_us_per_req"],
+                                            r["baseline"]["cpu_us_per_req"])
+                for c, r in runs
+                if r["ours"]["cpu_us_per_req"] and r["baseline"]["cpu_us_per_req"])
         print("ratio %s %s req/s: %s (ours %s req/s, %s %s req/s)%s" % (
             name, what, ", ".join(parts),
             "/".join("%.0f" % r["ours"]["rps"] for _, r in runs), base_label,

@@ -9,7 +9,9 @@
 # Options: --duration N (seconds per wrk run, default 10), --connections 2,16,64,
 #   --build-dir DIR (default build), --no-build, --perf (perf-record magnumd during the
 #   creates), --original auto|yes|no (default auto: installed -> used; a full run installs it
-#   with bench/setup-original.sh when missing and run as root).
+#   with bench/setup-original.sh when missing and run as root), --previous-bin DIR
+#   [--previous-label TEXT] (the previous main's build, e.g. a worktree's build/bin: the
+#   micro-benchmarks run on both, and compare is ours against it instead of the original).
 #
 # Needs an optimised build (RelWithDebInfo or Release); binds 127.0.0.1 only; every process
 # it starts is stopped on exit. Raw results: bench/results/*.json. The last lines printed
@@ -20,10 +22,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 PY=/usr/bin/python3
 BUILD_DIR="$ROOT/build"
-SMOKE=0 BUILD=1 PERF=0 ORIGINAL=auto DURATION="" CONNECTIONS=""
+SMOKE=0 BUILD=1 PERF=0 ORIGINAL=auto DURATION="" CONNECTIONS="" PREVIOUS_BIN="" PREVIOUS_LABEL=previous
 ONLY=()
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) SMOKE=1; shift ;;
@@ -34,6 +36,8 @@ while [[ $# -gt 0 ]]; do
     --no-build) BUILD=0; shift ;;
     --perf) PERF=1; shift ;;
     --original) ORIGINAL="$2"; shift 2 ;;
+    --previous-bin) PREVIOUS_BIN=$(cd "$2" && pwd); shift 2 ;;
+    --previous-label) PREVIOUS_LABEL="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -92,7 +96,7 @@ export PYTHONDONTWRITEBYTECODE=1
 [[ -x "$MAGNUM_BIN_DIR/magnumd" ]] || { echo "run.sh: $MAGNUM_BIN_DIR/magnumd not built" >&2; exit 2; }
 
 # ---- the original -----------------------------------------------------------------------
-if [[ $SMOKE == 0 && $ORIGINAL != no ]] && want compare && ! "$HERE/setup-original.sh" --check; then
+if [[ $SMOKE == 0 && $ORIGINAL != no && -z $PREVIOUS_BIN ]] && want compare && ! "$HERE/setup-original.sh" --check; then
   if [[ $(id -u) == 0 ]]; then
     echo "run.sh: installing the original (Debian's magnum-api, uwsgi, wrk)" >&2
     "$HERE/setup-original.sh" --install-only >&2
@@ -117,6 +121,13 @@ if want micro; then
       echo "run.sh: micro-benchmarks ($MB)" >&2
       run "$MB" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
         --benchmark_out="$HERE/results/micro-$STAMP.json" --benchmark_out_format=json >&2
+      if [[ -n "$PREVIOUS_BIN" ]]; then
+        echo "run.sh: micro-benchmarks of the previous main ($PREVIOUS_LABEL:" \
+             "$PREVIOUS_BIN/magnum-micro-bench)" >&2
+        run "$PREVIOUS_BIN/magnum-micro-bench" --benchmark_repetitions=3 \
+          --benchmark_report_aggregates_only=true \
+          --benchmark_out="$HERE/results/micro-$STAMP-previous.json" --benchmark_out_format=json >&2
+      fi
     fi
   else
     echo "run.sh: $MB not built (cmake --build $BUILD_DIR --target magnum-micro-bench): skipped" >&2
@@ -138,6 +149,7 @@ if want compare; then
   [[ $SMOKE == 1 ]] && args+=(--smoke)
   [[ -n "$DURATION" ]] && args+=(--duration "$DURATION")
   [[ -n "$CONNECTIONS" ]] && args+=(--connections "$CONNECTIONS")
+  [[ -n "$PREVIOUS_BIN" ]] && args+=(--previous-bin "$PREVIOUS_BIN" --previous-label "$PREVIOUS_LABEL")
   [[ $SMOKE == 1 ]] || args+=(--out "$HERE/results/compare-$STAMP.json")
   run "$PY" "$HERE/compare.py" "${args[@]}"
 fi
