@@ -30,8 +30,16 @@ struct ApiRequest {
 
 struct ApiResponse {
   int status = 200;
-  std::optional<Json> body;  // none = empty body (204)
+  std::optional<Json> body;  // none = empty body (204), unless raw_body is set
+  std::string raw_body;      // a body already encoded as JSON text (JsonWriter output)
   http::Headers headers;
+
+  static ApiResponse Raw(std::string json, int status = 200) {
+    ApiResponse r;
+    r.status = status;
+    r.raw_body = std::move(json);
+    return r;
+  }
 
   static ApiResponse Ok(Json body, int status = 200) {
     ApiResponse r;

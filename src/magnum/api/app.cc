@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
 
 #include "magnum/api/api_types.h"
 #include "magnum/api/controller.h"
@@ -48,6 +51,38 @@ struct ApiApp::Impl {
   CorsGate cors;
   Services services;
   std::map<std::string, std::unique_ptr<Controller>, std::less<>> controllers;
+
+  // GET / and GET /v1 depend only on the base URL: encoded once per base URL. The base
+  // comes from the Host header (client input), so only the first kMaxCachedBases are kept.
+  struct VersionDocs {
+    std::string root;
+    std::string v1;
+  };
+  static constexpr size_t kMaxCachedBases = 16;
+  mutable std::shared_mutex docs_mu;
+  mutable std::map<std::string, std::shared_ptr<const VersionDocs>, std::less<>> docs;
+
+  std::shared_ptr<const VersionDocs> DocsFor(const std::string& base) const {
+    {
+      std::shared_lock lock(docs_mu);
+      auto it = docs.find(base);
+      if (it != docs.end()) return it->second;
+    }
+    auto made = std::make_shared<const VersionDocs>(
+        VersionDocs{RootDocument(base).dump(-1, ' ', false, Json::error_handler_t::replace),
+                    V1Document(base).dump(-1, ' ', false, Json::error_handler_t::replace)});
+    std::unique_lock lock(docs_mu);
+    if (docs.size() < kMaxCachedBases) docs.emplace(base, made);
+    return made;
+  }
+
+  static http::Response CachedJson(const std::string& body) {
+    http::Response r;
+    r.status = 200;
+    r.SetHeader("Content-Type", "application/json");
+    r.body = body;
+    return r;
+  }
 
   std::string BaseUrl(const http::Request& req) const {
     if (!deps.config->api_public_endpoint.empty()) {
@@ -146,7 +181,7 @@ struct ApiApp::Impl {
         return ErrorToResponse(Error::MethodNotAllowed("The method " + request.method +
                                                        " is not allowed for the resource /."));
       }
-      return JsonResponse(200, RootDocument(base));
+      return CachedJson(DocsFor(base)->root);
     }
     if (segs[0] == "v1" || segs[0] == "v1.json") {
       segs.erase(segs.begin());
@@ -184,7 +219,7 @@ struct ApiApp::Impl {
         response = ErrorToResponse(Error::MethodNotAllowed(
             "The method " + request.method + " is not allowed for the resource /v1."));
       } else {
-        response = JsonResponse(200, V1Document(base));
+        response = CachedJson(DocsFor(base)->v1);
       }
       AddVersionHeaders(&response, nv.version);
       return response;
@@ -224,6 +259,9 @@ struct ApiApp::Impl {
       if (result->body) {
         response.SetHeader("Content-Type", "application/json");
         response.body = result->body->dump(-1, ' ', false, Json::error_handler_t::replace);
+      } else if (!result->raw_body.empty()) {
+        response.SetHeader("Content-Type", "application/json");
+        response.body = std::move(result->raw_body);
       }
     } else {
       const Error& e = result.error();

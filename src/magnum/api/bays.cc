@@ -14,9 +14,7 @@
 namespace magnum::api {
 namespace {
 
-PolicyTarget TargetOf(const db::Row& cluster) {
-  return PolicyTarget{cluster.GetString("project_id"), cluster.GetString("user_id")};
-}
+using objects::Cluster;
 
 class BaysController final : public CollectionController {
  public:
@@ -29,12 +27,12 @@ class BaysController final : public CollectionController {
   }
 
  private:
-  Result<Json> RenderBay(const ApiRequest& req, const db::Row& cluster, bool with_faults) {
+  Result<Json> RenderBay(const ApiRequest& req, const Cluster& cluster, bool with_faults) {
     MAGNUM_ASSIGN_OR_RETURN(Json c, ops_.Render(req, cluster, true, with_faults));
     return ClusterToBay(c, true, req.base_url);
   }
 
-  Result<db::Row> Find(const ApiRequest& req, const std::string& ident, const char* rule) {
+  Result<Cluster> Find(const ApiRequest& req, const std::string& ident, const char* rule) {
     auto row = ops_.Find(req, ident, rule);
     if (!row && row.error().Is(ErrorCode::kNotFound)) {
       return Fail(Error::NotFound("Bay " + ident + " could not be found."));
@@ -49,16 +47,18 @@ class BaysController final : public CollectionController {
   ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_ASSIGN_OR_RETURN(ClusterPage page, ops_.List(req, detail));
     Json items = Json::array();
-    for (const auto& c : page.items) items.push_back(ClusterToBay(c, detail, req.base_url));
+    for (const auto& c : ops_.RenderPage(req, page)) {
+      items.push_back(ClusterToBay(c, detail, req.base_url));
+    }
     Json body = {{"bays", std::move(items)}};
-    AddNextLink(&body, req, detail ? "bays/detail" : "bays", page.page, page.rows.size(),
-                page.rows.empty() ? "" : page.rows.back().GetString("uuid"));
+    AddNextLink(&body, req, detail ? "bays/detail" : "bays", page.page, page.clusters.size(),
+                page.clusters.empty() ? "" : page.clusters.back().uuid);
     return ApiResponse::Ok(std::move(body));
   }
 
   ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, Find(req, ident, "cluster:get_one_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:get", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(Json bay, RenderBay(req, cluster, true));
     return ApiResponse::Ok(std::move(bay));
@@ -71,7 +71,7 @@ class BaysController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(std::string uuid, ops_.Create(req, BayToCluster(doc), true));
     if (req.version.AtLeast(2)) return ApiResponse::Ok(Json{{"uuid", uuid}}, 202);
     // 1.1 was synchronous: the bay as it is now (creation goes on in the background).
-    MAGNUM_ASSIGN_OR_RETURN(db::Row row, ops_.Reload(uuid));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster row, ops_.Reload(uuid));
     MAGNUM_ASSIGN_OR_RETURN(Json bay, RenderBay(req, row, false));
     ApiResponse r = ApiResponse::Ok(std::move(bay), 201);
     r.headers["Location"] = req.base_url + "/v1/bays/" + uuid;
@@ -91,7 +91,7 @@ class BaysController final : public CollectionController {
       MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     }
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, Find(req, ident, "cluster:update_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, Find(req, ident, "cluster:update_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:update", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(Json before, RenderBay(req, cluster, false));
     PatchRules rules;
@@ -121,16 +121,16 @@ class BaysController final : public CollectionController {
     }
     MAGNUM_RETURN_IF_ERROR(ops_.Update(req, cluster, update));
     if (req.version.AtLeast(2)) {
-      return ApiResponse::Ok(Json{{"uuid", cluster.GetString("uuid")}}, 202);
+      return ApiResponse::Ok(Json{{"uuid", cluster.uuid}}, 202);
     }
-    MAGNUM_ASSIGN_OR_RETURN(db::Row row, ops_.Reload(cluster.GetString("uuid")));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster row, ops_.Reload(cluster.uuid));
     MAGNUM_ASSIGN_OR_RETURN(Json bay, RenderBay(req, row, false));
     return ApiResponse::Ok(std::move(bay));
   }
 
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, Find(req, ident, "cluster:delete_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, Find(req, ident, "cluster:delete_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:delete", TargetOf(cluster)));
     MAGNUM_RETURN_IF_ERROR(ops_.Delete(req, cluster));
     return ApiResponse::NoContent();

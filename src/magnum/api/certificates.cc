@@ -25,9 +25,7 @@ const FieldList& CertificateFields() {
   return fields;
 }
 
-PolicyTarget TargetOf(const db::Row& cluster) {
-  return PolicyTarget{cluster.GetString("project_id"), cluster.GetString("user_id")};
-}
+using objects::Cluster;
 
 class CertificatesController final : public Controller {
  public:
@@ -52,10 +50,10 @@ class CertificatesController final : public Controller {
  private:
   ApiResult GetCa(const ApiRequest& req, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"ca_cert_type"}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, FindCluster(*s_.db, req.ctx, ident));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, FindCluster(*s_.db, req.ctx, ident));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "certificate:get", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(auto* conductor, AvailableConductor(s_.conductor));
-    const std::string uuid = cluster.GetString("uuid");
+    const std::string uuid = cluster.uuid;
     MAGNUM_ASSIGN_OR_RETURN(std::string pem,
                             conductor->GetCaCertificate(ConductorCallerOf(req.ctx), uuid,
                                                         req.Query("ca_cert_type").value_or("")));
@@ -91,7 +89,7 @@ class CertificatesController final : public Controller {
     if (!cluster) return Fail(cluster.error());
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "certificate:create", TargetOf(*cluster)));
     MAGNUM_ASSIGN_OR_RETURN(auto* conductor, AvailableConductor(s_.conductor));
-    const std::string uuid = cluster->GetString("uuid");
+    const std::string uuid = cluster->uuid;
     const std::string csr = doc["csr"].get<std::string>();
     const std::string ca_type = given("ca_cert_type") ? doc["ca_cert_type"].get<std::string>() : "";
     MAGNUM_ASSIGN_OR_RETURN(std::string pem, conductor->SignCertificate(ConductorCallerOf(req.ctx),
@@ -106,7 +104,7 @@ class CertificatesController final : public Controller {
   ApiResult Rotate(const ApiRequest& req, const std::string& ident) {
     // The body (clients send none; the api-ref shows one) is not needed and is ignored.
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, FindCluster(*s_.db, req.ctx, ident));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, FindCluster(*s_.db, req.ctx, ident));
     return RotateCluster(req, cluster);
   }
 
@@ -116,19 +114,19 @@ class CertificatesController final : public Controller {
     static const FieldList fields = {
         MakeField("cluster_uuid", FieldType::kString, kMandatory, 1, 255)};
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(fields, body, "certificate", true));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             FindCluster(*s_.db, req.ctx, doc["cluster_uuid"].get<std::string>()));
     return RotateCluster(req, cluster);
   }
 
-  ApiResult RotateCluster(const ApiRequest& req, const db::Row& cluster) {
+  ApiResult RotateCluster(const ApiRequest& req, const Cluster& cluster) {
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "certificate:rotate_ca", TargetOf(cluster)));
-    const std::string uuid = cluster.GetString("uuid");
-    MAGNUM_ASSIGN_OR_RETURN(auto tmpl,
-                            s_.db->GetOne(db::kClusterTemplateTable,
-                                          db::Filter().Where(db::Condition::Eq(
-                                              "uuid", cluster.GetString("cluster_template_id")))));
-    if (tmpl && tmpl->GetBool("tls_disabled")) {
+    const std::string uuid = cluster.uuid;
+    MAGNUM_ASSIGN_OR_RETURN(
+        auto tmpl, objects::GetOne<objects::ClusterTemplate>(
+                       *s_.db, db::Filter().Where(db::Condition::Eq(
+                                   "uuid", cluster.cluster_template_id.value_or("")))));
+    if (tmpl && tmpl->tls_disabled.value_or(false)) {
       return Fail(Error::FailedPrecondition(
           "Rotating the CA certificate on a non-TLS cluster is not supported"));
     }

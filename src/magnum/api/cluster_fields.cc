@@ -5,19 +5,22 @@
 #include <charconv>
 
 #include "magnum/api/pagination.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::api {
 namespace {
 
 const std::vector<std::string>& AllStatuses() {
-  static const std::vector<std::string> all = {
-      "CREATE_IN_PROGRESS",   "CREATE_FAILED",   "CREATE_COMPLETE",    "UPDATE_IN_PROGRESS",
-      "UPDATE_FAILED",        "UPDATE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED",
-      "DELETE_COMPLETE",      "RESUME_COMPLETE", "RESUME_FAILED",      "RESTORE_COMPLETE",
-      "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE",  "SNAPSHOT_COMPLETE",
-      "CHECK_COMPLETE",       "ADOPT_COMPLETE"};
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> v;
+    for (auto st : objects::kAllClusterStatuses) v.emplace_back(objects::Name(st));
+    return v;
+  }();
   return all;
 }
+
+using objects::Cluster;
+using objects::NodeGroup;
 
 FieldSpec Str(std::string name, unsigned flags = kNone, int64_t min = 1, int64_t max = 255) {
   return FieldSpec{std::move(name), FieldType::kString, flags, min, max};
@@ -31,6 +34,12 @@ FieldSpec Int(std::string name, int64_t min, Json def = nullptr, unsigned flags 
 
 FieldSpec ReadOnly(std::string name, FieldType type = FieldType::kString, unsigned extra = kNone) {
   return FieldSpec{std::move(name), type, kReadOnly | extra};
+}
+
+// `f` bound to a member of Cluster.
+template <typename M>
+FieldSpec B(FieldSpec f, M Cluster::*member) {
+  return Bound(std::move(f), member);
 }
 
 bool IsFalsy(const Json& v) {
@@ -48,37 +57,37 @@ bool OneOf(std::string_view s, const std::array<std::string_view, N>& set) {
 const FieldList& ClusterFields() {
   static const FieldList fields = [] {
     FieldList f;
-    f.push_back({"uuid", FieldType::kUuid});
-    f.push_back(Str("name", kNamePattern, 1, 242));
-    f.push_back(Str("cluster_template_id", kMandatory));
-    f.push_back(Str("keypair"));
+    f.push_back(B({"uuid", FieldType::kUuid}, &Cluster::uuid));
+    f.push_back(B(Str("name", kNamePattern, 1, 242), &Cluster::name));
+    f.push_back(B(Str("cluster_template_id", kMandatory), &Cluster::cluster_template_id));
+    f.push_back(B(Str("keypair"), &Cluster::keypair));
     f.push_back(Int("node_count", 0, 1, kNotStored));
     f.push_back(Int("master_count", 1, 1, kNotStored));
-    f.push_back(Int("docker_volume_size", 1));
-    f.push_back({"labels", FieldType::kLabels});
-    f.push_back(Str("master_flavor_id"));
-    f.push_back(Str("flavor_id"));
-    f.push_back(Int("create_timeout", 0, 60));
-    f.push_back(Str("discovery_url"));
+    f.push_back(B(Int("docker_volume_size", 1), &Cluster::docker_volume_size));
+    f.push_back(B({"labels", FieldType::kLabels}, &Cluster::labels));
+    f.push_back(B(Str("master_flavor_id"), &Cluster::master_flavor_id));
+    f.push_back(B(Str("flavor_id"), &Cluster::flavor_id));
+    f.push_back(B(Int("create_timeout", 0, 60), &Cluster::create_timeout));
+    f.push_back(B(Str("discovery_url"), &Cluster::discovery_url));
     FieldSpec status = ReadOnly("status");
     status.choices = AllStatuses();
-    f.push_back(status);
-    f.push_back(ReadOnly("status_reason"));
+    f.push_back(B(status, &Cluster::status));
+    f.push_back(B(ReadOnly("status_reason"), &Cluster::status_reason));
     FieldSpec health = ReadOnly("health_status");
     health.choices = {"HEALTHY", "UNHEALTHY", "UNKNOWN"};
-    f.push_back(health);
-    f.push_back(ReadOnly("health_status_reason", FieldType::kStrDict));
-    f.push_back(ReadOnly("stack_id"));
+    f.push_back(B(health, &Cluster::health_status));
+    f.push_back(B(ReadOnly("health_status_reason", FieldType::kStrDict), &Cluster::health_status_reason));
+    f.push_back(B(ReadOnly("stack_id"), &Cluster::stack_id));
     f.push_back(ReadOnly("cluster_id", FieldType::kString, kNotStored));
-    f.push_back(ReadOnly("api_address"));
-    f.push_back(ReadOnly("coe_version"));
-    f.push_back(ReadOnly("container_version"));
+    f.push_back(B(ReadOnly("api_address"), &Cluster::api_address));
+    f.push_back(B(ReadOnly("coe_version"), &Cluster::coe_version));
+    f.push_back(B(ReadOnly("container_version"), &Cluster::container_version));
     f.push_back(ReadOnly("node_addresses", FieldType::kStringList, kNotStored));
     f.push_back(ReadOnly("master_addresses", FieldType::kStringList, kNotStored));
-    f.push_back(Str("fixed_network"));
-    f.push_back(Str("fixed_subnet"));
-    f.push_back({"floating_ip_enabled", FieldType::kBool});
-    f.push_back({"master_lb_enabled", FieldType::kBool});
+    f.push_back(B(Str("fixed_network"), &Cluster::fixed_network));
+    f.push_back(B(Str("fixed_subnet"), &Cluster::fixed_subnet));
+    f.push_back(B({"floating_ip_enabled", FieldType::kBool}, &Cluster::floating_ip_enabled));
+    f.push_back(B({"master_lb_enabled", FieldType::kBool}, &Cluster::master_lb_enabled));
     FieldSpec merge{"merge_labels", FieldType::kBool, kNotStored};
     merge.default_value = false;
     f.push_back(merge);
@@ -86,11 +95,11 @@ const FieldList& ClusterFields() {
     f.push_back(ReadOnly("labels_added", FieldType::kLabels, kNotStored));
     f.push_back(ReadOnly("labels_skipped", FieldType::kLabels, kNotStored));
     f.push_back(ReadOnly("faults", FieldType::kJson, kNotStored));
-    f.push_back(ReadOnly("project_id"));
-    f.push_back(ReadOnly("user_id"));
+    f.push_back(B(ReadOnly("project_id"), &Cluster::project_id));
+    f.push_back(B(ReadOnly("user_id"), &Cluster::user_id));
     f.push_back(ReadOnly("links", FieldType::kJson, kNotStored));
-    f.push_back(ReadOnly("created_at", FieldType::kTimestamp));
-    f.push_back(ReadOnly("updated_at", FieldType::kTimestamp));
+    f.push_back(B(ReadOnly("created_at", FieldType::kTimestamp), &Cluster::created_at));
+    f.push_back(B(ReadOnly("updated_at", FieldType::kTimestamp), &Cluster::updated_at));
     return f;
   }();
   return fields;
@@ -99,33 +108,31 @@ const FieldList& ClusterFields() {
 const FieldList& BayFields() {
   static const FieldList fields = [] {
     FieldList f;
-    f.push_back({"uuid", FieldType::kUuid});
-    f.push_back(Str("name", kNamePattern, 1, 242));
-    f.push_back(Str("baymodel_id", kMandatory));
+    f.push_back(B({"uuid", FieldType::kUuid}, &Cluster::uuid));
+    f.push_back(B(Str("name", kNamePattern, 1, 242), &Cluster::name));
+    f.push_back(B(Str("baymodel_id", kMandatory), &Cluster::cluster_template_id));
     f.push_back(Int("node_count", 1, 1, kNotStored));
     f.push_back(Int("master_count", 1, 1, kNotStored));
-    f.push_back(Int("docker_volume_size", 1));
-    f.push_back({"labels", FieldType::kLabels});
-    f.push_back(Str("master_flavor_id"));
-    f.push_back(Str("flavor_id"));
-    FieldSpec timeout = Int("bay_create_timeout", 0, 60);
-    timeout.column = "create_timeout";
-    f.push_back(timeout);
-    f.push_back(Str("discovery_url"));
+    f.push_back(B(Int("docker_volume_size", 1), &Cluster::docker_volume_size));
+    f.push_back(B({"labels", FieldType::kLabels}, &Cluster::labels));
+    f.push_back(B(Str("master_flavor_id"), &Cluster::master_flavor_id));
+    f.push_back(B(Str("flavor_id"), &Cluster::flavor_id));
+    f.push_back(B(Int("bay_create_timeout", 0, 60), &Cluster::create_timeout));
+    f.push_back(B(Str("discovery_url"), &Cluster::discovery_url));
     FieldSpec status = ReadOnly("status");
     status.choices = AllStatuses();
-    f.push_back(status);
-    f.push_back(ReadOnly("status_reason"));
-    f.push_back(ReadOnly("stack_id"));
-    f.push_back(ReadOnly("api_address"));
-    f.push_back(ReadOnly("coe_version"));
-    f.push_back(ReadOnly("container_version"));
+    f.push_back(B(status, &Cluster::status));
+    f.push_back(B(ReadOnly("status_reason"), &Cluster::status_reason));
+    f.push_back(B(ReadOnly("stack_id"), &Cluster::stack_id));
+    f.push_back(B(ReadOnly("api_address"), &Cluster::api_address));
+    f.push_back(B(ReadOnly("coe_version"), &Cluster::coe_version));
+    f.push_back(B(ReadOnly("container_version"), &Cluster::container_version));
     f.push_back(ReadOnly("node_addresses", FieldType::kStringList, kNotStored));
     f.push_back(ReadOnly("master_addresses", FieldType::kStringList, kNotStored));
     f.push_back(ReadOnly("bay_faults", FieldType::kJson, kNotStored));
     f.push_back(ReadOnly("links", FieldType::kJson, kNotStored));
-    f.push_back(ReadOnly("created_at", FieldType::kTimestamp));
-    f.push_back(ReadOnly("updated_at", FieldType::kTimestamp));
+    f.push_back(B(ReadOnly("created_at", FieldType::kTimestamp), &Cluster::created_at));
+    f.push_back(B(ReadOnly("updated_at", FieldType::kTimestamp), &Cluster::updated_at));
     return f;
   }();
   return fields;
@@ -186,81 +193,200 @@ LabelDiff DiffLabels(const Json& parent, const Json& labels) {
 
 // ---- Nodegroup aggregation ------------------------------------------------------------
 
-NodeGroupTotals SumNodeGroups(const std::vector<db::Row>& nodegroups) {
-  NodeGroupTotals t;
+namespace {
+
+// Counts and addresses of one cluster's nodegroups, pointing into them.
+struct Totals {
+  int64_t node_count = 0;
+  int64_t master_count = 0;
+  std::vector<const std::string*> node_addresses;
+  std::vector<const std::string*> master_addresses;
+};
+
+Totals Sum(const std::vector<NodeGroup>& nodegroups) {
+  Totals t;
   for (const auto& ng : nodegroups) {
-    const bool master = ng.GetString("role") == "master";
-    (master ? t.master_count : t.node_count) += ng.GetInt("node_count");
-    Json addrs = Json::parse(ng.GetString("node_addresses", "[]"), nullptr, false);
-    if (!addrs.is_array()) continue;
-    Json& into = master ? t.master_addresses : t.node_addresses;
-    for (const auto& a : addrs) {
-      if (a.is_string()) into.push_back(a);
-    }
+    const bool master = ng.IsMaster();
+    (master ? t.master_count : t.node_count) += ng.node_count.value_or(0);
+    if (!ng.node_addresses) continue;
+    auto& into = master ? t.master_addresses : t.node_addresses;
+    for (const auto& a : *ng.node_addresses) into.push_back(&a);
   }
   return t;
 }
 
-Json CollectFaults(const std::vector<db::Row>& nodegroups) {
+Json ToJson(const std::vector<const std::string*>& list) {
+  Json out = Json::array();
+  for (const auto* s : list) out.push_back(*s);
+  return out;
+}
+
+template <typename T>
+std::vector<T> ObjectsOf(const std::vector<db::Row>& rows) {
+  std::vector<T> out;
+  for (const auto& r : rows) out.push_back(objects::FromRow<T>(r).value_or(T{}));
+  return out;
+}
+
+}  // namespace
+
+NodeGroupTotals SumNodeGroups(const std::vector<db::Row>& rows) {
+  const std::vector<NodeGroup> nodegroups = ObjectsOf<NodeGroup>(rows);
+  const Totals t = Sum(nodegroups);
+  NodeGroupTotals out;
+  out.node_count = t.node_count;
+  out.master_count = t.master_count;
+  out.node_addresses = ToJson(t.node_addresses);
+  out.master_addresses = ToJson(t.master_addresses);
+  return out;
+}
+
+Json CollectFaults(const std::vector<NodeGroup>& nodegroups) {
   Json faults = Json::object();
   for (const auto& ng : nodegroups) {
-    if (ng.GetString("status").ends_with("_FAILED")) {
-      auto reason = ng.GetOptionalString("status_reason");
-      faults[ng.GetString("name")] = reason ? Json(*reason) : Json(nullptr);
+    if (ng.status && objects::IsFailed(*ng.status)) {
+      faults[ng.name] = ng.status_reason ? Json(*ng.status_reason) : Json(nullptr);
     }
   }
   return faults;
 }
 
+Json CollectFaults(const std::vector<db::Row>& nodegroups) {
+  return CollectFaults(ObjectsOf<NodeGroup>(nodegroups));
+}
+
 // ---- Rendering ---------------------------------------------------------------------------
+
+void WriteLabelDiff(JsonWriter& w, const objects::StringMap* parent,
+                    const std::optional<objects::StringMap>& labels, LabelDiffPart part) {
+  static const objects::StringMap kEmpty;
+  const objects::StringMap& p = parent ? *parent : kEmpty;
+  const objects::StringMap& l = labels ? *labels : kEmpty;
+  w.BeginObject();
+  if (part == LabelDiffPart::kSkipped) {
+    for (const auto& [k, v] : p) {
+      if (!l.count(k)) w.Key(k).String(v);
+    }
+  } else {
+    for (const auto& [k, v] : l) {
+      auto it = p.find(k);
+      if (part == LabelDiffPart::kAdded && it == p.end()) w.Key(k).String(v);
+      if (part == LabelDiffPart::kOverridden && it != p.end() && it->second != v) {
+        w.Key(k).String(it->second);
+      }
+    }
+  }
+  w.EndObject();
+}
+
+namespace {
+
+struct ClusterView {
+  const Cluster* c;
+  const std::vector<NodeGroup>* nodegroups;
+  const Totals* totals;
+  const ClusterRenderOptions* o;
+  const objects::StringMap* template_labels;
+};
+
+void WriteAddresses(JsonWriter& w, const std::vector<const std::string*>& list) {
+  w.BeginArray();
+  for (const auto* a : list) w.String(*a);
+  w.EndArray();
+}
+
+void WriteOptionalText(JsonWriter& w, const std::optional<std::string>& s) {
+  if (s) {
+    w.String(*s);
+  } else {
+    w.Null();
+  }
+}
+
+// The keys of a cluster: detail or brief (the list), stack_id or (≥ 1.13) cluster_id.
+RenderPlan<ClusterView> ClusterPlan(bool detail, bool cluster_id) {
+  static constexpr std::array<std::string_view, 17> kBrief = {
+      "uuid",         "name",     "cluster_template_id", "keypair",          "node_count",
+      "master_count", "docker_volume_size", "labels",   "master_flavor_id", "flavor_id",
+      "create_timeout", "status", "health_status",       "stack_id",         "cluster_id",
+      "merge_labels", "links"};
+  RenderPlan<ClusterView> all;
+  for (const auto& f : ClusterFields()) {
+    if (!f.render || f.Has(kHidden) || f.Has(kNotStored)) continue;
+    if (cluster_id && f.name == "stack_id") continue;
+    if (!detail && !OneOf(f.name, kBrief)) continue;
+    const FieldSpec* spec = &f;
+    all.Add(f.name, [spec](const ClusterView& v, JsonWriter& w) { spec->render(v.c, w); });
+  }
+  if (cluster_id) {
+    all.Add("cluster_id",
+            [](const ClusterView& v, JsonWriter& w) { WriteOptionalText(w, v.c->stack_id); });
+  }
+  all.Add("node_count", [](const ClusterView& v, JsonWriter& w) { w.Int(v.totals->node_count); });
+  all.Add("master_count",
+          [](const ClusterView& v, JsonWriter& w) { w.Int(v.totals->master_count); });
+  all.Add("merge_labels", [](const ClusterView&, JsonWriter& w) { w.Bool(false); });
+  all.Add("links", [](const ClusterView& v, JsonWriter& w) {
+    WriteLinks(w, v.o->base_url, "clusters/" + v.c->uuid);
+  });
+  if (detail) {
+    all.Add("node_addresses", [](const ClusterView& v, JsonWriter& w) {
+      WriteAddresses(w, v.totals->node_addresses);
+    });
+    all.Add("master_addresses", [](const ClusterView& v, JsonWriter& w) {
+      WriteAddresses(w, v.totals->master_addresses);
+    });
+    for (auto [key, part] : {std::pair{"labels_overridden", LabelDiffPart::kOverridden},
+                             std::pair{"labels_added", LabelDiffPart::kAdded},
+                             std::pair{"labels_skipped", LabelDiffPart::kSkipped}}) {
+      all.Add(key, [part](const ClusterView& v, JsonWriter& w) {
+        WriteLabelDiff(w, v.template_labels, v.c->labels, part);
+      });
+    }
+    all.Add(
+        "faults",
+        [](const ClusterView& v, JsonWriter& w) {
+          w.Raw(CollectFaults(*v.nodegroups).dump(-1, ' ', false, Json::error_handler_t::replace));
+        },
+        [](const ClusterView& v) {
+          return v.o->with_faults && v.c->status && IsFailedStatus(objects::Name(*v.c->status));
+        });
+  }
+  return std::move(all.Done());
+}
+
+}  // namespace
+
+void WriteCluster(JsonWriter& w, const Cluster& cluster, const std::vector<NodeGroup>& nodegroups,
+                  const ClusterRenderOptions& o) {
+  static const RenderPlan<ClusterView> plans[2][2] = {
+      {ClusterPlan(false, false), ClusterPlan(false, true)},
+      {ClusterPlan(true, false), ClusterPlan(true, true)}};
+  const Totals totals = Sum(nodegroups);
+  objects::StringMap converted;
+  const objects::StringMap* labels = o.template_label_map;
+  if (labels == nullptr && o.template_labels != nullptr && o.template_labels->is_object()) {
+    for (auto it = o.template_labels->begin(); it != o.template_labels->end(); ++it) {
+      converted[it.key()] = binding::ScalarText(*it);
+    }
+    labels = &converted;
+  }
+  plans[o.detail][o.minor_version >= 13].Write(
+      ClusterView{&cluster, &nodegroups, &totals, &o, labels}, w);
+}
+
+Json RenderCluster(const Cluster& cluster, const std::vector<NodeGroup>& nodegroups,
+                   const ClusterRenderOptions& o) {
+  std::string text;
+  JsonWriter w(&text);
+  WriteCluster(w, cluster, nodegroups, o);
+  return Json::parse(text);
+}
 
 Json RenderCluster(const db::Row& cluster, const std::vector<db::Row>& nodegroups,
                    const ClusterRenderOptions& o) {
-  Json out = FromRow(ClusterFields(), cluster);
-  const NodeGroupTotals totals = SumNodeGroups(nodegroups);
-  out["node_count"] = totals.node_count;
-  out["master_count"] = totals.master_count;
-  if (o.minor_version >= 13) {
-    out["cluster_id"] = out["stack_id"];
-    out.erase("stack_id");
-  }
-  out["merge_labels"] = false;
-  out["links"] = MakeLinks(o.base_url, "clusters/" + cluster.GetString("uuid"));
-  if (!o.detail) {
-    static const std::array<std::string_view, 17> kBrief = {"uuid",
-                                                            "name",
-                                                            "cluster_template_id",
-                                                            "keypair",
-                                                            "node_count",
-                                                            "master_count",
-                                                            "docker_volume_size",
-                                                            "labels",
-                                                            "master_flavor_id",
-                                                            "flavor_id",
-                                                            "create_timeout",
-                                                            "status",
-                                                            "health_status",
-                                                            "stack_id",
-                                                            "cluster_id",
-                                                            "merge_labels",
-                                                            "links"};
-    Json brief = Json::object();
-    for (const auto& [k, v] : out.items()) {
-      if (OneOf(k, kBrief)) brief[k] = v;
-    }
-    return brief;
-  }
-  out["node_addresses"] = totals.node_addresses;
-  out["master_addresses"] = totals.master_addresses;
-  LabelDiff diff =
-      DiffLabels(o.template_labels ? *o.template_labels : Json::object(), out["labels"]);
-  out["labels_overridden"] = std::move(diff.overridden);
-  out["labels_added"] = std::move(diff.added);
-  out["labels_skipped"] = std::move(diff.skipped);
-  if (o.with_faults && IsFailedStatus(cluster.GetString("status"))) {
-    out["faults"] = CollectFaults(nodegroups);
-  }
-  return out;
+  return RenderCluster(objects::FromRow<Cluster>(cluster).value_or(Cluster{}),
+                       ObjectsOf<NodeGroup>(nodegroups), o);
 }
 
 Json ClusterToBay(const Json& cluster, bool detail, const std::string& base_url) {

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "magnum/api/fields.h"
 #include "magnum/db/record.h"
+#include "magnum/objects/cluster.h"
+#include "magnum/objects/nodegroup.h"
 
 namespace magnum::api {
 
@@ -50,10 +53,11 @@ struct NodeGroupTotals {
   Json node_addresses = Json::array();
   Json master_addresses = Json::array();
 };
-// Sums the nodegroup rows of one cluster (in the given order).
+// Sums the stored nodegroups of one cluster (in the given order; rows through the mapper).
 NodeGroupTotals SumNodeGroups(const std::vector<db::Row>& nodegroups);
 
 // {nodegroup name: status_reason} of the nodegroups whose status ends in _FAILED.
+Json CollectFaults(const std::vector<objects::NodeGroup>& nodegroups);
 Json CollectFaults(const std::vector<db::Row>& nodegroups);
 
 // ---- Rendering ---------------------------------------------------------------------------
@@ -62,13 +66,28 @@ struct ClusterRenderOptions {
   bool detail = true;                     // false: the brief list item
   int minor_version = 1;                  // < 13: stack_id; ≥ 13: cluster_id
   std::string base_url;                   // for links
-  const Json* template_labels = nullptr;  // detail: labels_* diff against these ({} if null)
+  // Detail: labels_* diff against the template's labels ({} when neither is set).
+  const objects::StringMap* template_label_map = nullptr;
+  const Json* template_labels = nullptr;  // the same as JSON (used when the map is not set)
   bool with_faults = false;               // GET one: add `faults` when the status is failed
 };
 
-// The API object of a stored cluster with its nodegroup rows.
+// Writes the API object of a cluster with its nodegroups (keys sorted, as always).
+void WriteCluster(JsonWriter& w, const objects::Cluster& cluster,
+                  const std::vector<objects::NodeGroup>& nodegroups,
+                  const ClusterRenderOptions& options);
+// The same as JSON; stored rows go through the mappers.
+Json RenderCluster(const objects::Cluster& cluster,
+                   const std::vector<objects::NodeGroup>& nodegroups,
+                   const ClusterRenderOptions& options);
 Json RenderCluster(const db::Row& cluster, const std::vector<db::Row>& nodegroups,
                    const ClusterRenderOptions& options);
+
+// One of the labels_* objects: keys of `labels` also in `parent` with another value (the
+// parent's value), keys only in `labels`, or keys only in `parent` (absent maps are empty).
+enum class LabelDiffPart { kOverridden, kAdded, kSkipped };
+void WriteLabelDiff(JsonWriter& w, const objects::StringMap* parent,
+                    const std::optional<objects::StringMap>& labels, LabelDiffPart part);
 
 // Turns a rendered cluster into the legacy bay object: renames cluster_template_id →
 // baymodel_id, create_timeout → bay_create_timeout, faults → bay_faults, drops the

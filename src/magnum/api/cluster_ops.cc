@@ -13,6 +13,7 @@
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
 #include "magnum/drivers/registry.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::api {
 namespace {
@@ -31,52 +32,45 @@ std::string StringOr(const Json& v, const std::string& fallback = "") {
   return v.is_string() ? v.get<std::string>() : fallback;
 }
 
+using objects::Cluster;
+using objects::ClusterStatus;
+using objects::ClusterTemplate;
+using objects::NodeGroup;
+
 // The default worker nodegroup among a cluster's nodegroups, or nullptr.
-const db::Row* DefaultWorker(const std::vector<db::Row>& ngs) {
+const NodeGroup* DefaultWorker(const std::vector<NodeGroup>& ngs) {
   for (const auto& ng : ngs) {
-    if (ng.GetBool("is_default") && ng.GetString("role") != "master") return &ng;
+    if (ng.is_default.value_or(false) && !ng.IsMaster()) return &ng;
   }
   return nullptr;
 }
 
-db::Row NodeGroupRow(const std::string& cluster_uuid, const std::string& project_id,
-                     const Json& cluster, const std::string& name, const std::string& role,
-                     int64_t node_count, int64_t min_node_count, const Json& flavor,
-                     const Json& image, const std::string& now) {
-  db::Row r;
-  r.Set("uuid", GenerateUuid());
-  r.Set("name", name);
-  r.Set("cluster_id", cluster_uuid);
-  r.Set("project_id", project_id);
-  if (cluster["docker_volume_size"].is_number_integer()) {
-    r.Set("docker_volume_size", cluster["docker_volume_size"].get<int64_t>());
-  } else {
-    r.SetNull("docker_volume_size");
-  }
-  r.Set("labels", cluster["labels"].is_object() ? cluster["labels"].dump() : std::string("{}"));
-  if (flavor.is_string())
-    r.Set("flavor_id", flavor.get<std::string>());
-  else
-    r.SetNull("flavor_id");
-  if (image.is_string())
-    r.Set("image_id", image.get<std::string>());
-  else
-    r.SetNull("image_id");
-  r.Set("node_addresses", std::string("[]"));
-  r.Set("node_count", node_count);
-  r.SetNull("max_node_count");
-  r.Set("min_node_count", min_node_count);
-  r.Set("role", role);
-  r.Set("is_default", true);
-  r.SetNull("stack_id");
-  r.Set("status", std::string("CREATE_IN_PROGRESS"));
-  r.SetNull("status_reason");
-  r.SetNull("version");
-  r.SetNull("node_labels");
-  r.SetNull("node_taints");
-  r.Set("created_at", now);
-  r.SetNull("updated_at");
-  return r;
+std::optional<std::string> TextOf(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  return std::nullopt;
+}
+
+NodeGroup DefaultNodeGroup(const Cluster& cluster, const std::string& name,
+                           const std::string& role, int64_t node_count, int64_t min_node_count,
+                           const std::optional<std::string>& flavor,
+                           const std::optional<std::string>& image) {
+  NodeGroup ng;
+  ng.uuid = GenerateUuid();
+  ng.name = name;
+  ng.cluster_id = cluster.uuid;
+  ng.project_id = cluster.project_id;
+  ng.docker_volume_size = cluster.docker_volume_size;
+  ng.labels = cluster.labels.value_or(objects::StringMap{});
+  ng.flavor_id = flavor;
+  ng.image_id = image;
+  ng.node_addresses = objects::StringList{};
+  ng.node_count = node_count;
+  ng.min_node_count = min_node_count;
+  ng.role = role;
+  ng.is_default = true;
+  ng.status = ClusterStatus::kCreateInProgress;
+  ng.created_at = cluster.created_at;
+  return ng;
 }
 
 }  // namespace
@@ -120,40 +114,40 @@ Result<db::Filter> ClusterOps::Visible(const ApiRequest& req,
   return f;
 }
 
-Result<db::Row> ClusterOps::Find(const ApiRequest& req, const std::string& ident,
+Result<Cluster> ClusterOps::Find(const ApiRequest& req, const std::string& ident,
                                  std::string_view all_projects_rule) const {
   MAGNUM_ASSIGN_OR_RETURN(db::Filter visible, Visible(req, all_projects_rule));
-  return LookupByIdent(*s_.db, db::kClusterTable, ident, visible, "Cluster", "clusters", "cluster");
+  return LookupByIdent<Cluster>(*s_.db, ident, visible, "Cluster", "clusters", "cluster");
 }
 
-Result<db::Row> ClusterOps::Reload(const std::string& uuid) const {
+Result<Cluster> ClusterOps::Reload(const std::string& uuid) const {
   MAGNUM_ASSIGN_OR_RETURN(
-      auto row, s_.db->GetOne(db::kClusterTable, db::Filter().Where(Condition::Eq("uuid", uuid))));
-  if (!row) return Fail(Error::NotFound("Cluster " + uuid + " could not be found."));
-  return *row;
+      auto c, objects::GetOne<Cluster>(*s_.db, db::Filter().Where(Condition::Eq("uuid", uuid))));
+  if (!c) return Fail(Error::NotFound("Cluster " + uuid + " could not be found."));
+  return std::move(*c);
 }
 
-Result<std::vector<db::Row>> ClusterOps::NodeGroups(const std::string& cluster_uuid) const {
+Result<std::vector<NodeGroup>> ClusterOps::NodeGroups(const std::string& cluster_uuid) const {
   db::ListQuery q;
   q.filter.Where(Condition::Eq("cluster_id", cluster_uuid));
-  return s_.db->List(db::kNodeGroupTable, q);
+  return objects::List<NodeGroup>(*s_.db, q);
 }
 
-Result<std::map<std::string, std::vector<db::Row>>> ClusterOps::NodeGroupsOf(
-    const std::vector<db::Row>& clusters) const {
-  std::map<std::string, std::vector<db::Row>> out;
+Result<std::map<std::string, std::vector<NodeGroup>>> ClusterOps::NodeGroupsOf(
+    const std::vector<Cluster>& clusters) const {
+  std::map<std::string, std::vector<NodeGroup>> out;
   if (clusters.empty()) return out;
   std::vector<db::Value> uuids;
-  for (const auto& c : clusters) uuids.emplace_back(c.GetString("uuid"));
+  for (const auto& c : clusters) uuids.emplace_back(c.uuid);
   db::ListQuery q;
   q.filter.Where(Condition::In("cluster_id", std::move(uuids)));
-  MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kNodeGroupTable, q));
-  for (auto& r : rows) out[r.GetString("cluster_id")].push_back(std::move(r));
+  MAGNUM_ASSIGN_OR_RETURN(auto ngs, objects::List<NodeGroup>(*s_.db, q));
+  for (auto& ng : ngs) out[ng.cluster_id].push_back(std::move(ng));
   return out;
 }
 
-Result<db::Row> ClusterOps::FindTemplate(const ApiRequest& req, const std::string& ident,
-                                         bool allow_int_id) const {
+Result<ClusterTemplate> ClusterOps::FindTemplate(const ApiRequest& req, const std::string& ident,
+                                                 bool allow_int_id) const {
   db::Filter visible;
   if (!req.ctx.is_admin) {
     // Own project ∪ public (hidden public templates are found, then refused with 403).
@@ -165,62 +159,89 @@ Result<db::Row> ClusterOps::FindTemplate(const ApiRequest& req, const std::strin
     std::from_chars(ident.data(), ident.data() + ident.size(), id);
     db::Filter f = visible;
     f.Where(Condition::Eq("id", id));
-    MAGNUM_ASSIGN_OR_RETURN(auto row, s_.db->GetOne(db::kClusterTemplateTable, f));
-    if (!row) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
-    return *row;
+    MAGNUM_ASSIGN_OR_RETURN(auto t, objects::GetOne<ClusterTemplate>(*s_.db, f));
+    if (!t) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
+    return std::move(*t);
   }
-  return LookupByIdent(*s_.db, db::kClusterTemplateTable, ident, visible, "ClusterTemplate",
-                       "ClusterTemplates", "ClusterTemplate");
+  return LookupByIdent<ClusterTemplate>(*s_.db, ident, visible, "ClusterTemplate",
+                                        "ClusterTemplates", "ClusterTemplate");
 }
 
-Json ClusterOps::TemplateLabels(const std::string& uuid) const {
-  auto row =
-      s_.db->GetOne(db::kClusterTemplateTable, db::Filter().Where(Condition::Eq("uuid", uuid)));
-  if (!row || !*row) return Json::object();
-  Json labels = Json::parse((*row)->GetString("labels", "{}"), nullptr, false);
-  return labels.is_object() ? labels : Json::object();
+Result<std::map<std::string, objects::StringMap>> ClusterOps::TemplateLabels(
+    const std::vector<std::string>& uuids) const {
+  std::map<std::string, objects::StringMap> out;
+  std::vector<db::Value> wanted;
+  for (const auto& u : uuids) {
+    if (out.emplace(u, objects::StringMap{}).second) wanted.emplace_back(u);
+  }
+  if (wanted.empty()) return out;
+  db::ListQuery q;
+  q.filter.Where(Condition::In("uuid", std::move(wanted)));
+  MAGNUM_ASSIGN_OR_RETURN(auto templates, objects::List<ClusterTemplate>(*s_.db, q));
+  for (auto& t : templates) {
+    if (t.labels) out[t.uuid] = std::move(*t.labels);
+  }
+  return out;
 }
 
 // ---- Rendering -----------------------------------------------------------------------
 
-Result<Json> ClusterOps::Render(const ApiRequest& req, const db::Row& cluster, bool detail,
-                                bool with_faults) const {
-  MAGNUM_ASSIGN_OR_RETURN(auto ngs, NodeGroups(cluster.GetString("uuid")));
+namespace {
+
+ClusterRenderOptions OptionsFor(const ApiRequest& req, bool detail, bool with_faults) {
   ClusterRenderOptions o;
   o.detail = detail;
   o.minor_version = req.version.minor;
   o.base_url = req.base_url;
   o.with_faults = with_faults;
-  Json labels;
-  if (detail) {
-    labels = TemplateLabels(cluster.GetString("cluster_template_id"));
-    o.template_labels = &labels;
-  }
-  return RenderCluster(cluster, ngs, o);
+  return o;
 }
 
-Result<std::vector<Json>> ClusterOps::RenderMany(const ApiRequest& req,
-                                                 const std::vector<db::Row>& rows,
-                                                 bool detail) const {
-  MAGNUM_ASSIGN_OR_RETURN(auto ngs, NodeGroupsOf(rows));
-  std::map<std::string, Json> template_labels;
-  std::vector<Json> out;
-  static const std::vector<db::Row> kNone;
-  for (const auto& r : rows) {
-    ClusterRenderOptions o;
-    o.detail = detail;
-    o.minor_version = req.version.minor;
-    o.base_url = req.base_url;
-    if (detail) {
-      const std::string t = r.GetString("cluster_template_id");
-      auto it = template_labels.find(t);
-      if (it == template_labels.end()) it = template_labels.emplace(t, TemplateLabels(t)).first;
-      o.template_labels = &it->second;
-    }
-    auto it = ngs.find(r.GetString("uuid"));
-    out.push_back(RenderCluster(r, it == ngs.end() ? kNone : it->second, o));
+}  // namespace
+
+Result<std::string> ClusterOps::RenderText(const ApiRequest& req, const Cluster& cluster,
+                                           bool detail, bool with_faults) const {
+  MAGNUM_ASSIGN_OR_RETURN(auto ngs, NodeGroups(cluster.uuid));
+  ClusterRenderOptions o = OptionsFor(req, detail, with_faults);
+  std::map<std::string, objects::StringMap> labels;
+  if (detail) {
+    const std::string t = cluster.cluster_template_id.value_or("");
+    MAGNUM_ASSIGN_OR_RETURN(labels, TemplateLabels({t}));
+    o.template_label_map = &labels[t];
   }
-  return out;
+  std::string text;
+  JsonWriter w(&text);
+  WriteCluster(w, cluster, ngs, o);
+  return text;
+}
+
+Result<Json> ClusterOps::Render(const ApiRequest& req, const Cluster& cluster, bool detail,
+                                bool with_faults) const {
+  MAGNUM_ASSIGN_OR_RETURN(std::string text, RenderText(req, cluster, detail, with_faults));
+  return Json::parse(text);
+}
+
+void ClusterOps::WritePage(JsonWriter& w, const ApiRequest& req, const ClusterPage& page) const {
+  static const std::vector<NodeGroup> kNone;
+  static const objects::StringMap kNoLabels;
+  ClusterRenderOptions o = OptionsFor(req, page.detail, false);
+  for (const auto& c : page.clusters) {
+    if (page.detail) {
+      auto t = page.template_labels.find(c.cluster_template_id.value_or(""));
+      o.template_label_map = t == page.template_labels.end() ? &kNoLabels : &t->second;
+    }
+    auto it = page.nodegroups.find(c.uuid);
+    WriteCluster(w, c, it == page.nodegroups.end() ? kNone : it->second, o);
+  }
+}
+
+std::vector<Json> ClusterOps::RenderPage(const ApiRequest& req, const ClusterPage& page) const {
+  std::string text;
+  JsonWriter w(&text);
+  w.BeginArray();
+  WritePage(w, req, page);
+  w.EndArray();
+  return Json::parse(text).get<std::vector<Json>>();
 }
 
 Result<ClusterPage> ClusterOps::List(const ApiRequest& req, bool detail) const {
@@ -230,28 +251,37 @@ Result<ClusterPage> ClusterOps::List(const ApiRequest& req, bool detail) const {
       db::Filter visible,
       Visible(req, detail ? "cluster:detail_all_projects" : "cluster:get_all_all_projects"));
   ClusterPage out;
+  out.detail = detail;
   MAGNUM_ASSIGN_OR_RETURN(out.page,
                           ParsePage(req, *s_.db, db::kClusterTable, s_.config->api_max_limit,
                                     std::move(visible)));
-  MAGNUM_ASSIGN_OR_RETURN(out.rows, s_.db->List(db::kClusterTable, out.page.query));
-  MAGNUM_ASSIGN_OR_RETURN(out.items, RenderMany(req, out.rows, detail));
+  MAGNUM_ASSIGN_OR_RETURN(out.clusters, objects::List<Cluster>(*s_.db, out.page.query));
+  MAGNUM_ASSIGN_OR_RETURN(out.nodegroups, NodeGroupsOf(out.clusters));
+  if (detail) {
+    std::vector<std::string> templates;
+    for (const auto& c : out.clusters) templates.push_back(c.cluster_template_id.value_or(""));
+    MAGNUM_ASSIGN_OR_RETURN(out.template_labels, TemplateLabels(templates));
+  }
   return out;
 }
 
-Result<drivers::Driver*> ClusterOps::DriverFor(const db::Row& cluster) const {
-  if (auto name = cluster.GetOptionalString("driver"); name && !name->empty()) {
-    return s_.drivers->Get(*name);
-  }
+Result<drivers::Driver*> ClusterOps::DriverFor(const Cluster& cluster) const {
+  if (cluster.driver && !cluster.driver->empty()) return s_.drivers->Get(*cluster.driver);
+  const std::string template_uuid = cluster.cluster_template_id.value_or("");
   MAGNUM_ASSIGN_OR_RETURN(
-      auto t, s_.db->GetOne(db::kClusterTemplateTable,
-                            db::Filter().Where(
-                                Condition::Eq("uuid", cluster.GetString("cluster_template_id")))));
+      auto t, objects::GetOne<ClusterTemplate>(
+                  *s_.db, db::Filter().Where(Condition::Eq("uuid", template_uuid))));
   if (!t) {
-    return Fail(Error::InvalidArgument(
-        "ClusterTemplate " + cluster.GetString("cluster_template_id") + " could not be found."));
+    return Fail(
+        Error::InvalidArgument("ClusterTemplate " + template_uuid + " could not be found."));
   }
-  return s_.drivers->ForTemplate(t->GetString("driver"), t->GetString("server_type", "vm"),
-                                 t->GetString("cluster_distro"), t->GetString("coe"));
+  return s_.drivers->ForTemplate(t->driver.value_or(""), t->server_type.value_or("vm"),
+                                 t->cluster_distro.value_or(""), t->coe.value_or(""));
+}
+
+Result<void> ClusterOps::CheckState(conductor::ClusterOperation op, const Cluster& cluster,
+                                    std::optional<std::string_view> nodegroup_status) const {
+  return conductor::CheckClusterState(*s_.db, op, objects::ToRow(cluster), nodegroup_status);
 }
 
 // ---- Checks --------------------------------------------------------------------------
@@ -277,11 +307,11 @@ Result<void> ClusterOps::CheckFlavor(const ApiRequest& req, const std::string& f
 
 Result<int64_t> ClusterOps::ClusterLimit(db::Database& db, const std::string& project_id) const {
   MAGNUM_ASSIGN_OR_RETURN(
-      auto quota,
-      db.GetOne(db::kQuotaTable, db::Filter()
-                                     .Where(Condition::Eq("project_id", project_id))
-                                     .Where(Condition::Eq("resource", std::string("Cluster")))));
-  if (quota) return quota->GetInt("hard_limit");
+      auto quota, objects::GetOne<objects::Quota>(
+                      db, db::Filter()
+                              .Where(Condition::Eq("project_id", project_id))
+                              .Where(Condition::Eq("resource", std::string("Cluster")))));
+  if (quota) return quota->hard_limit.value_or(0);
   return static_cast<int64_t>(s_.config->max_clusters_per_project);
 }
 
@@ -297,8 +327,8 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
     }
     return Fail(found.error());
   }
-  const db::Row& template_row = *found;
-  Json tmpl = FromRow(ClusterTemplateFields(), template_row);
+  const ClusterTemplate& cluster_template = *found;
+  Json tmpl = RenderBoundFields(ClusterTemplateFields(), cluster_template);
 
   // 1. A driver builds clusters of this template.
   MAGNUM_ASSIGN_OR_RETURN(
@@ -332,7 +362,7 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
       s_.db->Count(db::kClusterTable, db::Filter().Where(Condition::Eq("project_id", project))));
   if (used >= limit) return Fail(QuotaExceeded(limit));
   // 5. Hidden templates are for admins only.
-  if (template_row.GetBool("hidden") && !req.ctx.is_admin) {
+  if (cluster_template.hidden.value_or(false) && !req.ctx.is_admin) {
     return Fail(Error::PermissionDenied("Not authorized."));
   }
   // 6. Defaults from the template.
@@ -371,28 +401,31 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
   const std::string now = NowDb(s_);
   if (!doc["name"].is_string()) doc["name"] = GenerateName("cluster");
   doc["uuid"] = uuid;
-  doc["cluster_template_id"] = template_row.GetString("uuid");
-  db::Row row = ToRow(ClusterFields(), doc);
-  row.Set("project_id", project);
-  row.Set("user_id", req.ctx.user_id);
-  row.Set("status", std::string("CREATE_IN_PROGRESS"));
-  row.SetNull("status_reason");
-  row.Set("driver", std::string(driver->name()));
-  row.Set("created_at", now);
-  row.SetNull("updated_at");
-  db::Row master = NodeGroupRow(uuid, project, doc, "default-master", "master", master_count, 0,
-                                doc["master_flavor_id"], tmpl["image_id"], now);
-  db::Row worker = NodeGroupRow(uuid, project, doc, "default-worker", "worker", node_count,
-                                min_node_count, doc["flavor_id"], tmpl["image_id"], now);
+  doc["cluster_template_id"] = cluster_template.uuid;
+  Cluster cluster;
+  ApplyFields(ClusterFields(), doc, &cluster);
+  cluster.project_id = project;
+  cluster.user_id = req.ctx.user_id;
+  cluster.status = ClusterStatus::kCreateInProgress;
+  cluster.status_reason.reset();
+  cluster.driver = std::string(driver->name());
+  cluster.created_at = now;
+  cluster.updated_at.reset();
+  const NodeGroup master =
+      DefaultNodeGroup(cluster, "default-master", "master", master_count, 0,
+                       TextOf(doc["master_flavor_id"]), cluster_template.image_id);
+  const NodeGroup worker =
+      DefaultNodeGroup(cluster, "default-worker", "worker", node_count, min_node_count,
+                       TextOf(doc["flavor_id"]), cluster_template.image_id);
   MAGNUM_RETURN_IF_ERROR(s_.db->Transaction([&](db::Database& tx) -> Result<void> {
     MAGNUM_ASSIGN_OR_RETURN(int64_t tx_limit, ClusterLimit(tx, project));
     MAGNUM_ASSIGN_OR_RETURN(
         int64_t tx_used,
         tx.Count(db::kClusterTable, db::Filter().Where(Condition::Eq("project_id", project))));
     if (tx_used >= tx_limit) return Fail(QuotaExceeded(tx_limit));
-    MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kClusterTable, row));
-    MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kNodeGroupTable, master));
-    MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kNodeGroupTable, worker));
+    MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, cluster));
+    MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, master));
+    MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, worker));
     return {};
   }));
 
@@ -400,10 +433,12 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
   if (!started) {
     // The rows exist: leave a visible, deletable record of why nothing happens.
     const std::string reason = "Cluster create could not be started: " + started.error().message();
-    db::Row failed;
-    failed.Set("status", std::string("CREATE_FAILED"));
-    failed.Set("status_reason", reason);
-    failed.Set("updated_at", NowDb(s_));
+    Cluster after = cluster;
+    after.status = ClusterStatus::kCreateFailed;
+    after.status_reason = reason;
+    after.updated_at = NowDb(s_);
+    // status, status_reason and updated_at: columns of both tables.
+    const db::Row failed = objects::ChangedColumns(cluster, after);
     (void)s_.db->Update(db::kClusterTable,
                         db::Filter()
                             .Where(Condition::Eq("uuid", uuid))
@@ -421,51 +456,42 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
 
 // ---- Update ----------------------------------------------------------------------------
 
-Result<void> ClusterOps::Update(const ApiRequest& req, const db::Row& cluster,
+Result<void> ClusterOps::Update(const ApiRequest& req, const Cluster& cluster,
                                 const ClusterUpdate& update) const {
-  const std::string uuid = cluster.GetString("uuid");
-  const std::string status = cluster.GetString("status");
+  const std::string& uuid = cluster.uuid;
   if (update.node_count && *update.node_count == 0 && !req.version.AtLeast(10)) {
     return Fail(Error::InvalidArgument(
         "Resizing a nodegroup to zero is not supported in the provided microversion."));
   }
-  MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kUpdate, cluster));
+  MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, cluster));
   MAGNUM_ASSIGN_OR_RETURN(auto ngs, NodeGroups(uuid));
-  const db::Row* worker = DefaultWorker(ngs);
-  const bool resize = update.node_count &&
-                      (worker == nullptr || worker->GetInt("node_count") != *update.node_count);
+  const NodeGroup* worker = DefaultWorker(ngs);
+  const bool resize = update.node_count && (worker == nullptr ||
+                                            worker->node_count.value_or(0) != *update.node_count);
   conductor::ConductorApi* conductor = nullptr;
   if (resize) {
     MAGNUM_ASSIGN_OR_RETURN(conductor, RequireConductor(s_));
   }
   // Root-disk checks on the current flavors.
-  Json labels = Json::parse(cluster.GetString("labels", "{}"), nullptr, false);
-  for (const char* k : {"master_flavor_id", "flavor_id"}) {
-    if (auto f = cluster.GetOptionalString(k)) MAGNUM_RETURN_IF_ERROR(CheckFlavor(req, *f, labels));
+  const Json labels = cluster.labels ? Json(*cluster.labels) : Json::object();
+  for (const auto* f : {&cluster.master_flavor_id, &cluster.flavor_id}) {
+    if (*f) MAGNUM_RETURN_IF_ERROR(CheckFlavor(req, **f, labels));
   }
   if (update.health_changed) {
-    db::Row changes;
-    if (update.health_status.is_string()) {
-      changes.Set("health_status", update.health_status.get<std::string>());
-    } else {
-      changes.SetNull("health_status");
-    }
-    if (update.health_status_reason.is_object()) {
-      changes.Set("health_status_reason", update.health_status_reason.dump());
-    } else {
-      changes.SetNull("health_status_reason");
-    }
-    changes.Set("updated_at", NowDb(s_));
+    Cluster after = cluster;
+    binding::Assign(after.health_status, update.health_status);
+    binding::Assign(after.health_status_reason, update.health_status_reason);
+    after.updated_at = NowDb(s_);
     // Compare-and-set on the status we checked, so a concurrent operation wins cleanly.
-    MAGNUM_ASSIGN_OR_RETURN(int64_t n,
-                            s_.db->Update(db::kClusterTable,
-                                          db::Filter()
-                                              .Where(Condition::Eq("id", cluster.GetInt("id")))
-                                              .Where(Condition::Eq("status", status)),
-                                          changes));
+    db::Filter cas = db::Filter().Where(Condition::Eq("id", cluster.id));
+    cas.Where(cluster.status ? Condition::Eq("status", std::string(objects::Name(*cluster.status)))
+                             : Condition::Null("status"));
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t n,
+        s_.db->Update(db::kClusterTable, cas, objects::ChangedColumns(cluster, after)));
     if (n == 0) {
-      MAGNUM_ASSIGN_OR_RETURN(db::Row now, Reload(uuid));
-      MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kUpdate, now));
+      MAGNUM_ASSIGN_OR_RETURN(Cluster now, Reload(uuid));
+      MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, now));
       return Fail(Error::Conflict("Cluster " + uuid +
                                   " changed while the request was processed; try again."));
     }
@@ -479,13 +505,12 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const db::Row& cluster,
 
 // ---- Delete ----------------------------------------------------------------------------
 
-Result<void> ClusterOps::Delete(const ApiRequest& req, const db::Row& cluster) const {
+Result<void> ClusterOps::Delete(const ApiRequest& req, const Cluster& cluster) const {
   MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
-  const std::string uuid = cluster.GetString("uuid");
-  if (cluster.GetString("status") == "DELETE_IN_PROGRESS") {
-    return Fail(Error::Conflict("Cluster " + uuid + " is already being deleted."));
+  if (cluster.status == ClusterStatus::kDeleteInProgress) {
+    return Fail(Error::Conflict("Cluster " + cluster.uuid + " is already being deleted."));
   }
-  return conductor->ClusterDelete(CallerOf(req), uuid);
+  return conductor->ClusterDelete(CallerOf(req), cluster.uuid);
 }
 
 }  // namespace magnum::api

@@ -16,8 +16,13 @@
 #include "magnum/api/api_types.h"
 #include "magnum/api/controller.h"
 #include "magnum/api/pagination.h"
+#include "magnum/api/json_writer.h"
 #include "magnum/conductor/conductor_api.h"
+#include "magnum/conductor/state_table.h"
 #include "magnum/db/record.h"
+#include "magnum/objects/cluster.h"
+#include "magnum/objects/cluster_template.h"
+#include "magnum/objects/nodegroup.h"
 
 namespace magnum::drivers {
 class Driver;
@@ -44,11 +49,14 @@ struct ClusterUpdate {
   bool rollback = false;
 };
 
-// One page of a cluster listing, rendered.
+// One page of a cluster listing with what rendering it needs (nodegroups by cluster UUID,
+// template labels by template UUID).
 struct ClusterPage {
   Page page;
-  std::vector<db::Row> rows;
-  std::vector<Json> items;
+  std::vector<objects::Cluster> clusters;
+  std::map<std::string, std::vector<objects::NodeGroup>> nodegroups;
+  std::map<std::string, objects::StringMap> template_labels;
+  bool detail = false;
 };
 
 class ClusterOps {
@@ -61,35 +69,44 @@ class ClusterOps {
   Result<db::Filter> Visible(const ApiRequest& req, std::string_view all_projects_rule) const;
 
   // A visible cluster by UUID or name (404 / 409 for an ambiguous name).
-  Result<db::Row> Find(const ApiRequest& req, const std::string& ident,
-                       std::string_view all_projects_rule) const;
-  // The current row of a cluster by UUID (404 when it is gone).
-  Result<db::Row> Reload(const std::string& uuid) const;
+  Result<objects::Cluster> Find(const ApiRequest& req, const std::string& ident,
+                                std::string_view all_projects_rule) const;
+  // The current state of a cluster by UUID (404 when it is gone).
+  Result<objects::Cluster> Reload(const std::string& uuid) const;
 
-  // Nodegroup rows of one cluster / of several clusters (by cluster UUID), in id order.
-  Result<std::vector<db::Row>> NodeGroups(const std::string& cluster_uuid) const;
-  Result<std::map<std::string, std::vector<db::Row>>> NodeGroupsOf(
-      const std::vector<db::Row>& clusters) const;
+  // Nodegroups of one cluster / of several clusters (by cluster UUID), in id order.
+  Result<std::vector<objects::NodeGroup>> NodeGroups(const std::string& cluster_uuid) const;
+  Result<std::map<std::string, std::vector<objects::NodeGroup>>> NodeGroupsOf(
+      const std::vector<objects::Cluster>& clusters) const;
 
   // A cluster template for create/upgrade by integer id (when `allow_int_id`), UUID or
   // name, among the caller's project and public templates (admins: all). 404 when none;
   // 403 "Not authorized." for a hidden template and a non-admin caller.
-  Result<db::Row> FindTemplate(const ApiRequest& req, const std::string& ident,
-                               bool allow_int_id) const;
-  // Labels of the template with `uuid` (any project), {} when it is gone.
-  Json TemplateLabels(const std::string& uuid) const;
+  Result<objects::ClusterTemplate> FindTemplate(const ApiRequest& req, const std::string& ident,
+                                                bool allow_int_id) const;
+  // Labels of the templates with these UUIDs (any project); a template that is gone has
+  // none (and renders {}).
+  Result<std::map<std::string, objects::StringMap>> TemplateLabels(
+      const std::vector<std::string>& uuids) const;
 
-  // The API object (detail or brief) of one cluster / of a page of clusters.
-  Result<Json> Render(const ApiRequest& req, const db::Row& cluster, bool detail,
+  // The API object (detail or brief) of one cluster, as JSON text / as JSON.
+  Result<std::string> RenderText(const ApiRequest& req, const objects::Cluster& cluster,
+                                 bool detail, bool with_faults) const;
+  Result<Json> Render(const ApiRequest& req, const objects::Cluster& cluster, bool detail,
                       bool with_faults) const;
-  Result<std::vector<Json>> RenderMany(const ApiRequest& req, const std::vector<db::Row>& rows,
-                                       bool detail) const;
+  // The items of a page, written to `w` / as JSON.
+  void WritePage(JsonWriter& w, const ApiRequest& req, const ClusterPage& page) const;
+  std::vector<Json> RenderPage(const ApiRequest& req, const ClusterPage& page) const;
 
-  // GET list/detail (§1.7, §4): policy, visibility, pagination, rendering.
+  // GET list/detail (§1.7, §4): policy, visibility, pagination, and what rendering needs.
   Result<ClusterPage> List(const ApiRequest& req, bool detail) const;
 
-  // The driver that runs `cluster` (its `driver` column, else its template's).
-  Result<drivers::Driver*> DriverFor(const db::Row& cluster) const;
+  // The driver that runs `cluster` (its `driver`, else its template's).
+  Result<drivers::Driver*> DriverFor(const objects::Cluster& cluster) const;
+
+  // conductor::CheckClusterState for `cluster` (the state table's refusal, or nothing).
+  Result<void> CheckState(conductor::ClusterOperation op, const objects::Cluster& cluster,
+                          std::optional<std::string_view> nodegroup_status = {}) const;
 
   // POST: `doc` is the ValidateBody output of ClusterFields (defaults applied). Runs the
   // §2.2 checks in order, inserts the cluster and its default nodegroups in one
@@ -100,11 +117,11 @@ class ClusterOps {
 
   // PATCH: state check (§3.2), health fields written directly, node_count through the
   // conductor.
-  Result<void> Update(const ApiRequest& req, const db::Row& cluster,
+  Result<void> Update(const ApiRequest& req, const objects::Cluster& cluster,
                       const ClusterUpdate& update) const;
 
   // DELETE: 409 when a delete is already running; then the conductor.
-  Result<void> Delete(const ApiRequest& req, const db::Row& cluster) const;
+  Result<void> Delete(const ApiRequest& req, const objects::Cluster& cluster) const;
 
   // The flavor checks of §5 (exists; root disk when boot_volume_size is 0).
   Result<void> CheckFlavor(const ApiRequest& req, const std::string& flavor,

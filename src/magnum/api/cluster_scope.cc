@@ -16,10 +16,10 @@ db::Filter ClustersInScope(const auth::RequestContext& ctx) {
   return f;
 }
 
-Result<db::Row> FindCluster(db::Database& db, const auth::RequestContext& ctx,
-                            const std::string& ident) {
-  return LookupByIdent(db, db::kClusterTable, ident, ClustersInScope(ctx), "Cluster", "clusters",
-                       "cluster");
+Result<objects::Cluster> FindCluster(db::Database& db, const auth::RequestContext& ctx,
+                                     const std::string& ident) {
+  return LookupByIdent<objects::Cluster>(db, ident, ClustersInScope(ctx), "Cluster", "clusters",
+                                         "cluster");
 }
 
 conductor::Caller ConductorCallerOf(const auth::RequestContext& ctx) {

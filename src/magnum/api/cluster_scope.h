@@ -9,6 +9,7 @@
 #include "magnum/common/error.h"
 #include "magnum/conductor/conductor_api.h"
 #include "magnum/db/database.h"
+#include "magnum/objects/cluster.h"
 
 namespace magnum::api {
 
@@ -18,8 +19,8 @@ db::Filter ClustersInScope(const auth::RequestContext& ctx);
 
 // A visible cluster by UUID or name: 404 "Cluster <ident> could not be found.", 409 when a
 // name matches more than one.
-Result<db::Row> FindCluster(db::Database& db, const auth::RequestContext& ctx,
-                            const std::string& ident);
+Result<objects::Cluster> FindCluster(db::Database& db, const auth::RequestContext& ctx,
+                                     const std::string& ident);
 
 // The serialisable caller passed to the conductor.
 conductor::Caller ConductorCallerOf(const auth::RequestContext& ctx);

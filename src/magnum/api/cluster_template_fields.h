@@ -8,13 +8,14 @@
 #include "magnum/api/controller.h"
 #include "magnum/api/fields.h"
 #include "magnum/auth/context.h"
-#include "magnum/db/record.h"
+#include "magnum/objects/cluster_template.h"
 
 namespace magnum::api {
 
+// Bound to objects::ClusterTemplate.
 const FieldList& ClusterTemplateFields();
-// The API object of a stored template, with links.
-Json RenderClusterTemplate(const db::Row& row, const std::string& base_url);
+// The API object of a stored template in the clustertemplates shape, with links.
+Json RenderClusterTemplate(const objects::ClusterTemplate& t, const std::string& base_url);
 // Templates `ctx` may see: own project ∪ (public ∧ ¬hidden); admins see all.
 db::Filter VisibleTemplates(const auth::RequestContext& ctx);
 

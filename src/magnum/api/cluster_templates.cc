@@ -18,71 +18,101 @@
 
 namespace magnum::api {
 
+namespace {
+
+using objects::ClusterTemplate;
+
+// The template's view when rendering: the object, the base URL and the collection path.
+struct TemplateView {
+  const ClusterTemplate* t;
+  const std::string* base_url;
+  const std::string* path;
+};
+
+const ClusterTemplate* TemplateOf(const TemplateView& v) { return v.t; }
+
+RenderPlan<TemplateView> TemplatePlan(const FieldList& fields) {
+  RenderPlan<TemplateView> plan;
+  AddBoundFields(plan, fields, &TemplateOf);
+  plan.Add("links", [](const TemplateView& v, JsonWriter& w) {
+    WriteLinks(w, *v.base_url, *v.path + "/" + v.t->uuid);
+  });
+  return std::move(plan.Done());
+}
+
+}  // namespace
+
 const FieldList& ClusterTemplateFields() {
   static const FieldList fields = [] {
-    auto str = [](std::string name, int64_t min = 1, int64_t max = 255) {
-      return FieldSpec{std::move(name), FieldType::kString, kNone, min, max};
+    auto str = [](std::string name, auto member, int64_t min = 1, int64_t max = 255) {
+      return Bound(FieldSpec{std::move(name), FieldType::kString, kNone, min, max}, member);
     };
-    auto boolean = [](std::string name, bool def) {
+    auto boolean = [](std::string name, auto member, bool def) {
       FieldSpec f{std::move(name), FieldType::kBool};
       f.default_value = def;
-      return f;
+      return Bound(std::move(f), member);
     };
+    using T = ClusterTemplate;
     FieldList f;
-    f.push_back({"uuid", FieldType::kUuid});
-    f.push_back(str("name"));
+    f.push_back(Bound(FieldSpec{"uuid", FieldType::kUuid}, &T::uuid));
+    f.push_back(str("name", &T::name));
     FieldSpec coe{"coe", FieldType::kString, kMandatory, 1, 255,
                   {"kubernetes", "swarm", "swarm-mode", "mesos"}};
-    f.push_back(coe);
-    FieldSpec image = str("image_id");
+    f.push_back(Bound(coe, &T::coe));
+    FieldSpec image = str("image_id", &T::image_id);
     image.flags = kMandatory;
     f.push_back(image);
-    f.push_back(str("flavor_id"));
-    f.push_back(str("master_flavor_id"));
-    f.push_back(str("keypair_id"));
-    f.push_back(str("dns_nameserver"));
-    f.push_back(str("external_network_id"));
-    f.push_back(str("fixed_network"));
-    f.push_back(str("fixed_subnet"));
-    f.push_back(str("network_driver"));
-    f.push_back(str("volume_driver"));
-    f.push_back({"apiserver_port", FieldType::kInt, kNone, 1024, 65535});
-    f.push_back({"docker_volume_size", FieldType::kInt, kNone, 1, 2147483647});
-    f.push_back(str("docker_storage_driver"));
-    f.push_back(str("cluster_distro"));
-    f.push_back(str("http_proxy"));
-    f.push_back(str("https_proxy"));
-    f.push_back(str("no_proxy"));
-    f.push_back(str("insecure_registry"));
-    f.push_back(boolean("registry_enabled", false));
-    f.push_back(boolean("tls_disabled", false));
-    f.push_back(boolean("public", false));
-    f.push_back(boolean("master_lb_enabled", false));
-    f.push_back(boolean("floating_ip_enabled", true));
-    f.push_back(boolean("hidden", false));
+    f.push_back(str("flavor_id", &T::flavor_id));
+    f.push_back(str("master_flavor_id", &T::master_flavor_id));
+    f.push_back(str("keypair_id", &T::keypair_id));
+    f.push_back(str("dns_nameserver", &T::dns_nameserver));
+    f.push_back(str("external_network_id", &T::external_network_id));
+    f.push_back(str("fixed_network", &T::fixed_network));
+    f.push_back(str("fixed_subnet", &T::fixed_subnet));
+    f.push_back(str("network_driver", &T::network_driver));
+    f.push_back(str("volume_driver", &T::volume_driver));
+    f.push_back(Bound(FieldSpec{"apiserver_port", FieldType::kInt, kNone, 1024, 65535},
+                      &T::apiserver_port));
+    f.push_back(Bound(FieldSpec{"docker_volume_size", FieldType::kInt, kNone, 1, 2147483647},
+                      &T::docker_volume_size));
+    f.push_back(str("docker_storage_driver", &T::docker_storage_driver));
+    f.push_back(str("cluster_distro", &T::cluster_distro));
+    f.push_back(str("http_proxy", &T::http_proxy));
+    f.push_back(str("https_proxy", &T::https_proxy));
+    f.push_back(str("no_proxy", &T::no_proxy));
+    f.push_back(str("insecure_registry", &T::insecure_registry));
+    f.push_back(boolean("registry_enabled", &T::registry_enabled, false));
+    f.push_back(boolean("tls_disabled", &T::tls_disabled, false));
+    f.push_back(boolean("public", &T::is_public, false));
+    f.push_back(boolean("master_lb_enabled", &T::master_lb_enabled, false));
+    f.push_back(boolean("floating_ip_enabled", &T::floating_ip_enabled, true));
+    f.push_back(boolean("hidden", &T::hidden, false));
     FieldSpec server_type{"server_type", FieldType::kString, kNone, 1, 255,
                           {"vm", "bm", "container"}};
     server_type.default_value = "vm";
-    f.push_back(server_type);
+    f.push_back(Bound(server_type, &T::server_type));
     FieldSpec labels{"labels", FieldType::kLabels};
     labels.default_value = Json::object();
-    f.push_back(labels);
-    f.push_back(str("tags", 0, 255));
-    f.push_back(str("driver"));
-    f.push_back({"project_id", FieldType::kString, kReadOnly});
-    f.push_back({"user_id", FieldType::kString, kReadOnly});
+    f.push_back(Bound(labels, &T::labels));
+    f.push_back(str("tags", &T::tags, 0, 255));
+    f.push_back(str("driver", &T::driver));
+    f.push_back(Bound(FieldSpec{"project_id", FieldType::kString, kReadOnly}, &T::project_id));
+    f.push_back(Bound(FieldSpec{"user_id", FieldType::kString, kReadOnly}, &T::user_id));
     f.push_back({"links", FieldType::kJson, kReadOnly | kNotStored});
-    f.push_back({"created_at", FieldType::kTimestamp, kReadOnly});
-    f.push_back({"updated_at", FieldType::kTimestamp, kReadOnly});
+    f.push_back(Bound(FieldSpec{"created_at", FieldType::kTimestamp, kReadOnly}, &T::created_at));
+    f.push_back(Bound(FieldSpec{"updated_at", FieldType::kTimestamp, kReadOnly}, &T::updated_at));
     return f;
   }();
   return fields;
 }
 
-Json RenderClusterTemplate(const db::Row& row, const std::string& base_url) {
-  Json out = FromRow(ClusterTemplateFields(), row);
-  out["links"] = MakeLinks(base_url, "clustertemplates/" + row.GetString("uuid"));
-  return out;
+Json RenderClusterTemplate(const ClusterTemplate& t, const std::string& base_url) {
+  static const RenderPlan<TemplateView> plan = TemplatePlan(ClusterTemplateFields());
+  static const std::string path = "clustertemplates";
+  std::string text;
+  JsonWriter w(&text);
+  plan.Write(TemplateView{&t, &base_url, &path}, w);
+  return Json::parse(text);
 }
 
 db::Filter VisibleTemplates(const auth::RequestContext& ctx) {
@@ -154,14 +184,20 @@ Result<void> ValidateDns(const std::string& dns) {
 class ClusterTemplatesController final : public CollectionController {
  public:
   ClusterTemplatesController(const Services& s, TemplateCollection api)
-      : s_(s), api_(std::move(api)) {}
+      : s_(s), api_(std::move(api)), plan_(TemplatePlan(*api_.fields)) {}
 
  private:
+  void Write(const ClusterTemplate& t, const std::string& base_url, JsonWriter& w) const {
+    plan_.Write(TemplateView{&t, &base_url, &api_.path}, w);
+  }
+
   // The API object of a stored template in this collection's shape, with links.
-  Json Render(const db::Row& row, const std::string& base_url) const {
-    Json out = FromRow(*api_.fields, row);
-    out["links"] = MakeLinks(base_url, api_.path + "/" + row.GetString("uuid"));
-    return out;
+  ApiResponse Render(const ClusterTemplate& t, const std::string& base_url,
+                     int status = 200) const {
+    std::string body;
+    JsonWriter w(&body);
+    Write(t, base_url, w);
+    return ApiResponse::Raw(std::move(body), status);
   }
 
   ApiResult List(const ApiRequest& req, bool detail) override {
@@ -171,29 +207,30 @@ class ClusterTemplatesController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req, *s_.db, db::kClusterTemplateTable,
                                                  s_.config->api_max_limit,
                                                  VisibleTemplates(req.ctx)));
-    MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kClusterTemplateTable, page.query));
-    Json items = Json::array();
-    for (const auto& r : rows) items.push_back(Render(r, req.base_url));
-    Json body = {{api_.path, std::move(items)}};
-    AddNextLink(&body, req, detail ? api_.path + "/detail" : api_.path, page,
-                rows.size(), rows.empty() ? "" : rows.back().GetString("uuid"));
-    return ApiResponse::Ok(std::move(body));
+    MAGNUM_ASSIGN_OR_RETURN(auto items, objects::List<ClusterTemplate>(*s_.db, page.query));
+    auto next = NextLink(req, detail ? api_.path + "/detail" : api_.path, page, items.size(),
+                         items.empty() ? "" : items.back().uuid);
+    return ApiResponse::Raw(WriteCollection(
+        api_.path, 1200 * items.size() + 64,
+        [&](JsonWriter& w) {
+          for (const auto& t : items) Write(t, req.base_url, w);
+        },
+        next));
   }
 
-  Result<db::Row> Lookup(const ApiRequest& req, const std::string& ident) {
-    return LookupByIdent(*s_.db, db::kClusterTemplateTable, ident, VisibleTemplates(req.ctx),
-                         "ClusterTemplate", "ClusterTemplates", "ClusterTemplate");
+  Result<ClusterTemplate> Lookup(const ApiRequest& req, const std::string& ident) {
+    return LookupByIdent<ClusterTemplate>(*s_.db, ident, VisibleTemplates(req.ctx),
+                                          "ClusterTemplate", "ClusterTemplates",
+                                          "ClusterTemplate");
   }
 
   ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
-    if (!row.GetBool("public")) {
-      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:get",
-                                           PolicyTarget{row.GetString("project_id"),
-                                                        row.GetString("user_id")}));
+    MAGNUM_ASSIGN_OR_RETURN(ClusterTemplate t, Lookup(req, ident));
+    if (!t.is_public.value_or(false)) {
+      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:get", TargetOf(t)));
     }
-    return ApiResponse::Ok(Render(row, req.base_url));
+    return Render(t, req.base_url);
   }
 
   // Rules shared by create and update: drivers, devicemapper, DNS, image → driver.
@@ -309,19 +346,20 @@ class ClusterTemplatesController final : public CollectionController {
     if (doc["name"].is_null()) doc["name"] = GenerateName(api_.name_suffix);
     doc["project_id"] = req.ctx.project_id;
     doc["user_id"] = req.ctx.user_id;
-    db::Row row = ToRow(ClusterTemplateFields(), doc);
-    row.Set("project_id", req.ctx.project_id);
-    row.Set("user_id", req.ctx.user_id);
-    row.Set("created_at", NowDb(s_));
-    row.SetNull("updated_at");
-    auto inserted = s_.db->Insert(db::kClusterTemplateTable, row);
+    ClusterTemplate t;
+    ApplyFields(ClusterTemplateFields(), doc, &t);
+    t.project_id = req.ctx.project_id;
+    t.user_id = req.ctx.user_id;
+    t.created_at = NowDb(s_);
+    t.updated_at.reset();
+    auto inserted = objects::Insert(*s_.db, t);
     if (!inserted && inserted.error().Is(ErrorCode::kAlreadyExists)) {
-      return Fail(Error::AlreadyExists("A ClusterTemplate with UUID " +
-                                       doc["uuid"].get<std::string>() + " already exists."));
+      return Fail(
+          Error::AlreadyExists("A ClusterTemplate with UUID " + t.uuid + " already exists."));
     }
     if (!inserted) return Fail(inserted.error());
-    ApiResponse r = ApiResponse::Ok(Render(*inserted, req.base_url), 201);
-    r.headers["Location"] = req.base_url + "/v1/" + api_.path + "/" + inserted->GetString("uuid");
+    ApiResponse r = Render(*inserted, req.base_url, 201);
+    r.headers["Location"] = req.base_url + "/v1/" + api_.path + "/" + inserted->uuid;
     return r;
   }
 
@@ -333,13 +371,11 @@ class ClusterTemplatesController final : public CollectionController {
   ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(
-        req.ctx, "clustertemplate:update",
-        PolicyTarget{row.GetString("project_id"), row.GetString("user_id")}));
-    Json before = FromRow(ClusterTemplateFields(), row);
+    MAGNUM_ASSIGN_OR_RETURN(ClusterTemplate row, Lookup(req, ident));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:update", TargetOf(row)));
+    Json before = RenderBoundFields(ClusterTemplateFields(), row);
     // The patch sees this collection's fields only; the rules below see the whole template.
-    Json api_before = FromRow(*api_.fields, row);
+    Json api_before = RenderBoundFields(*api_.fields, row);
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
     rules.mandatory_paths = {"/coe", "/image_id", "/network_driver", "/external_network_id",
@@ -359,8 +395,8 @@ class ClusterTemplatesController final : public CollectionController {
             "Not authorized to set public or hidden flag for cluster template."));
       }
     }
-    if (changed.empty()) return ApiResponse::Ok(Render(row, req.base_url));
-    const std::string uuid = row.GetString("uuid");
+    if (changed.empty()) return Render(row, req.base_url);
+    const std::string uuid = row.uuid;
     MAGNUM_ASSIGN_OR_RETURN(int64_t refs, CountReferences(*s_.db, uuid));
     if (refs > 0) {
       bool ok = changed == std::set<std::string>{"name"} ||
@@ -379,26 +415,24 @@ class ClusterTemplatesController final : public CollectionController {
     changed = ChangedFields(before, after);
     Json delta = Json::object();
     for (const auto& k : changed) delta[k] = after[k];
-    db::Row changes = ToRow(ClusterTemplateFields(), delta);
-    changes.Set("updated_at", NowDb(s_));
-    MAGNUM_ASSIGN_OR_RETURN(int64_t n, s_.db->Update(db::kClusterTemplateTable,
-                                                     db::Filter().Where(db::Condition::Eq("id", row.GetInt("id"))),
-                                                     changes));
+    ClusterTemplate changed_template = row;
+    ApplyFields(ClusterTemplateFields(), delta, &changed_template);
+    changed_template.updated_at = NowDb(s_);
+    const db::Filter by_id = db::Filter().Where(db::Condition::Eq("id", row.id));
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t n, s_.db->Update(db::kClusterTemplateTable, by_id,
+                                 objects::ChangedColumns(row, changed_template)));
     if (n == 0) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
-    MAGNUM_ASSIGN_OR_RETURN(auto updated,
-                            s_.db->GetOne(db::kClusterTemplateTable,
-                                          db::Filter().Where(db::Condition::Eq("id", row.GetInt("id")))));
+    MAGNUM_ASSIGN_OR_RETURN(auto updated, objects::GetOne<ClusterTemplate>(*s_.db, by_id));
     if (!updated) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
-    return ApiResponse::Ok(Render(*updated, req.base_url));
+    return Render(*updated, req.base_url);
   }
 
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(
-        req.ctx, "clustertemplate:delete",
-        PolicyTarget{row.GetString("project_id"), row.GetString("user_id")}));
-    const std::string uuid = row.GetString("uuid");
+    MAGNUM_ASSIGN_OR_RETURN(ClusterTemplate row, Lookup(req, ident));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:delete", TargetOf(row)));
+    const std::string uuid = row.uuid;
     // Check-and-delete in one transaction, so a cluster created concurrently from this
     // template cannot be left without one.
     MAGNUM_RETURN_IF_ERROR(s_.db->Transaction([&](db::Database& tx) -> Result<void> {
@@ -408,7 +442,7 @@ class ClusterTemplatesController final : public CollectionController {
                                            " is referenced by one or multiple clusters."));
       }
       MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterTemplateTable,
-                                       db::Filter().Where(db::Condition::Eq("id", row.GetInt("id")))));
+                                       db::Filter().Where(db::Condition::Eq("id", row.id))));
       return {};
     }));
     return ApiResponse::NoContent();
@@ -416,6 +450,7 @@ class ClusterTemplatesController final : public CollectionController {
 
   Services s_;
   TemplateCollection api_;
+  RenderPlan<TemplateView> plan_;
 };
 
 }  // namespace

@@ -20,10 +20,8 @@ namespace magnum::api {
 namespace {
 
 using db::Condition;
-
-PolicyTarget TargetOf(const db::Row& cluster) {
-  return PolicyTarget{cluster.GetString("project_id"), cluster.GetString("user_id")};
-}
+using objects::Cluster;
+using objects::NodeGroup;
 
 ApiResponse UuidResponse(const std::string& uuid) {
   return ApiResponse::Ok(Json{{"uuid", uuid}}, 202);
@@ -67,18 +65,20 @@ class ClustersController final : public CollectionController {
  private:
   ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_ASSIGN_OR_RETURN(ClusterPage page, ops_.List(req, detail));
-    Json body = {{"clusters", Json(page.items)}};
-    AddNextLink(&body, req, detail ? "clusters/detail" : "clusters", page.page, page.rows.size(),
-                page.rows.empty() ? "" : page.rows.back().GetString("uuid"));
-    return ApiResponse::Ok(std::move(body));
+    auto next = NextLink(req, detail ? "clusters/detail" : "clusters", page.page,
+                         page.clusters.size(),
+                         page.clusters.empty() ? "" : page.clusters.back().uuid);
+    return ApiResponse::Raw(WriteCollection(
+        "clusters", 1300 * page.clusters.size() + 64,
+        [&](JsonWriter& w) { ops_.WritePage(w, req, page); }, next));
   }
 
   ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:get", TargetOf(cluster)));
-    MAGNUM_ASSIGN_OR_RETURN(Json out, ops_.Render(req, cluster, true, true));
-    return ApiResponse::Ok(std::move(out));
+    MAGNUM_ASSIGN_OR_RETURN(std::string out, ops_.RenderText(req, cluster, true, true));
+    return ApiResponse::Raw(std::move(out));
   }
 
   ApiResult Create(const ApiRequest& req) override {
@@ -92,7 +92,7 @@ class ClustersController final : public CollectionController {
   ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_ASSIGN_OR_RETURN(bool rollback, ParseRollback(req));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:update_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:update_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:update", TargetOf(cluster)));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:update_health_status"));
     MAGNUM_ASSIGN_OR_RETURN(Json before, ops_.Render(req, cluster, true, false));
@@ -129,26 +129,26 @@ class ClustersController final : public CollectionController {
     update.health_status = after["health_status"];
     update.health_status_reason = after["health_status_reason"];
     MAGNUM_RETURN_IF_ERROR(ops_.Update(req, cluster, update));
-    return UuidResponse(cluster.GetString("uuid"));
+    return UuidResponse(cluster.uuid);
   }
 
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:delete_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:delete_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:delete", TargetOf(cluster)));
     MAGNUM_RETURN_IF_ERROR(ops_.Delete(req, cluster));
     return ApiResponse::NoContent();
   }
 
   // The nodegroup named in a resize/upgrade body, else the default worker.
-  Result<db::Row> TargetNodeGroup(const db::Row& cluster, const Json& body) {
-    const std::string uuid = cluster.GetString("uuid");
+  Result<NodeGroup> TargetNodeGroup(const Cluster& cluster, const Json& body) {
+    const std::string& uuid = cluster.uuid;
     if (body.contains("nodegroup") && body["nodegroup"].is_string()) {
       return FindNodeGroup(*s_.db, uuid, body["nodegroup"].get<std::string>());
     }
     MAGNUM_ASSIGN_OR_RETURN(auto ngs, ops_.NodeGroups(uuid));
     for (auto& ng : ngs) {
-      if (ng.GetBool("is_default") && ng.GetString("role") != "master") return std::move(ng);
+      if (ng.is_default.value_or(false) && !ng.IsMaster()) return std::move(ng);
     }
     return Fail(Error::NotFound("Nodegroup default-worker could not be found."));
   }
@@ -165,28 +165,28 @@ class ClustersController final : public CollectionController {
           "Resizing a nodegroup to zero is not supported in the provided microversion."));
     }
     // Admins may resize any project's cluster (upstream: 404, see docs).
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:update_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:update_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:resize", TargetOf(cluster)));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row ng, TargetNodeGroup(cluster, doc));
-    if (ng.GetString("role") == "master") {
+    MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, TargetNodeGroup(cluster, doc));
+    if (ng.IsMaster()) {
       MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver, ops_.DriverFor(cluster));
       MAGNUM_RETURN_IF_ERROR(driver->ValidateMasterResize(node_count));
     } else {
-      const int64_t min = ng.GetInt("min_node_count");
-      const auto max = ng.GetOptionalInt("max_node_count");
+      const int64_t min = ng.min_node_count.value_or(0);
+      const auto max = ng.max_node_count;
       if (node_count < min || (max && node_count > *max)) {
         return Fail(Error::InvalidArgument(
-            "Resizing " + ng.GetString("name") +
+            "Resizing " + ng.name +
             " outside the allowed range: min_node_count = " + std::to_string(min) +
             ", max_node_count = " + (max ? std::to_string(*max) : std::string("None"))));
       }
     }
-    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kResize, cluster));
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kResize, cluster));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     std::vector<std::string> remove = doc["nodes_to_remove"].get<std::vector<std::string>>();
-    MAGNUM_RETURN_IF_ERROR(conductor->ClusterResize(CallerOf(req), cluster.GetString("uuid"),
-                                                    ng.GetString("uuid"), node_count, remove));
-    return UuidResponse(cluster.GetString("uuid"));
+    MAGNUM_RETURN_IF_ERROR(
+        conductor->ClusterResize(CallerOf(req), cluster.uuid, ng.uuid, node_count, remove));
+    return UuidResponse(cluster.uuid);
   }
 
   ApiResult Upgrade(const ApiRequest& req, const std::string& ident) {
@@ -199,70 +199,78 @@ class ClustersController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(
         Json doc, ValidateBody(ClusterUpgradeFields(), body, "cluster_upgrade_req", true));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:upgrade_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:upgrade_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:upgrade", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(
-        db::Row tmpl, ops_.FindTemplate(req, doc["cluster_template"].get<std::string>(), false));
-    const std::string template_uuid = tmpl.GetString("uuid");
-    const std::string current_template = cluster.GetString("cluster_template_id");
-    if (tmpl.GetBool("hidden") && !req.ctx.is_admin && template_uuid != current_template) {
+        objects::ClusterTemplate tmpl,
+        ops_.FindTemplate(req, doc["cluster_template"].get<std::string>(), false));
+    const std::string template_uuid = tmpl.uuid;
+    const std::string current_template = cluster.cluster_template_id.value_or("");
+    if (tmpl.hidden.value_or(false) && !req.ctx.is_admin && template_uuid != current_template) {
       return Fail(Error::PermissionDenied("Not authorized."));
     }
     std::string nodegroup_uuid;  // "" = the whole cluster
     if (doc["nodegroup"].is_string()) {
-      MAGNUM_ASSIGN_OR_RETURN(db::Row ng, TargetNodeGroup(cluster, doc));
-      if (!ng.GetBool("is_default") && template_uuid != current_template) {
-        auto current = s_.db->GetOne(db::kClusterTemplateTable,
-                                     db::Filter().Where(Condition::Eq("uuid", current_template)));
-        std::string name = current && *current ? (*current)->GetString("name") : current_template;
+      MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, TargetNodeGroup(cluster, doc));
+      if (!ng.is_default.value_or(false) && template_uuid != current_template) {
+        auto current = objects::GetOne<objects::ClusterTemplate>(
+            *s_.db, db::Filter().Where(Condition::Eq("uuid", current_template)));
+        std::string name = current && *current ? (*current)->name.value_or("") : current_template;
         return Fail(Error::Conflict(
-            "Cluster Template is not valid for upgrade: Nodegroup " + ng.GetString("name") +
+            "Cluster Template is not valid for upgrade: Nodegroup " + ng.name +
             " can be upgraded only to match cluster's template (" + name + ")."));
       }
-      nodegroup_uuid = ng.GetString("uuid");
+      nodegroup_uuid = ng.uuid;
     }
     MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver, ops_.DriverFor(cluster));
     if (!driver->SupportsUpgrade()) {
       return Fail(Error::FailedPrecondition("Upgrading a cluster is not supported by driver " +
                                             std::string(driver->name()) + "."));
     }
-    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kUpgrade, cluster));
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kUpgrade, cluster));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     MAGNUM_RETURN_IF_ERROR(
-        conductor->ClusterUpgrade(CallerOf(req), cluster.GetString("uuid"), template_uuid,
+        conductor->ClusterUpgrade(CallerOf(req), cluster.uuid, template_uuid,
                                   doc["max_batch_size"].get<int64_t>(), nodegroup_uuid));
-    return UuidResponse(cluster.GetString("uuid"));
+    return UuidResponse(cluster.uuid);
   }
 
   // GET /v1/clusters/{ident}/events (extension): the cluster's event log in order.
   ApiResult Events(const ApiRequest& req, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:events", TargetOf(cluster)));
-    const std::string uuid = cluster.GetString("uuid");
+    const std::string& uuid = cluster.uuid;
     MAGNUM_ASSIGN_OR_RETURN(
         Page page, ParsePage(req, *s_.db, db::kClusterEventTable, s_.config->api_max_limit,
                              db::Filter().Where(Condition::Eq("cluster_uuid", uuid)), true));
-    MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kClusterEventTable, page.query));
-    Json events = Json::array();
-    for (const auto& r : rows) {
-      auto text = [&](const char* k) {
-        auto v = r.GetOptionalString(k);
-        return v ? Json(*v) : Json(nullptr);
-      };
-      events.push_back({{"id", r.GetInt("id")},
-                        {"step", text("step")},
-                        {"node", text("node")},
-                        {"level", text("level")},
-                        {"message", text("message")},
-                        {"created_at", r.IsNull("created_at")
-                                           ? Json(nullptr)
-                                           : Json(DbToApiTimestamp(r.GetString("created_at")))}});
-    }
-    Json body = {{"events", std::move(events)}};
-    AddNextLink(&body, req, "clusters/" + uuid + "/events", page, rows.size(),
-                rows.empty() ? "" : std::to_string(rows.back().GetInt("id")));
-    return ApiResponse::Ok(std::move(body));
+    MAGNUM_ASSIGN_OR_RETURN(auto events, objects::List<objects::ClusterEvent>(*s_.db, page.query));
+    auto next = NextLink(req, "clusters/" + uuid + "/events", page, events.size(),
+                         events.empty() ? "" : std::to_string(events.back().id));
+    auto text = [](JsonWriter& w, const std::optional<std::string>& v) {
+      binding::Write(w, v, false);
+    };
+    std::string body = WriteCollection(
+        "events", 200 * events.size() + 64,
+        [&](JsonWriter& w) {
+          for (const auto& e : events) {
+            w.BeginObject();
+            w.Key("created_at");
+            binding::Write(w, e.created_at, true);
+            w.Key("id").Int(e.id);
+            w.Key("level");
+            text(w, e.level);
+            w.Key("message");
+            text(w, e.message);
+            w.Key("node");
+            text(w, e.node);
+            w.Key("step");
+            text(w, e.step);
+            w.EndObject();
+          }
+        },
+        next);
+    return ApiResponse::Raw(std::move(body));
   }
 
   Services s_;

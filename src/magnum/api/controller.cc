@@ -54,25 +54,23 @@ std::string GenerateName(std::string_view suffix) {
          std::string(suffix);
 }
 
-Result<db::Row> LookupByIdent(db::Database& db, std::string_view table, const std::string& ident,
-                              const db::Filter& visible, const std::string& kind,
-                              const std::string& plural, const std::string& noun) {
-  db::Filter f = visible;
-  if (IsUuidLike(ident)) {
-    f.Where(db::Condition::Eq("uuid", CanonicalUuid(ident)));
-  } else {
-    f.Where(db::Condition::Eq("name", ident));
-  }
+db::ListQuery IdentQuery(const std::string& ident, const db::Filter& visible) {
   db::ListQuery q;
-  q.filter = f;
-  q.limit = 2;
-  MAGNUM_ASSIGN_OR_RETURN(auto rows, db.List(table, q));
-  if (rows.empty()) return Fail(Error::NotFound(kind + " " + ident + " could not be found."));
-  if (rows.size() > 1) {
-    return Fail(Error::Conflict("Multiple " + plural + " exist with same name. Please use the " +
-                                noun + " uuid instead."));
+  q.filter = visible;
+  if (IsUuidLike(ident)) {
+    q.filter.Where(db::Condition::Eq("uuid", CanonicalUuid(ident)));
+  } else {
+    q.filter.Where(db::Condition::Eq("name", ident));
   }
-  return rows.front();
+  q.limit = 2;
+  return q;
+}
+
+Error IdentRefusal(size_t found, const std::string& ident, const std::string& kind,
+                   const std::string& plural, const std::string& noun) {
+  if (found == 0) return Error::NotFound(kind + " " + ident + " could not be found.");
+  return Error::Conflict("Multiple " + plural + " exist with same name. Please use the " + noun +
+                         " uuid instead.");
 }
 
 Result<Json> RequestBody(const ApiRequest& req) { return ParseJsonBody(req.http->body); }

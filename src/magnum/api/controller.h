@@ -8,6 +8,8 @@
 
 #include "magnum/api/api_types.h"
 #include "magnum/db/database.h"
+#include "magnum/objects/mappers.h"
+#include "magnum/policy/target.h"
 
 namespace magnum {
 class Clock;
@@ -72,12 +74,30 @@ Error RouteNotFound(const ApiRequest& req);
 // "<greek>-<n>-<suffix>", e.g. "zeta-22-cluster".
 std::string GenerateName(std::string_view suffix);
 
-// Looks a row up by UUID (when `ident` is UUID-shaped) or by name within `visible`:
+// The query of LookupByIdent: by UUID when `ident` is UUID-shaped, else by name, within
+// `visible`, at most 2 rows.
+db::ListQuery IdentQuery(const std::string& ident, const db::Filter& visible);
+// LookupByIdent's refusal for `found` matches (0: 404, 2: 409).
+Error IdentRefusal(size_t found, const std::string& ident, const std::string& kind,
+                   const std::string& plural, const std::string& noun);
+
+// Looks an object up by UUID (when `ident` is UUID-shaped) or by name within `visible`:
 // 404 "<kind> <ident> could not be found." or 409 "Multiple <plural> exist with same
 // name. Please use the <noun> uuid instead.".
-Result<db::Row> LookupByIdent(db::Database& db, std::string_view table, const std::string& ident,
-                              const db::Filter& visible, const std::string& kind,
-                              const std::string& plural, const std::string& noun);
+template <typename T>
+Result<T> LookupByIdent(db::Database& db, const std::string& ident, const db::Filter& visible,
+                        const std::string& kind, const std::string& plural,
+                        const std::string& noun) {
+  MAGNUM_ASSIGN_OR_RETURN(auto found, objects::List<T>(db, IdentQuery(ident, visible)));
+  if (found.size() != 1) return Fail(IdentRefusal(found.size(), ident, kind, plural, noun));
+  return std::move(found.front());
+}
+
+// The policy target of an object: its project and user.
+template <typename T>
+policy::Target TargetOf(const T& object) {
+  return policy::Target{object.project_id.value_or(""), object.user_id.value_or("")};
+}
 
 // Parses the request body as JSON (400 on malformed JSON).
 Result<Json> RequestBody(const ApiRequest& req);

@@ -28,9 +28,9 @@ class CredentialsController final : public Controller {
     // No body is needed; whatever is sent is ignored.
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "credential:rotate"));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster, FindCluster(*s_.db, req.ctx, ident));
+    MAGNUM_ASSIGN_OR_RETURN(objects::Cluster cluster, FindCluster(*s_.db, req.ctx, ident));
     MAGNUM_ASSIGN_OR_RETURN(auto* conductor, AvailableConductor(s_.conductor));
-    const std::string uuid = cluster.GetString("uuid");
+    const std::string uuid = cluster.uuid;
     MAGNUM_RETURN_IF_ERROR(conductor->RotateCredential(ConductorCallerOf(req.ctx), uuid));
     return ApiResponse::Ok(Json{{"uuid", uuid}}, 202);
   }

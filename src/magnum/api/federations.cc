@@ -15,6 +15,7 @@
 #include "magnum/common/uuid.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::api {
 
@@ -87,25 +88,27 @@ Result<void> ValidateFederationProperties(const Json& properties) {
 
 namespace {
 
+using objects::Federation;
+
 const FieldList& FederationFields() {
   static const FieldList fields = [] {
+    using F = Federation;
     FieldList f;
+    // uuid: accepted and ignored (the server assigns it).
+    f.push_back(Bound(MakeField("uuid", FieldType::kUuid), &F::uuid));
+    f.push_back(Bound(MakeField("name", FieldType::kString, kNamePattern, 1, 242), &F::name));
     f.push_back(
-        MakeField("uuid", FieldType::kUuid));  // accepted and ignored: the server assigns it
-    f.push_back(MakeField("name", FieldType::kString, kNamePattern, 1, 242));
-    f.push_back(MakeField("hostcluster_id", FieldType::kString, kNone, 0, 255));
-    f.push_back(MakeField("member_ids", FieldType::kStringList));
+        Bound(MakeField("hostcluster_id", FieldType::kString, kNone, 0, 255), &F::hostcluster_id));
+    f.push_back(Bound(MakeField("member_ids", FieldType::kStringList), &F::member_ids));
     FieldSpec status = MakeField("status", FieldType::kString, kReadOnly, 1, 255);
-    status.choices = {"CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE",
-                      "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_COMPLETE",
-                      "DELETE_IN_PROGRESS", "DELETE_FAILED", "DELETE_COMPLETE"};
-    f.push_back(status);
-    f.push_back(MakeField("status_reason", FieldType::kString, kReadOnly));
-    f.push_back(MakeField("properties", FieldType::kStrDict));
-    f.push_back(MakeField("project_id", FieldType::kString, kHidden));
+    for (auto st : objects::kAllFederationStatuses) status.choices.emplace_back(objects::Name(st));
+    f.push_back(Bound(status, &F::status));
+    f.push_back(Bound(MakeField("status_reason", FieldType::kString, kReadOnly), &F::status_reason));
+    f.push_back(Bound(MakeField("properties", FieldType::kStrDict), &F::properties));
+    f.push_back(Bound(MakeField("project_id", FieldType::kString, kHidden), &F::project_id));
     f.push_back(MakeField("links", FieldType::kJson, kReadOnly | kNotStored));
-    f.push_back(MakeField("created_at", FieldType::kTimestamp, kReadOnly));
-    f.push_back(MakeField("updated_at", FieldType::kTimestamp, kReadOnly));
+    f.push_back(Bound(MakeField("created_at", FieldType::kTimestamp, kReadOnly), &F::created_at));
+    f.push_back(Bound(MakeField("updated_at", FieldType::kTimestamp, kReadOnly), &F::updated_at));
     return f;
   }();
   return fields;
@@ -118,14 +121,14 @@ const std::set<std::string>& BriefFields() {
 }
 
 // Absent attributes (no default) are omitted, as wsme renders them.
-Json RenderFederation(const db::Row& row, const std::string& base_url, bool detail) {
-  Json full = FromRow(FederationFields(), row);
+Json RenderFederation(const Federation& federation, const std::string& base_url, bool detail) {
+  Json full = RenderBoundFields(FederationFields(), federation);
   Json out = Json::object();
   for (const auto& [k, v] : full.items()) {
     if (detail || BriefFields().count(k)) out[k] = v;
   }
   if (out.contains("member_ids") && out["member_ids"].is_null()) out["member_ids"] = Json::array();
-  out["links"] = MakeLinks(base_url, "federations/" + row.GetString("uuid"));
+  out["links"] = MakeLinks(base_url, "federations/" + federation.uuid);
   return out;
 }
 
@@ -144,30 +147,25 @@ std::vector<std::string> StringsOf(const Json& list) {
   return out;
 }
 
-// A column's current value as a CAS condition.
-db::Condition Unchanged(const db::Row& row, const std::string& column) {
-  if (row.IsNull(column)) return db::Condition::Null(column);
-  return db::Condition::Eq(column, row.Get(column));
-}
 
 class FederationsController final : public CollectionController {
  public:
   explicit FederationsController(const Services& s) : s_(s) {}
 
  private:
-  Result<db::Row> Lookup(const ApiRequest& req, const std::string& ident) {
-    return LookupByIdent(*s_.db, db::kFederationTable, ident, FederationsInScope(req.ctx),
-                         "Federation", "federations", "federation");
+  Result<Federation> Lookup(const ApiRequest& req, const std::string& ident) {
+    return LookupByIdent<Federation>(*s_.db, ident, FederationsInScope(req.ctx), "Federation",
+                                     "federations", "federation");
   }
 
-  static PolicyTarget TargetOf(const db::Row& row) {
-    return PolicyTarget{row.GetString("project_id"), ""};
+  static PolicyTarget FederationTarget(const Federation& f) {
+    return PolicyTarget{f.project_id.value_or(""), ""};
   }
 
   ClusterResolver Resolver(const ApiRequest& req) {
     return [this, &req](const std::string& ident) -> Result<std::string> {
-      MAGNUM_ASSIGN_OR_RETURN(db::Row c, FindCluster(*s_.db, req.ctx, ident));
-      return c.GetString("uuid");
+      MAGNUM_ASSIGN_OR_RETURN(objects::Cluster c, FindCluster(*s_.db, req.ctx, ident));
+      return c.uuid;
     };
   }
 
@@ -194,19 +192,19 @@ class FederationsController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(Page page,
                             ParsePage(req, *s_.db, db::kFederationTable, s_.config->api_max_limit,
                                       FederationsInScope(req.ctx)));
-    MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kFederationTable, page.query));
+    MAGNUM_ASSIGN_OR_RETURN(auto rows, objects::List<Federation>(*s_.db, page.query));
     Json items = Json::array();
     for (const auto& r : rows) items.push_back(RenderFederation(r, req.base_url, detail));
     Json body = {{"federations", std::move(items)}};
     AddNextLink(&body, req, detail ? "federations/detail" : "federations", page, rows.size(),
-                rows.empty() ? "" : rows.back().GetString("uuid"));
+                rows.empty() ? "" : rows.back().uuid);
     return ApiResponse::Ok(std::move(body));
   }
 
   ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:get", TargetOf(row)));
+    MAGNUM_ASSIGN_OR_RETURN(Federation row, Lookup(req, ident));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:get", FederationTarget(row)));
     return ApiResponse::Ok(RenderFederation(row, req.base_url, true));
   }
 
@@ -220,7 +218,7 @@ class FederationsController final : public CollectionController {
       return Fail(
           Error::InvalidArgument("No hostcluster specified. Please specify a hostcluster_id."));
     }
-    MAGNUM_ASSIGN_OR_RETURN(db::Row host,
+    MAGNUM_ASSIGN_OR_RETURN(objects::Cluster host,
                             FindCluster(*s_.db, req.ctx, doc["hostcluster_id"].get<std::string>()));
     MAGNUM_RETURN_IF_ERROR(
         ValidateFederationProperties(given("properties") ? doc["properties"] : Json()));
@@ -228,22 +226,23 @@ class FederationsController final : public CollectionController {
 
     Json row_doc = {{"uuid", GenerateUuid()},
                     {"name", given("name") ? doc["name"] : Json(GenerateName("federation"))},
-                    {"hostcluster_id", host.GetString("uuid")},
+                    {"hostcluster_id", host.uuid},
                     {"member_ids", members},
                     {"properties", doc["properties"]},
                     {"project_id", req.ctx.project_id}};
-    db::Row row = ToRow(FederationFields(), row_doc);
-    row.Set("status", std::string("CREATE_COMPLETE"));
-    row.Set("status_reason", std::string("CREATE completed successfully"));
-    row.Set("created_at", NowDb(s_));
-    row.SetNull("updated_at");
-    auto inserted = s_.db->Insert(db::kFederationTable, row);
+    Federation federation;
+    ApplyFields(FederationFields(), row_doc, &federation);
+    federation.status = objects::FederationStatus::kCreateComplete;
+    federation.status_reason = "CREATE completed successfully";
+    federation.created_at = NowDb(s_);
+    federation.updated_at.reset();
+    auto inserted = objects::Insert(*s_.db, federation);
     if (!inserted && inserted.error().Is(ErrorCode::kAlreadyExists)) {
       return Fail(Error::AlreadyExists("A federation with UUID " +
                                        row_doc["uuid"].get<std::string>() + " already exists."));
     }
     if (!inserted) return Fail(inserted.error());
-    return ApiResponse::Ok(Json{{"uuid", inserted->GetString("uuid")}}, 202);
+    return ApiResponse::Ok(Json{{"uuid", inserted->uuid}}, 202);
   }
 
   ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
@@ -255,21 +254,21 @@ class FederationsController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
     // A concurrent join/unjoin makes the compare-and-set in PatchOnce fail: start over.
     for (int attempt = 0; attempt < 5; ++attempt) {
-      MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
-      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:update", TargetOf(row)));
+      MAGNUM_ASSIGN_OR_RETURN(Federation row, Lookup(req, ident));
+      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:update", FederationTarget(row)));
       MAGNUM_ASSIGN_OR_RETURN(bool written, PatchOnce(req, row, patch));
-      if (written) return ApiResponse::Ok(Json{{"uuid", row.GetString("uuid")}}, 202);
+      if (written) return ApiResponse::Ok(Json{{"uuid", row.uuid}}, 202);
     }
     return Fail(
         Error::Conflict("Federation " + ident + " is being updated concurrently; try again."));
   }
 
   // Applies `patch` to `row`; false when another update got there first.
-  Result<bool> PatchOnce(const ApiRequest& req, const db::Row& row, const Json& patch) {
-    Json before = FromRow(FederationFields(), row);
+  Result<bool> PatchOnce(const ApiRequest& req, const Federation& row, const Json& patch) {
+    Json before = RenderBoundFields(FederationFields(), row);
     if (before["member_ids"].is_null()) before["member_ids"] = Json::array();
     MAGNUM_ASSIGN_OR_RETURN(Json rewritten, RewriteMemberOps(patch, StringsOf(before["member_ids"]),
-                                                             row.GetString("name"), Resolver(req)));
+                                                             row.name.value_or(""), Resolver(req)));
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
     rules.literal_paths = {"/member_ids", "/properties"};
@@ -291,25 +290,29 @@ class FederationsController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(after["member_ids"], ResolveMembers(req, after["member_ids"]));
 
     Json delta = {{"member_ids", after["member_ids"]}, {"properties", after["properties"]}};
-    db::Row changes = ToRow(FederationFields(), delta);
-    changes.Set("status", std::string("UPDATE_COMPLETE"));
-    changes.Set("status_reason", std::string("UPDATE completed successfully"));
-    changes.Set("updated_at", NowDb(s_));
+    Federation updated = row;
+    ApplyFields(FederationFields(), delta, &updated);
+    updated.status = objects::FederationStatus::kUpdateComplete;
+    updated.status_reason = "UPDATE completed successfully";
+    updated.updated_at = NowDb(s_);
+    const db::Row stored = objects::ToRow(row);
     db::Filter cas;
-    cas.Where(db::Condition::Eq("id", row.GetInt("id")));
-    cas.Where(Unchanged(row, "member_ids"));
-    cas.Where(Unchanged(row, "properties"));
-    MAGNUM_ASSIGN_OR_RETURN(int64_t n, s_.db->Update(db::kFederationTable, cas, changes));
+    cas.Where(db::Condition::Eq("id", row.id));
+    cas.Where(objects::Unchanged(stored, "member_ids"));
+    cas.Where(objects::Unchanged(stored, "properties"));
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t n,
+        s_.db->Update(db::kFederationTable, cas, objects::ChangedColumns(stored, objects::ToRow(updated))));
     return n > 0;
   }
 
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:delete", TargetOf(row)));
+    MAGNUM_ASSIGN_OR_RETURN(Federation row, Lookup(req, ident));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:delete", FederationTarget(row)));
     MAGNUM_ASSIGN_OR_RETURN(
         int64_t n, s_.db->Delete(db::kFederationTable,
-                                 db::Filter().Where(db::Condition::Eq("id", row.GetInt("id")))));
+                                 db::Filter().Where(db::Condition::Eq("id", row.id))));
     if (n == 0) return Fail(Error::NotFound("Federation " + ident + " could not be found."));
     return ApiResponse::NoContent();
   }

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "magnum/common/clock.h"
 #include "magnum/common/strings.h"
@@ -286,56 +287,45 @@ Result<Json> ValidateBody(const FieldList& fields, const Json& body, std::string
   return out;
 }
 
-db::Row ToRow(const FieldList& fields, const Json& obj) {
-  db::Row row;
-  for (const auto& f : fields) {
-    if (f.Has(kNotStored) || !obj.contains(f.name)) continue;
-    const Json& v = obj[f.name];
-    const std::string& col = f.Column();
-    if (v.is_null()) {
-      row.SetNull(col);
-      continue;
-    }
-    switch (f.type) {
-      case FieldType::kInt: row.Set(col, v.get<int64_t>()); break;
-      case FieldType::kBool: row.Set(col, v.get<bool>()); break;
-      case FieldType::kLabels:
-      case FieldType::kStrDict:
-      case FieldType::kStringList:
-      case FieldType::kJson: row.Set(col, v.dump()); break;
-      default: row.Set(col, v.is_string() ? v.get<std::string>() : v.dump()); break;
-    }
+namespace {
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
   }
-  return row;
+  *out = v;
+  return true;
 }
 
-Json FromRow(const FieldList& fields, const db::Row& row) {
-  Json out = Json::object();
-  for (const auto& f : fields) {
-    if (f.Has(kNotStored) || f.Has(kHidden)) continue;
-    const db::Value& v = row.Get(f.Column());
-    if (db::IsNull(v)) {
-      out[f.name] = nullptr;
-      continue;
-    }
-    switch (f.type) {
-      case FieldType::kInt: out[f.name] = row.GetInt(f.Column()); break;
-      case FieldType::kBool: out[f.name] = row.GetBool(f.Column()); break;
-      case FieldType::kLabels:
-      case FieldType::kStrDict:
-      case FieldType::kStringList:
-      case FieldType::kJson: {
-        Json j = Json::parse(row.GetString(f.Column()), nullptr, false);
-        out[f.name] = j.is_discarded() ? Json(nullptr) : j;
-        break;
-      }
-      case FieldType::kTimestamp:
-        out[f.name] = DbToApiTimestamp(row.GetString(f.Column()));
-        break;
-      default: out[f.name] = row.GetString(f.Column()); break;
-    }
+// "YYYY-MM-DD?hh:mm:ss" with every part in range: its API form is that text with a 'T'
+// and "+00:00" (what parsing and formatting again would produce).
+bool PlainDbTimestamp(std::string_view s) {
+  int y, mo, d, h, mi, sec;
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':') return false;
+  if (!Digits(s, 0, 4, &y) || !Digits(s, 5, 2, &mo) || !Digits(s, 8, 2, &d) ||
+      !Digits(s, 11, 2, &h) || !Digits(s, 14, 2, &mi) || !Digits(s, 17, 2, &sec)) {
+    return false;
   }
-  return out;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
+  return d <= kDays[mo - 1] && !(mo == 2 && d == 29 && !leap);
+}
+
+}  // namespace
+
+void WriteApiTimestamp(JsonWriter& w, std::string_view db) {
+  if (PlainDbTimestamp(db)) {
+    char buf[25];
+    std::memcpy(buf, db.data(), 19);
+    buf[10] = 'T';
+    std::memcpy(buf + 19, "+00:00", 6);
+    w.String(std::string_view(buf, 25));
+    return;
+  }
+  w.String(DbToApiTimestamp(db));
 }
 
 // ---- Python literal parser --------------------------------------------------------------

@@ -3,13 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "magnum/api/api_types.h"
-#include "magnum/db/record.h"
+#include "magnum/api/field_binding.h"
 
 namespace magnum::api {
 
@@ -42,9 +43,12 @@ struct FieldSpec {
   int64_t max = std::numeric_limits<int64_t>::max();
   std::vector<std::string> choices;  // enum values (strings)
   Json default_value = nullptr;      // applied on create when absent (discarded = none)
-  std::string column;                // db column; "" = same as name
+  // The object member the field is bound to (Bound()): `render` writes it, `assign` sets it
+  // from a converted value. Unset for computed and input-only fields.
+  const void* bound_type = nullptr;  // TypeTag<T>() of the bound object type
+  std::function<void(const void* object, JsonWriter& w)> render;
+  std::function<void(void* object, const Json& value)> assign;
 
-  const std::string& Column() const { return column.empty() ? name : column; }
   bool Has(FieldFlags f) const { return (flags & f) != 0; }
   // Whether an explicit `null` is a value of this field (else a 400: a field with a default
   // has a value of its type, and absence, not null, asks for the default).
@@ -86,16 +90,72 @@ Result<Json> ConvertField(const FieldSpec& spec, const Json& value);
 Result<Json> ValidateBody(const FieldList& fields, const Json& body, std::string_view arg,
                           bool apply_defaults);
 
-// Columns for the stored fields present in `obj` (JSON-typed fields as JSON text).
-db::Row ToRow(const FieldList& fields, const Json& obj);
-// The API representation of a row: every rendered field, null when NULL.
-Json FromRow(const FieldList& fields, const db::Row& row);
-
 // Parses a Python literal (dict/list/str/int/float/True/False/None) as the reference's
 // ast.literal_eval does for PATCH values; JSON text without true/false/null also parses.
 Result<Json> ParsePythonLiteral(std::string_view text);
 
 // Name pattern of clusters/federations.
 bool MatchesNamePattern(std::string_view s);
+
+// A distinct address per object type.
+template <typename T>
+const void* TypeTag() {
+  static const char tag = 0;
+  return &tag;
+}
+
+// `f` bound to `member` of T (timestamps, kTimestamp, render in the API form).
+template <typename T, typename M>
+FieldSpec Bound(FieldSpec f, M T::*member) {
+  const bool timestamp = f.type == FieldType::kTimestamp;
+  f.bound_type = TypeTag<T>();
+  f.render = [member, timestamp](const void* object, JsonWriter& w) {
+    binding::Write(w, static_cast<const T*>(object)->*member, timestamp);
+  };
+  f.assign = [member](void* object, const Json& value) {
+    binding::Assign(static_cast<T*>(object)->*member, value);
+  };
+  return f;
+}
+
+// Sets the members bound to the fields present in `doc` (a ValidateBody output or a
+// patched document) on `object`.
+template <typename T>
+void ApplyFields(const FieldList& fields, const Json& doc, T* object) {
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    const FieldSpec* f = FindField(fields, it.key());
+    if (f != nullptr && f->assign && f->bound_type == TypeTag<T>()) f->assign(object, *it);
+  }
+}
+
+// Adds every rendered bound field of `fields` (not hidden, not input-only) to `plan`,
+// reading the object from a view with `object`.
+template <typename View, typename T>
+void AddBoundFields(RenderPlan<View>& plan, const FieldList& fields,
+                    const T* (*object)(const View&)) {
+  for (const auto& f : fields) {
+    if (!f.render || f.Has(kHidden) || f.Has(kNotStored)) continue;
+    const FieldSpec* spec = &f;  // the tables are static
+    plan.Add(f.name, [spec, object](const View& v, JsonWriter& w) { spec->render(object(v), w); });
+  }
+}
+
+// Renders `object` with the bound fields of `fields` only, as JSON (for the PATCH
+// documents and tests; the list paths write through a RenderPlan).
+template <typename T>
+Json RenderBoundFields(const FieldList& fields, const T& object) {
+  std::string text;
+  JsonWriter w(&text);
+  w.BeginObject();
+  for (const auto& f : fields) {
+    if (!f.render || f.Has(kHidden) || f.Has(kNotStored) || f.bound_type != TypeTag<T>()) {
+      continue;
+    }
+    w.Key(f.name);
+    f.render(&object, w);
+  }
+  w.EndObject();
+  return Json::parse(text);
+}
 
 }  // namespace magnum::api

@@ -11,30 +11,33 @@
 #include "magnum/common/clock.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::api {
 
-std::string MServiceState(const db::Row& row, TimePoint now, int service_down_time_s) {
-  if (row.GetBool("forced_down")) return "down";
-  std::string beat;
-  for (const char* col : {"last_seen_up", "updated_at", "created_at"}) {
-    if (!row.IsNull(col)) {
-      beat = row.GetString(col);
+std::string MServiceState(const objects::MagnumService& service, TimePoint now,
+                          int service_down_time_s) {
+  if (service.forced_down.value_or(false)) return "down";
+  const std::optional<std::string>* beat = nullptr;
+  for (const auto* t : {&service.last_seen_up, &service.updated_at, &service.created_at}) {
+    if (*t) {
+      beat = t;
       break;
     }
   }
   TimePoint t;
-  if (beat.empty() || !ParseDbTimestamp(beat, &t)) return "down";
+  if (beat == nullptr || (*beat)->empty() || !ParseDbTimestamp(**beat, &t)) return "down";
   const double elapsed = std::chrono::duration<double>(now - t).count();
   return std::fabs(elapsed) <= service_down_time_s ? "up" : "down";
 }
 
-namespace {
-
-Json Timestamp(const db::Row& row, const char* col) {
-  if (row.IsNull(col)) return nullptr;
-  return DbToApiTimestamp(row.GetString(col));
+std::string MServiceState(const db::Row& row, TimePoint now, int service_down_time_s) {
+  return MServiceState(
+      objects::FromRow<objects::MagnumService>(row).value_or(objects::MagnumService{}), now,
+      service_down_time_s);
 }
+
+namespace {
 
 class MServicesController final : public Controller {
  public:
@@ -51,21 +54,23 @@ class MServicesController final : public Controller {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "magnum-service:get_all"));
     db::ListQuery q;  // every row, by id
-    MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kMagnumServiceTable, q));
+    MAGNUM_ASSIGN_OR_RETURN(auto services, objects::List<objects::MagnumService>(*s_.db, q));
     const TimePoint now = s_.clock->Now();
     Json items = Json::array();
-    for (const auto& r : rows) {
-      items.push_back(
-          {{"id", r.GetInt("id")},
-           {"host", r.IsNull("host") ? Json(nullptr) : Json(r.GetString("host"))},
-           {"binary", r.IsNull("binary") ? Json(nullptr) : Json(r.GetString("binary"))},
-           {"state", MServiceState(r, now, s_.config->service_down_time)},
-           {"disabled", r.GetBool("disabled")},
-           {"disabled_reason",
-            r.IsNull("disabled_reason") ? Json(nullptr) : Json(r.GetString("disabled_reason"))},
-           {"report_count", r.GetInt("report_count")},
-           {"created_at", Timestamp(r, "created_at")},
-           {"updated_at", Timestamp(r, "updated_at")}});
+    auto text = [](const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); };
+    auto timestamp = [](const std::optional<std::string>& v) {
+      return v ? Json(DbToApiTimestamp(*v)) : Json(nullptr);
+    };
+    for (const auto& m : services) {
+      items.push_back({{"id", m.id},
+                       {"host", text(m.host)},
+                       {"binary", text(m.binary)},
+                       {"state", MServiceState(m, now, s_.config->service_down_time)},
+                       {"disabled", m.disabled.value_or(false)},
+                       {"disabled_reason", text(m.disabled_reason)},
+                       {"report_count", m.report_count},
+                       {"created_at", timestamp(m.created_at)},
+                       {"updated_at", timestamp(m.updated_at)}});
     }
     return ApiResponse::Ok(Json{{"mservices", std::move(items)}});
   }

@@ -16,103 +16,21 @@
 #include "magnum/common/uuid.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::api {
 namespace {
 
 using db::Condition;
 
-Error InvalidInput(const std::string& attr, const std::string& nodegroup, const std::string& why) {
-  return Error::Conflict(attr + " for " + nodegroup + " is invalid (" + why + ").");
-}
 
-// A DNS-1123 subdomain (the optional prefix of a label key).
-bool ValidLabelPrefix(std::string_view p) {
-  if (p.empty() || p.size() > 253) return false;
-  size_t start = 0;
-  while (start <= p.size()) {
-    size_t dot = p.find('.', start);
-    std::string_view part =
-        p.substr(start, dot == std::string_view::npos ? p.size() - start : dot - start);
-    if (part.empty() || part.size() > 63) return false;
-    for (char c : part) {
-      if (!(std::islower(static_cast<unsigned char>(c)) ||
-            std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-        return false;
-      }
-    }
-    if (part.front() == '-' || part.back() == '-') return false;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return true;
-}
+using objects::Cluster;
+using objects::NodeGroup;
 
-// A label name or value: ≤ 63 of [A-Za-z0-9._-], alphanumeric at both ends (values may
-// also be empty).
-bool ValidLabelName(std::string_view s, bool allow_empty) {
-  if (s.empty()) return allow_empty;
-  if (s.size() > 63) return false;
-  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  if (!alnum(s.front()) || !alnum(s.back())) return false;
-  for (char c : s) {
-    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
-  }
-  return true;
-}
-
-bool EndsWithDomain(std::string_view ns, std::string_view domain) {
-  return ns == domain || (ns.size() > domain.size() && ns.ends_with(domain) &&
-                          ns[ns.size() - domain.size() - 1] == '.');
-}
-
-// Kubernetes' NodeRestriction rule: kubernetes.io / k8s.io keys only when the kubelet
-// itself may set them.
-bool ReservedLabelKey(std::string_view key) {
-  static constexpr std::array<std::string_view, 11> kKubeletLabels = {
-      "kubernetes.io/arch",
-      "kubernetes.io/os",
-      "kubernetes.io/hostname",
-      "beta.kubernetes.io/arch",
-      "beta.kubernetes.io/os",
-      "beta.kubernetes.io/instance-type",
-      "node.kubernetes.io/instance-type",
-      "node.kubernetes.io/windows-build",
-      "topology.kubernetes.io/region",
-      "topology.kubernetes.io/zone",
-      "failure-domain.beta.kubernetes.io/region"};
-  size_t slash = key.find('/');
-  if (slash == std::string_view::npos) return false;
-  std::string_view ns = key.substr(0, slash);
-  if (!EndsWithDomain(ns, "kubernetes.io") && !EndsWithDomain(ns, "k8s.io")) return false;
-  if (EndsWithDomain(ns, "kubelet.kubernetes.io") || EndsWithDomain(ns, "node.kubernetes.io")) {
-    return false;
-  }
-  if (key == "failure-domain.beta.kubernetes.io/zone") return false;
-  for (auto k : kKubeletLabels) {
-    if (key == k) return false;
-  }
-  return true;
-}
-
-Result<void> ValidLabelKey(const std::string& attr, const std::string& ng, const std::string& key) {
-  size_t slash = key.find('/');
-  std::string_view name = key;
-  if (slash != std::string::npos) {
-    if (!ValidLabelPrefix(std::string_view(key).substr(0, slash))) {
-      return Fail(InvalidInput(attr, ng, "invalid key prefix in '" + key + "'"));
-    }
-    name = std::string_view(key).substr(slash + 1);
-  }
-  if (!ValidLabelName(name, false)) {
-    return Fail(InvalidInput(attr, ng, "invalid key '" + key + "'"));
-  }
-  return {};
-}
-
-Json Labels(const db::Row& row) {
-  Json j = Json::parse(row.GetString("labels", "{}"), nullptr, false);
-  return j.is_object() ? j : Json::object();
+// A cluster's labels ({} when it has none).
+const objects::StringMap& LabelsOf(const Cluster& cluster) {
+  static const objects::StringMap kNone;
+  return cluster.labels ? *cluster.labels : kNone;
 }
 
 // Every validation of a nodegroup document (create, and PATCH after applying).
@@ -130,7 +48,7 @@ Result<void> ValidateDocument(const Json& ng) {
   if (field("role") == "master") {
     for (const char* attr : {"node_labels", "node_taints"}) {
       if (!field(attr).is_null()) {
-        return Fail(InvalidInput(attr, name, "not allowed on master nodegroups"));
+        return Fail(NodeGroupInvalidInput(attr, name, "not allowed on master nodegroups"));
       }
     }
   }
@@ -168,9 +86,9 @@ class NodeGroupHandler {
     MAGNUM_RETURN_IF_ERROR(
         CheckQueryArgs(req_, {"limit", "marker", "sort_key", "sort_dir", "role"}));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:get_all"));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "nodegroup:get_all_all_projects"));
-    const std::string cluster_uuid = cluster.GetString("uuid");
+    const std::string cluster_uuid = cluster.uuid;
     MAGNUM_ASSIGN_OR_RETURN(
         Page page, ParsePage(req_, *s_.db, db::kNodeGroupTable, s_.config->api_max_limit,
                              db::Filter().Where(Condition::Eq("cluster_id", cluster_uuid))));
@@ -179,25 +97,27 @@ class NodeGroupHandler {
       page.query.filter.Where(Condition::Eq("role", *role));
       extra.emplace_back("role", *role);
     }
-    MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kNodeGroupTable, page.query));
-    const Json cluster_labels = Labels(cluster);
-    Json items = Json::array();
-    for (const auto& r : rows) {
-      items.push_back(RenderNodeGroup(r, cluster_labels, detail, req_.base_url));
-    }
-    Json body = {{"nodegroups", std::move(items)}};
-    AddNextLink(&body, req_, "clusters/" + cluster_uuid + "/nodegroups" + (detail ? "/detail" : ""),
-                page, rows.size(), rows.empty() ? "" : rows.back().GetString("uuid"), extra);
-    return ApiResponse::Ok(std::move(body));
+    MAGNUM_ASSIGN_OR_RETURN(auto ngs, objects::List<NodeGroup>(*s_.db, page.query));
+    auto next = NextLink(
+        req_, "clusters/" + cluster_uuid + "/nodegroups" + (detail ? "/detail" : ""), page,
+        ngs.size(), ngs.empty() ? "" : ngs.back().uuid, extra);
+    return ApiResponse::Raw(WriteCollection(
+        "nodegroups", 900 * ngs.size() + 64,
+        [&](JsonWriter& w) {
+          for (const auto& ng : ngs) {
+            WriteNodeGroup(w, ng, &LabelsOf(cluster), detail, req_.base_url);
+          }
+        },
+        next));
   }
 
   ApiResult Get(const std::string& cluster_ident, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req_, {}));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:get"));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "nodegroup:get_one_all_projects"));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row ng, FindNodeGroup(*s_.db, cluster.GetString("uuid"), ident));
-    return ApiResponse::Ok(RenderNodeGroup(ng, Labels(cluster), true, req_.base_url));
+    MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, FindNodeGroup(*s_.db, cluster.uuid, ident));
+    return Render(ng, cluster, 200);
   }
 
   ApiResult Create(const std::string& cluster_ident) {
@@ -209,13 +129,13 @@ class NodeGroupHandler {
     }
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:create"));
     // Admins may add nodegroups to any project's cluster (upstream: 404, see docs).
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "cluster:update_all_projects"));
-    const std::string cluster_uuid = cluster.GetString("uuid");
+    const std::string cluster_uuid = cluster.uuid;
     const std::string name = doc["name"].get<std::string>();
     // The state first: a cluster still being created is busy, like for any operation.
-    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupCreate, cluster));
-    if (cluster.GetString("api_address").empty()) {
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupCreate, cluster));
+    if (cluster.api_address.value_or("").empty()) {
       return Fail(Error::Conflict("Cluster API address is not available yet"));
     }
     MAGNUM_ASSIGN_OR_RETURN(
@@ -225,7 +145,7 @@ class NodeGroupHandler {
                                               .Where(Condition::Eq("name", name))));
     if (same_name > 0) {
       return Fail(Error::Conflict("A node group with name " + name +
-                                  " already exists in the cluster " + cluster.GetString("name") +
+                                  " already exists in the cluster " + cluster.name.value_or("") +
                                   "."));
     }
     MAGNUM_RETURN_IF_ERROR(ValidateDocument(doc));
@@ -234,18 +154,16 @@ class NodeGroupHandler {
           Error::FailedPrecondition("Creating master nodegroups is currently not supported."));
     }
     // Defaults from the cluster (and its template's image).
-    const Json cluster_labels = Labels(cluster);
+    const Json cluster_labels = Json(LabelsOf(cluster));
     if (doc["image_id"].is_null()) {
-      auto t = s_.db->GetOne(
-          db::kClusterTemplateTable,
-          db::Filter().Where(Condition::Eq("uuid", cluster.GetString("cluster_template_id"))));
-      if (t && *t && !(*t)->IsNull("image_id")) doc["image_id"] = (*t)->GetString("image_id");
+      auto t = objects::GetOne<objects::ClusterTemplate>(
+          *s_.db,
+          db::Filter().Where(Condition::Eq("uuid", cluster.cluster_template_id.value_or(""))));
+      if (t && *t && (*t)->image_id) doc["image_id"] = *(*t)->image_id;
     }
-    if (doc["flavor_id"].is_null()) {
-      if (auto f = cluster.GetOptionalString("flavor_id")) doc["flavor_id"] = *f;
-    }
-    if (doc["docker_volume_size"].is_null()) {
-      if (auto v = cluster.GetOptionalInt("docker_volume_size")) doc["docker_volume_size"] = *v;
+    if (doc["flavor_id"].is_null() && cluster.flavor_id) doc["flavor_id"] = *cluster.flavor_id;
+    if (doc["docker_volume_size"].is_null() && cluster.docker_volume_size) {
+      doc["docker_volume_size"] = *cluster.docker_volume_size;
     }
     if (doc["labels"].is_null()) {
       doc["labels"] = cluster_labels;
@@ -262,41 +180,42 @@ class NodeGroupHandler {
 
     const bool merge_labels = doc["merge_labels"] == true;
     doc["uuid"] = GenerateUuid();
-    db::Row row = ToRow(NodeGroupFields(), doc);
-    row.Erase("id");
-    row.Set("cluster_id", cluster_uuid);
-    row.Set("project_id", cluster.GetString("project_id"));
-    row.Set("node_addresses", std::string("[]"));
-    row.Set("is_default", false);
-    row.Set("status", std::string("CREATE_IN_PROGRESS"));
-    row.SetNull("status_reason");
-    row.SetNull("stack_id");
-    row.SetNull("version");
-    row.Set("created_at", NowDb(s_));
-    row.SetNull("updated_at");
-    auto inserted = s_.db->Insert(db::kNodeGroupTable, row);
+    NodeGroup ng;
+    ApplyFields(NodeGroupFields(), doc, &ng);
+    ng.id = 0;
+    ng.cluster_id = cluster_uuid;
+    ng.project_id = cluster.project_id;
+    ng.node_addresses = objects::StringList{};
+    ng.is_default = false;
+    ng.status = objects::ClusterStatus::kCreateInProgress;
+    ng.status_reason.reset();
+    ng.stack_id.reset();
+    ng.version.reset();
+    ng.created_at = NowDb(s_);
+    ng.updated_at.reset();
+    auto inserted = objects::Insert(*s_.db, ng);
     if (!inserted) {
       if (inserted.error().Is(ErrorCode::kAlreadyExists)) {
         return Fail(Error::Conflict("A node group with name " + name +
-                                    " already exists in the cluster " + cluster.GetString("name") +
+                                    " already exists in the cluster " + cluster.name.value_or("") +
                                     "."));
       }
       return Fail(inserted.error());
     }
-    const std::string ng_uuid = inserted->GetString("uuid");
+    const std::string ng_uuid = inserted->uuid;
     auto started = conductor->NodeGroupCreate(CallerOf(req_), cluster_uuid, ng_uuid);
     if (!started) {
       // Refused: nothing happened, so the row goes again.
       (void)s_.db->Delete(db::kNodeGroupTable, db::Filter().Where(Condition::Eq("uuid", ng_uuid)));
       return Fail(started.error());
     }
-    db::Row current = *inserted;
-    if (auto now =
-            s_.db->GetOne(db::kNodeGroupTable, db::Filter().Where(Condition::Eq("uuid", ng_uuid)));
+    NodeGroup current = *inserted;
+    if (auto now = objects::GetOne<NodeGroup>(
+            *s_.db, db::Filter().Where(Condition::Eq("uuid", ng_uuid)));
         now && *now) {
       current = **now;
     }
-    Json out = RenderNodeGroup(current, cluster_labels, true, req_.base_url);
+    Json out = RenderNodeGroup(current, &LabelsOf(cluster), true, req_.base_url);
     out["merge_labels"] = merge_labels;
     return ApiResponse::Ok(std::move(out), 202);
   }
@@ -305,11 +224,11 @@ class NodeGroupHandler {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req_, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req_));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:update"));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "cluster:update_all_projects"));
-    const std::string cluster_uuid = cluster.GetString("uuid");
-    MAGNUM_ASSIGN_OR_RETURN(db::Row ng, FindNodeGroup(*s_.db, cluster_uuid, ident));
-    const Json before = FromRow(NodeGroupFields(), ng);
+    const std::string cluster_uuid = cluster.uuid;
+    MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, FindNodeGroup(*s_.db, cluster_uuid, ident));
+    const Json before = RenderBoundFields(NodeGroupFields(), ng);
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
     static const std::set<std::string> kPatchable = {"min_node_count", "max_node_count",
@@ -322,67 +241,66 @@ class NodeGroupHandler {
     MAGNUM_ASSIGN_OR_RETURN(Json after, ApplyJsonPatch(before, patch, NodeGroupFields(), rules));
     const std::set<std::string> changed = ChangedFields(before, after);
     MAGNUM_RETURN_IF_ERROR(ValidateDocument(after));
-    const Json cluster_labels = Labels(cluster);
-    if (changed.empty()) {
-      return ApiResponse::Ok(RenderNodeGroup(ng, cluster_labels, true, req_.base_url), 202);
-    }
-    const std::string status = ng.GetString("status");
+    if (changed.empty()) return Render(ng, cluster, 202);
+    const std::string status(ng.status ? objects::Name(*ng.status) : "");
     MAGNUM_RETURN_IF_ERROR(
-        conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupUpdate, cluster, status));
+        ops_.CheckState(conductor::ClusterOperation::kNodeGroupUpdate, cluster, status));
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
     Json delta = Json::object();
-    Json undo = Json::object();
-    for (const auto& k : changed) {
-      delta[k] = after[k];
-      undo[k] = before[k];
-    }
-    db::Row changes = ToRow(NodeGroupFields(), delta);
-    changes.Set("updated_at", NowDb(s_));
-    const int64_t id = ng.GetInt("id");
+    for (const auto& k : changed) delta[k] = after[k];
+    NodeGroup patched = ng;
+    ApplyFields(NodeGroupFields(), delta, &patched);
+    patched.updated_at = NowDb(s_);
+    const db::Filter by_id = db::Filter().Where(Condition::Eq("id", ng.id));
+    db::Filter cas = by_id;
+    cas.Where(ng.status ? Condition::Eq("status", status) : Condition::Null("status"));
     MAGNUM_ASSIGN_OR_RETURN(
         int64_t n,
-        s_.db->Update(
-            db::kNodeGroupTable,
-            db::Filter().Where(Condition::Eq("id", id)).Where(Condition::Eq("status", status)),
-            changes));
+        s_.db->Update(db::kNodeGroupTable, cas, objects::ChangedColumns(ng, patched)));
     if (n == 0) {
-      MAGNUM_ASSIGN_OR_RETURN(db::Row now,
-                              FindNodeGroup(*s_.db, cluster_uuid, ng.GetString("uuid")));
-      MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupUpdate,
-                                             cluster, now.GetString("status")));
-      return Fail(Error::Conflict("Nodegroup " + ng.GetString("name") +
+      MAGNUM_ASSIGN_OR_RETURN(NodeGroup now, FindNodeGroup(*s_.db, cluster_uuid, ng.uuid));
+      MAGNUM_RETURN_IF_ERROR(
+          ops_.CheckState(conductor::ClusterOperation::kNodeGroupUpdate, cluster,
+                          now.status ? objects::Name(*now.status) : std::string_view()));
+      return Fail(Error::Conflict("Nodegroup " + ng.name +
                                   " changed while the request was processed; try again."));
     }
-    auto started = conductor->NodeGroupUpdate(CallerOf(req_), cluster_uuid, ng.GetString("uuid"));
+    auto started = conductor->NodeGroupUpdate(CallerOf(req_), cluster_uuid, ng.uuid);
     if (!started) {
       // Refused: put the previous values back.
-      (void)s_.db->Update(db::kNodeGroupTable, db::Filter().Where(Condition::Eq("id", id)),
-                          ToRow(NodeGroupFields(), undo));
+      NodeGroup restored = ng;
+      restored.updated_at = patched.updated_at;
+      (void)s_.db->Update(db::kNodeGroupTable, by_id, objects::ChangedColumns(patched, restored));
       return Fail(started.error());
     }
-    MAGNUM_ASSIGN_OR_RETURN(db::Row now, FindNodeGroup(*s_.db, cluster_uuid, ng.GetString("uuid")));
-    return ApiResponse::Ok(RenderNodeGroup(now, cluster_labels, true, req_.base_url), 202);
+    MAGNUM_ASSIGN_OR_RETURN(NodeGroup now, FindNodeGroup(*s_.db, cluster_uuid, ng.uuid));
+    return Render(now, cluster, 202);
   }
 
   ApiResult Delete(const std::string& cluster_ident, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req_, {}));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:delete"));
-    MAGNUM_ASSIGN_OR_RETURN(db::Row cluster,
+    MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "cluster:update_all_projects"));
-    const std::string cluster_uuid = cluster.GetString("uuid");
-    MAGNUM_ASSIGN_OR_RETURN(db::Row ng, FindNodeGroup(*s_.db, cluster_uuid, ident));
-    if (ng.GetBool("is_default")) {
+    const std::string cluster_uuid = cluster.uuid;
+    MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, FindNodeGroup(*s_.db, cluster_uuid, ident));
+    if (ng.is_default.value_or(false)) {
       return Fail(Error::FailedPrecondition("Deleting a default nodegroup is not supported."));
     }
     MAGNUM_ASSIGN_OR_RETURN(conductor::ConductorApi * conductor, RequireConductor(s_));
-    if (ng.GetString("status") == "DELETE_IN_PROGRESS") {
-      return Fail(
-          Error::Conflict("Nodegroup " + ng.GetString("name") + " is already being deleted."));
+    if (ng.status == objects::ClusterStatus::kDeleteInProgress) {
+      return Fail(Error::Conflict("Nodegroup " + ng.name + " is already being deleted."));
     }
-    MAGNUM_RETURN_IF_ERROR(conductor::CheckClusterState(*s_.db, conductor::ClusterOperation::kNodeGroupDelete, cluster));
-    MAGNUM_RETURN_IF_ERROR(
-        conductor->NodeGroupDelete(CallerOf(req_), cluster_uuid, ng.GetString("uuid")));
+    MAGNUM_RETURN_IF_ERROR(ops_.CheckState(conductor::ClusterOperation::kNodeGroupDelete, cluster));
+    MAGNUM_RETURN_IF_ERROR(conductor->NodeGroupDelete(CallerOf(req_), cluster_uuid, ng.uuid));
     return ApiResponse::NoContent();
+  }
+
+  ApiResponse Render(const NodeGroup& ng, const Cluster& cluster, int status) const {
+    std::string body;
+    JsonWriter w(&body);
+    WriteNodeGroup(w, ng, &LabelsOf(cluster), true, req_.base_url);
+    return ApiResponse::Raw(std::move(body), status);
   }
 
   const ClusterOps& ops_;
@@ -394,57 +312,61 @@ class NodeGroupHandler {
 
 const FieldList& NodeGroupFields() {
   static const FieldList fields = [] {
-    auto str = [](std::string name, unsigned flags = kNone) {
-      return FieldSpec{std::move(name), FieldType::kString, flags, 1, 255};
+    using NG = NodeGroup;
+    auto str = [](std::string name, auto member, unsigned flags = kNone) {
+      return Bound(FieldSpec{std::move(name), FieldType::kString, flags, 1, 255}, member);
     };
-    auto ro = [](std::string name, FieldType type = FieldType::kString, unsigned extra = kNone) {
-      return FieldSpec{std::move(name), type, kReadOnly | extra};
+    auto ro = [](std::string name, auto member, FieldType type = FieldType::kString) {
+      return Bound(FieldSpec{std::move(name), type, kReadOnly}, member);
     };
-    auto integer = [](std::string name, int64_t min, Json def) {
+    auto computed = [](std::string name, FieldType type) {
+      return FieldSpec{std::move(name), type, kReadOnly | kNotStored};
+    };
+    auto integer = [](std::string name, auto member, int64_t min, Json def) {
       FieldSpec f{std::move(name), FieldType::kInt, kNone, min, 2147483647};
       f.default_value = std::move(def);
-      return f;
+      return Bound(std::move(f), member);
     };
     FieldList f;
-    f.push_back(ro("id", FieldType::kInt));
-    f.push_back({"uuid", FieldType::kUuid});
-    f.push_back(str("name", kMandatory));
-    f.push_back(ro("cluster_id"));
-    f.push_back(ro("project_id"));
-    f.push_back(integer("docker_volume_size", 1, nullptr));
-    f.push_back({"labels", FieldType::kLabels});
+    f.push_back(ro("id", &NG::id, FieldType::kInt));
+    f.push_back(Bound(FieldSpec{"uuid", FieldType::kUuid}, &NG::uuid));
+    f.push_back(str("name", &NG::name, kMandatory));
+    f.push_back(ro("cluster_id", &NG::cluster_id));
+    f.push_back(ro("project_id", &NG::project_id));
+    f.push_back(integer("docker_volume_size", &NG::docker_volume_size, 1, nullptr));
+    f.push_back(Bound(FieldSpec{"labels", FieldType::kLabels}, &NG::labels));
     FieldSpec merge{"merge_labels", FieldType::kBool, kNotStored};
     merge.default_value = false;
     f.push_back(merge);
-    f.push_back(ro("labels_overridden", FieldType::kLabels, kNotStored));
-    f.push_back(ro("labels_added", FieldType::kLabels, kNotStored));
-    f.push_back(ro("labels_skipped", FieldType::kLabels, kNotStored));
-    f.push_back(str("flavor_id"));
-    f.push_back(str("image_id"));
-    f.push_back(ro("node_addresses", FieldType::kStringList));
-    f.push_back(integer("node_count", 0, 1));
-    FieldSpec role = str("role");
+    f.push_back(computed("labels_overridden", FieldType::kLabels));
+    f.push_back(computed("labels_added", FieldType::kLabels));
+    f.push_back(computed("labels_skipped", FieldType::kLabels));
+    f.push_back(str("flavor_id", &NG::flavor_id));
+    f.push_back(str("image_id", &NG::image_id));
+    f.push_back(ro("node_addresses", &NG::node_addresses, FieldType::kStringList));
+    f.push_back(integer("node_count", &NG::node_count, 0, 1));
+    FieldSpec role = str("role", &NG::role);
     role.default_value = "worker";
     f.push_back(role);
-    f.push_back(integer("min_node_count", 0, 0));
-    f.push_back(integer("max_node_count", 0, nullptr));
-    f.push_back(ro("is_default", FieldType::kBool));
-    f.push_back(ro("stack_id"));
-    f.push_back(ro("status"));
-    f.push_back(ro("status_reason"));
-    f.push_back(ro("version"));
-    f.push_back({"node_labels", FieldType::kStrDict});
-    f.push_back({"node_taints", FieldType::kJson});
-    f.push_back(ro("links", FieldType::kJson, kNotStored));
-    f.push_back(ro("created_at", FieldType::kTimestamp));
-    f.push_back(ro("updated_at", FieldType::kTimestamp));
+    f.push_back(integer("min_node_count", &NG::min_node_count, 0, 0));
+    f.push_back(integer("max_node_count", &NG::max_node_count, 0, nullptr));
+    f.push_back(ro("is_default", &NG::is_default, FieldType::kBool));
+    f.push_back(ro("stack_id", &NG::stack_id));
+    f.push_back(ro("status", &NG::status));
+    f.push_back(ro("status_reason", &NG::status_reason));
+    f.push_back(ro("version", &NG::version));
+    f.push_back(Bound(FieldSpec{"node_labels", FieldType::kStrDict}, &NG::node_labels));
+    f.push_back(Bound(FieldSpec{"node_taints", FieldType::kJson}, &NG::node_taints));
+    f.push_back(computed("links", FieldType::kJson));
+    f.push_back(ro("created_at", &NG::created_at, FieldType::kTimestamp));
+    f.push_back(ro("updated_at", &NG::updated_at, FieldType::kTimestamp));
     return f;
   }();
   return fields;
 }
 
-Result<db::Row> FindNodeGroup(db::Database& db, const std::string& cluster_uuid,
-                              const std::string& ident) {
+Result<NodeGroup> FindNodeGroup(db::Database& db, const std::string& cluster_uuid,
+                                const std::string& ident) {
   db::Filter f;
   f.Where(Condition::Eq("cluster_id", cluster_uuid));
   bool digits = !ident.empty() && ident.size() <= 18;
@@ -458,110 +380,81 @@ Result<db::Row> FindNodeGroup(db::Database& db, const std::string& cluster_uuid,
   } else {
     f.Where(Condition::Eq("name", ident));
   }
-  MAGNUM_ASSIGN_OR_RETURN(auto row, db.GetOne(db::kNodeGroupTable, f));
-  if (!row) return Fail(Error::NotFound("Nodegroup " + ident + " could not be found."));
-  return *row;
+  MAGNUM_ASSIGN_OR_RETURN(auto ng, objects::GetOne<NodeGroup>(db, f));
+  if (!ng) return Fail(Error::NotFound("Nodegroup " + ident + " could not be found."));
+  return std::move(*ng);
 }
 
-Result<void> ValidateNodeGroupCounts(const std::string& ng, int64_t node_count,
-                                     int64_t min_node_count,
-                                     std::optional<int64_t> max_node_count) {
-  if (max_node_count) {
-    if (*max_node_count < min_node_count) {
-      return Fail(InvalidInput("max_node_count", ng,
-                               "min_node_count (" + std::to_string(min_node_count) +
-                                   ") should be less or equal to max_node_count (" +
-                                   std::to_string(*max_node_count) + ")"));
+
+namespace {
+
+struct NodeGroupView {
+  const NodeGroup* ng;
+  const objects::StringMap* cluster_labels;
+  const std::string* base_url;
+};
+
+RenderPlan<NodeGroupView> NodeGroupPlan(bool detail) {
+  static constexpr std::array<std::string_view, 12> kBrief = {
+      "uuid",       "name",     "flavor_id", "image_id",       "node_count",     "role",
+      "is_default", "stack_id", "status",    "min_node_count", "max_node_count", "merge_labels"};
+  auto brief = [](std::string_view k) {
+    return std::find(kBrief.begin(), kBrief.end(), k) != kBrief.end();
+  };
+  RenderPlan<NodeGroupView> plan;
+  for (const auto& f : NodeGroupFields()) {
+    if (!f.render || f.Has(kNotStored) || (!detail && !brief(f.name))) continue;
+    const FieldSpec* spec = &f;
+    if (f.name == "node_addresses") {
+      plan.Add(f.name, [](const NodeGroupView& v, JsonWriter& w) {
+        binding::Write(w, v.ng->node_addresses.value_or(objects::StringList{}), false);
+      });
+      continue;
     }
-    if (node_count > *max_node_count) {
-      return Fail(InvalidInput("max_node_count", ng,
-                               "node_count (" + std::to_string(node_count) +
-                                   ") should be less or equal to max_node_count (" +
-                                   std::to_string(*max_node_count) + ")"));
+    plan.Add(f.name, [spec](const NodeGroupView& v, JsonWriter& w) { spec->render(v.ng, w); });
+  }
+  plan.Add("merge_labels", [](const NodeGroupView&, JsonWriter& w) { w.Bool(false); });
+  if (detail) {
+    for (auto [key, part] : {std::pair{"labels_overridden", LabelDiffPart::kOverridden},
+                             std::pair{"labels_added", LabelDiffPart::kAdded},
+                             std::pair{"labels_skipped", LabelDiffPart::kSkipped}}) {
+      plan.Add(key, [part](const NodeGroupView& v, JsonWriter& w) {
+        WriteLabelDiff(w, v.cluster_labels, v.ng->labels, part);
+      });
     }
+    plan.Add("links", [](const NodeGroupView& v, JsonWriter& w) {
+      WriteLinks(w, *v.base_url, "clusters/" + v.ng->cluster_id + "/nodegroups/" + v.ng->uuid);
+    });
   }
-  if (min_node_count > node_count) {
-    return Fail(InvalidInput("min_node_count", ng,
-                             "min_node_count (" + std::to_string(min_node_count) +
-                                 ") should be less or equal to node_count (" +
-                                 std::to_string(node_count) + ")"));
-  }
-  return {};
+  return std::move(plan.Done());
 }
 
-Result<void> ValidateNodeLabels(const std::string& ng, const Json& node_labels) {
-  if (node_labels.is_null()) return {};
-  if (!node_labels.is_object()) {
-    return Fail(InvalidInput("node_labels", ng, "expected a dict of strings"));
-  }
-  for (const auto& [key, value] : node_labels.items()) {
-    MAGNUM_RETURN_IF_ERROR(ValidLabelKey("node_labels", ng, key));
-    if (ReservedLabelKey(key)) {
-      return Fail(InvalidInput(
-          "node_labels", ng, "label key '" + key + "' is in a namespace reserved for Kubernetes"));
-    }
-    if (!value.is_string() || !ValidLabelName(value.get<std::string>(), true)) {
-      return Fail(InvalidInput("node_labels", ng,
-                               "invalid value " + value.dump() + " for label '" + key + "'"));
-    }
-  }
-  return {};
+}  // namespace
+
+void WriteNodeGroup(JsonWriter& w, const NodeGroup& ng, const objects::StringMap* cluster_labels,
+                    bool detail, const std::string& base_url) {
+  static const RenderPlan<NodeGroupView> plans[2] = {NodeGroupPlan(false), NodeGroupPlan(true)};
+  plans[detail].Write(NodeGroupView{&ng, cluster_labels, &base_url}, w);
 }
 
-Result<void> ValidateNodeTaints(const std::string& ng, const Json& node_taints) {
-  if (node_taints.is_null()) return {};
-  if (!node_taints.is_array()) {
-    return Fail(InvalidInput("node_taints", ng, "expected a list of taints"));
-  }
-  for (const auto& t : node_taints) {
-    if (!t.is_object()) {
-      return Fail(InvalidInput("node_taints", ng, "taint " + t.dump() + " is not a dict"));
-    }
-    for (const auto& [k, v] : t.items()) {
-      if (k != "key" && k != "value" && k != "effect") {
-        return Fail(InvalidInput("node_taints", ng, "unknown taint attribute '" + k + "'"));
-      }
-    }
-    if (!t.contains("key") || !t["key"].is_string() || t["key"].get<std::string>().empty()) {
-      return Fail(InvalidInput("node_taints", ng, "taint " + t.dump() + " needs a non-empty key"));
-    }
-    MAGNUM_RETURN_IF_ERROR(ValidLabelKey("node_taints", ng, t["key"].get<std::string>()));
-    if (t.contains("value") && !t["value"].is_null() &&
-        (!t["value"].is_string() || !ValidLabelName(t["value"].get<std::string>(), true))) {
-      return Fail(InvalidInput("node_taints", ng, "invalid taint value " + t["value"].dump()));
-    }
-    const Json effect = t.value("effect", Json(nullptr));
-    if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute") {
-      return Fail(InvalidInput(
-          "node_taints", ng,
-          "taint effect " + effect.dump() + " must be NoSchedule, PreferNoSchedule or NoExecute"));
-    }
-  }
-  return {};
+Json RenderNodeGroup(const NodeGroup& ng, const objects::StringMap* cluster_labels, bool detail,
+                     const std::string& base_url) {
+  std::string text;
+  JsonWriter w(&text);
+  WriteNodeGroup(w, ng, cluster_labels, detail, base_url);
+  return Json::parse(text);
 }
 
 Json RenderNodeGroup(const db::Row& ng, const Json& cluster_labels, bool detail,
                      const std::string& base_url) {
-  Json out = FromRow(NodeGroupFields(), ng);
-  if (!out["node_addresses"].is_array()) out["node_addresses"] = Json::array();
-  out["merge_labels"] = false;
-  if (!detail) {
-    static constexpr std::array<std::string_view, 12> kBrief = {
-        "uuid",       "name",     "flavor_id", "image_id",       "node_count",     "role",
-        "is_default", "stack_id", "status",    "min_node_count", "max_node_count", "merge_labels"};
-    Json brief = Json::object();
-    for (const auto& [k, v] : out.items()) {
-      if (std::find(kBrief.begin(), kBrief.end(), k) != kBrief.end()) brief[k] = v;
+  objects::StringMap labels;
+  if (cluster_labels.is_object()) {
+    for (auto it = cluster_labels.begin(); it != cluster_labels.end(); ++it) {
+      labels[it.key()] = binding::ScalarText(*it);
     }
-    return brief;
   }
-  LabelDiff diff = DiffLabels(cluster_labels, out["labels"]);
-  out["labels_overridden"] = std::move(diff.overridden);
-  out["labels_added"] = std::move(diff.added);
-  out["labels_skipped"] = std::move(diff.skipped);
-  out["links"] = MakeLinks(
-      base_url, "clusters/" + ng.GetString("cluster_id") + "/nodegroups/" + ng.GetString("uuid"));
-  return out;
+  return RenderNodeGroup(objects::FromRow<NodeGroup>(ng).value_or(NodeGroup{}), &labels, detail,
+                         base_url);
 }
 
 ApiResult HandleNodeGroups(const ClusterOps& ops, const ApiRequest& req,

@@ -11,7 +11,9 @@
 
 #include "magnum/api/api_types.h"
 #include "magnum/api/fields.h"
+#include "magnum/api/json_writer.h"
 #include "magnum/db/record.h"
+#include "magnum/objects/nodegroup.h"
 
 namespace magnum::db {
 class Database;
@@ -21,7 +23,12 @@ namespace magnum::api {
 
 class ClusterOps;
 
+// Bound to objects::NodeGroup.
 const FieldList& NodeGroupFields();
+
+// 409 NodeGroupInvalidInput: "<attr> for <nodegroup> is invalid (<why>)."
+Error NodeGroupInvalidInput(const std::string& attr, const std::string& nodegroup,
+                            const std::string& why);
 
 // The count rules of create and PATCH: if max is set, min ≤ max and node_count ≤ max;
 // min ≤ node_count. 409 NodeGroupInvalidInput ("<attr> for <ng> is invalid (<why>).").
@@ -41,13 +48,19 @@ Result<void> ValidateNodeTaints(const std::string& nodegroup, const Json& node_t
 // The API object of a nodegroup. Detail: every field, labels_* against the cluster's
 // labels, links. Brief: uuid, name, flavor_id, image_id, node_count, role, is_default,
 // stack_id, status, min/max_node_count (stored values), merge_labels false; no links.
+void WriteNodeGroup(JsonWriter& w, const objects::NodeGroup& nodegroup,
+                    const objects::StringMap* cluster_labels, bool detail,
+                    const std::string& base_url);
+// The same as JSON; a stored row goes through the mapper.
+Json RenderNodeGroup(const objects::NodeGroup& nodegroup, const objects::StringMap* cluster_labels,
+                     bool detail, const std::string& base_url);
 Json RenderNodeGroup(const db::Row& nodegroup, const Json& cluster_labels, bool detail,
                      const std::string& base_url);
 
 // A nodegroup of the cluster `cluster_uuid` by integer id, UUID or name (404
 // "Nodegroup <ident> could not be found.").
-Result<db::Row> FindNodeGroup(db::Database& db, const std::string& cluster_uuid,
-                              const std::string& ident);
+Result<objects::NodeGroup> FindNodeGroup(db::Database& db, const std::string& cluster_uuid,
+                                         const std::string& ident);
 
 // Serves one request under /clusters/<cluster_ident>/nodegroups; `rest` = the segments
 // after "nodegroups".

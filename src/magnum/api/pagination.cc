@@ -4,6 +4,7 @@
 
 #include "magnum/common/uuid.h"
 #include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::api {
 
@@ -67,26 +68,61 @@ Result<Page> ParsePage(const ApiRequest& req, db::Database& db, std::string_view
     }
     MAGNUM_ASSIGN_OR_RETURN(auto row, db.GetOne(table, f));
     if (!row) return Fail(Error::NotFound("Marker " + *marker + " could not be found."));
-    page.query.marker_id = row->GetInt("id");
+    page.query.marker_id = objects::IdOf(*row).value_or(0);
   }
   page.query.filter = std::move(scope);
   return page;
 }
 
-void AddNextLink(Json* body, const ApiRequest& req, const std::string& path, const Page& page,
-                 size_t count, const std::string& last_marker,
-                 const std::vector<std::pair<std::string, std::string>>& extra_args) {
-  if (count == 0 || static_cast<int64_t>(count) != page.limit) return;
+std::optional<std::string> NextLink(
+    const ApiRequest& req, const std::string& path, const Page& page, size_t count,
+    const std::string& last_marker,
+    const std::vector<std::pair<std::string, std::string>>& extra_args) {
+  if (count == 0 || static_cast<int64_t>(count) != page.limit) return std::nullopt;
   std::string url = req.base_url + "/v1/" + path + "?";
   for (const auto& [k, v] : extra_args) url += k + "=" + http::UrlEncode(v) + "&";
   url += "sort_key=" + http::UrlEncode(page.sort_key) + "&sort_dir=" + page.sort_dir +
          "&limit=" + std::to_string(page.limit) + "&marker=" + http::UrlEncode(last_marker);
-  (*body)["next"] = url;
+  return url;
+}
+
+void AddNextLink(Json* body, const ApiRequest& req, const std::string& path, const Page& page,
+                 size_t count, const std::string& last_marker,
+                 const std::vector<std::pair<std::string, std::string>>& extra_args) {
+  if (auto url = NextLink(req, path, page, count, last_marker, extra_args)) (*body)["next"] = *url;
 }
 
 Json MakeLinks(const std::string& base_url, const std::string& path) {
   return Json::array({{{"href", base_url + "/v1/" + path}, {"rel", "self"}},
                       {{"href", base_url + "/" + path}, {"rel", "bookmark"}}});
+}
+
+void WriteLinks(JsonWriter& w, std::string_view base_url, std::string_view path) {
+  // The same as MakeLinks, built in one buffer: [{"href":..,"rel":"self"},{..,"bookmark"}].
+  std::string href;
+  href.reserve(base_url.size() + path.size() + 4);
+  href.append(base_url).append("/v1/").append(path);
+  w.BeginArray().BeginObject().Key("href").String(href).Key("rel").String("self").EndObject();
+  href.assign(base_url).append("/").append(path);
+  w.BeginObject().Key("href").String(href).Key("rel").String("bookmark").EndObject().EndArray();
+}
+
+std::string WriteCollection(std::string_view key, size_t reserve,
+                            const std::function<void(JsonWriter&)>& items,
+                            const std::optional<std::string>& next) {
+  std::string body;
+  body.reserve(reserve);
+  JsonWriter w(&body);
+  w.BeginObject();
+  // Keys in nlohmann's (sorted) order, as the API always wrote them.
+  const bool next_first = next && std::string_view("next") < key;
+  if (next_first) w.Key("next").String(*next);
+  w.Key(key).BeginArray();
+  items(w);
+  w.EndArray();
+  if (next && !next_first) w.Key("next").String(*next);
+  w.EndObject();
+  return body;
 }
 
 }  // namespace magnum::api

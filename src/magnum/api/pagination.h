@@ -2,12 +2,15 @@
 // link. Internal to the API module.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "magnum/api/api_types.h"
+#include "magnum/api/json_writer.h"
 #include "magnum/db/database.h"
 
 namespace magnum::api {
@@ -29,6 +32,12 @@ Result<void> CheckQueryArgs(const ApiRequest& req, std::initializer_list<std::st
 Result<Page> ParsePage(const ApiRequest& req, db::Database& db, std::string_view table,
                        int max_limit, db::Filter scope, bool numeric_marker = false);
 
+// The "next" URL when `count` equals the page limit (see AddNextLink), else nullopt.
+std::optional<std::string> NextLink(
+    const ApiRequest& req, const std::string& path, const Page& page, size_t count,
+    const std::string& last_marker,
+    const std::vector<std::pair<std::string, std::string>>& extra_args = {});
+
 // Adds "next" to `body` when `count` equals the page limit; `last_marker` is the last
 // item's uuid (or id). `path` is the collection path after /v1/ ("clusters/detail").
 void AddNextLink(Json* body, const ApiRequest& req, const std::string& path, const Page& page,
@@ -37,5 +46,13 @@ void AddNextLink(Json* body, const ApiRequest& req, const std::string& path, con
 
 // "<base>/v1/<path>" and "<base>/<path>" links.
 Json MakeLinks(const std::string& base_url, const std::string& path);
+// The same links written to `w`.
+void WriteLinks(JsonWriter& w, std::string_view base_url, std::string_view path);
+
+// {"<key>": [items], "next": url} (next only when given) as JSON text; `items` writes the
+// array's elements. `reserve`: the expected size in bytes.
+std::string WriteCollection(std::string_view key, size_t reserve,
+                            const std::function<void(JsonWriter&)>& items,
+                            const std::optional<std::string>& next);
 
 }  // namespace magnum::api

@@ -6,31 +6,35 @@
 #include "magnum/api/policy.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::api {
 namespace {
 
 const FieldList& QuotaFields() {
   static const FieldList fields = [] {
+    using objects::Quota;
     FieldList f;
-    f.push_back(MakeField("id", FieldType::kInt, kReadOnly));
+    f.push_back(Bound(MakeField("id", FieldType::kInt, kReadOnly), &Quota::id));
     // Length 0 passes here so that "" gets the reference's "Must provide a valid project ID."
-    f.push_back(MakeField("project_id", FieldType::kString, kNone, 0, 255));
+    f.push_back(Bound(MakeField("project_id", FieldType::kString, kNone, 0, 255), &Quota::project_id));
     FieldSpec resource = MakeField("resource", FieldType::kString, kNone, 1, 255);
     resource.choices = {"Cluster"};
     resource.default_value = "Cluster";
-    f.push_back(resource);
+    f.push_back(Bound(resource, &Quota::resource));
     FieldSpec hard_limit = MakeField("hard_limit", FieldType::kInt, kNone, 0, 2147483647);
     hard_limit.default_value = 1;
-    f.push_back(hard_limit);
-    f.push_back(MakeField("created_at", FieldType::kTimestamp, kReadOnly));
-    f.push_back(MakeField("updated_at", FieldType::kTimestamp, kReadOnly));
+    f.push_back(Bound(hard_limit, &Quota::hard_limit));
+    f.push_back(Bound(MakeField("created_at", FieldType::kTimestamp, kReadOnly), &Quota::created_at));
+    f.push_back(Bound(MakeField("updated_at", FieldType::kTimestamp, kReadOnly), &Quota::updated_at));
     return f;
   }();
   return fields;
 }
 
-Json RenderQuota(const db::Row& row) { return FromRow(QuotaFields(), row); }
+using objects::Quota;
+
+Json RenderQuota(const Quota& q) { return RenderBoundFields(QuotaFields(), q); }
 
 Error QuotaNotFound(const std::string& project, const std::string& resource) {
   return Error::NotFound("Quota could not be found: project_id " + project + " resource " +
@@ -86,14 +90,14 @@ class QuotasController final : public Controller {
     MAGNUM_ASSIGN_OR_RETURN(Page page,
                             ParsePage(req, *s_.db, db::kQuotaTable, s_.config->api_max_limit,
                                       std::move(scope), /*numeric_marker=*/true));
-    MAGNUM_ASSIGN_OR_RETURN(auto rows, s_.db->List(db::kQuotaTable, page.query));
+    MAGNUM_ASSIGN_OR_RETURN(auto rows, objects::List<Quota>(*s_.db, page.query));
     Json items = Json::array();
     for (const auto& r : rows) items.push_back(RenderQuota(r));
     Json body = {{"quotas", std::move(items)}};
     std::vector<std::pair<std::string, std::string>> extra;
     if (everything) extra.emplace_back("all_tenants", "True");
     AddNextLink(&body, req, "quotas", page, rows.size(),
-                rows.empty() ? "" : std::to_string(rows.back().GetInt("id")), extra);
+                rows.empty() ? "" : std::to_string(rows.back().id), extra);
     return ApiResponse::Ok(std::move(body));
   }
 
@@ -104,7 +108,7 @@ class QuotasController final : public Controller {
       return Fail(Error::PermissionDenied("Not authorized."));
     }
     MAGNUM_RETURN_IF_ERROR(CheckResource(resource));
-    MAGNUM_ASSIGN_OR_RETURN(auto row, s_.db->GetOne(db::kQuotaTable, Key(project, resource)));
+    MAGNUM_ASSIGN_OR_RETURN(auto row, objects::GetOne<Quota>(*s_.db, Key(project, resource)));
     if (row) return ApiResponse::Ok(RenderQuota(*row));
     // No explicit quota: the configured default, without id or timestamps.
     return ApiResponse::Ok(Json{{"project_id", project},
@@ -125,10 +129,11 @@ class QuotasController final : public Controller {
     // is accepted. The Keystone auth strategy adds the 404 for unknown projects.
     const std::string project = doc["project_id"].get<std::string>();
     const std::string resource = doc["resource"].get<std::string>();
-    db::Row row = ToRow(QuotaFields(), doc);
-    row.Set("created_at", NowDb(s_));
-    row.SetNull("updated_at");
-    auto inserted = s_.db->Insert(db::kQuotaTable, row);
+    Quota quota;
+    ApplyFields(QuotaFields(), doc, &quota);
+    quota.created_at = NowDb(s_);
+    quota.updated_at.reset();
+    auto inserted = objects::Insert(*s_.db, quota);
     if (!inserted && inserted.error().Is(ErrorCode::kAlreadyExists)) {
       return Fail(Error::AlreadyExists("Quota for project " + project +
                                        " already exists for resource " + resource + "."));
@@ -144,16 +149,18 @@ class QuotasController final : public Controller {
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(QuotaFields(), body, "quotapatch", false));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "quota:update"));
     MAGNUM_RETURN_IF_ERROR(CheckResource(resource));
-    db::Row changes;
-    // An omitted (or null) hard_limit keeps the current value (the reference resets it to 1).
+    // Only what is set here is written: an omitted (or null) hard_limit keeps the current
+    // value (the reference resets it to 1).
+    Quota changes;
     if (doc.contains("hard_limit") && !doc["hard_limit"].is_null()) {
-      changes.Set("hard_limit", doc["hard_limit"].get<int64_t>());
+      changes.hard_limit = doc["hard_limit"].get<int64_t>();
     }
-    changes.Set("updated_at", NowDb(s_));
+    changes.updated_at = NowDb(s_);
     MAGNUM_ASSIGN_OR_RETURN(int64_t n,
-                            s_.db->Update(db::kQuotaTable, Key(project, resource), changes));
+                            s_.db->Update(db::kQuotaTable, Key(project, resource),
+                                          objects::ChangedColumns(Quota{}, changes)));
     if (n == 0) return Fail(QuotaNotFound(project, resource));
-    MAGNUM_ASSIGN_OR_RETURN(auto row, s_.db->GetOne(db::kQuotaTable, Key(project, resource)));
+    MAGNUM_ASSIGN_OR_RETURN(auto row, objects::GetOne<Quota>(*s_.db, Key(project, resource)));
     if (!row) return Fail(QuotaNotFound(project, resource));
     return ApiResponse::Ok(RenderQuota(*row), 202);
   }

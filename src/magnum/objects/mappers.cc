@@ -292,6 +292,18 @@ void Columns(V& v, O& s, const MagnumService*) {
   v.Text("updated_at", s.updated_at);
 }
 
+template <typename V, typename O>
+void Columns(V& v, O& e, const ClusterEvent*) {
+  v.Id("id", e.id);
+  v.Text("cluster_uuid", e.cluster_uuid);
+  v.Text("project_id", e.project_id);
+  v.Text("step", e.step);
+  v.Text("node", e.node);
+  v.Text("level", e.level);
+  v.Text("message", e.message);
+  v.Text("created_at", e.created_at);
+}
+
 template <typename T>
 Result<T> Read(const db::Row& row) {
   T obj;
@@ -326,6 +338,10 @@ template <> Result<MagnumService> FromRow<MagnumService>(const db::Row& r) {
   return Read<MagnumService>(r);
 }
 
+template <> Result<ClusterEvent> FromRow<ClusterEvent>(const db::Row& r) {
+  return Read<ClusterEvent>(r);
+}
+
 db::Row ToRow(const ClusterTemplate& t) { return Write(t); }
 db::Row ToRow(const Cluster& c) { return Write(c); }
 db::Row ToRow(const NodeGroup& ng) { return Write(ng); }
@@ -333,6 +349,13 @@ db::Row ToRow(const X509KeyPair& k) { return Write(k); }
 db::Row ToRow(const Quota& q) { return Write(q); }
 db::Row ToRow(const Federation& f) { return Write(f); }
 db::Row ToRow(const MagnumService& s) { return Write(s); }
+db::Row ToRow(const ClusterEvent& e) { return Write(e); }
+
+std::optional<int64_t> IdOf(const db::Row& row) {
+  const db::Value& v = row.Get("id");
+  if (auto* i = std::get_if<int64_t>(&v)) return *i;
+  return std::nullopt;
+}
 
 db::Row ChangedColumns(const db::Row& before, const db::Row& after) {
   db::Row out;

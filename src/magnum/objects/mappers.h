@@ -16,6 +16,7 @@
 #include "magnum/db/record.h"
 #include "magnum/db/schema.h"
 #include "magnum/objects/cluster.h"
+#include "magnum/objects/cluster_event.h"
 #include "magnum/objects/cluster_template.h"
 #include "magnum/objects/federation.h"
 #include "magnum/objects/magnum_service.h"
@@ -35,6 +36,7 @@ template <> inline constexpr const char* kTableOf<X509KeyPair> = db::kX509KeyPai
 template <> inline constexpr const char* kTableOf<Quota> = db::kQuotaTable;
 template <> inline constexpr const char* kTableOf<Federation> = db::kFederationTable;
 template <> inline constexpr const char* kTableOf<MagnumService> = db::kMagnumServiceTable;
+template <> inline constexpr const char* kTableOf<ClusterEvent> = db::kClusterEventTable;
 
 template <typename T>
 Result<T> FromRow(const db::Row& row);
@@ -45,6 +47,7 @@ template <> Result<X509KeyPair> FromRow<X509KeyPair>(const db::Row& row);
 template <> Result<Quota> FromRow<Quota>(const db::Row& row);
 template <> Result<Federation> FromRow<Federation>(const db::Row& row);
 template <> Result<MagnumService> FromRow<MagnumService>(const db::Row& row);
+template <> Result<ClusterEvent> FromRow<ClusterEvent>(const db::Row& row);
 
 db::Row ToRow(const ClusterTemplate& t);
 db::Row ToRow(const Cluster& c);
@@ -53,6 +56,7 @@ db::Row ToRow(const X509KeyPair& k);
 db::Row ToRow(const Quota& q);
 db::Row ToRow(const Federation& f);
 db::Row ToRow(const MagnumService& s);
+db::Row ToRow(const ClusterEvent& e);
 
 // The columns whose stored value differs between `before` and `after` (with after's
 // values): the change set of an Update.
@@ -72,6 +76,9 @@ std::string EncodeJsonColumn(const StringMap& map);
 std::string EncodeJsonColumn(const NullableStringMap& map);
 std::string EncodeJsonColumn(const StringList& list);
 std::string EncodeJsonColumn(const TaintList& taints);
+
+// The `id` of a stored row of any table (nullopt when it has none).
+std::optional<int64_t> IdOf(const db::Row& row);
 
 template <typename T>
 Result<std::vector<T>> FromRows(const std::vector<db::Row>& rows) {

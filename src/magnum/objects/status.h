@@ -74,6 +74,11 @@ std::optional<ClusterStatus> ParseClusterStatus(std::string_view name);
 std::optional<HealthStatus> ParseHealthStatus(std::string_view name);
 std::optional<FederationStatus> ParseFederationStatus(std::string_view name);
 
+// Every value of an enum, by overload: AllOf(ClusterStatus{}).
+inline constexpr const auto& AllOf(ClusterStatus) { return kAllClusterStatuses; }
+inline constexpr const auto& AllOf(HealthStatus) { return kAllHealthStatuses; }
+inline constexpr const auto& AllOf(FederationStatus) { return kAllFederationStatuses; }
+
 // *_IN_PROGRESS / *_FAILED / *_COMPLETE.
 bool IsInProgress(ClusterStatus s);
 bool IsFailed(ClusterStatus s);

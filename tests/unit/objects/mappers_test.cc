@@ -117,6 +117,7 @@ TEST(MappersTest, EveryColumnOfEveryTableRoundTrips) {
   ExpectFullRoundTrip<Quota>();
   ExpectFullRoundTrip<Federation>();
   ExpectFullRoundTrip<MagnumService>();
+  ExpectFullRoundTrip<ClusterEvent>();
 }
 
 TEST(MappersTest, NullColumnsRoundTrip) {
@@ -127,15 +128,16 @@ TEST(MappersTest, NullColumnsRoundTrip) {
   ExpectNullRoundTrip<Quota>();
   ExpectNullRoundTrip<Federation>();
   ExpectNullRoundTrip<MagnumService>();
+  ExpectNullRoundTrip<ClusterEvent>();
 }
 
 TEST(MappersTest, EveryTableHasAnObjectExceptTheConductorsOwn) {
   const std::set<std::string> mapped = {kTableOf<ClusterTemplate>, kTableOf<Cluster>,
                                         kTableOf<NodeGroup>,       kTableOf<X509KeyPair>,
                                         kTableOf<Quota>,           kTableOf<Federation>,
-                                        kTableOf<MagnumService>};
-  // The event log and the cluster leases are the conductor's records, not API objects.
-  const std::set<std::string> conductor_own = {db::kClusterEventTable, db::kClusterLockTable};
+                                        kTableOf<MagnumService>,   kTableOf<ClusterEvent>};
+  // The cluster leases are the conductor's own records, not objects.
+  const std::set<std::string> conductor_own = {db::kClusterLockTable};
   for (const auto& t : db::AllTables()) {
     EXPECT_TRUE(mapped.count(t.name) || conductor_own.count(t.name)) << t.name;
   }
