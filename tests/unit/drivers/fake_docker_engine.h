@@ -44,6 +44,8 @@ struct Fault {
   std::string message = "injected failure";
   int skip = 0;         // let this many matching calls through first
   int times = 1 << 30;  // then fail this many
+  // The engine acts on the call, then the reply fails (a crash after the engine acted).
+  bool after_applying = false;
 };
 
 class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
@@ -138,6 +140,7 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
     if (on_call) on_call(call);
     std::lock_guard l(mu);
     calls.push_back(call);
+    const Fault* late = nullptr;
     for (auto& f : faults) {
       if (!f.engine.empty() && f.engine != engine) continue;
       if (!f.method.empty() && f.method != method) continue;
@@ -148,12 +151,18 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
       }
       if (f.times <= 0) continue;
       --f.times;
-      return Reply(f.status, json{{"message", f.message}});
+      if (!f.after_applying) return Reply(f.status, json{{"message", f.message}});
+      late = &f;
+      break;
     }
-    if (engine == "host") return Host(method, path, body);
-    Container* node = RunningAt(engine);
-    if (node == nullptr) return {0, "", ""};
-    return Node(*node, method, path, body);
+    HttpReply r{0, "", ""};
+    if (engine == "host") {
+      r = Host(method, path, body);
+    } else if (Container* node = RunningAt(engine)) {
+      r = Node(*node, method, path, body);
+    }
+    if (late != nullptr) return Reply(late->status, json{{"message", late->message}});
+    return r;
   }
 
  private:

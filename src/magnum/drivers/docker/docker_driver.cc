@@ -1,5 +1,6 @@
 // The docker driver's Driver implementation: identity, node images, the lifecycle entry
-// points (each one Session under the cluster's lock), status sync and health.
+// points (Advance: one phase of a Session under the cluster's lock; the blocking methods
+// run every phase), status sync and health.
 #include "magnum/drivers/docker/docker_driver.h"
 
 #include <algorithm>
@@ -65,41 +66,46 @@ class DockerDriver final : public Driver {
     return out;
   }
 
-  Result<void> CreateCluster(OperationContext& op) override {
+  // Every operation but CA rotation runs as phases (session.h) and can be resumed.
+  bool Resumable(OperationKind kind) const override { return kind != OperationKind::kRotateCa; }
+
+  Result<Step> Advance(OperationContext& op, const OperationSpec& spec,
+                       std::string& progress) override {
+    if (!Resumable(spec.kind)) return Driver::Advance(op, spec, progress);
     auto lock = core_.LockCluster(op.cluster().uuid);
-    return Session(&core_, &op).Create();
+    MAGNUM_ASSIGN_OR_RETURN(OpProgress p, OpProgress::Parse(progress));
+    auto step = Session(&core_, &op).Advance(spec, p);
+    progress = p.Dump();
+    return step;
   }
 
+  Result<void> CreateCluster(OperationContext& op) override {
+    return Run(op, {OperationKind::kCreate});
+  }
   Result<void> ResizeNodeGroup(OperationContext& op, const std::string& ng_uuid,
                                const std::vector<std::string>& nodes_to_remove) override {
-    auto lock = core_.LockCluster(op.cluster().uuid);
-    return Session(&core_, &op).Resize(ng_uuid, nodes_to_remove);
+    OperationSpec s{OperationKind::kResize, ng_uuid};
+    s.nodes_to_remove = nodes_to_remove;
+    return Run(op, s);
   }
-
   Result<void> UpgradeCluster(OperationContext& op, const TemplateState& target,
                               int64_t max_batch_size, const std::string& ng_uuid) override {
-    auto lock = core_.LockCluster(op.cluster().uuid);
-    return Session(&core_, &op).Upgrade(target, max_batch_size, ng_uuid);
+    OperationSpec s{OperationKind::kUpgrade, ng_uuid};
+    s.target = target;
+    s.max_batch_size = max_batch_size;
+    return Run(op, s);
   }
-
   Result<void> DeleteCluster(OperationContext& op) override {
-    auto lock = core_.LockCluster(op.cluster().uuid);
-    return Session(&core_, &op).Delete();
+    return Run(op, {OperationKind::kDelete});
   }
-
   Result<void> CreateNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    auto lock = core_.LockCluster(op.cluster().uuid);
-    return Session(&core_, &op).CreateNodeGroup(ng_uuid);
+    return Run(op, {OperationKind::kNodeGroupCreate, ng_uuid});
   }
-
   Result<void> UpdateNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    auto lock = core_.LockCluster(op.cluster().uuid);
-    return Session(&core_, &op).Resize(ng_uuid, {});
+    return Run(op, {OperationKind::kNodeGroupUpdate, ng_uuid});
   }
-
   Result<void> DeleteNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    auto lock = core_.LockCluster(op.cluster().uuid);
-    return Session(&core_, &op).DeleteNodeGroup(ng_uuid);
+    return Run(op, {OperationKind::kNodeGroupDelete, ng_uuid});
   }
 
   Result<SyncReport> SyncStatus(const ClusterState& cluster) override {
@@ -158,6 +164,12 @@ class DockerDriver final : public Driver {
   }
 
  private:
+  // The blocking form: every phase in one call, under the cluster's lock.
+  Result<void> Run(OperationContext& op, const OperationSpec& spec) {
+    auto lock = core_.LockCluster(op.cluster().uuid);
+    return Session(&core_, &op).Run(spec);
+  }
+
   DriverCore core_;
 
   mutable std::mutex images_mu_;

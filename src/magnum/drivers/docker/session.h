@@ -2,8 +2,13 @@
 // the driver) and one operation on one cluster (Session). The session's steps live in
 //   session_engine.cc   engine check, images, network, starting nodes, readiness
 //   session_swarm.cc    swarm joins, labels, availability, drains, removals, reports
-//   session_ops.cc      create, resize, nodegroups, delete
-//   session_upgrade.cc  the rolling upgrade in batches
+//   session_ops.cc      the phases of create, resize, nodegroups, delete
+//   session_upgrade.cc  the phases of the rolling upgrade in batches
+//   session_progress.cc the progress record, Advance() and the blocking run
+// Every operation is a sequence of phases (drivers/driver.h resumable contract): each
+// Advance() runs one phase and records in OpProgress what comes next; a phase decides from
+// the engine's actual state (container, volume and network names and labels are
+// deterministic), so it may be run again after a crash anywhere inside it.
 // A session is used by one operation thread; per-node work inside it fans out through
 // ParallelNodes() (at most [docker] max_parallel_nodes at once), so what those steps touch
 // (NodeClient, the operation context, DriverCore) is thread-safe.
@@ -47,6 +52,32 @@ struct NodePlan {
   int host_port = 0;          // masters: published 127.0.0.1 port (0 = any)
 };
 
+// A node of an upgrade batch being replaced: what is needed to start it again when the
+// old container is already gone.
+struct InflightNode {
+  std::string name;
+  bool master = false;
+  int index = 0;
+  std::string nodegroup_uuid;
+  int host_port = 0;
+};
+
+// The driver's progress record of one operation (persisted by the conductor as JSON).
+struct OpProgress {
+  std::string phase;               // "" = not started
+  bool selected = false;           // resize: the nodes to remove are chosen
+  std::vector<std::string> nodes;  // resize: those nodes (by name)
+  bool added = false;              // resize: nodes were started
+  bool planned = false;            // upgrade: batches chosen
+  std::vector<std::vector<std::string>> batches;  // upgrade: node names per batch
+  size_t batch = 0;                               // upgrade: the batch under way
+  std::vector<InflightNode> inflight;             // upgrade: its nodes, recorded first
+  int64_t moved = 0;                              // upgrade: nodes replaced so far
+
+  static Result<OpProgress> Parse(const std::string& text);
+  std::string Dump() const;
+};
+
 // Shared by every operation of one driver. Thread-safe.
 struct DriverCore {
   DriverCore(DockerDriverOptions options, DockerDriverDeps deps);
@@ -80,15 +111,23 @@ class Session {
  public:
   Session(DriverCore* core, OperationContext* op);
 
-  Result<void> Create();
-  Result<void> Resize(const std::string& ng_uuid, const std::vector<std::string>& nodes_to_remove);
-  Result<void> CreateNodeGroup(const std::string& ng_uuid);
-  Result<void> DeleteNodeGroup(const std::string& ng_uuid);
-  Result<void> Upgrade(const TemplateState& target, int64_t max_batch_size,
-                       const std::string& ng_uuid);
-  Result<void> Delete();
+  // One phase of `spec` from `progress` (updated in place).
+  Result<Step> Advance(const OperationSpec& spec, OpProgress& progress);
+  // Every phase in one call (the blocking driver methods).
+  Result<void> Run(const OperationSpec& spec);
 
  private:
+  // session_ops.cc
+  Result<Step> CreatePhase(OpProgress& p);
+  Result<Step> ResizePhase(const std::string& ng_uuid,
+                           const std::vector<std::string>& nodes_to_remove, OpProgress& p);
+  Result<Step> NodeGroupCreatePhase(const std::string& ng_uuid, OpProgress& p);
+  Result<void> DeleteNodeGroup(const std::string& ng_uuid);
+  Result<void> Delete();
+  // session_upgrade.cc
+  Result<Step> UpgradePhase(const TemplateState& target, int64_t max_batch_size,
+                            const std::string& ng_uuid, OpProgress& p);
+
   const ClusterState& cluster() const { return op_->cluster(); }
   DockerClient& host() { return *core_->host; }
   const DockerDriverOptions& options() const { return core_->options; }
@@ -129,13 +168,25 @@ class Session {
   Result<void> ReportVersions(const NodeRecord& manager, const std::vector<NodeRecord>& nodes,
                               const std::string& only);
 
-  // session_ops.cc
-  Result<std::vector<NodeRecord>> Grow(const NodeGroupState& ng, int64_t count,
-                                       const std::vector<NodeRecord>& existing);
+  // What a phase of a session that did not run the earlier phases needs: the network,
+  // the engine's capacity, the workload image (silently; no events).
+  Result<void> Resume();
+  // The nodes the create wants, in order (masters first).
+  Result<std::vector<NodePlan>> CreatePlans();
+  // Starts the nodes of `plans` that have no running container (a container left created
+  // or stopped by an interrupted start is replaced); returns every planned node.
+  Result<std::vector<NodeRecord>> EnsureNodes(const std::vector<NodePlan>& plans,
+                                              const std::vector<NodeRecord>& existing);
+  // Starts `count` more workers of `ng` at the lowest free indices.
+  Result<void> Grow(const NodeGroupState& ng, int64_t count,
+                    const std::vector<NodeRecord>& existing);
+  // Joins the nodes of `nodes` that are not swarm members yet (after their engines are up).
+  Result<void> JoinMissing(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
 
   // session_upgrade.cc
-  Result<void> ReplaceBatch(const NodeRecord& control, const std::vector<NodeRecord>& batch,
-                            const std::string& ref, const std::string& image_id);
+  Result<void> ReplaceInflight(const NodeRecord& control, const std::vector<InflightNode>& batch,
+                               const std::string& ref, const std::string& image_id,
+                               const std::string& target_image);
   Result<void> WaitRejoined(const std::vector<NodeRecord>& nodes);
 
   DriverCore* const core_;
@@ -145,6 +196,7 @@ class Session {
   Cidr subnet_;
   std::string workload_ref_;
   HostCapacity capacity_;
+  bool capacity_known_ = false;
   std::mutex clients_mu_;  // guards client_cert_ and node_clients_
   std::optional<IssuedCertificate> client_cert_;
   std::map<std::string, std::unique_ptr<DockerClient>> node_clients_;  // by IP

@@ -38,6 +38,7 @@ Result<void> Session::CheckEngine() {
     return Fail(info.error());
   }
   capacity_ = {info->ncpu, info->mem_total, info->cpu_cfs_quota, info->memory_limit};
+  capacity_known_ = true;
   op_->Event("engine",
              "Docker Engine " + v->version + " (API " + v->api_version + ") at " + host().url());
   return {};

@@ -1,17 +1,73 @@
-// The lifecycle operations of a session: create, resize (grow and shrink), nodegroup
-// create/delete, and delete.
+// The lifecycle operations of a session as phases: create, resize (grow and shrink),
+// nodegroup create/delete, and delete (one idempotent phase).
 #include <algorithm>
 
 #include "magnum/drivers/docker/session.h"
 
 namespace magnum::drivers::docker {
 
-Result<void> Session::Create() {
+// Phases of a create: "" (engine, images, network) -> nodes -> ready -> swarm -> finish.
+Result<Step> Session::CreatePhase(OpProgress& p) {
   const ClusterState& c = cluster();
-  MAGNUM_RETURN_IF_ERROR(CheckEngine());
-  MAGNUM_ASSIGN_OR_RETURN(std::string ref, ResolveImage(c.cluster_template.image_id));
-  MAGNUM_RETURN_IF_ERROR(CreateNetwork());
+  if (p.phase.empty()) {
+    MAGNUM_RETURN_IF_ERROR(CheckEngine());
+    MAGNUM_RETURN_IF_ERROR(ResolveImage(c.cluster_template.image_id));
+    MAGNUM_RETURN_IF_ERROR(CreateNetwork());
+    p.phase = "nodes";
+    return Step::PollAfter(std::chrono::milliseconds(0));
+  }
+  MAGNUM_RETURN_IF_ERROR(Resume());
+  MAGNUM_ASSIGN_OR_RETURN(std::vector<NodePlan> plans, CreatePlans());
+  MAGNUM_ASSIGN_OR_RETURN(auto existing, ListNodes());
+  if (p.phase == "nodes") {
+    // Containers start a few at a time: most of a node's start-up is its own dockerd.
+    MAGNUM_ASSIGN_OR_RETURN(auto nodes, EnsureNodes(plans, existing));
+    MAGNUM_RETURN_IF_ERROR(ReportAddresses(nodes));
+    p.phase = "ready";
+    return Step::PollAfter(std::chrono::milliseconds(0));
+  }
+  MAGNUM_ASSIGN_OR_RETURN(auto nodes, EnsureNodes(plans, existing));  // all there: no-op
+  const NodeRecord& manager = nodes[0];
+  if (p.phase == "ready") {
+    MAGNUM_RETURN_IF_ERROR(WaitReady(nodes));
+    p.phase = "swarm";
+    return Step::PollAfter(std::chrono::milliseconds(0));
+  }
+  if (p.phase == "swarm") {
+    MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+    MAGNUM_RETURN_IF_ERROR(CheckCancelled("swarm"));
+    auto state = mc->SwarmState();
+    if (!state || state->state != "active") {
+      auto init = mc->SwarmInit(manager.ip + ":" + std::to_string(kSwarmPort), manager.ip);
+      if (!init) {
+        op_->Warning("swarm",
+                     "swarm init on " + manager.name + " failed: " + init.error().message(),
+                     manager.name);
+        return Fail(init.error());
+      }
+      op_->Event("swarm", "swarm formed on " + manager.name + " (" + manager.ip + ":2377)",
+                 manager.name);
+    }
+    MAGNUM_ASSIGN_OR_RETURN(SwarmTokens tokens, mc->SwarmJoinTokens());
+    // Joins run one after another: they serialise on the manager anyway.
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      MAGNUM_RETURN_IF_ERROR(
+          Join(manager, nodes[i], nodes[i].master ? tokens.manager : tokens.worker, "join"));
+    }
+    p.phase = "finish";
+    return Step::PollAfter(std::chrono::milliseconds(0));
+  }
+  MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(manager, nodes));
+  MAGNUM_RETURN_IF_ERROR(ApplyLabels(manager, nodes));
+  MAGNUM_RETURN_IF_ERROR(ReportApi(manager));
+  MAGNUM_RETURN_IF_ERROR(ReportVersions(manager, nodes, ""));
+  op_->Event("ready", "all " + std::to_string(nodes.size()) + " nodes are Ready");
+  return Step::Done();
+}
 
+Result<std::vector<NodePlan>> Session::CreatePlans() {
+  const ClusterState& c = cluster();
+  MAGNUM_ASSIGN_OR_RETURN(std::string ref, ResolveImage(c.cluster_template.image_id));
   // The plan: masters first (indices 0..), then the workers of every nodegroup.
   std::vector<NodePlan> plans;
   int masters = 0, workers = 0;
@@ -34,44 +90,38 @@ Result<void> Session::Create() {
     return Fail(Error::InvalidArgument("at most " + std::to_string(MaxWorkerIndex(subnet_) + 1) +
                                        " workers fit a cluster subnet"));
   }
-
-  // Containers start a few at a time: most of a node's start-up is its own dockerd.
-  std::vector<NodeRecord> nodes(plans.size());
-  MAGNUM_RETURN_IF_ERROR(ParallelNodes(plans.size(), [&](size_t i) -> Result<void> {
-    MAGNUM_ASSIGN_OR_RETURN(nodes[i], StartNode(plans[i]));
-    return {};
-  }));
-  MAGNUM_RETURN_IF_ERROR(ReportAddresses(nodes));
-  MAGNUM_RETURN_IF_ERROR(WaitReady(nodes));
-
-  const NodeRecord& manager = nodes[0];
-  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
-  MAGNUM_RETURN_IF_ERROR(CheckCancelled("swarm"));
-  auto init = mc->SwarmInit(manager.ip + ":" + std::to_string(kSwarmPort), manager.ip);
-  if (!init) {
-    op_->Warning("swarm", "swarm init on " + manager.name + " failed: " + init.error().message(),
-                 manager.name);
-    return Fail(init.error());
-  }
-  op_->Event("swarm", "swarm formed on " + manager.name + " (" + manager.ip + ":2377)",
-             manager.name);
-  MAGNUM_ASSIGN_OR_RETURN(SwarmTokens tokens, mc->SwarmJoinTokens());
-  // Joins run one after another: they serialise on the manager anyway.
-  for (size_t i = 1; i < nodes.size(); ++i) {
-    MAGNUM_RETURN_IF_ERROR(
-        Join(manager, nodes[i], nodes[i].master ? tokens.manager : tokens.worker, "join"));
-  }
-  MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(manager, nodes));
-  MAGNUM_RETURN_IF_ERROR(ApplyLabels(manager, nodes));
-  MAGNUM_RETURN_IF_ERROR(ReportApi(manager));
-  MAGNUM_RETURN_IF_ERROR(ReportVersions(manager, nodes, ""));
-  op_->Event("ready", "all " + std::to_string(nodes.size()) + " nodes are Ready");
-  return {};
+  return plans;
 }
 
-Result<std::vector<NodeRecord>> Session::Grow(const NodeGroupState& ng, int64_t count,
-                                              const std::vector<NodeRecord>& existing) {
-  if (count <= 0) return std::vector<NodeRecord>{};
+Result<std::vector<NodeRecord>> Session::EnsureNodes(const std::vector<NodePlan>& plans,
+                                                     const std::vector<NodeRecord>& existing) {
+  std::vector<NodeRecord> nodes(plans.size());
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const std::string name = NodeName(prefix_, plans[i].master, plans[i].index);
+    auto it = std::find_if(existing.begin(), existing.end(),
+                           [&](const NodeRecord& n) { return n.name == name; });
+    if (it != existing.end() && it->running()) {
+      nodes[i] = *it;
+      continue;
+    }
+    if (it != existing.end()) {
+      // Created but never started (an interrupted start): start it afresh.
+      auto r = host().RemoveContainer(it->container_id, true, false);
+      if (!r && !NoSuchObject(r.error())) return Fail(r.error());
+    }
+    missing.push_back(i);
+  }
+  MAGNUM_RETURN_IF_ERROR(ParallelNodes(missing.size(), [&](size_t k) -> Result<void> {
+    MAGNUM_ASSIGN_OR_RETURN(nodes[missing[k]], StartNode(plans[missing[k]]));
+    return {};
+  }));
+  return nodes;
+}
+
+Result<void> Session::Grow(const NodeGroupState& ng, int64_t count,
+                           const std::vector<NodeRecord>& existing) {
+  if (count <= 0) return {};
   std::vector<int> taken;
   for (const auto& n : existing) {
     if (!n.master) taken.push_back(n.index);
@@ -83,29 +133,39 @@ Result<std::vector<NodeRecord>> Session::Grow(const NodeGroupState& ng, int64_t 
     if (n.nodegroup_uuid == ng.uuid && !n.node_image.empty()) image_id = n.node_image;
   }
   MAGNUM_ASSIGN_OR_RETURN(std::string ref, ResolveImage(image_id));
-  MAGNUM_ASSIGN_OR_RETURN(NodeRecord manager, Manager(existing));
-  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
-  MAGNUM_ASSIGN_OR_RETURN(SwarmTokens tokens, mc->SwarmJoinTokens());
-
-  std::vector<NodeRecord> added(indices.size());
-  MAGNUM_RETURN_IF_ERROR(ParallelNodes(indices.size(), [&](size_t i) -> Result<void> {
+  return ParallelNodes(indices.size(), [&](size_t i) -> Result<void> {
     NodePlan plan{false, indices[i], ng.uuid, image_id, ref, 0};
-    MAGNUM_ASSIGN_OR_RETURN(added[i], StartNode(plan));
+    MAGNUM_RETURN_IF_ERROR(StartNode(plan));
     return {};
-  }));
-  MAGNUM_RETURN_IF_ERROR(WaitReady(added));
-  for (const auto& n : added) MAGNUM_RETURN_IF_ERROR(Join(manager, n, tokens.worker, "join"));
-  MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(manager, added));
-  MAGNUM_RETURN_IF_ERROR(ApplyLabels(manager, added));
-  return added;
+  });
 }
 
-Result<void> Session::Resize(const std::string& ng_uuid,
-                             const std::vector<std::string>& nodes_to_remove) {
+Result<void> Session::JoinMissing(const NodeRecord& manager, const std::vector<NodeRecord>& nodes) {
+  std::vector<NodeRecord> outside;
+  for (const auto& n : nodes) {
+    MAGNUM_ASSIGN_OR_RETURN(DockerClient * c, NodeClient(n.ip));
+    auto st = c->SwarmState();
+    if (!st || st->state != "active") outside.push_back(n);
+  }
+  if (outside.empty()) return {};
+  MAGNUM_RETURN_IF_ERROR(WaitReady(outside));
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  MAGNUM_ASSIGN_OR_RETURN(SwarmTokens tokens, mc->SwarmJoinTokens());
+  for (const auto& n : outside) {
+    MAGNUM_RETURN_IF_ERROR(Join(manager, n, n.master ? tokens.manager : tokens.worker, "join"));
+  }
+  return WaitSwarmReady(manager, outside);
+}
+
+// Phases of a resize: "" (choose the nodes to remove) -> remove -> grow -> join.
+Result<Step> Session::ResizePhase(const std::string& ng_uuid,
+                                  const std::vector<std::string>& nodes_to_remove, OpProgress& p) {
   const NodeGroupState* ng = cluster().FindNodeGroup(ng_uuid);
   if (ng == nullptr) return Fail(Error::NotFound("Nodegroup " + ng_uuid + " could not be found."));
-  MAGNUM_RETURN_IF_ERROR(CheckEngine());
-  MAGNUM_RETURN_IF_ERROR(LoadNetwork());
+  if (p.phase.empty()) {
+    MAGNUM_RETURN_IF_ERROR(CheckEngine());
+  }
+  MAGNUM_RETURN_IF_ERROR(Resume());
   MAGNUM_ASSIGN_OR_RETURN(auto nodes, ListNodes());
   std::vector<NodeRecord> members;
   for (const auto& n : nodes) {
@@ -116,48 +176,75 @@ Result<void> Session::Resize(const std::string& ng_uuid,
       return Fail(Error::FailedPrecondition(
           "Resizing the master nodegroup is not supported by this driver."));
     }
-    return ReportAddresses(nodes);
+    MAGNUM_RETURN_IF_ERROR(ReportAddresses(nodes));
+    return Step::Done();
   }
   MAGNUM_ASSIGN_OR_RETURN(NodeRecord manager, Manager(nodes));
-  MAGNUM_ASSIGN_OR_RETURN(auto removal,
-                          SelectNodesToRemove(members, nodes_to_remove, ng->node_count));
-  for (const auto& n : removal) MAGNUM_RETURN_IF_ERROR(RemoveWorker(manager, n));
-  std::vector<NodeRecord> kept;
-  for (const auto& n : nodes) {
-    bool removed = std::any_of(removal.begin(), removal.end(), [&](const NodeRecord& r) {
-      return r.container_id == n.container_id;
-    });
-    if (!removed) kept.push_back(n);
+  if (p.phase.empty()) {
+    // Chosen once and recorded: after a crash the same nodes go, whatever is left.
+    MAGNUM_ASSIGN_OR_RETURN(auto removal,
+                            SelectNodesToRemove(members, nodes_to_remove, ng->node_count));
+    p.selected = true;
+    p.nodes.clear();
+    for (const auto& n : removal) p.nodes.push_back(n.name);
+    p.phase = "remove";
+    return Step::PollAfter(std::chrono::milliseconds(0));
   }
-  int64_t in_group = std::count_if(
-      kept.begin(), kept.end(), [&](const NodeRecord& n) { return n.nodegroup_uuid == ng->uuid; });
-  MAGNUM_ASSIGN_OR_RETURN(auto added, Grow(*ng, ng->node_count - in_group, kept));
-  kept.insert(kept.end(), added.begin(), added.end());
-  std::sort(kept.begin(), kept.end(), [](const NodeRecord& a, const NodeRecord& b) {
-    if (a.master != b.master) return a.master;
-    return a.index < b.index;
-  });
-  // node_labels may have changed (nodegroup update): apply them to every member.
+  if (p.phase == "remove") {
+    for (const auto& name : p.nodes) {
+      auto it = std::find_if(members.begin(), members.end(),
+                             [&](const NodeRecord& n) { return n.name == name; });
+      if (it != members.end()) {
+        MAGNUM_RETURN_IF_ERROR(RemoveWorker(manager, *it));
+        continue;
+      }
+      // Its container went before the crash; its volume may not have.
+      auto rv = host().RemoveVolume(VolumeName(name), true);
+      if (!rv && !NoSuchObject(rv.error())) return Fail(rv.error());
+    }
+    p.phase = "grow";
+    return Step::PollAfter(std::chrono::milliseconds(0));
+  }
+  if (p.phase == "grow") {
+    std::vector<NodeRecord> kept;
+    int64_t in_group = 0;
+    for (const auto& n : nodes) {
+      if (n.nodegroup_uuid == ng->uuid && !n.running()) {
+        // Created but never started (an interrupted grow): replaced below.
+        auto r = host().RemoveContainer(n.container_id, true, false);
+        if (!r && !NoSuchObject(r.error())) return Fail(r.error());
+        continue;
+      }
+      kept.push_back(n);
+      in_group += n.nodegroup_uuid == ng->uuid;
+    }
+    if (in_group < ng->node_count) p.added = true;
+    MAGNUM_RETURN_IF_ERROR(Grow(*ng, ng->node_count - in_group, kept));
+    p.phase = "join";
+    return Step::PollAfter(std::chrono::milliseconds(0));
+  }
   std::vector<NodeRecord> group;
-  for (const auto& n : kept) {
+  for (const auto& n : nodes) {
     if (n.nodegroup_uuid == ng->uuid && n.running()) group.push_back(n);
   }
+  MAGNUM_RETURN_IF_ERROR(JoinMissing(manager, group));
+  // node_labels may have changed (nodegroup update): apply them to every member.
   MAGNUM_RETURN_IF_ERROR(ApplyLabels(manager, group));
-  MAGNUM_RETURN_IF_ERROR(ReportAddresses(kept));
-  if (!added.empty()) MAGNUM_RETURN_IF_ERROR(ReportVersions(manager, kept, ng->uuid));
+  MAGNUM_RETURN_IF_ERROR(ReportAddresses(nodes));
+  if (p.added) MAGNUM_RETURN_IF_ERROR(ReportVersions(manager, nodes, ng->uuid));
   op_->Event("resize",
              "nodegroup " + ng->name + " has " + std::to_string(ng->node_count) + " nodes");
-  return {};
+  return Step::Done();
 }
 
-Result<void> Session::CreateNodeGroup(const std::string& ng_uuid) {
+Result<Step> Session::NodeGroupCreatePhase(const std::string& ng_uuid, OpProgress& p) {
   const NodeGroupState* ng = cluster().FindNodeGroup(ng_uuid);
   if (ng == nullptr) return Fail(Error::NotFound("Nodegroup " + ng_uuid + " could not be found."));
   if (ng->IsMaster()) {
     return Fail(Error::FailedPrecondition(
         "the docker driver does not support additional master nodegroups"));
   }
-  return Resize(ng_uuid, {});
+  return ResizePhase(ng_uuid, {}, p);
 }
 
 Result<void> Session::DeleteNodeGroup(const std::string& ng_uuid) {
@@ -173,10 +260,19 @@ Result<void> Session::DeleteNodeGroup(const std::string& ng_uuid) {
   for (const auto& n : nodes) {
     if (n.nodegroup_uuid == uuid) members.push_back(n);
   }
-  if (members.empty()) return {};
-  MAGNUM_ASSIGN_OR_RETURN(NodeRecord manager, Manager(nodes));
-  for (const auto& n : members) MAGNUM_RETURN_IF_ERROR(RemoveWorker(manager, n));
-  op_->Event("nodegroup_delete", std::to_string(members.size()) + " nodes removed");
+  if (!members.empty()) {
+    MAGNUM_ASSIGN_OR_RETURN(NodeRecord manager, Manager(nodes));
+    for (const auto& n : members) MAGNUM_RETURN_IF_ERROR(RemoveWorker(manager, n));
+    op_->Event("nodegroup_delete", std::to_string(members.size()) + " nodes removed");
+  }
+  // Volumes of nodes whose container went before an interrupted delete stopped.
+  Filters of_group = ClusterFilter(cluster().uuid);
+  of_group["label"].push_back(std::string(kLabelNodeGroup) + "=" + uuid);
+  MAGNUM_ASSIGN_OR_RETURN(auto volumes, host().ListVolumes(of_group));
+  for (const auto& v : volumes) {
+    auto r = host().RemoveVolume(v.name, true);
+    if (!r && !NoSuchObject(r.error())) return Fail(r.error());
+  }
   return {};
 }
 

@@ -1,5 +1,6 @@
-// The rolling upgrade: nodes replaced by containers of the new image on the same volume,
-// address and host port, in batches (cluster_layout.h UpgradeBatches), workers first.
+// The rolling upgrade as phases: "" (plan the batches, cluster_layout.h UpgradeBatches,
+// workers first) -> batch (per batch: record its nodes, then replace them by containers of
+// the new image on the same volume, address and host port) -> finish.
 #include <algorithm>
 
 #include "magnum/drivers/docker/session.h"
@@ -32,23 +33,44 @@ Result<void> Session::WaitRejoined(const std::vector<NodeRecord>& nodes) {
   }
 }
 
-Result<void> Session::ReplaceBatch(const NodeRecord& control, const std::vector<NodeRecord>& batch,
-                                   const std::string& ref, const std::string& image_id) {
+// Replaces the nodes of `batch`: those still on the old image are drained, stopped and
+// started again from `ref`; a node already replaced is kept; one whose old container is
+// gone is started from its record. Every node ends active in the swarm (also one an
+// interrupted upgrade left drained).
+Result<void> Session::ReplaceInflight(const NodeRecord& control,
+                                      const std::vector<InflightNode>& batch,
+                                      const std::string& ref, const std::string& image_id,
+                                      const std::string& target_image) {
   MAGNUM_RETURN_IF_ERROR(CheckCancelled("upgrade"));
-  MAGNUM_RETURN_IF_ERROR(Drain(control, batch));
+  MAGNUM_ASSIGN_OR_RETURN(auto nodes, ListNodes());
+  auto find = [&](const std::string& name) -> const NodeRecord* {
+    for (const auto& n : nodes) {
+      if (n.name == name) return &n;
+    }
+    return nullptr;
+  };
+  std::vector<NodeRecord> old;
+  for (const auto& b : batch) {
+    const NodeRecord* n = find(b.name);
+    // A stopped one (an interrupted replacement) cannot be drained, nor steer its drain.
+    if (n != nullptr && n->image_id != target_image && n->running()) old.push_back(*n);
+  }
+  MAGNUM_RETURN_IF_ERROR(Drain(control, old));
   std::vector<NodeRecord> fresh(batch.size());
   MAGNUM_RETURN_IF_ERROR(ParallelNodes(batch.size(), [&](size_t i) -> Result<void> {
-    const NodeRecord& node = batch[i];
-    MAGNUM_ASSIGN_OR_RETURN(ContainerInfo info, host().InspectContainer(node.container_id));
-    int host_port = 0;
-    if (auto p = info.host_ports.find(std::string(kApiPortKey)); p != info.host_ports.end()) {
-      host_port = p->second;
+    const InflightNode& b = batch[i];
+    const NodeRecord* n = find(b.name);
+    if (n != nullptr && n->image_id == target_image && n->running()) {
+      fresh[i] = *n;
+      return {};
     }
-    // Graceful stop: the node's dockerd saves its swarm state in the volume, which the new
-    // container reuses, so the node keeps its identity and membership.
-    MAGNUM_RETURN_IF_ERROR(host().StopContainer(node.container_id, 10));
-    MAGNUM_RETURN_IF_ERROR(host().RemoveContainer(node.container_id, true, false));
-    NodePlan plan{node.master, node.index, node.nodegroup_uuid, image_id, ref, host_port};
+    if (n != nullptr) {
+      // Graceful stop: the node's dockerd saves its swarm state in the volume, which the
+      // new container reuses, so the node keeps its identity and membership.
+      if (n->running()) MAGNUM_RETURN_IF_ERROR(host().StopContainer(n->container_id, 10));
+      MAGNUM_RETURN_IF_ERROR(host().RemoveContainer(n->container_id, true, false));
+    }
+    NodePlan plan{b.master, b.index, b.nodegroup_uuid, image_id, ref, b.host_port};
     MAGNUM_ASSIGN_OR_RETURN(fresh[i], StartNode(plan));
     return {};
   }));
@@ -62,42 +84,87 @@ Result<void> Session::ReplaceBatch(const NodeRecord& control, const std::vector<
   return {};
 }
 
-Result<void> Session::Upgrade(const TemplateState& target, int64_t max_batch_size,
-                              const std::string& ng_uuid) {
-  MAGNUM_RETURN_IF_ERROR(CheckEngine());
-  MAGNUM_RETURN_IF_ERROR(LoadNetwork());
+Result<Step> Session::UpgradePhase(const TemplateState& target, int64_t max_batch_size,
+                                   const std::string& ng_uuid, OpProgress& p) {
+  if (p.phase.empty()) MAGNUM_RETURN_IF_ERROR(CheckEngine());
+  MAGNUM_RETURN_IF_ERROR(Resume());
   std::string image_id = target.image_id.empty() ? std::string(kImageName) : target.image_id;
   MAGNUM_ASSIGN_OR_RETURN(std::string ref, ResolveImage(image_id));
   MAGNUM_ASSIGN_OR_RETURN(ImageInfo target_image, host().InspectImage(ref));
-  MAGNUM_ASSIGN_OR_RETURN(auto nodes, ListNodes());
-  MAGNUM_ASSIGN_OR_RETURN(NodeRecord manager, Manager(nodes));
   const NodeGroupState* only = ng_uuid.empty() ? nullptr : cluster().FindNodeGroup(ng_uuid);
   if (!ng_uuid.empty() && only == nullptr) {
     return Fail(Error::NotFound("Nodegroup " + ng_uuid + " could not be found."));
   }
-  std::vector<NodeRecord> todo;
-  for (const auto& n : nodes) {
-    if (only != nullptr && n.nodegroup_uuid != only->uuid) continue;
-    if (n.image_id != target_image.id) todo.push_back(n);
-  }
-  int managers = static_cast<int>(
-      std::count_if(nodes.begin(), nodes.end(), [](const NodeRecord& n) { return n.master; }));
-  int moved = 0;
-  for (const auto& batch : UpgradeBatches(todo, max_batch_size, managers)) {
-    // Steer through a manager outside the batch when there is one (a lone manager
-    // steers its own replacement: it comes back at the same address).
-    NodeRecord control = manager;
+  MAGNUM_ASSIGN_OR_RETURN(auto nodes, ListNodes());
+  if (p.phase.empty()) {
+    MAGNUM_RETURN_IF_ERROR(Manager(nodes));
+    std::vector<NodeRecord> todo;
     for (const auto& n : nodes) {
-      bool in_batch = std::any_of(batch.begin(), batch.end(), [&](const NodeRecord& b) {
-        return b.container_id == n.container_id;
-      });
+      if (only != nullptr && n.nodegroup_uuid != only->uuid) continue;
+      if (n.image_id != target_image.id) todo.push_back(n);
+    }
+    int managers = static_cast<int>(
+        std::count_if(nodes.begin(), nodes.end(), [](const NodeRecord& n) { return n.master; }));
+    p.planned = true;
+    p.batches.clear();
+    for (const auto& batch : UpgradeBatches(todo, max_batch_size, managers)) {
+      std::vector<std::string> names;
+      for (const auto& n : batch) names.push_back(n.name);
+      p.batches.push_back(names);
+    }
+    p.batch = 0;
+    p.phase = "batch";
+    return Step::PollAfter(std::chrono::milliseconds(0));
+  }
+  if (p.phase == "batch" && p.batch < p.batches.size()) {
+    if (p.inflight.empty()) {
+      // Recorded before anything of the batch changes: its containers may go.
+      for (const auto& name : p.batches[p.batch]) {
+        auto it = std::find_if(nodes.begin(), nodes.end(),
+                               [&](const NodeRecord& n) { return n.name == name; });
+        if (it == nodes.end()) continue;
+        MAGNUM_ASSIGN_OR_RETURN(ContainerInfo info, host().InspectContainer(it->container_id));
+        int host_port = 0;
+        if (auto port = info.host_ports.find(std::string(kApiPortKey));
+            port != info.host_ports.end()) {
+          host_port = port->second;
+        }
+        p.inflight.push_back({it->name, it->master, it->index, it->nodegroup_uuid, host_port});
+      }
+      if (p.inflight.empty()) ++p.batch;
+      return Step::PollAfter(std::chrono::milliseconds(0));
+    }
+    // Steer through a manager outside the batch when there is one (a lone manager steers
+    // its own replacement: it comes back at the same address).
+    std::optional<NodeRecord> control;
+    for (const auto& n : nodes) {
+      bool in_batch = std::any_of(p.inflight.begin(), p.inflight.end(),
+                                  [&](const InflightNode& b) { return b.name == n.name; });
       if (n.master && n.running() && !in_batch) {
         control = n;
         break;
       }
     }
-    MAGNUM_RETURN_IF_ERROR(ReplaceBatch(control, batch, ref, image_id));
-    moved += static_cast<int>(batch.size());
+    if (!control) {
+      for (const auto& b : p.inflight) {
+        if (!b.master) continue;
+        NodeRecord c;
+        c.name = b.name;
+        c.master = true;
+        c.index = b.index;
+        MAGNUM_ASSIGN_OR_RETURN(c.ip, MasterAddress(subnet_, b.index));
+        control = c;
+        break;
+      }
+    }
+    if (!control) {
+      MAGNUM_ASSIGN_OR_RETURN(control, Manager(nodes));
+    }
+    MAGNUM_RETURN_IF_ERROR(ReplaceInflight(*control, p.inflight, ref, image_id, target_image.id));
+    p.moved += static_cast<int64_t>(p.inflight.size());
+    p.inflight.clear();
+    ++p.batch;
+    return Step::PollAfter(std::chrono::milliseconds(0));
   }
   for (const auto& ng : cluster().nodegroups) {
     if (only != nullptr && ng.uuid != only->uuid) continue;
@@ -106,15 +173,15 @@ Result<void> Session::Upgrade(const TemplateState& target, int64_t max_batch_siz
     r.image_id = image_id;
     MAGNUM_RETURN_IF_ERROR(op_->ReportNodeGroup(r));
   }
-  MAGNUM_ASSIGN_OR_RETURN(auto after, ListNodes());
-  MAGNUM_ASSIGN_OR_RETURN(NodeRecord mgr, Manager(after));
+  MAGNUM_ASSIGN_OR_RETURN(NodeRecord mgr, Manager(nodes));
   // A restarted manager learns the other nodes' state from their next heartbeats: done
   // when it sees every node Ready again.
-  if (moved > 0) MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(mgr, after));
+  if (p.moved > 0) MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(mgr, nodes));
   MAGNUM_RETURN_IF_ERROR(ReportApi(mgr));
-  MAGNUM_RETURN_IF_ERROR(ReportVersions(mgr, after, only != nullptr ? only->uuid : ""));
-  op_->Event("upgrade", std::to_string(moved) + " nodes moved to " + ref + " (" + image_id + ")");
-  return {};
+  MAGNUM_RETURN_IF_ERROR(ReportVersions(mgr, nodes, only != nullptr ? only->uuid : ""));
+  op_->Event("upgrade",
+             std::to_string(p.moved) + " nodes moved to " + ref + " (" + image_id + ")");
+  return Step::Done();
 }
 
 }  // namespace magnum::drivers::docker
