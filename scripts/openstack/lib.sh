@@ -7,6 +7,8 @@
 # workers are in its process group). stop.sh signals only the recorded process groups, and
 # only while the recorded pid still runs the program it was started as.
 
+# mariadbd is in /usr/sbin, which a non-login environment may leave out.
+PATH="$PATH:/usr/sbin:/sbin"
 OS_STATE="${MAGNUM_OPENSTACK_STATE:-/var/tmp/magnum-openstack}"
 OS_HOST=127.0.0.1
 KEYSTONE_PORT="${MAGNUM_KEYSTONE_PORT:-5000}"
@@ -46,7 +48,7 @@ spawn() {
   local name="$1" logf="$2"
   shift 2
   mkdir -p "$OS_STATE/pids"
-  setsid "$@" >>"$logf" 2>&1 </dev/null &
+  setsid "$@" >>"$logf" 2>&1 </dev/null 9>&- &
   echo $! >"$(pid_file "$name")"
 }
 

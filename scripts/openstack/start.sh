@@ -21,6 +21,9 @@ services="${MAGNUM_OPENSTACK_SERVICES:-$ALL_SERVICES}"
 case " $services " in *" neutron "*) case " $services " in *" mariadb "*) ;; *)
   services="${services/neutron/mariadb neutron}" ;; esac ;; esac
 mkdir -p "$OS_STATE/pids"
+# One start or stop at a time per state directory (two test runs at once).
+exec 9>"$OS_STATE/.lock"
+flock 9
 export OS_STATE KEYSTONE_URL OS_HOST OS_REGION ADMIN_PASSWORD SERVICE_PASSWORD_SUFFIX \
   GLANCE_PORT NOVA_PORT NEUTRON_PORT
 

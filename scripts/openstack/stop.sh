@@ -12,6 +12,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 
+if [ -d "$OS_STATE" ]; then
+  exec 9>"$OS_STATE/.lock"
+  flock 9
+fi
 which="neutron mariadb nova glance keystone"
 if [ "${1:-}" = "--mark" ]; then
   mark="${2:?--mark FILE}"

@@ -4,9 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <deque>
+#include <atomic>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 #include "magnum/auth/keystone_auth.h"
 #include "magnum/auth/service_catalog.h"
@@ -377,6 +378,31 @@ TEST_F(KeystoneAuthTest, NegativeCacheTimeDisablesTheCache) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(auth->Authenticate(WithToken("demo-token")));
   EXPECT_EQ(fake->Count("GET"), 3u);
   EXPECT_EQ(auth->stats().cached, 0u);
+}
+
+TEST_F(KeystoneAuthTest, ConcurrentRequestsShareOneServiceLoginAndTheCache) {
+  KeystoneAuthOptions o;
+  o.token_cache_size = 2;  // smaller than the token set: evictions race with hits
+  auto auth = Make(o);
+  for (const char* t : {"c1", "c2", "c3"})
+    fake->users[t] = TokenDoc(clock.now + seconds(3600), t, "demo", {"member"});
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      const char* tokens[] = {"c1", "c2", "c3", "garbage"};
+      for (int n = 0; n < 200; ++n) {
+        auto r = auth->Authenticate(WithToken(tokens[(i + n) % 4]));
+        if (r.has_value() == ((i + n) % 4 != 3)) ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8 * 200);
+  EXPECT_EQ(fake->Count("POST"), 1u);
+  auto s = auth->stats();
+  EXPECT_EQ(s.cache_hits + s.validations, 8u * 200u);
+  EXPECT_LE(s.cached, 2u);
 }
 
 TEST_F(KeystoneAuthTest, WwwAuthenticateNamesTheConfiguredUri) {
