@@ -1,6 +1,8 @@
 #include "magnum/conductor/conductor_core.h"
 
 #include "magnum/conductor/certificates.h"
+#include "magnum/db/database.h"
+#include "magnum/db/schema.h"
 #include "magnum/drivers/registry.h"
 
 namespace magnum::conductor {
@@ -17,6 +19,14 @@ ConductorCore::ConductorCore(ConductorDeps d, ConductorOptions o)
 
 std::mutex& ConductorCore::Stripe(const std::string& uuid) {
   return stripes_[std::hash<std::string>{}(uuid) % stripes_.size()];
+}
+
+Result<std::vector<db::Row>> ConductorCore::ClustersWithStatus(
+    const std::vector<std::string>& statuses) const {
+  std::vector<db::Value> v(statuses.begin(), statuses.end());
+  db::ListQuery q;
+  q.filter.Where(db::Condition::In("status", v));
+  return db->List(db::kClusterTable, q);
 }
 
 Result<drivers::Driver*> ConductorCore::DriverFor(const std::string& cluster_driver,

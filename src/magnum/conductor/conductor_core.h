@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "magnum/common/clock.h"
 #include "magnum/conductor/conductor.h"
@@ -20,6 +21,7 @@
 #include "magnum/conductor/operation_registry.h"
 #include "magnum/conductor/operation_runner.h"
 #include "magnum/conductor/scheduler.h"
+#include "magnum/db/record.h"
 #include "magnum/drivers/driver.h"
 
 namespace magnum::drivers {
@@ -56,6 +58,8 @@ struct ConductorCore {
   // stripe before any other conductor mutex.
   std::mutex& Stripe(const std::string& uuid);
   std::string Now() const { return FormatDbTimestamp(clock->Now()); }
+  // The clusters whose status is one of `statuses`.
+  Result<std::vector<db::Row>> ClustersWithStatus(const std::vector<std::string>& statuses) const;
   // The cluster's driver: by name when the cluster row names one, else by the template.
   Result<drivers::Driver*> DriverFor(const std::string& cluster_driver,
                                      const drivers::TemplateState& t) const;

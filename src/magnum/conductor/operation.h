@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,9 @@ using OpKind = ClusterOperation;
 using CancelReason = OperationControl::CancelReason;
 
 inline constexpr char kConductorBinary[] = "magnum-conductor";
+// How old a lock-less *_IN_PROGRESS cluster must be to count as orphaned at start, or to be
+// synced: the API inserts the row just before it calls ClusterCreate.
+inline constexpr std::chrono::seconds kLocklessGrace{5};
 
 inline const char* OpName(OpKind k) { return RuleOf(k).name.data(); }
 

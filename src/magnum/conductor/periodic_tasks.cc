@@ -15,26 +15,13 @@
 namespace magnum::conductor {
 namespace {
 
-using db::Condition;
 using db::Row;
 namespace st = status;
-
-// How old a lock-less *_IN_PROGRESS cluster must be to be synced: the API inserts the row
-// just before it calls ClusterCreate.
-constexpr std::chrono::seconds kLocklessGrace{5};
-
-Result<std::vector<Row>> ClustersWithStatus(db::Database& d,
-                                            const std::vector<std::string>& statuses) {
-  std::vector<db::Value> v(statuses.begin(), statuses.end());
-  db::ListQuery q;
-  q.filter.Where(Condition::In("status", v));
-  return d.List(db::kClusterTable, q);
-}
 
 }  // namespace
 
 void StatusSyncTask::RunOnce() {
-  auto clusters = ClustersWithStatus(*core_->db, st::InProgressStatuses());
+  auto clusters = core_->ClustersWithStatus(st::InProgressStatuses());
   if (!clusters) {
     spdlog::warn("status sync: cannot list clusters: {}", clusters.error().message());
     return;
@@ -91,7 +78,7 @@ void StatusSyncTask::RunOnce() {
 }
 
 void HealthPollTask::RunOnce() {
-  auto clusters = ClustersWithStatus(*core_->db, st::HealthPollStatuses());
+  auto clusters = core_->ClustersWithStatus(st::HealthPollStatuses());
   if (!clusters) {
     spdlog::warn("health poll: cannot list clusters: {}", clusters.error().message());
     return;

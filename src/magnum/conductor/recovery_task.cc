@@ -17,21 +17,13 @@
 namespace magnum::conductor {
 namespace {
 
-using db::Condition;
 using db::Row;
 namespace st = status;
-
-// How old a lock-less *_IN_PROGRESS cluster must be to count as orphaned at start.
-constexpr std::chrono::seconds kLocklessGrace{5};
 
 }  // namespace
 
 void RecoveryTask::Recover(bool at_start) {
-  std::vector<db::Value> statuses;
-  for (const auto& s : st::InProgressStatuses()) statuses.emplace_back(s);
-  db::ListQuery q;
-  q.filter.Where(Condition::In("status", statuses));
-  auto clusters = core_->db->List(db::kClusterTable, q);
+  auto clusters = core_->ClustersWithStatus(st::InProgressStatuses());
   if (!clusters) {
     spdlog::warn("recovery: cannot list clusters: {}", clusters.error().message());
     return;

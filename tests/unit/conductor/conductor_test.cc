@@ -80,9 +80,17 @@ TEST_F(ConductorTest, CreateFailureNamesStepNodeAndError) {
 }
 
 TEST_F(ConductorTest, CreateTimesOutWithFractionalLabel) {
-  auto* c = StartConductor();
+  // Simulated time: the fake driver's 5 s step delay is a poll, the deadline a timer.
+  ManualClock clock(SystemClock().Now());
+  ConductorOptions o = Options();
+  o.run_timer_thread = false;
+  auto* c = StartConductor(o, nullptr, &clock);
   std::string uuid =
-      CreatedCluster(c, {.labels = {{"fake_delay_ms", "5000"}, {"create_timeout_seconds", "0.3"}}});
+      InsertCluster({.labels = {{"fake_delay_ms", "5000"}, {"create_timeout_seconds", "0.3"}}});
+  ASSERT_OK(c->ClusterCreate(Caller{}, uuid));
+  clock.Advance(std::chrono::milliseconds(300));
+  c->RunDueTasks();
+  ASSERT_TRUE(c->WaitIdle(seconds(20)));
   EXPECT_EQ(Status(uuid), "CREATE_FAILED");
   EXPECT_NE(Reason(uuid).find("create timed out after 0.3 seconds"), std::string::npos)
       << Reason(uuid);

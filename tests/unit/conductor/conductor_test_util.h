@@ -355,6 +355,18 @@ class ConductorTestBase : public ::testing::Test {
     }
     return std::nullopt;
   }
+  std::optional<Row> Lock(const std::string& cluster_uuid) {
+    auto r = db_->GetOne(db::kClusterLockTable,
+                         Filter().Where(Condition::Eq("cluster_uuid", cluster_uuid)));
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? *r : std::nullopt;
+  }
+  bool HasEvent(const std::string& cluster_uuid, const std::string& fragment) {
+    for (const auto& e : Events(cluster_uuid)) {
+      if (e.GetString("message").find(fragment) != std::string::npos) return true;
+    }
+    return false;
+  }
   std::vector<Row> Events(const std::string& cluster_uuid) {
     db::ListQuery q;
     q.filter.Where(Condition::Eq("cluster_uuid", cluster_uuid));

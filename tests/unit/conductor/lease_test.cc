@@ -23,19 +23,6 @@ class LeaseTest : public ConductorTestBase {
     o.lease_ttl = ttl;
     return o;
   }
-
-  std::optional<Row> Lock(const std::string& uuid) {
-    auto r = db_->GetOne(db::kClusterLockTable, Filter().Where(Condition::Eq("cluster_uuid", uuid)));
-    EXPECT_TRUE(r) << r.error().message();
-    return r ? *r : std::nullopt;
-  }
-
-  bool HasEvent(const std::string& uuid, const std::string& fragment) {
-    for (const auto& e : Events(uuid)) {
-      if (e.GetString("message").find(fragment) != std::string::npos) return true;
-    }
-    return false;
-  }
 };
 
 TEST_F(LeaseTest, TakingALockWritesAnExpiryOneTtlAheadAndRenewalMovesIt) {

@@ -17,11 +17,6 @@ class ResumeTest : public ConductorTestBase {
     return o;
   }
 
-  std::optional<Row> Lock(const std::string& uuid) {
-    auto r = db_->GetOne(db::kClusterLockTable, Filter().Where(Condition::Eq("cluster_uuid", uuid)));
-    EXPECT_TRUE(r) << r.error().message();
-    return r ? *r : std::nullopt;
-  }
   std::string Progress(const std::string& uuid) {
     auto l = Lock(uuid);
     return l ? l->GetString("progress") : "<no lock>";
@@ -39,12 +34,6 @@ class ResumeTest : public ConductorTestBase {
     int64_t n = 0;
     for (const auto& e : events) n += e.GetString("message") == message;
     return n;
-  }
-  bool HasEvent(const std::string& uuid, const std::string& fragment) {
-    for (const auto& e : Events(uuid)) {
-      if (e.GetString("message").find(fragment) != std::string::npos) return true;
-    }
-    return false;
   }
 
   ManualClock clock_{SystemClock().Now()};

@@ -28,12 +28,11 @@ class SimulatedTimeTest : public ConductorTestBase {
   }
 
   TimePoint LeaseExpiry(const std::string& uuid) {
-    auto r = db_->GetOne(db::kClusterLockTable,
-                         Filter().Where(Condition::Eq("cluster_uuid", uuid)));
+    auto lock = Lock(uuid);
     TimePoint t{};
-    EXPECT_TRUE(r && *r);
-    if (r && *r) {
-      EXPECT_TRUE(ParseDbTimestamp((*r)->GetString("lease_expires_at"), &t));
+    EXPECT_TRUE(lock);
+    if (lock) {
+      EXPECT_TRUE(ParseDbTimestamp(lock->GetString("lease_expires_at"), &t));
     }
     return t;
   }

@@ -232,5 +232,29 @@ TEST(DockerResumeNodeGroupDelete, CrashAtEveryEngineCallLeavesNothingOfTheGroup)
   }
 }
 
+// A killed conductor's last removal may still run in the engine when the resumed delete
+// starts: its 409 is waited out, not a failure.
+TEST(DockerResumeDelete, RemovalAlreadyInProgressIsWaitedOut) {
+  auto engine = std::make_shared<FakeEngine>();
+  auto time = std::make_shared<FakeTime>();
+  auto driver = fake::MakeDriver(engine, time);
+  ClusterState c = fake::RunningCluster(*driver, 1, 1);
+  c.status = "DELETE_IN_PROGRESS";
+  engine->Fail({"host", "DELETE", "^/containers/", 409,
+                "removal of container is already in progress", 0, 4});
+  engine->Fail({"host", "DELETE", "^/volumes/", 409, "volume is in use", 0, 1});
+  FakeOperation op(c);
+  auto r = driver->DeleteCluster(op);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(Snapshot(*engine), "");
+  EXPECT_GE(time->sleeps.load(), 1);
+
+  ClusterState d = fake::RunningCluster(*driver, 1, 1);
+  d.status = "DELETE_IN_PROGRESS";
+  engine->Fail({"host", "DELETE", "^/containers/", 500, "engine error", 0, 1});
+  FakeOperation op2(d);
+  EXPECT_FALSE(driver->DeleteCluster(op2)) << "other errors still fail the delete";
+}
+
 }  // namespace
 }  // namespace magnum::drivers::docker

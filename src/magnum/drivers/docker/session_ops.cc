@@ -1,6 +1,7 @@
 // The lifecycle operations of a session as phases: create, resize (grow and shrink),
 // nodegroup create/delete, and delete (one idempotent phase).
 #include <algorithm>
+#include <atomic>
 
 #include "magnum/drivers/docker/session.h"
 
@@ -26,7 +27,19 @@ Result<Step> Session::CreatePhase(OpProgress& p) {
     p.phase = "ready";
     return Step::PollAfter(std::chrono::milliseconds(0));
   }
-  MAGNUM_ASSIGN_OR_RETURN(auto nodes, EnsureNodes(plans, existing));  // all there: no-op
+  // Past the start every planned node must be there; one that died is the failure it
+  // reports (WaitReady and the swarm checks look at its container), it is not replaced.
+  std::vector<NodeRecord> nodes;
+  for (const auto& plan : plans) {
+    const std::string name = NodeName(prefix_, plan.master, plan.index);
+    auto it = std::find_if(existing.begin(), existing.end(),
+                           [&](const NodeRecord& n) { return n.name == name; });
+    if (it == existing.end()) {
+      op_->Warning("node", "container " + name + " was removed", name);
+      return Fail(Error::Internal("container " + name + " was removed"));
+    }
+    nodes.push_back(*it);
+  }
   const NodeRecord& manager = nodes[0];
   if (p.phase == "ready") {
     MAGNUM_RETURN_IF_ERROR(WaitReady(nodes));
@@ -280,27 +293,34 @@ Result<void> Session::Delete() {
   const ClusterState& c = cluster();
   if (core_->host_error) return Fail(*core_->host_error);
   Filters mine = ClusterFilter(c.uuid);
-  // A 404 is fine everywhere below: the object went away by itself (or a racing delete).
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  // A 404 is fine everywhere below: the object went away by itself (or a racing delete). A
+  // 409 (a removal already in progress, e.g. one a killed conductor had sent, or a volume
+  // still in use by such a container) is waited out: the next pass looks again.
+  std::atomic<bool> conflict{false};  // set from the parallel container removals
+  auto removed = [&conflict](const Result<void>& r) -> Result<void> {
+    if (r || NoSuchObject(r.error())) return {};
+    if (ClassifyEngineError(r.error()) == EngineFailure::kConflict) {
+      conflict = true;
+      return {};
+    }
+    return Fail(r.error());
+  };
+  const auto conflicts_until = Now() + options().node_ready_timeout;
+  for (int attempt = 0; attempt < 3 || (conflict && Now() < conflicts_until); ++attempt) {
+    if (conflict.exchange(false)) Sleep();
     MAGNUM_ASSIGN_OR_RETURN(auto containers, host().ListContainers(mine));
     MAGNUM_RETURN_IF_ERROR(ParallelNodes(containers.size(), [&](size_t i) -> Result<void> {
-      auto r = host().RemoveContainer(containers[i].id, true, true);
-      if (!r && !NoSuchObject(r.error())) return Fail(r.error());
-      return {};
+      return removed(host().RemoveContainer(containers[i].id, true, true));
     }));
     if (!containers.empty()) {
       op_->Event("delete", std::to_string(containers.size()) + " node containers removed");
     }
     MAGNUM_ASSIGN_OR_RETURN(auto volumes, host().ListVolumes(mine));
-    for (const auto& v : volumes) {
-      auto r = host().RemoveVolume(v.name, true);
-      if (!r && !NoSuchObject(r.error())) return Fail(r.error());
-    }
+    for (const auto& v : volumes) MAGNUM_RETURN_IF_ERROR(removed(host().RemoveVolume(v.name, true)));
     if (!volumes.empty()) op_->Event("delete", std::to_string(volumes.size()) + " volumes removed");
     MAGNUM_ASSIGN_OR_RETURN(auto networks, host().ListNetworks(mine));
     for (const auto& n : networks) {
-      auto r = host().RemoveNetwork(n.id);
-      if (!r && !NoSuchObject(r.error())) return Fail(r.error());
+      MAGNUM_RETURN_IF_ERROR(removed(host().RemoveNetwork(n.id)));
       op_->Event("delete", "network " + n.name + " removed");
     }
     // Nothing may be left (a create still racing us would have added objects).
