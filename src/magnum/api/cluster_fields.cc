@@ -203,9 +203,10 @@ struct Totals {
   std::vector<const std::string*> master_addresses;
 };
 
-Totals Sum(const std::vector<NodeGroup>& nodegroups) {
+Totals Sum(const NodeGroupRefs& nodegroups) {
   Totals t;
-  for (const auto& ng : nodegroups) {
+  for (const NodeGroup* p : nodegroups) {
+    const NodeGroup& ng = *p;
     const bool master = ng.IsMaster();
     (master ? t.master_count : t.node_count) += ng.node_count.value_or(0);
     if (!ng.node_addresses) continue;
@@ -228,11 +229,28 @@ std::vector<T> ObjectsOf(const std::vector<db::Row>& rows) {
   return out;
 }
 
+NodeGroupRefs RefsOf(const std::vector<NodeGroup>& nodegroups) {
+  NodeGroupRefs out;
+  out.reserve(nodegroups.size());
+  for (const auto& ng : nodegroups) out.push_back(&ng);
+  return out;
+}
+
+Json Faults(const NodeGroupRefs& nodegroups) {
+  Json faults = Json::object();
+  for (const NodeGroup* ng : nodegroups) {
+    if (ng->status && objects::IsFailed(*ng->status)) {
+      faults[ng->name] = ng->status_reason ? Json(*ng->status_reason) : Json(nullptr);
+    }
+  }
+  return faults;
+}
+
 }  // namespace
 
 NodeGroupTotals SumNodeGroups(const std::vector<db::Row>& rows) {
   const std::vector<NodeGroup> nodegroups = ObjectsOf<NodeGroup>(rows);
-  const Totals t = Sum(nodegroups);
+  const Totals t = Sum(RefsOf(nodegroups));
   NodeGroupTotals out;
   out.node_count = t.node_count;
   out.master_count = t.master_count;
@@ -242,13 +260,7 @@ NodeGroupTotals SumNodeGroups(const std::vector<db::Row>& rows) {
 }
 
 Json CollectFaults(const std::vector<NodeGroup>& nodegroups) {
-  Json faults = Json::object();
-  for (const auto& ng : nodegroups) {
-    if (ng.status && objects::IsFailed(*ng.status)) {
-      faults[ng.name] = ng.status_reason ? Json(*ng.status_reason) : Json(nullptr);
-    }
-  }
-  return faults;
+  return Faults(RefsOf(nodegroups));
 }
 
 Json CollectFaults(const std::vector<db::Row>& nodegroups) {
@@ -283,7 +295,7 @@ namespace {
 
 struct ClusterView {
   const Cluster* c;
-  const std::vector<NodeGroup>* nodegroups;
+  const NodeGroupRefs* nodegroups;
   const Totals* totals;
   const ClusterRenderOptions* o;
   const objects::StringMap* template_labels;
@@ -315,8 +327,7 @@ RenderPlan<ClusterView> ClusterPlan(bool detail, bool cluster_id) {
     if (!f.render || f.Has(kHidden) || f.Has(kNotStored)) continue;
     if (cluster_id && f.name == "stack_id") continue;
     if (!detail && !OneOf(f.name, kBrief)) continue;
-    const FieldSpec* spec = &f;
-    all.Add(f.name, [spec](const ClusterView& v, JsonWriter& w) { spec->render(v.c, w); });
+    all.AddBound(f.name, &f.render, [](const ClusterView& v) -> const void* { return v.c; });
   }
   if (cluster_id) {
     all.Add("cluster_id",
@@ -327,7 +338,7 @@ RenderPlan<ClusterView> ClusterPlan(bool detail, bool cluster_id) {
           [](const ClusterView& v, JsonWriter& w) { w.Int(v.totals->master_count); });
   all.Add("merge_labels", [](const ClusterView&, JsonWriter& w) { w.Bool(false); });
   all.Add("links", [](const ClusterView& v, JsonWriter& w) {
-    WriteLinks(w, v.o->base_url, "clusters/" + v.c->uuid);
+    WriteLinks(w, v.o->base_url, {"clusters/", v.c->uuid});
   });
   if (detail) {
     all.Add("node_addresses", [](const ClusterView& v, JsonWriter& w) {
@@ -346,7 +357,7 @@ RenderPlan<ClusterView> ClusterPlan(bool detail, bool cluster_id) {
     all.Add(
         "faults",
         [](const ClusterView& v, JsonWriter& w) {
-          w.Raw(CollectFaults(*v.nodegroups).dump(-1, ' ', false, Json::error_handler_t::replace));
+          w.Raw(Faults(*v.nodegroups).dump(-1, ' ', false, Json::error_handler_t::replace));
         },
         [](const ClusterView& v) {
           return v.o->with_faults && v.c->status && IsFailedStatus(objects::Name(*v.c->status));
@@ -357,7 +368,7 @@ RenderPlan<ClusterView> ClusterPlan(bool detail, bool cluster_id) {
 
 }  // namespace
 
-void WriteCluster(JsonWriter& w, const Cluster& cluster, const std::vector<NodeGroup>& nodegroups,
+void WriteCluster(JsonWriter& w, const Cluster& cluster, const NodeGroupRefs& nodegroups,
                   const ClusterRenderOptions& o) {
   static const RenderPlan<ClusterView> plans[2][2] = {
       {ClusterPlan(false, false), ClusterPlan(false, true)},
@@ -379,7 +390,7 @@ Json RenderCluster(const Cluster& cluster, const std::vector<NodeGroup>& nodegro
                    const ClusterRenderOptions& o) {
   std::string text;
   JsonWriter w(&text);
-  WriteCluster(w, cluster, nodegroups, o);
+  WriteCluster(w, cluster, RefsOf(nodegroups), o);
   return Json::parse(text);
 }
 

@@ -72,9 +72,11 @@ struct ClusterRenderOptions {
   bool with_faults = false;               // GET one: add `faults` when the status is failed
 };
 
+// A cluster's nodegroups, in order, pointing into storage kept elsewhere.
+using NodeGroupRefs = std::vector<const objects::NodeGroup*>;
+
 // Writes the API object of a cluster with its nodegroups (keys sorted, as always).
-void WriteCluster(JsonWriter& w, const objects::Cluster& cluster,
-                  const std::vector<objects::NodeGroup>& nodegroups,
+void WriteCluster(JsonWriter& w, const objects::Cluster& cluster, const NodeGroupRefs& nodegroups,
                   const ClusterRenderOptions& options);
 // The same as JSON; stored rows go through the mappers.
 Json RenderCluster(const objects::Cluster& cluster,

@@ -133,17 +133,14 @@ Result<std::vector<NodeGroup>> ClusterOps::NodeGroups(const std::string& cluster
   return objects::List<NodeGroup>(*s_.db, q);
 }
 
-Result<std::map<std::string, std::vector<NodeGroup>>> ClusterOps::NodeGroupsOf(
+Result<std::vector<NodeGroup>> ClusterOps::NodeGroupsOf(
     const std::vector<Cluster>& clusters) const {
-  std::map<std::string, std::vector<NodeGroup>> out;
-  if (clusters.empty()) return out;
+  if (clusters.empty()) return std::vector<NodeGroup>();
   std::vector<db::Value> uuids;
   for (const auto& c : clusters) uuids.emplace_back(c.uuid);
   db::ListQuery q;
   q.filter.Where(Condition::In("cluster_id", std::move(uuids)));
-  MAGNUM_ASSIGN_OR_RETURN(auto ngs, objects::List<NodeGroup>(*s_.db, q));
-  for (auto& ng : ngs) out[ng.cluster_id].push_back(std::move(ng));
-  return out;
+  return objects::List<NodeGroup>(*s_.db, q);
 }
 
 Result<ClusterTemplate> ClusterOps::FindTemplate(const ApiRequest& req, const std::string& ident,
@@ -211,7 +208,9 @@ Result<std::string> ClusterOps::RenderText(const ApiRequest& req, const Cluster&
   }
   std::string text;
   JsonWriter w(&text);
-  WriteCluster(w, cluster, ngs, o);
+  NodeGroupRefs refs;
+  for (const auto& ng : ngs) refs.push_back(&ng);
+  WriteCluster(w, cluster, refs, o);
   return text;
 }
 
@@ -222,7 +221,7 @@ Result<Json> ClusterOps::Render(const ApiRequest& req, const Cluster& cluster, b
 }
 
 void ClusterOps::WritePage(JsonWriter& w, const ApiRequest& req, const ClusterPage& page) const {
-  static const std::vector<NodeGroup> kNone;
+  static const NodeGroupRefs kNone;
   static const objects::StringMap kNoLabels;
   ClusterRenderOptions o = OptionsFor(req, page.detail, false);
   for (const auto& c : page.clusters) {
@@ -230,8 +229,8 @@ void ClusterOps::WritePage(JsonWriter& w, const ApiRequest& req, const ClusterPa
       auto t = page.template_labels.find(c.cluster_template_id.value_or(""));
       o.template_label_map = t == page.template_labels.end() ? &kNoLabels : &t->second;
     }
-    auto it = page.nodegroups.find(c.uuid);
-    WriteCluster(w, c, it == page.nodegroups.end() ? kNone : it->second, o);
+    auto it = page.by_cluster.find(c.uuid);
+    WriteCluster(w, c, it == page.by_cluster.end() ? kNone : it->second, o);
   }
 }
 
@@ -257,6 +256,7 @@ Result<ClusterPage> ClusterOps::List(const ApiRequest& req, bool detail) const {
                                     std::move(visible)));
   MAGNUM_ASSIGN_OR_RETURN(out.clusters, objects::List<Cluster>(*s_.db, out.page.query));
   MAGNUM_ASSIGN_OR_RETURN(out.nodegroups, NodeGroupsOf(out.clusters));
+  for (const auto& ng : out.nodegroups) out.by_cluster[ng.cluster_id].push_back(&ng);
   if (detail) {
     std::vector<std::string> templates;
     for (const auto& c : out.clusters) templates.push_back(c.cluster_template_id.value_or(""));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "magnum/api/api_types.h"
+#include "magnum/api/cluster_fields.h"
 #include "magnum/api/controller.h"
 #include "magnum/api/pagination.h"
 #include "magnum/api/json_writer.h"
@@ -54,7 +55,8 @@ struct ClusterUpdate {
 struct ClusterPage {
   Page page;
   std::vector<objects::Cluster> clusters;
-  std::map<std::string, std::vector<objects::NodeGroup>> nodegroups;
+  std::vector<objects::NodeGroup> nodegroups;  // of every cluster of the page
+  std::map<std::string, NodeGroupRefs, std::less<>> by_cluster;  // into `nodegroups`
   std::map<std::string, objects::StringMap> template_labels;
   bool detail = false;
 };
@@ -76,7 +78,7 @@ class ClusterOps {
 
   // Nodegroups of one cluster / of several clusters (by cluster UUID), in id order.
   Result<std::vector<objects::NodeGroup>> NodeGroups(const std::string& cluster_uuid) const;
-  Result<std::map<std::string, std::vector<objects::NodeGroup>>> NodeGroupsOf(
+  Result<std::vector<objects::NodeGroup>> NodeGroupsOf(
       const std::vector<objects::Cluster>& clusters) const;
 
   // A cluster template for create/upgrade by integer id (when `allow_int_id`), UUID or

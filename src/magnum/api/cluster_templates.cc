@@ -29,13 +29,13 @@ struct TemplateView {
   const std::string* path;
 };
 
-const ClusterTemplate* TemplateOf(const TemplateView& v) { return v.t; }
+const void* TemplateOf(const TemplateView& v) { return v.t; }
 
 RenderPlan<TemplateView> TemplatePlan(const FieldList& fields) {
   RenderPlan<TemplateView> plan;
   AddBoundFields(plan, fields, &TemplateOf);
   plan.Add("links", [](const TemplateView& v, JsonWriter& w) {
-    WriteLinks(w, *v.base_url, *v.path + "/" + v.t->uuid);
+    WriteLinks(w, *v.base_url, {*v.path, "/", v.t->uuid});
   });
   return std::move(plan.Done());
 }

@@ -189,23 +189,35 @@ class RenderPlan {
   using WriteFn = std::function<void(const View&, JsonWriter&)>;
   using WhenFn = std::function<bool(const View&)>;
 
+  using RenderFn = std::function<void(const void* object, JsonWriter& w)>;
+  using ObjectFn = const void* (*)(const View&);
+
   RenderPlan& Add(std::string key, WriteFn write, WhenFn when = nullptr) {
-    entries_.push_back({std::move(key), std::move(write), std::move(when), ""});
+    entries_.push_back({std::move(key), std::move(write), std::move(when), nullptr, nullptr, ""});
+    return *this;
+  }
+  // A member rendered by `render` (a bound field's) from the object `object` returns.
+  RenderPlan& AddBound(std::string key, const RenderFn* render, ObjectFn object) {
+    entries_.push_back({std::move(key), nullptr, nullptr, render, object, ""});
     return *this;
   }
   // Sorts the keys (nlohmann's order) and pre-encodes them; call once, after the Adds.
   RenderPlan& Done() {
     std::sort(entries_.begin(), entries_.end(),
               [](const Entry& a, const Entry& b) { return a.key < b.key; });
-    for (auto& e : entries_) e.encoded = JsonWriter::EncodeKey(e.key);
+    for (auto& e : entries_) e.encoded = "," + JsonWriter::EncodeKey(e.key);
     return *this;
   }
   void Write(const View& view, JsonWriter& w) const {
     w.BeginObject();
     for (const auto& e : entries_) {
       if (e.when && !e.when(view)) continue;
-      w.RawKey(e.encoded);
-      e.write(view, w);
+      w.RawKeyAfterComma(e.encoded);
+      if (e.render != nullptr) {
+        (*e.render)(e.object(view), w);
+      } else {
+        e.write(view, w);
+      }
     }
     w.EndObject();
   }
@@ -215,7 +227,9 @@ class RenderPlan {
     std::string key;
     WriteFn write;
     WhenFn when;
-    std::string encoded;
+    const RenderFn* render;  // bound fields: the FieldSpec's render (static tables)
+    ObjectFn object;
+    std::string encoded;  // ,"key":
   };
   std::vector<Entry> entries_;
 };

@@ -130,13 +130,12 @@ void ApplyFields(const FieldList& fields, const Json& doc, T* object) {
 
 // Adds every rendered bound field of `fields` (not hidden, not input-only) to `plan`,
 // reading the object from a view with `object`.
-template <typename View, typename T>
+template <typename View>
 void AddBoundFields(RenderPlan<View>& plan, const FieldList& fields,
-                    const T* (*object)(const View&)) {
+                    const void* (*object)(const View&)) {
   for (const auto& f : fields) {
     if (!f.render || f.Has(kHidden) || f.Has(kNotStored)) continue;
-    const FieldSpec* spec = &f;  // the tables are static
-    plan.Add(f.name, [spec, object](const View& v, JsonWriter& w) { spec->render(object(v), w); });
+    plan.AddBound(f.name, &f.render, object);  // the tables are static
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 
 namespace magnum::api {
 namespace {
@@ -62,10 +63,22 @@ void AppendEscapedControl(std::string* out, unsigned char c) {
 }  // namespace
 
 void JsonWriter::AppendString(std::string* out, std::string_view s) {
-  out->push_back('"');
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t i = 0;
+  while (i < n && p[i] < 0x80 && kPlain[p[i]]) ++i;
+  if (i == n) {
+    // Nothing to escape (the common case): the quoted text in one copy.
+    const size_t at = out->size();
+    out->resize(at + n + 2);
+    char* d = out->data() + at;
+    d[0] = '"';
+    std::memcpy(d + 1, s.data(), n);
+    d[n + 1] = '"';
+    return;
+  }
+  out->push_back('"');
+  out->append(s.data(), i);
   while (i < n) {
     // Runs of plain ASCII are copied in one go.
     size_t j = i;
@@ -159,6 +172,18 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 JsonWriter& JsonWriter::RawKey(std::string_view encoded_key) {
   BeforeValue();
   out_->append(encoded_key);
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::RawKeyAfterComma(std::string_view encoded) {
+  const uint32_t bit = 1u << (depth_ - 1);
+  if (has_member_ & bit) {
+    out_->append(encoded);
+  } else {
+    out_->append(encoded.substr(1));
+    has_member_ |= bit;
+  }
   after_key_ = true;
   return *this;
 }

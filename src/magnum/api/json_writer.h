@@ -27,6 +27,8 @@ class JsonWriter {
   JsonWriter& Key(std::string_view key);
   // A key already encoded as `"key":` (see EncodeKey), for tables of keys built once.
   JsonWriter& RawKey(std::string_view encoded_key);
+  // The same with `encoded` = `,"key":` (the comma is dropped before a first member).
+  JsonWriter& RawKeyAfterComma(std::string_view encoded);
 
   JsonWriter& String(std::string_view s);
   JsonWriter& Int(int64_t v);

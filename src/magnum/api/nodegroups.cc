@@ -411,7 +411,8 @@ RenderPlan<NodeGroupView> NodeGroupPlan(bool detail) {
       });
       continue;
     }
-    plan.Add(f.name, [spec](const NodeGroupView& v, JsonWriter& w) { spec->render(v.ng, w); });
+    plan.AddBound(f.name, &spec->render,
+                  [](const NodeGroupView& v) -> const void* { return v.ng; });
   }
   plan.Add("merge_labels", [](const NodeGroupView&, JsonWriter& w) { w.Bool(false); });
   if (detail) {
@@ -423,7 +424,8 @@ RenderPlan<NodeGroupView> NodeGroupPlan(bool detail) {
       });
     }
     plan.Add("links", [](const NodeGroupView& v, JsonWriter& w) {
-      WriteLinks(w, *v.base_url, "clusters/" + v.ng->cluster_id + "/nodegroups/" + v.ng->uuid);
+      WriteLinks(w, *v.base_url,
+                 {"clusters/", v.ng->cluster_id, "/nodegroups/", v.ng->uuid});
     });
   }
   return std::move(plan.Done());

@@ -97,13 +97,16 @@ Json MakeLinks(const std::string& base_url, const std::string& path) {
                       {{"href", base_url + "/" + path}, {"rel", "bookmark"}}});
 }
 
-void WriteLinks(JsonWriter& w, std::string_view base_url, std::string_view path) {
-  // The same as MakeLinks, built in one buffer: [{"href":..,"rel":"self"},{..,"bookmark"}].
-  std::string href;
-  href.reserve(base_url.size() + path.size() + 4);
-  href.append(base_url).append("/v1/").append(path);
+void WriteLinks(JsonWriter& w, std::string_view base_url,
+                std::initializer_list<std::string_view> path) {
+  // The same as MakeLinks: [{"href":..,"rel":"self"},{..,"rel":"bookmark"}], built in a
+  // per-thread scratch buffer (no allocation per link).
+  thread_local std::string href;
+  href.assign(base_url).append("/v1/");
+  for (auto part : path) href.append(part);
   w.BeginArray().BeginObject().Key("href").String(href).Key("rel").String("self").EndObject();
-  href.assign(base_url).append("/").append(path);
+  href.assign(base_url).append("/");
+  for (auto part : path) href.append(part);
   w.BeginObject().Key("href").String(href).Key("rel").String("bookmark").EndObject().EndArray();
 }
 

@@ -47,7 +47,9 @@ void AddNextLink(Json* body, const ApiRequest& req, const std::string& path, con
 // "<base>/v1/<path>" and "<base>/<path>" links.
 Json MakeLinks(const std::string& base_url, const std::string& path);
 // The same links written to `w`.
-void WriteLinks(JsonWriter& w, std::string_view base_url, std::string_view path);
+// `path` in pieces (concatenated): {"clusters/", uuid}.
+void WriteLinks(JsonWriter& w, std::string_view base_url,
+                std::initializer_list<std::string_view> path);
 
 // {"<key>": [items], "next": url} (next only when given) as JSON text; `items` writes the
 // array's elements. `reserve`: the expected size in bytes.

@@ -7,17 +7,44 @@
 namespace magnum::objects {
 namespace {
 
+const db::Value kNull;
+
+// Collects the column names a Columns() list visits, in order.
+struct Namer {
+  std::vector<std::string> names;
+  template <typename... A>
+  void Id(const char* col, A&&...) { names.emplace_back(col); }
+  template <typename... A>
+  void Int(const char* col, A&&...) { names.emplace_back(col); }
+  template <typename... A>
+  void Bool(const char* col, A&&...) { names.emplace_back(col); }
+  template <typename... A>
+  void Text(const char* col, A&&...) { names.emplace_back(col); }
+  template <typename... A>
+  void Json(const char* col, A&&...) { names.emplace_back(col); }
+  template <typename... A>
+  void Status(const char* col, A&&...) { names.emplace_back(col); }
+};
+
 // Reads columns into members. The first bad value (a status outside its enum) is kept in
-// `error`; the other members are still read.
+// `error`; the other members are still read. Rows bound to their table's layout are read
+// by position (`positions`: the layout position of each column Columns() visits, in
+// order); text is moved out of the row when `movable` (a row the caller gave away).
 class Reader {
  public:
-  Reader(const db::Row& row, std::string_view table) : row_(row), table_(table) {}
+  Reader(const db::Row& row, std::string_view table, const std::vector<int>& positions,
+         bool movable)
+      : row_(row),
+        table_(table),
+        positions_(positions),
+        by_position_(row.layout() != nullptr && row.layout() == db::RowLayout::ForTable(table)),
+        movable_(movable) {}
 
-  void Id(const char* col, int64_t& out) { out = Int64(row_.Get(col)).value_or(0); }
-  void Int(const char* col, int64_t& out) { out = Int64(row_.Get(col)).value_or(0); }
-  void Int(const char* col, std::optional<int64_t>& out) { out = Int64(row_.Get(col)); }
+  void Id(const char* col, int64_t& out) { out = Int64(Next(col)).value_or(0); }
+  void Int(const char* col, int64_t& out) { out = Int64(Next(col)).value_or(0); }
+  void Int(const char* col, std::optional<int64_t>& out) { out = Int64(Next(col)); }
   void Bool(const char* col, std::optional<bool>& out) {
-    const db::Value& v = row_.Get(col);
+    const db::Value& v = Next(col);
     if (auto* b = std::get_if<bool>(&v)) {
       out = *b;
     } else if (auto* i = std::get_if<int64_t>(&v)) {
@@ -26,11 +53,25 @@ class Reader {
       out.reset();
     }
   }
-  void Text(const char* col, std::string& out) { out = TextOf(row_.Get(col)).value_or(""); }
-  void Text(const char* col, std::optional<std::string>& out) { out = TextOf(row_.Get(col)); }
+  void Text(const char* col, std::string& out) {
+    const db::Value& v = Next(col);
+    if (auto* s = std::get_if<std::string>(&v)) {
+      Take(*s, out);
+    } else {
+      out = TextOf(v).value_or("");
+    }
+  }
+  void Text(const char* col, std::optional<std::string>& out) {
+    const db::Value& v = Next(col);
+    if (auto* s = std::get_if<std::string>(&v)) {
+      Take(*s, out.emplace());
+    } else {
+      out = TextOf(v);
+    }
+  }
   template <typename Container, typename Decode>
   void JsonColumn(const char* col, std::optional<Container>& out, Decode decode) {
-    const db::Value& v = row_.Get(col);
+    const db::Value& v = Next(col);
     if (auto* s = std::get_if<std::string>(&v)) {
       out = decode(*s);
     } else {
@@ -52,7 +93,7 @@ class Reader {
   template <typename E, typename Parse>
   void Enum(const char* col, std::optional<E>& out, Parse parse) {
     out.reset();
-    auto text = TextOf(row_.Get(col));
+    auto text = TextOf(Next(col));
     if (!text) return;
     out = parse(*text);
     if (!out && !error) {
@@ -74,6 +115,20 @@ class Reader {
   std::optional<Error> error;
 
  private:
+  // The value of the next column Columns() visits (`col`); NULL when absent.
+  const db::Value& Next(const char* col) {
+    const size_t i = next_++;
+    const db::Value* v = by_position_ && i < positions_.size() ? row_.FindAt(positions_[i])
+                                                                : row_.Find(col);
+    return v != nullptr ? *v : kNull;
+  }
+  void Take(const std::string& s, std::string& out) {
+    if (movable_) {
+      out = std::move(const_cast<std::string&>(s));  // the row is the caller's to consume
+    } else {
+      out = s;
+    }
+  }
   static std::optional<int64_t> Int64(const db::Value& v) {
     if (auto* i = std::get_if<int64_t>(&v)) return *i;
     if (auto* b = std::get_if<bool>(&v)) return *b ? 1 : 0;
@@ -87,6 +142,10 @@ class Reader {
 
   const db::Row& row_;
   std::string_view table_;
+  const std::vector<int>& positions_;
+  const bool by_position_;
+  const bool movable_;
+  size_t next_ = 0;
 };
 
 // Writes members into columns (nullopt as NULL).
@@ -304,10 +363,25 @@ void Columns(V& v, O& e, const ClusterEvent*) {
   v.Text("created_at", e.created_at);
 }
 
+// The layout positions of T's columns in Columns() order (-1: not in the layout).
 template <typename T>
-Result<T> Read(const db::Row& row) {
+const std::vector<int>& Positions() {
+  static const std::vector<int> positions = [] {
+    Namer namer;
+    T obj;
+    Columns(namer, obj, static_cast<const T*>(nullptr));
+    const db::RowLayout* layout = db::RowLayout::ForTable(kTableOf<T>);
+    std::vector<int> out;
+    for (const auto& n : namer.names) out.push_back(layout ? layout->Find(n) : -1);
+    return out;
+  }();
+  return positions;
+}
+
+template <typename T>
+Result<T> Read(const db::Row& row, bool movable = false) {
   T obj;
-  Reader r(row, kTableOf<T>);
+  Reader r(row, kTableOf<T>, Positions<T>(), movable);
   Columns(r, obj, static_cast<const T*>(nullptr));
   if (r.error) return Fail(*r.error);
   return obj;
@@ -342,6 +416,25 @@ template <> Result<ClusterEvent> FromRow<ClusterEvent>(const db::Row& r) {
   return Read<ClusterEvent>(r);
 }
 
+template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(db::Row&& r) {
+  return Read<ClusterTemplate>(r, true);
+}
+template <> Result<Cluster> FromRow<Cluster>(db::Row&& r) { return Read<Cluster>(r, true); }
+template <> Result<NodeGroup> FromRow<NodeGroup>(db::Row&& r) { return Read<NodeGroup>(r, true); }
+template <> Result<X509KeyPair> FromRow<X509KeyPair>(db::Row&& r) {
+  return Read<X509KeyPair>(r, true);
+}
+template <> Result<Quota> FromRow<Quota>(db::Row&& r) { return Read<Quota>(r, true); }
+template <> Result<Federation> FromRow<Federation>(db::Row&& r) {
+  return Read<Federation>(r, true);
+}
+template <> Result<MagnumService> FromRow<MagnumService>(db::Row&& r) {
+  return Read<MagnumService>(r, true);
+}
+template <> Result<ClusterEvent> FromRow<ClusterEvent>(db::Row&& r) {
+  return Read<ClusterEvent>(r, true);
+}
+
 db::Row ToRow(const ClusterTemplate& t) { return Write(t); }
 db::Row ToRow(const Cluster& c) { return Write(c); }
 db::Row ToRow(const NodeGroup& ng) { return Write(ng); }
@@ -359,9 +452,10 @@ std::optional<int64_t> IdOf(const db::Row& row) {
 
 db::Row ChangedColumns(const db::Row& before, const db::Row& after) {
   db::Row out;
-  for (const auto& [col, value] : after.values()) {
-    if (!before.Has(col) || before.Get(col) != value) out.Set(col, value);
-  }
+  after.ForEach([&](std::string_view col, const db::Value& value) {
+    const db::Value* was = before.Find(col);
+    if (was == nullptr || *was != value) out.Set(col, value);
+  });
   return out;
 }
 

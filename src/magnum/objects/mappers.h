@@ -40,6 +40,17 @@ template <> inline constexpr const char* kTableOf<ClusterEvent> = db::kClusterEv
 
 template <typename T>
 Result<T> FromRow(const db::Row& row);
+// The same, moving the row's text into the object (the row is left valid but unspecified).
+template <typename T>
+Result<T> FromRow(db::Row&& row);
+template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(db::Row&& row);
+template <> Result<Cluster> FromRow<Cluster>(db::Row&& row);
+template <> Result<NodeGroup> FromRow<NodeGroup>(db::Row&& row);
+template <> Result<X509KeyPair> FromRow<X509KeyPair>(db::Row&& row);
+template <> Result<Quota> FromRow<Quota>(db::Row&& row);
+template <> Result<Federation> FromRow<Federation>(db::Row&& row);
+template <> Result<MagnumService> FromRow<MagnumService>(db::Row&& row);
+template <> Result<ClusterEvent> FromRow<ClusterEvent>(db::Row&& row);
 template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(const db::Row& row);
 template <> Result<Cluster> FromRow<Cluster>(const db::Row& row);
 template <> Result<NodeGroup> FromRow<NodeGroup>(const db::Row& row);
@@ -96,14 +107,20 @@ Result<std::vector<T>> FromRows(const std::vector<db::Row>& rows) {
 template <typename T>
 Result<std::vector<T>> List(db::Database& db, const db::ListQuery& query) {
   MAGNUM_ASSIGN_OR_RETURN(auto rows, db.List(kTableOf<T>, query));
-  return FromRows<T>(rows);
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) {
+    MAGNUM_ASSIGN_OR_RETURN(T obj, FromRow<T>(std::move(r)));
+    out.push_back(std::move(obj));
+  }
+  return out;
 }
 
 template <typename T>
 Result<std::optional<T>> GetOne(db::Database& db, const db::Filter& filter) {
   MAGNUM_ASSIGN_OR_RETURN(auto row, db.GetOne(kTableOf<T>, filter));
   if (!row) return std::optional<T>();
-  MAGNUM_ASSIGN_OR_RETURN(T obj, FromRow<T>(*row));
+  MAGNUM_ASSIGN_OR_RETURN(T obj, FromRow<T>(std::move(*row)));
   return std::optional<T>(std::move(obj));
 }
 
@@ -111,7 +128,7 @@ Result<std::optional<T>> GetOne(db::Database& db, const db::Filter& filter) {
 template <typename T>
 Result<T> Insert(db::Database& db, const T& obj) {
   MAGNUM_ASSIGN_OR_RETURN(db::Row row, db.Insert(kTableOf<T>, ToRow(obj)));
-  return FromRow<T>(row);
+  return FromRow<T>(std::move(row));
 }
 
 }  // namespace magnum::objects
