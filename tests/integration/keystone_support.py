@@ -91,3 +91,39 @@ def keystone_authtoken(env, **overrides):
                "region_name": env["region"]}
     section.update(overrides)
     return section
+
+
+def register_magnum_endpoint(env, url):
+    """Points the container-infra service of the dev Keystone at `url` (REST, as admin; the
+    same result as scripts/openstack/register-catalog.sh, in well under a second). The
+    keystone tests share one catalog: ctest runs them one at a time (RESOURCE_LOCK)."""
+    admin, _ = issue_token(env, "admin")
+    h = {"X-Auth-Token": admin}
+    ks = env["auth_url"]
+    _, _, doc = http_call("GET", ks + "/services?type=container-infra", headers=h)
+    if doc["services"]:
+        svc = doc["services"][0]["id"]
+    else:
+        _, _, doc = http_call("POST", ks + "/services", {"service": {
+            "name": "magnum", "type": "container-infra", "enabled": True}}, headers=h)
+        svc = doc["service"]["id"]
+    _, _, doc = http_call("GET", ks + "/endpoints?service_id=" + svc, headers=h)
+    have = {e["interface"]: e for e in doc["endpoints"] if e.get("region_id") == env["region"]}
+    for interface in ("public", "internal", "admin"):
+        if interface in have:
+            if have[interface]["url"] != url:
+                http_call("PATCH", ks + "/endpoints/" + have[interface]["id"],
+                          {"endpoint": {"url": url}}, headers=h)
+        else:
+            http_call("POST", ks + "/endpoints", {"endpoint": {
+                "service_id": svc, "interface": interface, "url": url,
+                "region_id": env["region"], "enabled": True}}, headers=h)
+
+
+def openrc(env, user):
+    """OS_* variables for the openstack CLI as `user` (password auth, no endpoint override)."""
+    u = env["users"][user]
+    return {"OS_AUTH_URL": env["auth_url"], "OS_IDENTITY_API_VERSION": "3",
+            "OS_USERNAME": user, "OS_PASSWORD": u["password"], "OS_PROJECT_NAME": u["project"],
+            "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
+            "OS_REGION_NAME": env["region"]}
