@@ -5,12 +5,14 @@ and expired tokens refused with 401, forged identity headers ignored, Keystone u
 or refusing the service user answered with 503 (never allowed), and the version documents
 and healthcheck free of tokens."""
 import datetime
+import os
 import socket
 import time
 import unittest
 
 from harness import Magnumd, template_body
-from keystone_support import (http_call, issue_token, keystone_authtoken, require_env)
+from keystone_support import (STATE, http_call, issue_token, keystone_authtoken,
+                              require_env)
 
 
 def free_port():
@@ -94,6 +96,35 @@ class KeystoneAuthTest(unittest.TestCase):
         # /v1/mservices is admin-only upstream (admin_api).
         r = self.m.get("/v1/mservices", headers={"X-Auth-Token": self.demo, "X-Roles": "admin"})
         self.assertEqual(r.status, 403, r)
+
+    def test_cached_token_makes_no_keystone_round_trip(self):
+        # Counted on Keystone's side: its uwsgi request log has a line per validation.
+        log = os.path.join(STATE, "keystone", "keystone.log")
+
+        def validations():
+            with open(log, errors="replace") as f:
+                return sum(1 for line in f if "GET /v3/auth/tokens " in line)
+
+        def settled():  # uwsgi writes the line just after answering
+            last = validations()
+            for _ in range(20):
+                time.sleep(0.1)
+                now = validations()
+                if now == last:
+                    return now
+                last = now
+            return last
+
+        tok, _ = issue_token(self.env, "demo")
+        before = settled()
+        self.assertEqual(self.m.get("/v1/clustertemplates",
+                                    headers={"X-Auth-Token": tok}).status, 200)
+        first = settled()
+        self.assertEqual(first, before + 1)
+        for _ in range(25):
+            self.assertEqual(self.m.get("/v1/clustertemplates",
+                                        headers={"X-Auth-Token": tok}).status, 200)
+        self.assertEqual(settled(), first)
 
     def test_revoked_token_is_401(self):
         tok, _ = issue_token(self.env, "demo")
