@@ -13,6 +13,10 @@
 #include "magnum/common/error.h"
 #include "magnum/http/message.h"
 
+namespace magnum::policy {
+class Enforcer;
+}
+
 namespace magnum::api {
 
 using Json = nlohmann::json;
@@ -23,6 +27,8 @@ struct ApiRequest {
   auth::RequestContext ctx;
   Version version;
   std::string base_url;  // "http://host:port" without a trailing slash
+  // Decides the policy checks (ApiDependencies::policy); null = the built-in defaults.
+  const policy::Enforcer* policy = nullptr;
 
   const std::string& method() const { return http->method; }
   std::optional<std::string> Query(std::string_view name) const { return http->Query(name); }

@@ -238,13 +238,13 @@ struct ApiApp::Impl {
     req.ctx.request_id = request.request_id;
     req.version = nv.version;
     req.base_url = base;
+    req.policy = deps.policy;
 
     auto it = controllers.find(segs[0]);
     ApiResult result = Fail(Error::NotFound("The resource could not be found."));
     if (it != controllers.end()) {
       std::vector<std::string> rest(segs.begin() + 1, segs.end());
       try {
-        ScopedPolicyEnforcer policy_scope(deps.policy);
         result = it->second->Handle(req, rest);
       } catch (const std::exception& e) {
         spdlog::error("{} {} {}: unhandled exception: {}", request.request_id, request.method,

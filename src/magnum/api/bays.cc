@@ -59,7 +59,7 @@ class BaysController final : public CollectionController {
   ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, Find(req, ident, "cluster:get_one_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:get", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:get", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(Json bay, RenderBay(req, cluster, true));
     return ApiResponse::Ok(std::move(bay));
   }
@@ -92,7 +92,7 @@ class BaysController final : public CollectionController {
     }
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, Find(req, ident, "cluster:update_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:update", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:update", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(Json before, RenderBay(req, cluster, false));
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
@@ -131,7 +131,7 @@ class BaysController final : public CollectionController {
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, Find(req, ident, "cluster:delete_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:delete", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:delete", TargetOf(cluster)));
     MAGNUM_RETURN_IF_ERROR(ops_.Delete(req, cluster));
     return ApiResponse::NoContent();
   }

@@ -51,7 +51,7 @@ class CertificatesController final : public Controller {
   ApiResult GetCa(const ApiRequest& req, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"ca_cert_type"}));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, FindCluster(*s_.db, req.ctx, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "certificate:get", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "certificate:get", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(auto* conductor, AvailableConductor(s_.conductor));
     const std::string uuid = cluster.uuid;
     MAGNUM_ASSIGN_OR_RETURN(std::string pem,
@@ -87,7 +87,7 @@ class CertificatesController final : public Controller {
       return Fail(Error::InvalidArgument(cluster.error().message()));
     }
     if (!cluster) return Fail(cluster.error());
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "certificate:create", TargetOf(*cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "certificate:create", TargetOf(*cluster)));
     MAGNUM_ASSIGN_OR_RETURN(auto* conductor, AvailableConductor(s_.conductor));
     const std::string uuid = cluster->uuid;
     const std::string csr = doc["csr"].get<std::string>();
@@ -120,7 +120,7 @@ class CertificatesController final : public Controller {
   }
 
   ApiResult RotateCluster(const ApiRequest& req, const Cluster& cluster) {
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "certificate:rotate_ca", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "certificate:rotate_ca", TargetOf(cluster)));
     const std::string uuid = cluster.uuid;
     MAGNUM_ASSIGN_OR_RETURN(
         auto tmpl, objects::GetOne<objects::ClusterTemplate>(

@@ -103,7 +103,7 @@ Result<db::Filter> ClusterOps::Visible(const ApiRequest& req,
                                        std::string_view all_projects_rule) const {
   db::Filter f;
   if (req.ctx.is_admin && !all_projects_rule.empty()) {
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, all_projects_rule));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, all_projects_rule));
     return f;
   }
   if (!req.ctx.project_id.empty()) {
@@ -245,7 +245,7 @@ std::vector<Json> ClusterOps::RenderPage(const ApiRequest& req, const ClusterPag
 
 Result<ClusterPage> ClusterOps::List(const ApiRequest& req, bool detail) const {
   MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
-  MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, detail ? "cluster:detail" : "cluster:get_all"));
+  MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, detail ? "cluster:detail" : "cluster:get_all"));
   MAGNUM_ASSIGN_OR_RETURN(
       db::Filter visible,
       Visible(req, detail ? "cluster:detail_all_projects" : "cluster:get_all_all_projects"));
@@ -354,7 +354,7 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
         "Resizing a nodegroup to zero is not supported in the provided microversion."));
   }
   // 4. Policy and quota.
-  MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:create"));
+  MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:create"));
   const std::string project = req.ctx.project_id;
   MAGNUM_ASSIGN_OR_RETURN(int64_t limit, ClusterLimit(*s_.db, project));
   MAGNUM_ASSIGN_OR_RETURN(

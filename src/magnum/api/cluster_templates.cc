@@ -203,7 +203,7 @@ class ClusterTemplatesController final : public CollectionController {
   ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_RETURN_IF_ERROR(
-        EnforcePolicy(req.ctx, detail ? "clustertemplate:detail" : "clustertemplate:get_all"));
+        EnforcePolicy(req, detail ? "clustertemplate:detail" : "clustertemplate:get_all"));
     MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req, *s_.db, db::kClusterTemplateTable,
                                                  s_.config->api_max_limit,
                                                  VisibleTemplates(req.ctx)));
@@ -228,7 +228,7 @@ class ClusterTemplatesController final : public CollectionController {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(ClusterTemplate t, Lookup(req, ident));
     if (!t.is_public.value_or(false)) {
-      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:get", TargetOf(t)));
+      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "clustertemplate:get", TargetOf(t)));
     }
     return Render(t, req.base_url);
   }
@@ -333,12 +333,12 @@ class ClusterTemplatesController final : public CollectionController {
       if (!doc.contains(f.name) && !f.Has(kNotStored)) doc[f.name] = nullptr;
     }
     MAGNUM_RETURN_IF_ERROR(ValidateDocument(req, &doc, true));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:create"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "clustertemplate:create"));
     std::set<std::string> all;
     for (const auto& f : ClusterTemplateFields()) all.insert(f.name);
     MAGNUM_RETURN_IF_ERROR(ValidateResources(req, doc, all));
     if ((doc["public"] == true || doc["hidden"] == true) &&
-        !PolicyAllows(req.ctx, "clustertemplate:publish")) {
+        !PolicyAllows(req, "clustertemplate:publish")) {
       return Fail(Error::PermissionDenied(
           "Not authorized to set public or hidden flag for cluster template."));
     }
@@ -372,7 +372,7 @@ class ClusterTemplatesController final : public CollectionController {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(ClusterTemplate row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:update", TargetOf(row)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "clustertemplate:update", TargetOf(row)));
     Json before = RenderBoundFields(ClusterTemplateFields(), row);
     // The patch sees this collection's fields only; the rules below see the whole template.
     Json api_before = RenderBoundFields(*api_.fields, row);
@@ -390,7 +390,7 @@ class ClusterTemplatesController final : public CollectionController {
     for (const auto& [k, v] : api_after.items()) after[k] = v;
     std::set<std::string> changed = ChangedFields(before, after);
     if (changed.count("public") || changed.count("hidden")) {
-      if (!PolicyAllows(req.ctx, "clustertemplate:publish")) {
+      if (!PolicyAllows(req, "clustertemplate:publish")) {
         return Fail(Error::PermissionDenied(
             "Not authorized to set public or hidden flag for cluster template."));
       }
@@ -431,7 +431,7 @@ class ClusterTemplatesController final : public CollectionController {
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(ClusterTemplate row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "clustertemplate:delete", TargetOf(row)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "clustertemplate:delete", TargetOf(row)));
     const std::string uuid = row.uuid;
     // Check-and-delete in one transaction, so a cluster created concurrently from this
     // template cannot be left without one.

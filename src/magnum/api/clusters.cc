@@ -76,7 +76,7 @@ class ClustersController final : public CollectionController {
   ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:get", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:get", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(std::string out, ops_.RenderText(req, cluster, true, true));
     return ApiResponse::Raw(std::move(out));
   }
@@ -93,8 +93,8 @@ class ClustersController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(bool rollback, ParseRollback(req));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:update_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:update", TargetOf(cluster)));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:update_health_status"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:update", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:update_health_status"));
     MAGNUM_ASSIGN_OR_RETURN(Json before, ops_.Render(req, cluster, true, false));
     PatchRules rules;
     rules.internal_paths = CommonInternalPaths();
@@ -135,7 +135,7 @@ class ClustersController final : public CollectionController {
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:delete_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:delete", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:delete", TargetOf(cluster)));
     MAGNUM_RETURN_IF_ERROR(ops_.Delete(req, cluster));
     return ApiResponse::NoContent();
   }
@@ -166,7 +166,7 @@ class ClustersController final : public CollectionController {
     }
     // Admins may resize any project's cluster (upstream: 404, see docs).
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:update_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:resize", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:resize", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, TargetNodeGroup(cluster, doc));
     if (ng.IsMaster()) {
       MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver, ops_.DriverFor(cluster));
@@ -200,7 +200,7 @@ class ClustersController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(
         Json doc, ValidateBody(ClusterUpgradeFields(), body, "cluster_upgrade_req", true));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:upgrade_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:upgrade", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:upgrade", TargetOf(cluster)));
     MAGNUM_ASSIGN_OR_RETURN(
         objects::ClusterTemplate tmpl,
         ops_.FindTemplate(req, doc["cluster_template"].get<std::string>(), false));
@@ -239,7 +239,7 @@ class ClustersController final : public CollectionController {
   ApiResult Events(const ApiRequest& req, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "cluster:events", TargetOf(cluster)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "cluster:events", TargetOf(cluster)));
     const std::string& uuid = cluster.uuid;
     MAGNUM_ASSIGN_OR_RETURN(
         Page page, ParsePage(req, *s_.db, db::kClusterEventTable, s_.config->api_max_limit,

@@ -27,7 +27,7 @@ class CredentialsController final : public Controller {
   ApiResult Rotate(const ApiRequest& req, const std::string& ident) {
     // No body is needed; whatever is sent is ignored.
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "credential:rotate"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "credential:rotate"));
     MAGNUM_ASSIGN_OR_RETURN(objects::Cluster cluster, FindCluster(*s_.db, req.ctx, ident));
     MAGNUM_ASSIGN_OR_RETURN(auto* conductor, AvailableConductor(s_.conductor));
     const std::string uuid = cluster.uuid;

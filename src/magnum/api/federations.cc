@@ -188,7 +188,7 @@ class FederationsController final : public CollectionController {
   ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_RETURN_IF_ERROR(
-        EnforcePolicy(req.ctx, detail ? "federation:detail" : "federation:get_all"));
+        EnforcePolicy(req, detail ? "federation:detail" : "federation:get_all"));
     MAGNUM_ASSIGN_OR_RETURN(Page page,
                             ParsePage(req, *s_.db, db::kFederationTable, s_.config->api_max_limit,
                                       FederationsInScope(req.ctx)));
@@ -204,7 +204,7 @@ class FederationsController final : public CollectionController {
   ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Federation row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:get", FederationTarget(row)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "federation:get", FederationTarget(row)));
     return ApiResponse::Ok(RenderFederation(row, req.base_url, true));
   }
 
@@ -212,7 +212,7 @@ class FederationsController final : public CollectionController {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(FederationFields(), body, "federation", true));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:create"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "federation:create"));
     auto given = [&](const char* k) { return doc.contains(k) && !doc[k].is_null(); };
     if (!given("hostcluster_id") || doc["hostcluster_id"].get<std::string>().empty()) {
       return Fail(
@@ -255,7 +255,7 @@ class FederationsController final : public CollectionController {
     // A concurrent join/unjoin makes the compare-and-set in PatchOnce fail: start over.
     for (int attempt = 0; attempt < 5; ++attempt) {
       MAGNUM_ASSIGN_OR_RETURN(Federation row, Lookup(req, ident));
-      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:update", FederationTarget(row)));
+      MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "federation:update", FederationTarget(row)));
       MAGNUM_ASSIGN_OR_RETURN(bool written, PatchOnce(req, row, patch));
       if (written) return ApiResponse::Ok(Json{{"uuid", row.uuid}}, 202);
     }
@@ -309,7 +309,7 @@ class FederationsController final : public CollectionController {
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Federation row, Lookup(req, ident));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "federation:delete", FederationTarget(row)));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "federation:delete", FederationTarget(row)));
     MAGNUM_ASSIGN_OR_RETURN(
         int64_t n, s_.db->Delete(db::kFederationTable,
                                  db::Filter().Where(db::Condition::Eq("id", row.id))));

@@ -52,7 +52,7 @@ class MServicesController final : public Controller {
  private:
   ApiResult List(const ApiRequest& req) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "magnum-service:get_all"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "magnum-service:get_all"));
     db::ListQuery q;  // every row, by id
     MAGNUM_ASSIGN_OR_RETURN(auto services, objects::List<objects::MagnumService>(*s_.db, q));
     const TimePoint now = s_.clock->Now();

@@ -85,7 +85,7 @@ class NodeGroupHandler {
   ApiResult List(const std::string& cluster_ident, bool detail) {
     MAGNUM_RETURN_IF_ERROR(
         CheckQueryArgs(req_, {"limit", "marker", "sort_key", "sort_dir", "role"}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:get_all"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_, "nodegroup:get_all"));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "nodegroup:get_all_all_projects"));
     const std::string cluster_uuid = cluster.uuid;
@@ -113,7 +113,7 @@ class NodeGroupHandler {
 
   ApiResult Get(const std::string& cluster_ident, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req_, {}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:get"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_, "nodegroup:get"));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "nodegroup:get_one_all_projects"));
     MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, FindNodeGroup(*s_.db, cluster.uuid, ident));
@@ -127,7 +127,7 @@ class NodeGroupHandler {
     for (const auto& f : NodeGroupFields()) {
       if (!doc.contains(f.name)) doc[f.name] = nullptr;
     }
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:create"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_, "nodegroup:create"));
     // Admins may add nodegroups to any project's cluster (upstream: 404, see docs).
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "cluster:update_all_projects"));
@@ -223,7 +223,7 @@ class NodeGroupHandler {
   ApiResult Patch(const std::string& cluster_ident, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req_, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req_));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:update"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_, "nodegroup:update"));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "cluster:update_all_projects"));
     const std::string cluster_uuid = cluster.uuid;
@@ -279,7 +279,7 @@ class NodeGroupHandler {
 
   ApiResult Delete(const std::string& cluster_ident, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req_, {}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_.ctx, "nodegroup:delete"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req_, "nodegroup:delete"));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster,
                             ops_.Find(req_, cluster_ident, "cluster:update_all_projects"));
     const std::string cluster_uuid = cluster.uuid;

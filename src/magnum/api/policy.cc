@@ -1,36 +1,47 @@
 #include "magnum/api/policy.h"
 
+#include "magnum/api/api_types.h"
 #include "magnum/policy/enforcer.h"
 
 namespace magnum::api {
 namespace {
 
-thread_local const policy::Enforcer* current_enforcer = nullptr;
+bool Allows(const policy::Enforcer& enforcer, const auth::RequestContext& ctx,
+            std::string_view rule, const std::optional<PolicyTarget>& target) {
+  if (target) return enforcer.Allows(ctx, rule, *target);
+  return enforcer.Allows(ctx, rule, PolicyTarget{ctx.project_id, ctx.user_id});
+}
 
-const policy::Enforcer& Current() {
-  return current_enforcer ? *current_enforcer : policy::DefaultEnforcer();
+Result<void> Enforce(bool allowed, std::string_view rule) {
+  if (allowed) return {};
+  return Fail(
+      Error::PermissionDenied("Policy doesn't allow " + std::string(rule) + " to be performed."));
+}
+
+const policy::Enforcer& EnforcerOf(const ApiRequest& req) {
+  return req.policy ? *req.policy : policy::DefaultEnforcer();
 }
 
 }  // namespace
 
-ScopedPolicyEnforcer::ScopedPolicyEnforcer(const policy::Enforcer* enforcer)
-    : previous_(current_enforcer) {
-  current_enforcer = enforcer;
-}
-
-ScopedPolicyEnforcer::~ScopedPolicyEnforcer() { current_enforcer = previous_; }
-
 bool PolicyAllows(const auth::RequestContext& ctx, std::string_view rule,
                   const std::optional<PolicyTarget>& target) {
-  if (target) return Current().Allows(ctx, rule, *target);
-  return Current().Allows(ctx, rule, PolicyTarget{ctx.project_id, ctx.user_id});
+  return Allows(policy::DefaultEnforcer(), ctx, rule, target);
 }
 
 Result<void> EnforcePolicy(const auth::RequestContext& ctx, std::string_view rule,
                            const std::optional<PolicyTarget>& target) {
-  if (PolicyAllows(ctx, rule, target)) return {};
-  return Fail(
-      Error::PermissionDenied("Policy doesn't allow " + std::string(rule) + " to be performed."));
+  return Enforce(PolicyAllows(ctx, rule, target), rule);
+}
+
+bool PolicyAllows(const ApiRequest& req, std::string_view rule,
+                  const std::optional<PolicyTarget>& target) {
+  return Allows(EnforcerOf(req), req.ctx, rule, target);
+}
+
+Result<void> EnforcePolicy(const ApiRequest& req, std::string_view rule,
+                           const std::optional<PolicyTarget>& target) {
+  return Enforce(PolicyAllows(req, rule, target), rule);
 }
 
 }  // namespace magnum::api

@@ -1,7 +1,7 @@
 // Policy checks for the controllers: rule name -> decision by a policy::Enforcer (rules as
-// data, policy/enforcer.h). The enforcer is the one ApiDependencies::policy gave ApiApp,
-// installed on the handling thread for the request (ScopedPolicyEnforcer); where none is
-// installed, the built-in defaults decide. Thread-safe.
+// data, policy/enforcer.h). A request carries the enforcer ApiDependencies::policy gave
+// ApiApp (ApiRequest::policy); where it has none, and for the forms taking only a context,
+// the built-in defaults decide. Thread-safe.
 #pragma once
 
 #include <optional>
@@ -18,6 +18,8 @@ class Enforcer;
 
 namespace magnum::api {
 
+struct ApiRequest;
+
 // The object a rule is checked on: its project_id, user_id and attributes.
 using PolicyTarget = policy::Target;
 
@@ -30,17 +32,10 @@ bool PolicyAllows(const auth::RequestContext& ctx, std::string_view rule,
 Result<void> EnforcePolicy(const auth::RequestContext& ctx, std::string_view rule,
                            const std::optional<PolicyTarget>& target = std::nullopt);
 
-// While alive, PolicyAllows/EnforcePolicy on this thread ask `enforcer` (null: the
-// built-in defaults). Scopes nest; the previous enforcer is restored on destruction.
-class ScopedPolicyEnforcer {
- public:
-  explicit ScopedPolicyEnforcer(const policy::Enforcer* enforcer);
-  ~ScopedPolicyEnforcer();
-  ScopedPolicyEnforcer(const ScopedPolicyEnforcer&) = delete;
-  ScopedPolicyEnforcer& operator=(const ScopedPolicyEnforcer&) = delete;
-
- private:
-  const policy::Enforcer* previous_;
-};
+// The same decisions by the request's enforcer, for the request's caller.
+bool PolicyAllows(const ApiRequest& req, std::string_view rule,
+                  const std::optional<PolicyTarget>& target = std::nullopt);
+Result<void> EnforcePolicy(const ApiRequest& req, std::string_view rule,
+                           const std::optional<PolicyTarget>& target = std::nullopt);
 
 }  // namespace magnum::api

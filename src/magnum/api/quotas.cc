@@ -77,7 +77,7 @@ class QuotasController final : public Controller {
   ApiResult List(const ApiRequest& req) {
     MAGNUM_RETURN_IF_ERROR(
         CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir", "all_tenants"}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "quota:get_all"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "quota:get_all"));
     bool all_tenants = false;
     if (auto v = req.Query("all_tenants")) {
       FieldSpec spec = MakeField("all_tenants", FieldType::kBool);
@@ -103,7 +103,7 @@ class QuotasController final : public Controller {
 
   ApiResult Get(const ApiRequest& req, const std::string& project, const std::string& resource) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "quota:get"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "quota:get"));
     if (!req.ctx.is_admin && project != req.ctx.project_id) {
       return Fail(Error::PermissionDenied("Not authorized."));
     }
@@ -120,7 +120,7 @@ class QuotasController final : public Controller {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(QuotaFields(), body, "quota", true));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "quota:create"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "quota:create"));
     if (!doc.contains("project_id") || doc["project_id"].is_null() ||
         doc["project_id"].get<std::string>().empty()) {
       return Fail(Error::InvalidArgument("Must provide a valid project ID."));
@@ -147,7 +147,7 @@ class QuotasController final : public Controller {
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     // A quota object, not a JSON patch; project_id and resource come from the URL.
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(QuotaFields(), body, "quotapatch", false));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "quota:update"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "quota:update"));
     MAGNUM_RETURN_IF_ERROR(CheckResource(resource));
     // Only what is set here is written: an omitted (or null) hard_limit keeps the current
     // value (the reference resets it to 1).
@@ -167,7 +167,7 @@ class QuotasController final : public Controller {
 
   ApiResult Delete(const ApiRequest& req, const std::string& project, const std::string& resource) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "quota:delete"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "quota:delete"));
     MAGNUM_RETURN_IF_ERROR(CheckResource(resource));
     MAGNUM_ASSIGN_OR_RETURN(int64_t n, s_.db->Delete(db::kQuotaTable, Key(project, resource)));
     if (n == 0) return Fail(QuotaNotFound(project, resource));

@@ -22,7 +22,7 @@ class StatsController final : public Controller {
  private:
   ApiResult Get(const ApiRequest& req) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"project_id", "type"}));
-    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req.ctx, "stats:get_all"));
+    MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "stats:get_all"));
     std::string type = req.Query("type").value_or("cluster");
     for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (type != "cluster") {
