@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <vector>
 
 #include "bench/micro/bench_env.h"
 #include "magnum/db/schema.h"
@@ -14,6 +15,28 @@ namespace {
 
 constexpr int kClusters = 10000;
 
+// Lists `table` with `q` in the benchmark loop, calls visit(rows) on each result, and
+// reports the row count.
+template <typename Visit>
+void RunList(benchmark::State& state, BenchEnv& env, const char* table, const db::ListQuery& q,
+             Visit visit) {
+  size_t rows = 0;
+  for (auto _ : state) {
+    auto r = env.db().List(table, q);
+    if (!r) {
+      state.SkipWithError(r.error().message().c_str());
+      break;
+    }
+    rows = r->size();
+    visit(*r);
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["rows"] = static_cast<double>(rows);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(rows));
+}
+
+void Ignore(const std::vector<db::Row>&) {}
+
 // range(0) = page size; range(1) = 0 first page, 1 deep page (the last full page).
 void BM_DbListClusters(benchmark::State& state) {
   BenchEnv& env = LargeEnv();
@@ -22,18 +45,7 @@ void BM_DbListClusters(benchmark::State& state) {
   q.filter.Where(db::Condition::Eq("project_id", std::string(BenchEnv::kProject)));
   q.limit = limit;
   if (state.range(1) != 0) q.marker_id = kClusters - limit;  // ids are 1..10000
-  size_t rows = 0;
-  for (auto _ : state) {
-    auto r = env.db().List(db::kClusterTable, q);
-    if (!r) {
-      state.SkipWithError(r.error().message().c_str());
-      break;
-    }
-    rows = r->size();
-    benchmark::DoNotOptimize(r);
-  }
-  state.counters["rows"] = static_cast<double>(rows);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(rows));
+  RunList(state, env, db::kClusterTable, q, Ignore);
 }
 BENCHMARK(BM_DbListClusters)
     ->ArgNames({"limit", "deep"})
@@ -50,23 +62,12 @@ void BM_DbListTemplates50(benchmark::State& state) {
   db::ListQuery q;
   const db::TableSchema* t = db::FindTable(db::kClusterTemplateTable);
   const bool read = state.range(0) != 0;
-  size_t rows = 0;
-  for (auto _ : state) {
-    auto r = env.db().List(db::kClusterTemplateTable, q);
-    if (!r) {
-      state.SkipWithError(r.error().message().c_str());
-      break;
+  RunList(state, env, db::kClusterTemplateTable, q, [&](const std::vector<db::Row>& rows) {
+    if (!read) return;
+    for (const db::Row& row : rows) {
+      for (const auto& c : t->columns) benchmark::DoNotOptimize(row.Get(c.name));
     }
-    rows = r->size();
-    if (read) {
-      for (const db::Row& row : *r) {
-        for (const auto& c : t->columns) benchmark::DoNotOptimize(row.Get(c.name));
-      }
-    }
-    benchmark::DoNotOptimize(r);
-  }
-  state.counters["rows"] = static_cast<double>(rows);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(rows));
+  });
 }
 BENCHMARK(BM_DbListTemplates50)->ArgName("read_by_name")->Arg(0)->Arg(1)->Unit(
     benchmark::kMicrosecond);
@@ -77,17 +78,7 @@ void BM_DbListNodeGroupsOfCluster(benchmark::State& state) {
   BenchEnv& env = SmallEnv();
   db::ListQuery q;
   q.filter.Where(db::Condition::Eq("cluster_id", env.cluster_uuids().front()));
-  size_t rows = 0;
-  for (auto _ : state) {
-    auto r = env.db().List(db::kNodeGroupTable, q);
-    if (!r) {
-      state.SkipWithError(r.error().message().c_str());
-      break;
-    }
-    rows = r->size();
-    benchmark::DoNotOptimize(r);
-  }
-  state.counters["rows"] = static_cast<double>(rows);
+  RunList(state, env, db::kNodeGroupTable, q, Ignore);
 }
 BENCHMARK(BM_DbListNodeGroupsOfCluster)->Unit(benchmark::kMicrosecond);
 
