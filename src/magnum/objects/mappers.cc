@@ -396,44 +396,29 @@ db::Row Write(const T& obj) {
 
 }  // namespace
 
-template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(const db::Row& r) {
-  return Read<ClusterTemplate>(r);
-}
-template <> Result<Cluster> FromRow<Cluster>(const db::Row& r) { return Read<Cluster>(r); }
-template <> Result<NodeGroup> FromRow<NodeGroup>(const db::Row& r) { return Read<NodeGroup>(r); }
-template <> Result<X509KeyPair> FromRow<X509KeyPair>(const db::Row& r) {
-  return Read<X509KeyPair>(r);
-}
-template <> Result<Quota> FromRow<Quota>(const db::Row& r) { return Read<Quota>(r); }
-template <> Result<Federation> FromRow<Federation>(const db::Row& r) {
-  return Read<Federation>(r);
-}
-template <> Result<MagnumService> FromRow<MagnumService>(const db::Row& r) {
-  return Read<MagnumService>(r);
+template <typename T>
+Result<T> FromRow(const db::Row& row) {
+  return Read<T>(row, false);
 }
 
-template <> Result<ClusterEvent> FromRow<ClusterEvent>(const db::Row& r) {
-  return Read<ClusterEvent>(r);
+template <typename T>
+Result<T> FromRow(db::Row&& row) {
+  return Read<T>(row, true);
 }
 
-template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(db::Row&& r) {
-  return Read<ClusterTemplate>(r, true);
-}
-template <> Result<Cluster> FromRow<Cluster>(db::Row&& r) { return Read<Cluster>(r, true); }
-template <> Result<NodeGroup> FromRow<NodeGroup>(db::Row&& r) { return Read<NodeGroup>(r, true); }
-template <> Result<X509KeyPair> FromRow<X509KeyPair>(db::Row&& r) {
-  return Read<X509KeyPair>(r, true);
-}
-template <> Result<Quota> FromRow<Quota>(db::Row&& r) { return Read<Quota>(r, true); }
-template <> Result<Federation> FromRow<Federation>(db::Row&& r) {
-  return Read<Federation>(r, true);
-}
-template <> Result<MagnumService> FromRow<MagnumService>(db::Row&& r) {
-  return Read<MagnumService>(r, true);
-}
-template <> Result<ClusterEvent> FromRow<ClusterEvent>(db::Row&& r) {
-  return Read<ClusterEvent>(r, true);
-}
+// The objects there are mappers for.
+#define MAGNUM_OBJECT_MAPPER(T)                       \
+  template Result<T> FromRow<T>(const db::Row& row); \
+  template Result<T> FromRow<T>(db::Row && row);
+MAGNUM_OBJECT_MAPPER(ClusterTemplate)
+MAGNUM_OBJECT_MAPPER(Cluster)
+MAGNUM_OBJECT_MAPPER(NodeGroup)
+MAGNUM_OBJECT_MAPPER(X509KeyPair)
+MAGNUM_OBJECT_MAPPER(Quota)
+MAGNUM_OBJECT_MAPPER(Federation)
+MAGNUM_OBJECT_MAPPER(MagnumService)
+MAGNUM_OBJECT_MAPPER(ClusterEvent)
+#undef MAGNUM_OBJECT_MAPPER
 
 db::Row ToRow(const ClusterTemplate& t) { return Write(t); }
 db::Row ToRow(const Cluster& c) { return Write(c); }

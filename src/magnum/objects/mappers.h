@@ -38,27 +38,12 @@ template <> inline constexpr const char* kTableOf<Federation> = db::kFederationT
 template <> inline constexpr const char* kTableOf<MagnumService> = db::kMagnumServiceTable;
 template <> inline constexpr const char* kTableOf<ClusterEvent> = db::kClusterEventTable;
 
+// Defined (explicitly instantiated) for every object type above.
 template <typename T>
 Result<T> FromRow(const db::Row& row);
 // The same, moving the row's text into the object (the row is left valid but unspecified).
 template <typename T>
 Result<T> FromRow(db::Row&& row);
-template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(db::Row&& row);
-template <> Result<Cluster> FromRow<Cluster>(db::Row&& row);
-template <> Result<NodeGroup> FromRow<NodeGroup>(db::Row&& row);
-template <> Result<X509KeyPair> FromRow<X509KeyPair>(db::Row&& row);
-template <> Result<Quota> FromRow<Quota>(db::Row&& row);
-template <> Result<Federation> FromRow<Federation>(db::Row&& row);
-template <> Result<MagnumService> FromRow<MagnumService>(db::Row&& row);
-template <> Result<ClusterEvent> FromRow<ClusterEvent>(db::Row&& row);
-template <> Result<ClusterTemplate> FromRow<ClusterTemplate>(const db::Row& row);
-template <> Result<Cluster> FromRow<Cluster>(const db::Row& row);
-template <> Result<NodeGroup> FromRow<NodeGroup>(const db::Row& row);
-template <> Result<X509KeyPair> FromRow<X509KeyPair>(const db::Row& row);
-template <> Result<Quota> FromRow<Quota>(const db::Row& row);
-template <> Result<Federation> FromRow<Federation>(const db::Row& row);
-template <> Result<MagnumService> FromRow<MagnumService>(const db::Row& row);
-template <> Result<ClusterEvent> FromRow<ClusterEvent>(const db::Row& row);
 
 db::Row ToRow(const ClusterTemplate& t);
 db::Row ToRow(const Cluster& c);
