@@ -228,7 +228,9 @@ struct ApiApp::Impl {
     auto ctx = deps.auth->Authenticate(request);
     if (!ctx) {
       response = ErrorToResponse(ctx.error());
-      response.SetHeader("WWW-Authenticate", "Keystone uri=''");
+      if (ctx.error().code() == ErrorCode::kUnauthenticated) {
+        response.SetHeader("WWW-Authenticate", deps.auth->WwwAuthenticate());
+      }
       AddVersionHeaders(&response, nv.version);
       return response;
     }
