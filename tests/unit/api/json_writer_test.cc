@@ -79,7 +79,8 @@ TEST(JsonWriterTest, RandomBytesEncodeLikeNlohmann) {
   // Bytes weighted towards the interesting ranges: ASCII, controls, UTF-8 lead and
   // continuation bytes.
   const std::string alphabet =
-      std::string("aZ09 \"\\/\x01\x1f\x7f\n", 14) + "\x80\xbf\xc2\xc3\xdf\xe0\xe2\xed\xef\xf0\xf4\xf5\xff\xa0\x9f";
+      std::string("aZ09 \"\\/\x01\x1f\x7f\n\0", 13)  // 12 characters and a NUL
+      + "\x80\xbf\xc2\xc3\xdf\xe0\xe2\xed\xef\xf0\xf4\xf5\xff\xa0\x9f";
   std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
   std::uniform_int_distribution<int> len(0, 12);
   for (int n = 0; n < 20000; ++n) {
