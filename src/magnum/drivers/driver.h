@@ -277,6 +277,15 @@ class Driver {
   virtual Result<Step> Advance(OperationContext& op, const OperationSpec& spec,
                                std::string& progress);
 
+  // Periodic reconciliation (conductor ReconcileTask, docs/conductor.md): whether the driver
+  // compares the backend with the cluster's rows and repairs drift (stray, missing, drained
+  // or detached nodes), and the repair itself. Called only for a settled cluster (no
+  // operation runs), while the conductor holds the cluster's lease; the driver reports what
+  // it did as events (step "reconcile") and facts through `op`; an error is recorded as an
+  // event and changes no status. The default does nothing.
+  virtual bool Reconciles() const { return false; }
+  virtual Result<void> Reconcile(OperationContext& op) { return {}; }
+
   // Safety net for the periodic sync and restart recovery: what the backend says.
   virtual Result<SyncReport> SyncStatus(const ClusterState& cluster) { return SyncReport{}; }
   // Health monitor; std::nullopt = this driver does no health polling.

@@ -23,6 +23,25 @@ Result<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// What to do after `kind` failed, from the status the failure leaves (each an action the
+// API accepts from there: a failed update, resize or upgrade leaves UPDATE_FAILED, from
+// which a resize is accepted and an upgrade is not).
+std::string_view NextAction(OperationKind kind) {
+  switch (kind) {
+    case OperationKind::kCreate: return "delete the cluster and create it again";
+    case OperationKind::kResize: return "resize the cluster again";
+    case OperationKind::kUpgrade:
+      return "resize the cluster to its current node count (which makes it UPDATE_COMPLETE), "
+             "then upgrade it again";
+    case OperationKind::kDelete: return "delete the cluster again";
+    case OperationKind::kNodeGroupCreate: return "delete the nodegroup and create it again";
+    case OperationKind::kNodeGroupUpdate: return "update the nodegroup again";
+    case OperationKind::kNodeGroupDelete: return "delete the nodegroup again";
+    case OperationKind::kRotateCa: break;
+  }
+  return "";
+}
+
 class DockerDriver final : public Driver {
  public:
   DockerDriver(DockerDriverOptions options, DockerDriverDeps deps)
@@ -76,7 +95,19 @@ class DockerDriver final : public Driver {
     MAGNUM_ASSIGN_OR_RETURN(OpProgress p, OpProgress::Parse(progress));
     auto step = Session(&core_, &op).Advance(spec, p);
     progress = p.Dump();
+    // A failure names what to do next; a cancelled step is not a failure of the driver's
+    // (a stop resumes it, a delete replaces it).
+    if (!step && !op.Cancelled() && !NextAction(spec.kind).empty()) {
+      return Fail(Error(step.error().code(),
+                        step.error().message() + "; " + std::string(NextAction(spec.kind))));
+    }
     return step;
+  }
+
+  bool Reconciles() const override { return true; }
+  Result<void> Reconcile(OperationContext& op) override {
+    auto lock = core_.LockCluster(op.cluster().uuid);
+    return Session(&core_, &op).Reconcile();
   }
 
   Result<void> CreateCluster(OperationContext& op) override {

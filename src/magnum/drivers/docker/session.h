@@ -68,6 +68,8 @@ struct OpProgress {
   bool selected = false;           // resize: the nodes to remove are chosen
   std::vector<std::string> nodes;  // resize: those nodes (by name)
   bool added = false;              // resize: nodes were started
+  bool grow_planned = false;       // resize: the worker indices a grow starts are chosen
+  std::vector<int> grow;           // resize: those indices (recorded before any starts)
   bool planned = false;            // upgrade: batches chosen
   std::vector<std::vector<std::string>> batches;  // upgrade: node names per batch
   size_t batch = 0;                               // upgrade: the batch under way
@@ -115,18 +117,30 @@ class Session {
   Result<Step> Advance(const OperationSpec& spec, OpProgress& progress);
   // Every phase in one call (the blocking driver methods).
   Result<void> Run(const OperationSpec& spec);
+  // session_reconcile.cc: compares the engine with the cluster and repairs drift.
+  Result<void> Reconcile();
 
  private:
   // session_ops.cc
   Result<Step> CreatePhase(OpProgress& p);
   Result<Step> ResizePhase(const std::string& ng_uuid,
                            const std::vector<std::string>& nodes_to_remove, OpProgress& p);
+  Result<Step> ResizeStep(const NodeGroupState& target,
+                          const std::vector<std::string>& nodes_to_remove, OpProgress& p);
+  // After a grow failed (not cancelled): removes the workers it started (p.grow) with their
+  // volumes and swarm entries, reports the addresses left; returns what the failure reason
+  // adds ("the 2 nodes it started were removed" or what is left).
+  std::string RollbackGrow(const NodeGroupState& ng, const OpProgress& p);
   Result<Step> NodeGroupCreatePhase(const std::string& ng_uuid, OpProgress& p);
   Result<void> DeleteNodeGroup(const std::string& ng_uuid);
   Result<void> Delete();
   // session_upgrade.cc
   Result<Step> UpgradePhase(const TemplateState& target, int64_t max_batch_size,
                             const std::string& ng_uuid, OpProgress& p);
+  // After a batch failed (not cancelled): starts its stopped containers again and makes
+  // its nodes active, so a failed upgrade leaves no node drained; returns what the failure
+  // reason adds.
+  std::string RestoreBatch(const NodeRecord& control, const std::vector<InflightNode>& batch);
 
   const ClusterState& cluster() const { return op_->cluster(); }
   DockerClient& host() { return *core_->host; }
@@ -177,9 +191,13 @@ class Session {
   // or stopped by an interrupted start is replaced); returns every planned node.
   Result<std::vector<NodeRecord>> EnsureNodes(const std::vector<NodePlan>& plans,
                                               const std::vector<NodeRecord>& existing);
-  // Starts `count` more workers of `ng` at the lowest free indices.
-  Result<void> Grow(const NodeGroupState& ng, int64_t count,
+  // Starts workers of `ng` at `indices` (those without a running container).
+  Result<void> Grow(const NodeGroupState& ng, const std::vector<int>& indices,
                     const std::vector<NodeRecord>& existing);
+  // Makes every swarm node among `nodes` whose availability is not active active again
+  // (drained by an interrupted upgrade or by hand); returns their names.
+  Result<std::vector<std::string>> ActivateAll(const NodeRecord& manager,
+                                               const std::vector<NodeRecord>& nodes);
   // Joins the nodes of `nodes` that are not swarm members yet (after their engines are up).
   Result<void> JoinMissing(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
 

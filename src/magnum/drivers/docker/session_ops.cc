@@ -132,14 +132,16 @@ Result<std::vector<NodeRecord>> Session::EnsureNodes(const std::vector<NodePlan>
   return nodes;
 }
 
-Result<void> Session::Grow(const NodeGroupState& ng, int64_t count,
+Result<void> Session::Grow(const NodeGroupState& ng, const std::vector<int>& wanted,
                            const std::vector<NodeRecord>& existing) {
-  if (count <= 0) return {};
-  std::vector<int> taken;
-  for (const auto& n : existing) {
-    if (!n.master) taken.push_back(n.index);
+  std::vector<int> indices;
+  for (int i : wanted) {
+    bool runs = std::any_of(existing.begin(), existing.end(), [&](const NodeRecord& n) {
+      return !n.master && n.index == i && n.running();
+    });
+    if (!runs) indices.push_back(i);
   }
-  std::vector<int> indices = FreeIndices(taken, static_cast<int>(count));
+  if (indices.empty()) return {};
   std::string image_id = ng.image_id.empty() ? cluster().cluster_template.image_id : ng.image_id;
   // Keep the image the nodegroup runs now (it may have been upgraded past the template).
   for (const auto& n : existing) {
@@ -170,11 +172,24 @@ Result<void> Session::JoinMissing(const NodeRecord& manager, const std::vector<N
   return WaitSwarmReady(manager, outside);
 }
 
-// Phases of a resize: "" (choose the nodes to remove) -> remove -> grow -> join.
+// Phases of a resize: "" (choose the nodes to remove) -> remove -> grow (choose the new
+// workers' indices, then start them) -> join. A grow that fails (not cancelled) is rolled
+// back: the workers it started go again.
 Result<Step> Session::ResizePhase(const std::string& ng_uuid,
                                   const std::vector<std::string>& nodes_to_remove, OpProgress& p) {
   const NodeGroupState* ng = cluster().FindNodeGroup(ng_uuid);
   if (ng == nullptr) return Fail(Error::NotFound("Nodegroup " + ng_uuid + " could not be found."));
+  auto step = ResizeStep(*ng, nodes_to_remove, p);
+  if (step || p.grow.empty() || (p.phase != "grow" && p.phase != "join") || op_->Cancelled()) {
+    return step;
+  }
+  std::string rolled_back = RollbackGrow(*ng, p);
+  return Fail(Error(step.error().code(), step.error().message() + "; " + rolled_back));
+}
+
+Result<Step> Session::ResizeStep(const NodeGroupState& target,
+                                 const std::vector<std::string>& nodes_to_remove, OpProgress& p) {
+  const NodeGroupState* ng = &target;
   if (p.phase.empty()) {
     MAGNUM_RETURN_IF_ERROR(CheckEngine());
   }
@@ -231,10 +246,39 @@ Result<Step> Session::ResizePhase(const std::string& ng_uuid,
       kept.push_back(n);
       in_group += n.nodegroup_uuid == ng->uuid;
     }
-    if (in_group < ng->node_count) p.added = true;
-    MAGNUM_RETURN_IF_ERROR(Grow(*ng, ng->node_count - in_group, kept));
+    if (!p.grow_planned) {
+      // Chosen once and recorded before any starts: a resumed grow starts the same nodes,
+      // and a failed one knows which to take away.
+      std::vector<int> taken;
+      for (const auto& n : kept) {
+        if (!n.master) taken.push_back(n.index);
+      }
+      p.grow_planned = true;
+      p.grow = FreeIndices(taken, static_cast<int>(std::max<int64_t>(0, ng->node_count - in_group)));
+      return Step::PollAfter(std::chrono::milliseconds(0));
+    }
+    if (!p.grow.empty()) p.added = true;
+    MAGNUM_RETURN_IF_ERROR(Grow(*ng, p.grow, kept));
     p.phase = "join";
     return Step::PollAfter(std::chrono::milliseconds(0));
+  }
+  // The chosen new workers all run (again, after a crash inside an earlier attempt's
+  // rollback, or a node that went meanwhile: a stopped one is replaced).
+  bool regrow = false;
+  for (int index : p.grow) {
+    const std::string name = NodeName(prefix_, false, index);
+    auto it = std::find_if(nodes.begin(), nodes.end(),
+                           [&](const NodeRecord& n) { return n.name == name; });
+    if (it != nodes.end() && it->running()) continue;
+    if (it != nodes.end()) {
+      auto r = host().RemoveContainer(it->container_id, true, false);
+      if (!r && !NoSuchObject(r.error())) return Fail(r.error());
+    }
+    regrow = true;
+  }
+  if (regrow) {
+    MAGNUM_RETURN_IF_ERROR(Grow(*ng, p.grow, nodes));
+    MAGNUM_ASSIGN_OR_RETURN(nodes, ListNodes());
   }
   std::vector<NodeRecord> group;
   for (const auto& n : nodes) {
@@ -248,6 +292,54 @@ Result<Step> Session::ResizePhase(const std::string& ng_uuid,
   op_->Event("resize",
              "nodegroup " + ng->name + " has " + std::to_string(ng->node_count) + " nodes");
   return Step::Done();
+}
+
+std::string Session::RollbackGrow(const NodeGroupState& ng, const OpProgress& p) {
+  std::vector<std::string> removed, left;
+  auto nodes = ListNodes();
+  if (!nodes) return "the nodes it started could not be listed: " + nodes.error().message();
+  auto manager = Manager(*nodes);
+  for (int index : p.grow) {
+    const std::string name = NodeName(prefix_, false, index);
+    auto it = std::find_if(nodes->begin(), nodes->end(),
+                           [&](const NodeRecord& n) { return !n.master && n.name == name; });
+    Result<void> r;
+    if (it != nodes->end() && manager) {
+      r = RemoveWorker(*manager, *it);
+    } else {
+      if (it != nodes->end()) {
+        r = host().RemoveContainer(it->container_id, true, true);
+        if (!r && NoSuchObject(r.error())) r = {};
+      }
+      if (r) {
+        r = host().RemoveVolume(VolumeName(name), true);
+        if (!r && NoSuchObject(r.error())) r = {};
+      }
+    }
+    if (r) {
+      if (it != nodes->end()) removed.push_back(name);
+    } else {
+      left.push_back(name + " (" + r.error().message() + ")");
+    }
+  }
+  if (auto after = ListNodes()) (void)ReportAddresses(*after);
+  std::string out;
+  if (!removed.empty()) {
+    std::string names;
+    for (const auto& n : removed) names += (names.empty() ? "" : ", ") + n;
+    out = "rolled back: the " + std::to_string(removed.size()) + " nodes it started (" + names +
+          ") were removed";
+    op_->Event("rollback", out + "; nodegroup " + ng.name + " keeps its earlier nodes");
+  } else {
+    out = "rolled back: no node it started was left";
+  }
+  if (!left.empty()) {
+    std::string names;
+    for (const auto& n : left) names += (names.empty() ? "" : ", ") + n;
+    out += "; still on the engine: " + names;
+    op_->Warning("rollback", "could not remove " + names);
+  }
+  return out;
 }
 
 Result<Step> Session::NodeGroupCreatePhase(const std::string& ng_uuid, OpProgress& p) {

@@ -17,6 +17,8 @@ Result<OpProgress> OpProgress::Parse(const std::string& text) {
   p.selected = j.value("selected", false);
   p.nodes = j.value("nodes", std::vector<std::string>{});
   p.added = j.value("added", false);
+  p.grow_planned = j.value("grow_planned", false);
+  p.grow = j.value("grow", std::vector<int>{});
   p.planned = j.value("planned", false);
   p.batches = j.value("batches", std::vector<std::vector<std::string>>{});
   p.batch = j.value("batch", size_t{0});
@@ -37,6 +39,10 @@ std::string OpProgress::Dump() const {
     j["nodes"] = nodes;
   }
   if (added) j["added"] = true;
+  if (grow_planned) {
+    j["grow_planned"] = true;
+    j["grow"] = grow;
+  }
   if (planned) {
     j["planned"] = true;
     j["batches"] = batches;

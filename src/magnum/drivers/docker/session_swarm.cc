@@ -168,6 +168,22 @@ Result<void> Session::Drain(const NodeRecord& manager, const std::vector<NodeRec
   return {};
 }
 
+Result<std::vector<std::string>> Session::ActivateAll(const NodeRecord& manager,
+                                                      const std::vector<NodeRecord>& nodes) {
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+  std::vector<std::string> out;
+  for (const auto& n : nodes) {
+    bool inactive = std::any_of(list.begin(), list.end(), [&](const SwarmNode& s) {
+      return s.hostname == n.name && s.availability != "active";
+    });
+    if (!inactive) continue;
+    MAGNUM_RETURN_IF_ERROR(SetAvailability(manager, n.name, "active"));
+    out.push_back(n.name);
+  }
+  return out;
+}
+
 Result<void> Session::RemoveWorker(const NodeRecord& manager, const NodeRecord& node) {
   MAGNUM_RETURN_IF_ERROR(CheckCancelled("remove"));
   MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));

@@ -84,6 +84,52 @@ Result<void> Session::ReplaceInflight(const NodeRecord& control,
   return {};
 }
 
+std::string Session::RestoreBatch(const NodeRecord& control,
+                                  const std::vector<InflightNode>& batch) {
+  auto nodes = ListNodes();
+  if (!nodes) return "its nodes could not be listed: " + nodes.error().message();
+  std::vector<NodeRecord> restarted;
+  std::string left;
+  auto note = [&left](const std::string& what) { left += (left.empty() ? "" : ", ") + what; };
+  for (const auto& b : batch) {
+    auto it = std::find_if(nodes->begin(), nodes->end(),
+                           [&](const NodeRecord& n) { return n.name == b.name; });
+    if (it == nodes->end()) {
+      note(b.name + " has no container");
+      continue;
+    }
+    if (it->running()) continue;
+    // Stopped for its replacement: started again (its volume keeps its swarm identity).
+    if (auto r = host().StartContainer(it->container_id); r) {
+      restarted.push_back(*it);
+      op_->Event("upgrade", "node " + b.name + " started again after the failed batch", b.name);
+    } else {
+      note(b.name + " could not be started (" + r.error().message() + ")");
+    }
+  }
+  if (!restarted.empty()) (void)WaitRejoined(restarted);
+  std::vector<std::string> active;
+  for (const auto& b : batch) {
+    auto r = SetAvailability(control, b.name, "active");
+    if (r) {
+      active.push_back(b.name);
+    } else if (!r.error().Is(ErrorCode::kNotFound)) {
+      note(b.name + " is not active (" + r.error().message() + ")");
+    }
+  }
+  std::string out = "the failed batch's nodes were made active again";
+  if (!active.empty()) {
+    std::string names;
+    for (const auto& n : active) names += (names.empty() ? "" : ", ") + n;
+    out += " (" + names + ")";
+  }
+  if (!left.empty()) {
+    out += "; left: " + left;
+    op_->Warning("upgrade", "after the failed batch: " + left);
+  }
+  return out;
+}
+
 Result<Step> Session::UpgradePhase(const TemplateState& target, int64_t max_batch_size,
                                    const std::string& ng_uuid, OpProgress& p) {
   if (p.phase.empty()) MAGNUM_RETURN_IF_ERROR(CheckEngine());
@@ -160,7 +206,13 @@ Result<Step> Session::UpgradePhase(const TemplateState& target, int64_t max_batc
     if (!control) {
       MAGNUM_ASSIGN_OR_RETURN(control, Manager(nodes));
     }
-    MAGNUM_RETURN_IF_ERROR(ReplaceInflight(*control, p.inflight, ref, image_id, target_image.id));
+    auto replaced = ReplaceInflight(*control, p.inflight, ref, image_id, target_image.id);
+    if (!replaced) {
+      // Cancelled (a stop: the upgrade resumes; a delete): the batch is left as it is.
+      if (op_->Cancelled()) return Fail(replaced.error());
+      std::string restored = RestoreBatch(*control, p.inflight);
+      return Fail(Error(replaced.error().code(), replaced.error().message() + "; " + restored));
+    }
     p.moved += static_cast<int64_t>(p.inflight.size());
     p.inflight.clear();
     ++p.batch;
@@ -177,6 +229,16 @@ Result<Step> Session::UpgradePhase(const TemplateState& target, int64_t max_batc
   // A restarted manager learns the other nodes' state from their next heartbeats: done
   // when it sees every node Ready again.
   if (p.moved > 0) MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(mgr, nodes));
+  // No node stays drained: also one an earlier, interrupted upgrade left so and that is on
+  // the target image already (so no batch of this one touched it).
+  std::vector<NodeRecord> scope;
+  for (const auto& n : nodes) {
+    if (only == nullptr || n.nodegroup_uuid == only->uuid) scope.push_back(n);
+  }
+  MAGNUM_ASSIGN_OR_RETURN(auto activated, ActivateAll(mgr, scope));
+  for (const auto& name : activated) {
+    op_->Event("upgrade", "node " + name + " was left drained: made active again", name);
+  }
   MAGNUM_RETURN_IF_ERROR(ReportApi(mgr));
   MAGNUM_RETURN_IF_ERROR(ReportVersions(mgr, nodes, only != nullptr ? only->uuid : ""));
   op_->Event("upgrade",
