@@ -6,8 +6,9 @@ whatever exists already is found by name and kept). Run by scripts/openstack/sta
 
 keystone: projects demo and alt_demo with member users demo and alt_demo, the service
 project with service users glance, nova, neutron and magnum (role admin there), and the
-image, compute and network services in the catalog. glance: public image fedora-coreos
-(os_distro=fedora-coreos) and no-distro (no os_distro). nova: flavors m1.small and
+image, compute and network services in the catalog. glance: public images fedora-coreos
+(os_distro=fedora-coreos), no-distro (no os_distro) and fake-image (os_distro=fake-os, the
+test driver's). nova: flavors m1.small and
 m1.medium, keypairs demokey (user demo) and altkey (user alt_demo). neutron: external flat
 network public with subnet public-subnet; network private with private-subnet owned by demo.
 Writes $OS_STATE/env.json with what tests need (URLs, users, ids).
@@ -142,7 +143,10 @@ def seed_glance():
     base = service_url(PORTS["glance"])
     env = load_env()
     env["images"] = {}
-    for name, props in (("fedora-coreos", {"os_distro": "fedora-coreos"}), ("no-distro", {})):
+    # fake-image: the test driver's image (os_distro fake-os), for the keystone-mode tests
+    # whose templates use the fake driver (the client and conformance tests).
+    for name, props in (("fedora-coreos", {"os_distro": "fedora-coreos"}), ("no-distro", {}),
+                        ("fake-image", {"os_distro": "fake-os"})):
         _, _, doc = call("GET", base + "/v2/images?name=" + name, token=tok)
         if doc["images"]:
             image = doc["images"][0]

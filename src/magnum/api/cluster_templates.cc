@@ -275,7 +275,7 @@ class ClusterTemplatesController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(clients::ImageInfo image,
                             s_.cloud->FindImage(req.ctx, (*doc)["image_id"].get<std::string>()));
     if (image.os_distro.empty()) {
-      return Fail(Error::InvalidArgument("Image " + image.name +
+      return Fail(Error::InvalidArgument("Image " + (*doc)["image_id"].get<std::string>() +
                                          " doesn't contain os_distro field."));
     }
     if (image_changed || (*doc)["cluster_distro"].is_null()) (*doc)["cluster_distro"] = image.os_distro;

@@ -4,6 +4,7 @@
 #include "magnum/api/fields.h"
 #include "magnum/api/pagination.h"
 #include "magnum/api/policy.h"
+#include "magnum/clients/cloud_resources.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
 #include "magnum/objects/mappers.h"
@@ -125,9 +126,10 @@ class QuotasController final : public Controller {
         doc["project_id"].get<std::string>().empty()) {
       return Fail(Error::InvalidArgument("Must provide a valid project ID."));
     }
-    // Without Keystone (noauth) a project's existence cannot be checked: any non-empty id
-    // is accepted. The Keystone auth strategy adds the 404 for unknown projects.
+    // The project must exist in Keystone (404 otherwise); without Keystone (noauth) it
+    // cannot be checked and any non-empty id is accepted (clients/cloud_resources.h).
     const std::string project = doc["project_id"].get<std::string>();
+    MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckProject(req.ctx, project));
     const std::string resource = doc["resource"].get<std::string>();
     Quota quota;
     ApplyFields(QuotaFields(), doc, &quota);

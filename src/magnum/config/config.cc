@@ -114,6 +114,30 @@ struct Option {
   Setter set;
 };
 
+// The options of one [<service>_client] section.
+void AddServiceClientOptions(const char* section, Config::ServiceClient Config::*c,
+                             std::vector<Option>* out) {
+  using Field = std::string Config::ServiceClient::*;
+  const std::pair<const char*, Field> fields[] = {
+      {"region_name", &Config::ServiceClient::region_name},
+      {"endpoint_type", &Config::ServiceClient::endpoint_type},
+      {"api_version", &Config::ServiceClient::api_version},
+      {"ca_file", &Config::ServiceClient::ca_file}};
+  for (const auto& field : fields) {
+    Field f = field.second;
+    out->push_back({section, field.first, [c, f](Config& cfg, const std::string& v) {
+                      (cfg.*c).*f = v;
+                      return std::string();
+                    }});
+  }
+  out->push_back({section, "insecure", [c](Config& cfg, const std::string& v) {
+                    Config scratch;
+                    std::string expected = Bool(&Config::keystone_insecure)(scratch, v);
+                    if (expected.empty()) (cfg.*c).insecure = scratch.keystone_insecure;
+                    return expected;
+                  }});
+}
+
 const std::vector<Option>& Options() {
   static const std::vector<Option> options = {
       {"DEFAULT", "debug", Bool(&Config::debug)},
@@ -201,6 +225,8 @@ const std::vector<Option>& Options() {
       {"conductor", "topic", Str(&Config::conductor_topic)},
       {"conductor", "workers", Int(&Config::conductor_workers, 0, 256)},
       {"conductor", "lease_ttl", Int(&Config::conductor_lease_ttl, 3, 3600)},
+      {"conductor", "reconcile_enabled", Bool(&Config::conductor_reconcile_enabled)},
+      {"conductor", "reconcile_interval", Int(&Config::conductor_reconcile_interval, 1, 86400)},
       {"DEFAULT", "periodic_interval_max", Int(&Config::periodic_interval_max, 1, 86400)},
       {"DEFAULT", "service_down_time", Int(&Config::service_down_time, 1, 86400)},
       {"DEFAULT", "report_interval", Int(&Config::report_interval, 1, 86400)},
@@ -225,7 +251,14 @@ const std::vector<Option>& Options() {
       {"docker", "max_parallel_nodes", Int(&Config::docker_max_parallel_nodes, 1, 64)},
       {"docker", "flavor_limits", List(&Config::docker_flavor_limits)},
   };
-  return options;
+  static const std::vector<Option> all = [] {
+    std::vector<Option> v = options;
+    AddServiceClientOptions("glance_client", &Config::glance_client, &v);
+    AddServiceClientOptions("nova_client", &Config::nova_client, &v);
+    AddServiceClientOptions("neutron_client", &Config::neutron_client, &v);
+    return v;
+  }();
+  return all;
 }
 
 struct ParseState {

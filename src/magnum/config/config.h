@@ -90,6 +90,19 @@ struct Config {
   int keystone_http_connect_timeout = 5;    // seconds
   int keystone_http_request_timeout = 10;   // ours: seconds per Keystone request
 
+  // [glance_client], [nova_client], [neutron_client] (keystone mode: where the template and
+  // cluster checks reach Glance, Nova and Neutron; upstream names, docs/openstack.md).
+  struct ServiceClient {
+    std::string region_name;  // "" = [keystone_authtoken] region_name
+    std::string endpoint_type = "publicURL";
+    std::string api_version;
+    std::string ca_file;
+    bool insecure = false;
+  };
+  ServiceClient glance_client{"", "publicURL", "2", "", false};
+  ServiceClient nova_client{"", "publicURL", "2", "", false};
+  ServiceClient neutron_client;
+
   // [database]
   std::string connection;  // "" = sqlite:///<state_path>/magnum.sqlite
   int busy_timeout_ms = 5000;
@@ -115,6 +128,8 @@ struct Config {
   std::string conductor_topic = "magnum-conductor";
   int conductor_workers = 0;  // operations run at once; 0 = 4
   int conductor_lease_ttl = 30;  // ours: seconds a cluster lease lasts unrenewed
+  bool conductor_reconcile_enabled = true;  // ours: periodic reconciliation of clusters
+  int conductor_reconcile_interval = 60;    // ours: seconds between reconciliation passes
   int periodic_interval_max = 10;  // status sync safety net, seconds
   int service_down_time = 180;     // seconds without heartbeat before "down"
   int report_interval = 10;        // heartbeat, seconds

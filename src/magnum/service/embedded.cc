@@ -71,7 +71,18 @@ int Run(int argc, char** argv, const Options& opts) {
   for (auto* d : registry.All()) {
     spdlog::info("driver {} enabled{}", d->name(), d->test_only() ? " (test-only)" : "");
   }
-  auto cloud = clients::NewLocalCloudResources(&registry);
+  // Keystone mode asks Glance, Nova, Neutron and Keystone; the embedded mode checks locally.
+  std::unique_ptr<clients::CloudResources> cloud;
+  if (cfg.auth_strategy == "keystone") {
+    auto options = clients::OpenStackCloudOptionsFromConfig(cfg);
+    if (!options) {
+      spdlog::critical("{}", options.error().message());
+      return 2;
+    }
+    cloud = clients::NewOpenStackCloudResources(std::move(*options));
+  } else {
+    cloud = clients::NewLocalCloudResources(&registry);
+  }
   auto auth = auth::NewAuthStrategy(cfg);
   if (!auth) {
     spdlog::critical("{}", auth.error().message());

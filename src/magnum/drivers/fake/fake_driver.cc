@@ -172,6 +172,9 @@ class FakeDriver final : public Driver {
       for (const char* coe : {"kubernetes", "swarm", "swarm-mode", "mesos"}) {
         out.push_back({st, "fake-os", coe});
       }
+      // In keystone mode the images come from Glance: the test driver stands in for
+      // upstream's Kubernetes-on-Fedora-CoreOS driver (the dev Glance's fedora-coreos image).
+      out.push_back({st, "fedora-coreos", "kubernetes"});
     }
     return out;
   }
