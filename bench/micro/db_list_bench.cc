@@ -82,6 +82,35 @@ void BM_DbListNodeGroupsOfCluster(benchmark::State& state) {
 }
 BENCHMARK(BM_DbListNodeGroupsOfCluster)->Unit(benchmark::kMicrosecond);
 
+// The detail list's other two queries over the compare.py data set: the nodegroups of all 100
+// clusters of the page (one `cluster_id IN (...)` query; range(0) = 1: only the columns a list
+// renders), and the labels of the templates they
+// use (range(0) = 1: only `uuid` and `labels`, as the detail list reads them; 0: every column).
+void BM_DbListNodeGroupsOfPage(benchmark::State& state) {
+  BenchEnv& env = SmallEnv();
+  std::vector<db::Value> uuids(env.cluster_uuids().begin(), env.cluster_uuids().end());
+  db::ListQuery q;
+  q.filter.Where(db::Condition::In("cluster_id", std::move(uuids)));
+  if (state.range(0) != 0) {
+    q.columns = {"id",         "cluster_id",     "name",   "role",
+                 "node_count", "node_addresses", "status", "status_reason"};
+  }
+  RunList(state, env, db::kNodeGroupTable, q, Ignore);
+}
+BENCHMARK(BM_DbListNodeGroupsOfPage)->ArgName("list_columns")->Arg(0)->Arg(1)->Unit(
+    benchmark::kMicrosecond);
+
+void BM_DbListTemplateLabels(benchmark::State& state) {
+  BenchEnv& env = SmallEnv();
+  std::vector<db::Value> uuids(env.template_uuids().begin(), env.template_uuids().end());
+  db::ListQuery q;
+  q.filter.Where(db::Condition::In("uuid", std::move(uuids)));
+  if (state.range(0) != 0) q.columns = {"uuid", "labels"};
+  RunList(state, env, db::kClusterTemplateTable, q, Ignore);
+}
+BENCHMARK(BM_DbListTemplateLabels)->ArgName("two_columns")->Arg(0)->Arg(1)->Unit(
+    benchmark::kMicrosecond);
+
 // GET /v1/clusters?limit=N[&marker=<uuid of the row before the last full page>].
 void BM_HandleListClusters10k(benchmark::State& state) {
   BenchEnv& env = LargeEnv();

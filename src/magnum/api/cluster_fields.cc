@@ -347,14 +347,11 @@ RenderPlan<ClusterView> ClusterPlan(bool detail, bool cluster_id) {
     all.Add("master_addresses", [](const ClusterView& v, JsonWriter& w) {
       WriteAddresses(w, v.totals->master_addresses);
     });
-    for (const auto& entry : {std::pair{"labels_overridden", LabelDiffPart::kOverridden},
-                              std::pair{"labels_added", LabelDiffPart::kAdded},
-                              std::pair{"labels_skipped", LabelDiffPart::kSkipped}}) {
-      const LabelDiffPart part = entry.second;  // (clang 14 cannot capture a binding)
-      all.Add(entry.first, [part](const ClusterView& v, JsonWriter& w) {
-        WriteLabelDiff(w, v.template_labels, v.c->labels, part);
-      });
-    }
+    AddLabelDiffs<ClusterView>(
+        all, [](const ClusterView& v) { return v.template_labels; },
+        [](const ClusterView& v) -> const std::optional<objects::StringMap>& {
+          return v.c->labels;
+        });
     all.Add(
         "faults",
         [](const ClusterView& v, JsonWriter& w) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "magnum/api/fields.h"
@@ -90,6 +91,21 @@ Json RenderCluster(const db::Row& cluster, const std::vector<db::Row>& nodegroup
 enum class LabelDiffPart { kOverridden, kAdded, kSkipped };
 void WriteLabelDiff(JsonWriter& w, const objects::StringMap* parent,
                     const std::optional<objects::StringMap>& labels, LabelDiffPart part);
+
+// Adds the three labels_* entries (WriteLabelDiff of the view's labels against its parent's)
+// to a render plan: clusters against their template, nodegroups against their cluster.
+template <typename View>
+void AddLabelDiffs(RenderPlan<View>& plan, const objects::StringMap* (*parent)(const View&),
+                   const std::optional<objects::StringMap>& (*labels)(const View&)) {
+  for (const auto& entry : {std::pair{"labels_overridden", LabelDiffPart::kOverridden},
+                            std::pair{"labels_added", LabelDiffPart::kAdded},
+                            std::pair{"labels_skipped", LabelDiffPart::kSkipped}}) {
+    const LabelDiffPart part = entry.second;  // (clang 14 cannot capture a binding)
+    plan.Add(entry.first, [part, parent, labels](const View& v, JsonWriter& w) {
+      WriteLabelDiff(w, parent(v), labels(v), part);
+    });
+  }
+}
 
 // Turns a rendered cluster into the legacy bay object: renames cluster_template_id →
 // baymodel_id, create_timeout → bay_create_timeout, faults → bay_faults, drops the

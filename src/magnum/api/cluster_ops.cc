@@ -140,6 +140,9 @@ Result<std::vector<NodeGroup>> ClusterOps::NodeGroupsOf(
   for (const auto& c : clusters) uuids.emplace_back(c.uuid);
   db::ListQuery q;
   q.filter.Where(Condition::In("cluster_id", std::move(uuids)));
+  // What a list renders of them (WriteCluster: totals, addresses, faults), not every column.
+  q.columns = {"id",         "cluster_id", "name",   "role",
+               "node_count", "node_addresses", "status", "status_reason"};
   return objects::List<NodeGroup>(*s_.db, q);
 }
 
@@ -174,6 +177,7 @@ Result<std::map<std::string, objects::StringMap>> ClusterOps::TemplateLabels(
   if (wanted.empty()) return out;
   db::ListQuery q;
   q.filter.Where(Condition::In("uuid", std::move(wanted)));
+  q.columns = {"uuid", "labels"};  // the rest of a template is not rendered here
   MAGNUM_ASSIGN_OR_RETURN(auto templates, objects::List<ClusterTemplate>(*s_.db, q));
   for (auto& t : templates) {
     if (t.labels) out[t.uuid] = std::move(*t.labels);

@@ -76,7 +76,9 @@ class ClusterOps {
   // The current state of a cluster by UUID (404 when it is gone).
   Result<objects::Cluster> Reload(const std::string& uuid) const;
 
-  // Nodegroups of one cluster / of several clusters (by cluster UUID), in id order.
+  // Nodegroups of one cluster / of several clusters (by cluster UUID), in id order. Those
+  // of several hold only what a list renders (id, cluster_id, name, role, node_count,
+  // node_addresses, status, status_reason).
   Result<std::vector<objects::NodeGroup>> NodeGroups(const std::string& cluster_uuid) const;
   Result<std::vector<objects::NodeGroup>> NodeGroupsOf(
       const std::vector<objects::Cluster>& clusters) const;

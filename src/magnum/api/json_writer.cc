@@ -60,13 +60,35 @@ void AppendEscapedControl(std::string* out, unsigned char c) {
   }
 }
 
+// Whether all 8 bytes of `x` are plain (0x20..0x7f, not '"' or '\\'): bit tricks on the
+// whole word (a byte below 0x20, a high bit, or a zero byte after XOR with the quote or the
+// backslash sets that byte's top bit).
+inline bool PlainWord(uint64_t x) {
+  constexpr uint64_t k01 = 0x0101010101010101ULL;
+  constexpr uint64_t k80 = 0x8080808080808080ULL;
+  const uint64_t control = (x - k01 * 0x20) & ~x;
+  const uint64_t q = x ^ (k01 * '"');
+  const uint64_t b = x ^ (k01 * '\\');
+  return ((control | x | ((q - k01) & ~q) | ((b - k01) & ~b)) & k80) == 0;
+}
+
+// The length of the plain prefix of p[i..n), from i.
+inline size_t PlainUntil(const unsigned char* p, size_t i, size_t n) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    if (!PlainWord(x)) break;
+  }
+  while (i < n && p[i] < 0x80 && kPlain[p[i]]) ++i;
+  return i;
+}
+
 }  // namespace
 
 void JsonWriter::AppendString(std::string* out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
-  size_t i = 0;
-  while (i < n && p[i] < 0x80 && kPlain[p[i]]) ++i;
+  size_t i = PlainUntil(p, 0, n);
   if (i == n) {
     // Nothing to escape (the common case): the quoted text in one copy.
     const size_t at = out->size();
@@ -81,8 +103,7 @@ void JsonWriter::AppendString(std::string* out, std::string_view s) {
   out->append(s.data(), i);
   while (i < n) {
     // Runs of plain ASCII are copied in one go.
-    size_t j = i;
-    while (j < n && p[j] < 0x80 && kPlain[p[j]]) ++j;
+    const size_t j = PlainUntil(p, i, n);
     if (j > i) {
       out->append(s.data() + i, j - i);
       i = j;

@@ -416,14 +416,11 @@ RenderPlan<NodeGroupView> NodeGroupPlan(bool detail) {
   }
   plan.Add("merge_labels", [](const NodeGroupView&, JsonWriter& w) { w.Bool(false); });
   if (detail) {
-    for (const auto& entry : {std::pair{"labels_overridden", LabelDiffPart::kOverridden},
-                              std::pair{"labels_added", LabelDiffPart::kAdded},
-                              std::pair{"labels_skipped", LabelDiffPart::kSkipped}}) {
-      const LabelDiffPart part = entry.second;  // (clang 14 cannot capture a binding)
-      plan.Add(entry.first, [part](const NodeGroupView& v, JsonWriter& w) {
-        WriteLabelDiff(w, v.cluster_labels, v.ng->labels, part);
-      });
-    }
+    AddLabelDiffs<NodeGroupView>(
+        plan, [](const NodeGroupView& v) { return v.cluster_labels; },
+        [](const NodeGroupView& v) -> const std::optional<objects::StringMap>& {
+          return v.ng->labels;
+        });
     plan.Add("links", [](const NodeGroupView& v, JsonWriter& w) {
       WriteLinks(w, *v.base_url,
                  {"clusters/", v.ng->cluster_id, "/nodegroups/", v.ng->uuid});

@@ -101,13 +101,20 @@ void WriteLinks(JsonWriter& w, std::string_view base_url,
                 std::initializer_list<std::string_view> path) {
   // The same as MakeLinks: [{"href":..,"rel":"self"},{..,"rel":"bookmark"}], built in a
   // per-thread scratch buffer (no allocation per link).
+  // The array's insides are appended as text: only the two hrefs need escaping.
   thread_local std::string href;
+  w.BeginArray();
+  std::string& out = *w.out();
   href.assign(base_url).append("/v1/");
   for (auto part : path) href.append(part);
-  w.BeginArray().BeginObject().Key("href").String(href).Key("rel").String("self").EndObject();
+  out.append(R"({"href":)");
+  JsonWriter::AppendString(&out, href);
+  out.append(R"(,"rel":"self"},{"href":)");
   href.assign(base_url).append("/");
   for (auto part : path) href.append(part);
-  w.BeginObject().Key("href").String(href).Key("rel").String("bookmark").EndObject().EndArray();
+  JsonWriter::AppendString(&out, href);
+  out.append(R"(,"rel":"bookmark"})");
+  w.EndArray();
 }
 
 std::string WriteCollection(std::string_view key, size_t reserve,

@@ -43,7 +43,7 @@ class Database {
   // stored row, with every column.
   virtual Result<Row> Insert(std::string_view table, const Row& values) = 0;
 
-  // The rows matching `query`, every column.
+  // The rows matching `query`, with the columns it names (every column when it names none).
   virtual Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) = 0;
 
   // The single row matching `filter`, or std::nullopt. More than one match is kInternal.

@@ -183,6 +183,8 @@ struct ListQuery {
   bool sort_desc = false;
   std::optional<int64_t> marker_id;  // the `id` of the last row of the previous page
   std::optional<int64_t> limit;      // none = no limit
+  // The columns to read (rows hold only these); empty = every column.
+  std::vector<std::string> columns;
 };
 
 }  // namespace magnum::db

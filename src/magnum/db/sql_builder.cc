@@ -462,6 +462,7 @@ Result<std::vector<SelectSpec>> KeysetPageSelects(const TableSchema& table, cons
   std::vector<SelectSpec> selects;
   auto add = [&](std::vector<Comparison> extra, std::vector<OrderTerm> order) {
     SelectSpec s;
+    s.columns = query.columns;
     s.filter = query.filter;
     s.extra = std::move(extra);
     s.order = std::move(order);
