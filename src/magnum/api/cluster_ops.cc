@@ -285,7 +285,7 @@ Result<drivers::Driver*> ClusterOps::DriverFor(const Cluster& cluster) const {
 
 Result<void> ClusterOps::CheckState(conductor::ClusterOperation op, const Cluster& cluster,
                                     std::optional<std::string_view> nodegroup_status) const {
-  return conductor::CheckClusterState(*s_.db, op, objects::ToRow(cluster), nodegroup_status);
+  return conductor::CheckClusterState(*s_.db, op, cluster, nodegroup_status);
 }
 
 // ---- Checks --------------------------------------------------------------------------

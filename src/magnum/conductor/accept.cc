@@ -6,14 +6,17 @@
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/conductor/operation_executor.h"
 #include "magnum/conductor/operation_record.h"
+#include "magnum/conductor/cluster_status.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 
 using db::Condition;
 using db::Filter;
-using db::Row;
+using objects::Cluster;
+using objects::ClusterStatus;
+using objects::NodeGroup;
 
 Result<void> AcceptPhase::Accept(const Caller& caller, const OpPtr& op, bool take_over,
                                  const AcceptFn& fn) {
@@ -23,17 +26,19 @@ Result<void> AcceptPhase::Accept(const Caller& caller, const OpPtr& op, bool tak
   std::lock_guard<std::mutex> stripe(core_->Stripe(op->cluster_uuid));
   bool start = false;
   auto r = core_->db->Transaction([&](db::Database& tx) -> Result<void> {
-    MAGNUM_ASSIGN_OR_RETURN(auto cluster, tx.GetOne(db::kClusterTable, ByUuid(op->cluster_uuid)));
+    MAGNUM_ASSIGN_OR_RETURN(auto cluster,
+                            objects::GetOne<Cluster>(tx, ByUuid(op->cluster_uuid)));
     if (!cluster) {
       return Fail(Error::NotFound("Cluster " + op->cluster_uuid + " could not be found."));
     }
     op->cluster_name = ClusterDisplayName(*cluster);
-    op->project_id = cluster->GetString("project_id");
+    op->project_id = cluster->project_id.value_or("");
     MAGNUM_ASSIGN_OR_RETURN(start, fn(tx, *cluster, *op));
     if (!start) return {};
     // A resumable operation is persisted with its lease, so that any conductor can resume it.
     op->resumable = DriverResumes(*core_, tx, *cluster, op->kind);
-    const Row persisted = op->resumable ? PersistedRow(*op) : Row();
+    const objects::ClusterLock persisted =
+        op->resumable ? PersistedLock(*op) : objects::ClusterLock();
     MAGNUM_ASSIGN_OR_RETURN(op->lock_id,
                             core_->lease->Take(tx, *cluster, op->name, take_over, op.get(),
                                                op->resumable ? &persisted : nullptr));
@@ -60,17 +65,18 @@ Result<void> AcceptPhase::Accept(const Caller& caller, const OpPtr& op, bool tak
   return {};
 }
 
-Result<void> AcceptPhase::CasCluster(db::Database& d, const Row& cluster,
-                                     const std::string& expected, const std::string& next,
-                                     Row changes) const {
-  changes.Set("status", next);
-  changes.SetNull("status_reason");
-  changes.Set("updated_at", core_->Now());
+Result<void> AcceptPhase::CasCluster(db::Database& d, const Cluster& cluster,
+                                     ClusterStatus next, const Cluster* after) const {
+  Cluster changed = after != nullptr ? *after : cluster;
+  changed.status = next;
+  changed.status_reason.reset();
+  changed.updated_at = core_->Now();
   MAGNUM_ASSIGN_OR_RETURN(
       int64_t n,
-      d.Update(db::kClusterTable,
-               ByUuid(cluster.GetString("uuid")).Where(Condition::Eq("status", expected)),
-               changes));
+      objects::Update(d,
+                      ByUuid(cluster.uuid).Where(
+                          Condition::Eq("status", status::NameOf(cluster.status))),
+                      cluster, changed));
   if (n == 0) {
     return Fail(Error::Conflict("Cluster " + ClusterDisplayName(cluster) +
                                 " changed while the request was processed; try again."));
@@ -78,50 +84,51 @@ Result<void> AcceptPhase::CasCluster(db::Database& d, const Row& cluster,
   return {};
 }
 
-Result<void> AcceptPhase::SetNodeGroupStatus(db::Database& d, const Row& ng,
-                                             const std::string& next, Row changes) const {
-  changes.Set("status", next);
-  changes.SetNull("status_reason");
-  changes.Set("updated_at", core_->Now());
-  Filter f = ById(ng.GetInt("id"));
-  if (ng.IsNull("status")) {
+Result<void> AcceptPhase::SetNodeGroupStatus(db::Database& d, const NodeGroup& ng,
+                                             ClusterStatus next, const NodeGroup* after) const {
+  NodeGroup changed = after != nullptr ? *after : ng;
+  changed.status = next;
+  changed.status_reason.reset();
+  changed.updated_at = core_->Now();
+  Filter f = ById(ng.id);
+  if (!ng.status) {
     f.Where(Condition::Null("status"));
   } else {
-    f.Where(Condition::Eq("status", ng.GetString("status")));
+    f.Where(Condition::Eq("status", status::NameOf(ng.status)));
   }
-  MAGNUM_ASSIGN_OR_RETURN(int64_t n, d.Update(db::kNodeGroupTable, f, changes));
+  MAGNUM_ASSIGN_OR_RETURN(int64_t n, objects::Update(d, f, ng, changed));
   if (n == 0) {
-    return Fail(Error::Conflict("Nodegroup " + ng.GetString("name") +
+    return Fail(Error::Conflict("Nodegroup " + ng.name +
                                 " changed while the request was processed; try again."));
   }
   return {};
 }
 
-Result<std::optional<Row>> AcceptPhase::FindNodeGroup(db::Database& d,
-                                                      const std::string& cluster_uuid,
-                                                      const std::string& ng_uuid) const {
-  return d.GetOne(db::kNodeGroupTable,
-                  ByUuid(ng_uuid).Where(Condition::Eq("cluster_id", cluster_uuid)));
+Result<std::optional<NodeGroup>> AcceptPhase::FindNodeGroup(db::Database& d,
+                                                            const std::string& cluster_uuid,
+                                                            const std::string& ng_uuid) const {
+  return objects::GetOne<NodeGroup>(
+      d, ByUuid(ng_uuid).Where(Condition::Eq("cluster_id", cluster_uuid)));
 }
 
-Result<Row> AcceptPhase::NodeGroupOf(db::Database& d, const std::string& cluster_uuid,
-                                     const std::string& ng_uuid) const {
+Result<NodeGroup> AcceptPhase::NodeGroupOf(db::Database& d, const std::string& cluster_uuid,
+                                           const std::string& ng_uuid) const {
   MAGNUM_ASSIGN_OR_RETURN(auto found, FindNodeGroup(d, cluster_uuid, ng_uuid));
   if (!found) return Fail(Error::NotFound("Nodegroup " + ng_uuid + " could not be found."));
-  return *found;
+  return std::move(*found);
 }
 
-Result<Row> AcceptPhase::DefaultWorker(db::Database& d, const Row& cluster) const {
+Result<NodeGroup> AcceptPhase::DefaultWorker(db::Database& d, const Cluster& cluster) const {
   db::ListQuery q;
-  q.filter.Where(Condition::Eq("cluster_id", cluster.GetString("uuid")))
+  q.filter.Where(Condition::Eq("cluster_id", cluster.uuid))
       .Where(Condition::Eq("is_default", true))
       .Where(Condition::Ne("role", std::string("master")));
-  MAGNUM_ASSIGN_OR_RETURN(auto rows, d.List(db::kNodeGroupTable, q));
+  MAGNUM_ASSIGN_OR_RETURN(auto rows, objects::List<NodeGroup>(d, q));
   if (rows.empty()) {
     return Fail(Error::NotFound("Cluster " + ClusterDisplayName(cluster) +
                                 " has no default worker nodegroup."));
   }
-  return rows.front();
+  return std::move(rows.front());
 }
 
 }  // namespace magnum::conductor

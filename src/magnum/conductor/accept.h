@@ -12,6 +12,8 @@
 #include "magnum/common/error.h"
 #include "magnum/conductor/conductor_api.h"
 #include "magnum/conductor/operation.h"
+#include "magnum/objects/cluster.h"
+#include "magnum/objects/nodegroup.h"
 
 namespace magnum::db {
 class Database;
@@ -27,25 +29,32 @@ class AcceptPhase {
 
   // Checks and first transition, inside the accept transaction. false = accepted with
   // nothing to do (no operation is started).
-  using AcceptFn =
-      std::function<Result<bool>(db::Database& tx, const db::Row& cluster, Operation& op)>;
+  using AcceptFn = std::function<Result<bool>(db::Database& tx, const objects::Cluster& cluster,
+                                              Operation& op)>;
 
   // kUnavailable while stopping; kNotFound without the cluster; else what `fn` or the
   // lease refuses. `take_over`: a live lease of another operation is taken (delete).
   Result<void> Accept(const Caller& caller, const OpPtr& op, bool take_over, const AcceptFn& fn);
 
-  // Compare-and-set of the cluster status: kConflict when it is no longer `expected`.
-  Result<void> CasCluster(db::Database& d, const db::Row& cluster, const std::string& expected,
-                          const std::string& next, db::Row changes = db::Row()) const;
-  // Compare-and-set of a nodegroup's status (from the status in `ng`).
-  Result<void> SetNodeGroupStatus(db::Database& d, const db::Row& ng, const std::string& next,
-                                  db::Row changes = db::Row()) const;
-  Result<std::optional<db::Row>> FindNodeGroup(db::Database& d, const std::string& cluster_uuid,
-                                               const std::string& ng_uuid) const;
-  // kNotFound when `ng_uuid` is not a nodegroup of the cluster.
-  Result<db::Row> NodeGroupOf(db::Database& d, const std::string& cluster_uuid,
-                              const std::string& ng_uuid) const;
-  Result<db::Row> DefaultWorker(db::Database& d, const db::Row& cluster) const;
+  // Compare-and-set of the cluster status from its status in `cluster` to `next` (clearing
+  // status_reason), with the other changes of `after` (`cluster` when nullptr): kConflict
+  // when the stored status is no longer the one read.
+  Result<void> CasCluster(db::Database& d, const objects::Cluster& cluster,
+                          objects::ClusterStatus next,
+                          const objects::Cluster* after = nullptr) const;
+  // Compare-and-set of a nodegroup's status (from the status in `ng`), with the other
+  // changes of `after` (`ng` when nullptr).
+  Result<void> SetNodeGroupStatus(db::Database& d, const objects::NodeGroup& ng,
+                                  objects::ClusterStatus next,
+                                  const objects::NodeGroup* after = nullptr) const;
+  Result<std::optional<objects::NodeGroup>> FindNodeGroup(db::Database& d,
+                                                          const std::string& cluster_uuid,
+                                                          const std::string& ng_uuid) const;
+  // kNotFound "Nodegroup <uuid> could not be found." when it is not a nodegroup of the
+  // cluster.
+  Result<objects::NodeGroup> NodeGroupOf(db::Database& d, const std::string& cluster_uuid,
+                                         const std::string& ng_uuid) const;
+  Result<objects::NodeGroup> DefaultWorker(db::Database& d, const objects::Cluster& cluster) const;
 
  private:
   ConductorCore* const core_;

@@ -8,7 +8,7 @@
 #include "magnum/conductor/conductor_api.h"
 #include "magnum/config/config.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
@@ -22,12 +22,30 @@ std::string RowName(const std::string& cluster_uuid, const std::string& kind) {
   return cluster_uuid + "/" + kind;
 }
 
-// The cluster column holding the ref of the CA selected by `ca_cert_type`.
-std::string RefColumn(const std::string& ca_cert_type) {
+// The ref of the CA selected by `ca_cert_type` in cluster `cluster_uuid`.
+Result<std::string> CaRef(db::Database& db, const std::string& cluster_uuid,
+                          const std::string& ca_cert_type) {
+  MAGNUM_ASSIGN_OR_RETURN(auto cluster,
+                          objects::GetOne<objects::Cluster>(
+                              db, Filter().Where(Condition::Eq("uuid", cluster_uuid))));
+  if (!cluster) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
   const std::string t = NormaliseCaType(ca_cert_type);
-  if (t == "etcd") return "etcd_ca_cert_ref";
-  if (t == "front_proxy") return "front_proxy_ca_cert_ref";
-  return "ca_cert_ref";
+  const std::optional<std::string>& ref = t == "etcd"          ? cluster->etcd_ca_cert_ref
+                                          : t == "front_proxy" ? cluster->front_proxy_ca_cert_ref
+                                                               : cluster->ca_cert_ref;
+  if (ref.value_or("").empty()) {
+    return Fail(Error::Conflict("The certificates of cluster " + cluster_uuid +
+                                " are not generated yet; try again shortly."));
+  }
+  return *ref;
+}
+
+// The stored certificate and key `ref`.
+Result<objects::X509KeyPair> StoredKeyPair(db::Database& db, const std::string& ref) {
+  MAGNUM_ASSIGN_OR_RETURN(auto row, objects::GetOne<objects::X509KeyPair>(
+                                        db, Filter().Where(Condition::Eq("uuid", ref))));
+  if (!row) return Fail(Error::Internal("certificate " + ref + " is missing from the store"));
+  return std::move(*row);
 }
 
 }  // namespace
@@ -56,18 +74,15 @@ Result<std::string> ClusterCertificates::StoreKeyPair(const CertificateOwner& ow
                                                       const certs::KeyPair& pair) {
   MAGNUM_ASSIGN_OR_RETURN(std::string sealed, encryptor_.Encrypt(pair.private_key_pem));
   const std::string ref = GenerateUuid();
-  db::Row row;
-  row.Set("uuid", ref);
-  row.Set("name", RowName(owner.cluster_uuid, kind));
-  row.Set("project_id", owner.project_id);
-  row.Set("user_id", owner.user_id);
-  row.Set("certificate", pair.certificate_pem);
-  row.Set("private_key", sealed);
-  row.SetNull("private_key_passphrase");
-  row.SetNull("intermediates");
-  row.Set("created_at", FormatDbTimestamp(clock_->Now()));
-  row.SetNull("updated_at");
-  MAGNUM_RETURN_IF_ERROR(db_->Insert(db::kX509KeyPairTable, row));
+  objects::X509KeyPair row;
+  row.uuid = ref;
+  row.name = RowName(owner.cluster_uuid, kind);
+  row.project_id = owner.project_id;
+  row.user_id = owner.user_id;
+  row.certificate = pair.certificate_pem;
+  row.private_key = sealed;
+  row.created_at = FormatDbTimestamp(clock_->Now());
+  MAGNUM_RETURN_IF_ERROR(db_->Insert(db::kX509KeyPairTable, objects::ToRow(row)));
   return ref;
 }
 
@@ -106,59 +121,39 @@ Result<ClusterCertRefs> ClusterCertificates::Generate(const CertificateOwner& ow
 
 Result<void> ClusterCertificates::SaveRefs(const std::string& cluster_uuid,
                                            const ClusterCertRefs& refs) {
-  db::Row changes;
-  changes.Set("ca_cert_ref", refs.ca_cert_ref);
-  changes.Set("etcd_ca_cert_ref", refs.etcd_ca_cert_ref);
-  changes.Set("front_proxy_ca_cert_ref", refs.front_proxy_ca_cert_ref);
-  changes.Set("magnum_cert_ref", refs.magnum_cert_ref);
-  changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
+  objects::Cluster changes;  // only the refs and updated_at are set
+  changes.ca_cert_ref = refs.ca_cert_ref;
+  changes.etcd_ca_cert_ref = refs.etcd_ca_cert_ref;
+  changes.front_proxy_ca_cert_ref = refs.front_proxy_ca_cert_ref;
+  changes.magnum_cert_ref = refs.magnum_cert_ref;
+  changes.updated_at = FormatDbTimestamp(clock_->Now());
   MAGNUM_ASSIGN_OR_RETURN(
-      int64_t n,
-      db_->Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid)), changes));
+      int64_t n, db_->Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid)),
+                             objects::SetColumns(changes)));
   if (n == 0) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
   return {};
 }
 
 Result<certs::KeyPair> ClusterCertificates::LoadKeyPair(const std::string& ref) {
-  MAGNUM_ASSIGN_OR_RETURN(
-      auto row, db_->GetOne(db::kX509KeyPairTable, Filter().Where(Condition::Eq("uuid", ref))));
-  if (!row) return Fail(Error::Internal("certificate " + ref + " is missing from the store"));
+  MAGNUM_ASSIGN_OR_RETURN(objects::X509KeyPair row, StoredKeyPair(*db_, ref));
   certs::KeyPair pair;
-  pair.certificate_pem = row->GetString("certificate");
-  MAGNUM_ASSIGN_OR_RETURN(pair.private_key_pem, encryptor_.Decrypt(row->GetString("private_key")));
+  pair.certificate_pem = row.certificate.value_or("");
+  MAGNUM_ASSIGN_OR_RETURN(pair.private_key_pem, encryptor_.Decrypt(row.private_key.value_or("")));
   return pair;
 }
 
 Result<certs::KeyPair> ClusterCertificates::LoadCa(const std::string& cluster_uuid,
                                                    const std::string& ca_cert_type) {
-  MAGNUM_ASSIGN_OR_RETURN(
-      auto cluster,
-      db_->GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid))));
-  if (!cluster) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
-  const std::string ref = cluster->GetString(RefColumn(ca_cert_type));
-  if (ref.empty()) {
-    return Fail(Error::Conflict("The certificates of cluster " + cluster_uuid +
-                                " are not generated yet; try again shortly."));
-  }
+  MAGNUM_ASSIGN_OR_RETURN(std::string ref, CaRef(*db_, cluster_uuid, ca_cert_type));
   return LoadKeyPair(ref);
 }
 
 Result<std::string> ClusterCertificates::GetCaCertificate(const std::string& cluster_uuid,
                                                           const std::string& ca_cert_type) {
-  MAGNUM_ASSIGN_OR_RETURN(
-      auto cluster,
-      db_->GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid))));
-  if (!cluster) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
-  const std::string ref = cluster->GetString(RefColumn(ca_cert_type));
-  if (ref.empty()) {
-    return Fail(Error::Conflict("The certificates of cluster " + cluster_uuid +
-                                " are not generated yet; try again shortly."));
-  }
+  MAGNUM_ASSIGN_OR_RETURN(std::string ref, CaRef(*db_, cluster_uuid, ca_cert_type));
   // Certificate only: the key is not even decrypted.
-  MAGNUM_ASSIGN_OR_RETURN(
-      auto row, db_->GetOne(db::kX509KeyPairTable, Filter().Where(Condition::Eq("uuid", ref))));
-  if (!row) return Fail(Error::Internal("certificate " + ref + " is missing from the store"));
-  return row->GetString("certificate");
+  MAGNUM_ASSIGN_OR_RETURN(objects::X509KeyPair row, StoredKeyPair(*db_, ref));
+  return row.certificate.value_or("");
 }
 
 Result<std::string> ClusterCertificates::SignCsr(const std::string& cluster_uuid,

@@ -2,27 +2,28 @@
 
 #include <spdlog/spdlog.h>
 
+#include "magnum/conductor/cluster_status.h"
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 
 using db::Condition;
 using db::Filter;
-using db::Row;
+using objects::ClusterLock;
 
 Result<bool> ClusterLease::OwnerIsDown(db::Database& d, const std::string& owner) const {
   MAGNUM_ASSIGN_OR_RETURN(
-      auto row, d.GetOne(db::kMagnumServiceTable,
-                         Filter()
-                             .Where(Condition::Eq("host", owner))
-                             .Where(Condition::Eq("binary", std::string(kConductorBinary)))));
+      auto row, objects::GetOne<objects::MagnumService>(
+                    d, Filter()
+                           .Where(Condition::Eq("host", owner))
+                           .Where(Condition::Eq("binary", std::string(kConductorBinary)))));
   if (!row) return true;
-  if (row->GetBool("forced_down")) return true;
-  std::string seen = row->GetString("last_seen_up");
-  if (seen.empty()) seen = row->GetString("updated_at");
-  if (seen.empty()) seen = row->GetString("created_at");
+  if (row->forced_down.value_or(false)) return true;
+  std::string seen = row->last_seen_up.value_or("");
+  if (seen.empty()) seen = row->updated_at.value_or("");
+  if (seen.empty()) seen = row->created_at.value_or("");
   TimePoint t;
   if (!ParseDbTimestamp(seen, &t)) return true;
   return core_->clock->Now() - t > core_->opt.service_down_time;
@@ -33,57 +34,61 @@ std::string ClusterLease::Expiry() const {
                                                      core_->opt.lease_ttl));
 }
 
-Result<bool> ClusterLease::IsStale(db::Database& d, const Row& lock) const {
-  const std::string owner = lock.GetString("conductor_id");
-  if (owner == core_->opt.host) return !core_->registry.Has(lock.GetString("cluster_uuid"));
-  if (auto expires = lock.GetOptionalString("lease_expires_at")) {
+Result<bool> ClusterLease::IsStale(db::Database& d, const ClusterLock& lock) const {
+  const std::string& owner = lock.conductor_id;
+  if (owner == core_->opt.host) return !core_->registry.Has(lock.cluster_uuid);
+  if (lock.lease_expires_at) {
     TimePoint t;
-    return !ParseDbTimestamp(*expires, &t) || core_->clock->Now() >= t;
+    return !ParseDbTimestamp(*lock.lease_expires_at, &t) || core_->clock->Now() >= t;
   }
   return OwnerIsDown(d, owner);
 }
 
-Result<int64_t> ClusterLease::Take(db::Database& d, const Row& cluster,
+Result<int64_t> ClusterLease::Take(db::Database& d, const objects::Cluster& cluster,
                                    const std::string& operation, bool take_over,
-                                   Operation* taker, const Row* carry) const {
-  const std::string uuid = cluster.GetString("uuid");
-  MAGNUM_ASSIGN_OR_RETURN(auto lock, d.GetOne(db::kClusterLockTable, LockOf(uuid)));
+                                   Operation* taker, const ClusterLock* carry) const {
+  const std::string& uuid = cluster.uuid;
+  const std::string status = status::NameOf(cluster.status);
+  MAGNUM_ASSIGN_OR_RETURN(auto lock, objects::GetOne<ClusterLock>(d, LockOf(uuid)));
   if (lock) {
     MAGNUM_ASSIGN_OR_RETURN(bool stale, IsStale(d, *lock));
     if (!take_over && !stale) {
-      return Fail(BusyRefusal(ClusterDisplayName(cluster), cluster.GetString("status"),
-                              lock->GetString("operation")));
+      return Fail(
+          BusyRefusal(ClusterDisplayName(cluster), status, lock->operation.value_or("")));
     }
-    const std::string owner = lock->GetString("conductor_id");
+    const std::string& owner = lock->conductor_id;
     TimePoint until;
     if (taker != nullptr && !stale && owner != core_->opt.host &&
-        ParseDbTimestamp(lock->GetString("lease_expires_at"), &until)) {
+        ParseDbTimestamp(lock->lease_expires_at.value_or(""), &until)) {
       taker->displaced_owner = owner;
       taker->displaced_until = until;
     }
-    MAGNUM_RETURN_IF_ERROR(d.Delete(db::kClusterLockTable, ById(lock->GetInt("id"))));
+    MAGNUM_RETURN_IF_ERROR(d.Delete(db::kClusterLockTable, ById(lock->id)));
   }
-  Row row = carry != nullptr ? *carry : Row();
-  row.Set("cluster_uuid", uuid);
-  row.Set("conductor_id", core_->opt.host);
-  row.Set("operation", operation);
-  row.Set("created_at", core_->Now());
-  row.SetNull("updated_at");
-  row.Set("lease_expires_at", Expiry());
-  auto inserted = d.Insert(db::kClusterLockTable, row);
+  ClusterLock row;
+  if (carry != nullptr) {
+    row.spec = carry->spec;
+    row.progress = carry->progress;
+    row.deadline_at = carry->deadline_at;
+  }
+  row.cluster_uuid = uuid;
+  row.conductor_id = core_->opt.host;
+  row.operation = operation;
+  row.created_at = core_->Now();
+  row.lease_expires_at = Expiry();
+  auto inserted = d.Insert(db::kClusterLockTable, objects::ToRow(row));
   if (!inserted) {
     if (inserted.error().code() == ErrorCode::kAlreadyExists) {
-      return Fail(
-          BusyRefusal(ClusterDisplayName(cluster), cluster.GetString("status"), operation));
+      return Fail(BusyRefusal(ClusterDisplayName(cluster), status, operation));
     }
     return Fail(inserted.error());
   }
-  return inserted->GetInt("id");
+  return objects::IdOf(*inserted).value_or(0);
 }
 
 ClusterLease::Renewal ClusterLease::Renew(const Operation& op) const {
-  Row renew;
-  renew.Set("lease_expires_at", Expiry());
+  ClusterLock renew;
+  renew.lease_expires_at = Expiry();
   auto held = UpdateHeld(op, std::move(renew));
   if (!held) {  // the database is unreachable: keep working, retry at the next renewal
     spdlog::warn("cluster {}: cannot renew the lease of {}: {}", op.cluster_uuid, op.name,
@@ -93,13 +98,13 @@ ClusterLease::Renewal ClusterLease::Renew(const Operation& op) const {
   return *held ? Renewal::kRenewed : Renewal::kLost;
 }
 
-Result<bool> ClusterLease::UpdateHeld(const Operation& op, Row changes) const {
-  changes.Set("updated_at", core_->Now());
+Result<bool> ClusterLease::UpdateHeld(const Operation& op, ClusterLock changes) const {
+  changes.updated_at = core_->Now();
   MAGNUM_ASSIGN_OR_RETURN(
       int64_t n,
       core_->db->Update(db::kClusterLockTable,
                         ById(op.lock_id).Where(Condition::Eq("conductor_id", core_->opt.host)),
-                        changes));
+                        objects::SetColumns(changes)));
   return n == 1;
 }
 

@@ -11,7 +11,8 @@
 
 #include "magnum/common/error.h"
 #include "magnum/conductor/operation.h"
-#include "magnum/db/record.h"
+#include "magnum/objects/cluster.h"
+#include "magnum/objects/cluster_lock.h"
 
 namespace magnum::db {
 class Database;
@@ -32,15 +33,16 @@ class ClusterLease {
   // A lock nobody works under any more: ours without a running operation, or another
   // conductor's whose lease expired (a row without a lease, from before leases: whose
   // owner is down).
-  Result<bool> IsStale(db::Database& d, const db::Row& lock) const;
+  Result<bool> IsStale(db::Database& d, const objects::ClusterLock& lock) const;
 
   // Takes the cluster's lock row for `operation`: a held, live lock is kConflict (the busy
   // refusal) unless `take_over`. With `taker`, a live lease of another conductor that is
-  // taken over is recorded in it (displaced_owner/until). `carry` columns (the persisted
-  // operation of a resumed one) are copied into the new row. Returns the new row's id.
-  Result<int64_t> Take(db::Database& d, const db::Row& cluster, const std::string& operation,
-                       bool take_over, Operation* taker = nullptr,
-                       const db::Row* carry = nullptr) const;
+  // taken over is recorded in it (displaced_owner/until). The persisted operation in
+  // `carry` (spec, progress, deadline_at: a resumable one) is stored with the new row.
+  // Returns the new row's id.
+  Result<int64_t> Take(db::Database& d, const objects::Cluster& cluster,
+                       const std::string& operation, bool take_over, Operation* taker = nullptr,
+                       const objects::ClusterLock* carry = nullptr) const;
 
   enum class Renewal { kRenewed, kLost, kError };
   // Moves the expiry of `op`'s lease one ttl ahead; kLost when the row is no longer ours.
@@ -52,8 +54,9 @@ class ClusterLease {
   // Deletes `op`'s lock row (unless op.keep_lock); errors are logged.
   void Release(const Operation& op) const;
 
-  // Writes `changes` to `op`'s lock row if it is still ours; false when it is not.
-  Result<bool> UpdateHeld(const Operation& op, db::Row changes) const;
+  // Writes the members `changes` sets (objects::SetColumns) to `op`'s lock row if it is
+  // still ours; false when it is not.
+  Result<bool> UpdateHeld(const Operation& op, objects::ClusterLock changes) const;
 
   // The expiry of a lease taken or renewed now.
   std::string Expiry() const;

@@ -1,4 +1,4 @@
-// Builds the drivers::ClusterState snapshot a driver works on from the database rows
+// Builds the drivers::ClusterState snapshot a driver works on from the typed objects
 // (cluster, its template, its nodegroups). Stateless; thread-safe.
 #pragma once
 
@@ -7,33 +7,30 @@
 
 #include "magnum/common/error.h"
 #include "magnum/drivers/driver.h"
+#include "magnum/objects/cluster.h"
+#include "magnum/objects/cluster_template.h"
+#include "magnum/objects/nodegroup.h"
 
 namespace magnum::db {
 class Database;
-class Row;
-}  // namespace magnum::db
+}
 
 namespace magnum::conductor {
 
 // The snapshot of cluster `cluster_uuid`: kNotFound "Cluster <uuid> could not be found."
 // when there is no such row. A missing template leaves cluster_template empty (a delete
 // must still be able to run); nodegroups are in id order. When `driver_name` is given it
-// receives the cluster row's `driver` column ("" when unset).
+// receives the cluster's `driver` ("" when unset).
 Result<drivers::ClusterState> LoadClusterState(db::Database& db, const std::string& cluster_uuid,
                                                std::string* driver_name = nullptr);
 
-drivers::ClusterState ClusterStateFromRows(const db::Row& cluster, const db::Row* cluster_template,
-                                           const std::vector<db::Row>& nodegroups);
-drivers::TemplateState TemplateStateFromRow(const db::Row& row);
-drivers::NodeGroupState NodeGroupStateFromRow(const db::Row& row);
+drivers::ClusterState ClusterStateOf(const objects::Cluster& cluster,
+                                     const objects::ClusterTemplate* cluster_template,
+                                     const std::vector<objects::NodeGroup>& nodegroups);
+drivers::TemplateState TemplateStateOf(const objects::ClusterTemplate& t);
+drivers::NodeGroupState NodeGroupStateOf(const objects::NodeGroup& ng);
 
-// A JSON object column (labels, node_labels) as a string map; non-string values keep their
-// JSON text; NULL or malformed text gives an empty map.
-drivers::StringMap ParseStringMap(const std::string& json_text);
-// A JSON array of strings (node_addresses); NULL or malformed text gives an empty list.
-std::vector<std::string> ParseStringList(const std::string& json_text);
-// JSON text of a string map / string list (for writing JSON columns).
-std::string StringMapToJson(const drivers::StringMap& map);
-std::string StringListToJson(const std::vector<std::string>& list);
+// The template of `cluster` as a driver sees it (empty when it has none or it is gone).
+Result<drivers::TemplateState> LoadTemplateState(db::Database& db, const objects::Cluster& cluster);
 
 }  // namespace magnum::conductor

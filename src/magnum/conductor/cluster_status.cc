@@ -49,4 +49,12 @@ const std::vector<std::string>& HealthPollStatuses() {
 std::string FailedOf(std::string_view in_progress) { return Prefix(in_progress) + "_FAILED"; }
 std::string CompleteOf(std::string_view in_progress) { return Prefix(in_progress) + "_COMPLETE"; }
 
+std::string NameOf(const std::optional<objects::ClusterStatus>& s) {
+  return s ? std::string(objects::Name(*s)) : std::string();
+}
+
+std::optional<objects::ClusterStatus> Named(std::string_view name) {
+  return objects::ParseClusterStatus(name);
+}
+
 }  // namespace magnum::conductor::status

@@ -2,9 +2,12 @@
 // Constants and pure functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "magnum/objects/status.h"
 
 namespace magnum::conductor::status {
 
@@ -36,5 +39,9 @@ const std::vector<std::string>& HealthPollStatuses();
 // "CREATE_IN_PROGRESS" -> "CREATE_FAILED" / "CREATE_COMPLETE" (same prefix).
 std::string FailedOf(std::string_view in_progress);
 std::string CompleteOf(std::string_view in_progress);
+
+// The stored name of a status ("" for none), and back (nullopt for "" or an unknown name).
+std::string NameOf(const std::optional<objects::ClusterStatus>& s);
+std::optional<objects::ClusterStatus> Named(std::string_view name);
 
 }  // namespace magnum::conductor::status

@@ -24,15 +24,17 @@
 #include "magnum/conductor/state_table.h"
 #include "magnum/config/config.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
 #include "magnum/drivers/registry.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
 
 using db::Condition;
-using db::Filter;
-using db::Row;
+using objects::Cluster;
+using objects::ClusterStatus;
+using objects::ClusterTemplate;
+using objects::NodeGroup;
 namespace st = status;
 
 }  // namespace
@@ -116,11 +118,18 @@ Result<void> ConductorService::Start() {
                                           std::chrono::milliseconds(100));
   m.scheduler.Every(m.opt.report_interval, [&i] { i.heartbeat_task->RunOnce(); });
   m.scheduler.Every(renew_every, [&i] { i.renewal.RunOnce(); });
+  // Status sync (with recovery) and health polling call drivers, which may take long: the
+  // scheduler only queues them on the worker pool, so heartbeats, lease renewals and
+  // deadlines never wait behind them.
   m.scheduler.Every(m.opt.status_sync_interval, [&i] {
-    i.sync.RunOnce();
-    i.recovery.RunOnce();
+    i.core.RunOnPool("periodic:status_sync", [&i] {
+      i.sync.RunOnce();
+      i.recovery.RunOnce();
+    });
   });
-  m.scheduler.Every(m.opt.health_poll_interval, [&i] { i.health.RunOnce(); });
+  m.scheduler.Every(m.opt.health_poll_interval, [&i] {
+    i.core.RunOnPool("periodic:health_poll", [&i] { i.health.RunOnce(); });
+  });
   if (m.opt.run_timer_thread) m.scheduler.Start();
   spdlog::info("conductor {} started ({} workers)", m.opt.host, m.opt.workers);
   return {};
@@ -142,11 +151,10 @@ Result<void> ConductorService::ClusterCreate(const Caller& caller, const std::st
   ConductorCore& m = impl_->core;
   AcceptPhase& a = impl_->accept;
   return a.Accept(
-      caller, op, false, [&m, &a](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+      caller, op, false, [&m](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kCreate, c));
-        const std::string s = c.GetString("status");
-        o.in_progress = s;
-        const drivers::StringMap labels = ParseStringMap(c.GetString("labels"));
+        o.in_progress = st::NameOf(c.status);
+        const objects::StringMap labels = c.labels.value_or(objects::StringMap());
         auto it = labels.find("create_timeout_seconds");
         double seconds = 0;
         if (it != labels.end()) {
@@ -160,18 +168,19 @@ Result<void> ConductorService::ClusterCreate(const Caller& caller, const std::st
                                    std::chrono::duration<double>(seconds));
           o.timeout_text = it->second + " seconds (label create_timeout_seconds)";
         } else {
-          const int64_t minutes = c.GetInt("create_timeout", 60);
+          const int64_t minutes = c.create_timeout.value_or(60);
           if (minutes > 0) {
             o.control->deadline = m.clock->Now() + std::chrono::minutes(minutes);
             o.timeout_text = std::to_string(minutes) + " minutes";
           }
         }
-        Row touch;
-        touch.Set("updated_at", m.Now());
-        touch.SetNull("status_reason");
+        Cluster touched = c;
+        touched.updated_at = m.Now();
+        touched.status_reason.reset();
         MAGNUM_ASSIGN_OR_RETURN(
-            int64_t n, tx.Update(db::kClusterTable,
-                                 ByUuid(o.cluster_uuid).Where(Condition::Eq("status", s)), touch));
+            int64_t n,
+            objects::Update(tx, ByUuid(o.cluster_uuid).Where(Condition::Eq("status", o.in_progress)),
+                            c, touched));
         if (n == 0) {
           return Fail(Error::Conflict("Cluster " + ClusterDisplayName(c) +
                                       " changed while the request was processed; try again."));
@@ -186,22 +195,22 @@ Result<void> ConductorService::ClusterUpdate(const Caller& caller, const std::st
   op->cluster_uuid = uuid;
   op->node_count = node_count;
   op->rollback = rollback;
-  ConductorCore& m = impl_->core;
   AcceptPhase& a = impl_->accept;
   return a.Accept(
-      caller, op, false, [&m, &a](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+      caller, op, false, [&a](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kUpdate, c));
-        const std::string s = c.GetString("status");
-        MAGNUM_ASSIGN_OR_RETURN(Row worker, a.DefaultWorker(tx, c));
-        if (worker.GetInt("node_count") == o.node_count) return false;  // nothing changes
-        o.nodegroup_uuid = worker.GetString("uuid");
-        o.nodegroup_name = worker.GetString("name");
-        o.old_node_count = worker.GetInt("node_count");
+        MAGNUM_ASSIGN_OR_RETURN(NodeGroup worker, a.DefaultWorker(tx, c));
+        const int64_t count = worker.node_count.value_or(0);
+        if (count == o.node_count) return false;  // nothing changes
+        o.nodegroup_uuid = worker.uuid;
+        o.nodegroup_name = worker.name;
+        o.old_node_count = count;
         o.in_progress = st::kUpdateInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, s, st::kUpdateInProgress));
-        Row ng;
-        ng.Set("node_count", o.node_count);
-        MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, worker, st::kUpdateInProgress, ng));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kUpdateInProgress));
+        NodeGroup resized = worker;
+        resized.node_count = o.node_count;
+        MAGNUM_RETURN_IF_ERROR(
+            a.SetNodeGroupStatus(tx, worker, ClusterStatus::kUpdateInProgress, &resized));
         return true;
       });
 }
@@ -213,30 +222,26 @@ Result<void> ConductorService::ClusterResize(const Caller& caller, const std::st
   op->cluster_uuid = uuid;
   op->node_count = node_count;
   op->nodes_to_remove = nodes_to_remove;
-  ConductorCore& m = impl_->core;
   AcceptPhase& a = impl_->accept;
   return a.Accept(
       caller, op, false,
-      [&m, &a, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+      [&a, nodegroup_uuid](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kResize, c));
-        const std::string s = c.GetString("status");
-        Row ng;
+        NodeGroup ng;
         if (nodegroup_uuid.empty()) {
           MAGNUM_ASSIGN_OR_RETURN(ng, a.DefaultWorker(tx, c));
         } else {
-          MAGNUM_ASSIGN_OR_RETURN(auto found, a.FindNodeGroup(tx, o.cluster_uuid, nodegroup_uuid));
-          if (!found)
-            return Fail(Error::NotFound("Nodegroup " + nodegroup_uuid + " could not be found."));
-          ng = *found;
+          MAGNUM_ASSIGN_OR_RETURN(ng, a.NodeGroupOf(tx, o.cluster_uuid, nodegroup_uuid));
         }
-        o.nodegroup_uuid = ng.GetString("uuid");
-        o.nodegroup_name = ng.GetString("name");
-        o.old_node_count = ng.GetInt("node_count");
+        o.nodegroup_uuid = ng.uuid;
+        o.nodegroup_name = ng.name;
+        o.old_node_count = ng.node_count.value_or(0);
         o.in_progress = st::kUpdateInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, s, st::kUpdateInProgress));
-        Row changes;
-        changes.Set("node_count", o.node_count);
-        MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, ng, st::kUpdateInProgress, changes));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kUpdateInProgress));
+        NodeGroup resized = ng;
+        resized.node_count = o.node_count;
+        MAGNUM_RETURN_IF_ERROR(
+            a.SetNodeGroupStatus(tx, ng, ClusterStatus::kUpdateInProgress, &resized));
         return true;
       });
 }
@@ -253,44 +258,39 @@ Result<void> ConductorService::ClusterUpgrade(const Caller& caller, const std::s
   AcceptPhase& a = impl_->accept;
   return a.Accept(
       caller, op, false,
-      [&m, &a, nodegroup_uuid](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+      [&m, &a, nodegroup_uuid](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kUpgrade, c));
-        const std::string s = c.GetString("status");
         MAGNUM_ASSIGN_OR_RETURN(auto target,
-                                tx.GetOne(db::kClusterTemplateTable, ByUuid(o.template_uuid)));
+                                objects::GetOne<ClusterTemplate>(tx, ByUuid(o.template_uuid)));
         if (!target) {
           return Fail(
               Error::NotFound("ClusterTemplate " + o.template_uuid + " could not be found."));
         }
-        o.template_image_id = target->GetString("image_id");
-        drivers::TemplateState current;
-        MAGNUM_ASSIGN_OR_RETURN(auto tmpl, tx.GetOne(db::kClusterTemplateTable,
-                                                     ByUuid(c.GetString("cluster_template_id"))));
-        if (tmpl) current = TemplateStateFromRow(*tmpl);
+        o.template_image_id = target->image_id.value_or("");
+        MAGNUM_ASSIGN_OR_RETURN(drivers::TemplateState current, LoadTemplateState(tx, c));
         MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver,
-                                m.DriverFor(c.GetString("driver"), current));
+                                m.DriverFor(c.driver.value_or(""), current));
         if (!driver->SupportsUpgrade()) {
           return Fail(Error::FailedPrecondition("Upgrading a cluster is not supported by the " +
                                                 std::string(driver->name()) + " driver."));
         }
-        std::vector<Row> targets;
+        std::vector<NodeGroup> targets;
         if (nodegroup_uuid.empty()) {
           db::ListQuery q;
           q.filter.Where(Condition::Eq("cluster_id", o.cluster_uuid));
-          MAGNUM_ASSIGN_OR_RETURN(targets, tx.List(db::kNodeGroupTable, q));
+          MAGNUM_ASSIGN_OR_RETURN(targets, objects::List<NodeGroup>(tx, q));
         } else {
-          MAGNUM_ASSIGN_OR_RETURN(auto found, a.FindNodeGroup(tx, o.cluster_uuid, nodegroup_uuid));
-          if (!found)
-            return Fail(Error::NotFound("Nodegroup " + nodegroup_uuid + " could not be found."));
-          o.nodegroup_uuid = found->GetString("uuid");
-          o.nodegroup_name = found->GetString("name");
-          o.nodegroup_is_default = found->GetBool("is_default");
-          targets.push_back(*found);
+          MAGNUM_ASSIGN_OR_RETURN(NodeGroup found,
+                                  a.NodeGroupOf(tx, o.cluster_uuid, nodegroup_uuid));
+          o.nodegroup_uuid = found.uuid;
+          o.nodegroup_name = found.name;
+          o.nodegroup_is_default = found.is_default.value_or(false);
+          targets.push_back(std::move(found));
         }
         o.in_progress = st::kUpdateInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, s, st::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kUpdateInProgress));
         for (const auto& ng : targets) {
-          MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, ng, st::kUpdateInProgress));
+          MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, ng, ClusterStatus::kUpdateInProgress));
         }
         return true;
       });
@@ -303,17 +303,21 @@ Result<void> ConductorService::ClusterDelete(const Caller& caller, const std::st
   AcceptPhase& a = impl_->accept;
   return a.Accept(
       caller, op, /*take_over=*/true,
-      [&m, &a](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
+      [&m, &a](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kDelete, c));
-        const std::string s = c.GetString("status");
         o.in_progress = st::kDeleteInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, s, st::kDeleteInProgress));
-        Row ng;
-        ng.Set("status", std::string(st::kDeleteInProgress));
-        ng.SetNull("status_reason");
-        ng.Set("updated_at", m.Now());
-        MAGNUM_RETURN_IF_ERROR(tx.Update(
-            db::kNodeGroupTable, Filter().Where(Condition::Eq("cluster_id", o.cluster_uuid)), ng));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kDeleteInProgress));
+        // Every nodegroup, whatever its status (no compare-and-set: the delete takes over).
+        db::ListQuery q;
+        q.filter.Where(Condition::Eq("cluster_id", o.cluster_uuid));
+        MAGNUM_ASSIGN_OR_RETURN(auto ngs, objects::List<NodeGroup>(tx, q));
+        for (const auto& ng : ngs) {
+          NodeGroup deleting = ng;
+          deleting.status = ClusterStatus::kDeleteInProgress;
+          deleting.status_reason.reset();
+          deleting.updated_at = m.Now();
+          MAGNUM_RETURN_IF_ERROR(objects::Update(tx, ById(ng.id), ng, deleting));
+        }
         return true;
       });
 }
@@ -328,20 +332,17 @@ Result<void> ConductorService::NodeGroupCreate(const Caller& caller, const std::
   bool refused_by_state = false;
   auto r = a.Accept(
       caller, op, false,
-      [&m, &a, &refused_by_state](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_ASSIGN_OR_RETURN(auto ng, a.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
-        if (!ng)
-          return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
-        o.nodegroup_name = ng->GetString("name");
+      [&a, &refused_by_state](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, a.NodeGroupOf(tx, o.cluster_uuid, o.nodegroup_uuid));
+        o.nodegroup_name = ng.name;
         if (auto refusal = RefuseNodeGroupState(ClusterOperation::kNodeGroupCreate,
-                                                ng->GetString("status"))) {
+                                                st::NameOf(ng.status))) {
           return Fail(*refusal);
         }
         refused_by_state = true;
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kNodeGroupCreate, c));
-        const std::string s = c.GetString("status");
         o.in_progress = st::kUpdateInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, s, st::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kUpdateInProgress));
         return true;
       });
   // refused_by_state stays true when the transaction fails after the nodegroup checks
@@ -364,19 +365,16 @@ Result<void> ConductorService::NodeGroupUpdate(const Caller& caller, const std::
   auto op = std::make_shared<Operation>(OpKind::kNodeGroupUpdate);
   op->cluster_uuid = uuid;
   op->nodegroup_uuid = nodegroup_uuid;
-  ConductorCore& m = impl_->core;
   AcceptPhase& a = impl_->accept;
   return a.Accept(
-      caller, op, false, [&m, &a](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_ASSIGN_OR_RETURN(auto ng, a.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
-        if (!ng)
-          return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
-        o.nodegroup_name = ng->GetString("name");
-        MAGNUM_RETURN_IF_ERROR(
-            CheckClusterState(tx, ClusterOperation::kNodeGroupUpdate, c, ng->GetString("status")));
+      caller, op, false, [&a](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, a.NodeGroupOf(tx, o.cluster_uuid, o.nodegroup_uuid));
+        o.nodegroup_name = ng.name;
+        MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kNodeGroupUpdate, c,
+                                                 st::NameOf(ng.status)));
         o.in_progress = st::kUpdateInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, c.GetString("status"), st::kUpdateInProgress));
-        MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, *ng, st::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, ng, ClusterStatus::kUpdateInProgress));
         return true;
       });
 }
@@ -386,22 +384,18 @@ Result<void> ConductorService::NodeGroupDelete(const Caller& caller, const std::
   auto op = std::make_shared<Operation>(OpKind::kNodeGroupDelete);
   op->cluster_uuid = uuid;
   op->nodegroup_uuid = nodegroup_uuid;
-  ConductorCore& m = impl_->core;
   AcceptPhase& a = impl_->accept;
   return a.Accept(
-      caller, op, false, [&m, &a](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_ASSIGN_OR_RETURN(auto ng, a.FindNodeGroup(tx, o.cluster_uuid, o.nodegroup_uuid));
-        if (!ng)
-          return Fail(Error::NotFound("Nodegroup " + o.nodegroup_uuid + " could not be found."));
-        o.nodegroup_name = ng->GetString("name");
-        if (ng->GetBool("is_default")) {
+      caller, op, false, [&a](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(NodeGroup ng, a.NodeGroupOf(tx, o.cluster_uuid, o.nodegroup_uuid));
+        o.nodegroup_name = ng.name;
+        if (ng.is_default.value_or(false)) {
           return Fail(Error::FailedPrecondition("Deleting a default nodegroup is not supported."));
         }
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kNodeGroupDelete, c));
-        const std::string s = c.GetString("status");
         o.in_progress = st::kUpdateInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, s, st::kUpdateInProgress));
-        MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, *ng, st::kDeleteInProgress));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(a.SetNodeGroupStatus(tx, ng, ClusterStatus::kDeleteInProgress));
         return true;
       });
 }
@@ -420,20 +414,17 @@ Result<std::string> ConductorService::SignCertificate(const Caller&, const std::
 Result<void> ConductorService::RotateCaCertificate(const Caller& caller, const std::string& uuid) {
   auto op = std::make_shared<Operation>(OpKind::kRotateCa);
   op->cluster_uuid = uuid;
-  ConductorCore& m = impl_->core;
   AcceptPhase& a = impl_->accept;
   return a.Accept(
-      caller, op, false, [&m, &a](db::Database& tx, const Row& c, Operation& o) -> Result<bool> {
-        MAGNUM_ASSIGN_OR_RETURN(auto tmpl, tx.GetOne(db::kClusterTemplateTable,
-                                                     ByUuid(c.GetString("cluster_template_id"))));
-        if (tmpl && tmpl->GetBool("tls_disabled")) {
+      caller, op, false, [&a](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
+        MAGNUM_ASSIGN_OR_RETURN(drivers::TemplateState tmpl, LoadTemplateState(tx, c));
+        if (tmpl.tls_disabled) {
           return Fail(Error::FailedPrecondition(
               "Rotating the CA certificate on a non-TLS cluster is not supported"));
         }
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kRotateCa, c));
-        const std::string s = c.GetString("status");
         o.in_progress = st::kUpdateInProgress;
-        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, s, st::kUpdateInProgress));
+        MAGNUM_RETURN_IF_ERROR(a.CasCluster(tx, c, ClusterStatus::kUpdateInProgress));
         return true;
       });
 }
@@ -477,7 +468,14 @@ void ConductorService::RenewLeasesOnce() { impl_->renewal.RunOnce(); }
 size_t ConductorService::RunDueTasks() { return impl_->core.scheduler.RunDue(); }
 
 bool ConductorService::WaitIdle(std::chrono::milliseconds timeout) {
-  return impl_->core.registry.WaitIdle(timeout);
+  // Periodic jobs on the pool may start operations (recovery): pool, operations, pool.
+  ConductorCore& m = impl_->core;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  auto left = [until] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(until - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{}));
+  };
+  return m.runner.WaitIdle(left()) && m.registry.WaitIdle(left()) && m.runner.WaitIdle(left());
 }
 
 size_t ConductorService::ActiveOperations() const { return impl_->core.registry.Size(); }

@@ -2,7 +2,7 @@
 
 #include "magnum/conductor/certificates.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 #include "magnum/drivers/registry.h"
 
 namespace magnum::conductor {
@@ -21,12 +21,16 @@ std::mutex& ConductorCore::Stripe(const std::string& uuid) {
   return stripes_[std::hash<std::string>{}(uuid) % stripes_.size()];
 }
 
-Result<std::vector<db::Row>> ConductorCore::ClustersWithStatus(
+Result<std::vector<objects::Cluster>> ConductorCore::ClustersWithStatus(
     const std::vector<std::string>& statuses) const {
   std::vector<db::Value> v(statuses.begin(), statuses.end());
   db::ListQuery q;
   q.filter.Where(db::Condition::In("status", v));
-  return db->List(db::kClusterTable, q);
+  return objects::List<objects::Cluster>(*db, q);
+}
+
+void ConductorCore::RunOnPool(const std::string& key, std::function<void()> job) {
+  if (runner.Pending(key) == 0) runner.Submit(key, std::move(job));
 }
 
 Result<drivers::Driver*> ConductorCore::DriverFor(const std::string& cluster_driver,

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +24,7 @@
 #include "magnum/conductor/scheduler.h"
 #include "magnum/db/record.h"
 #include "magnum/drivers/driver.h"
+#include "magnum/objects/cluster.h"
 
 namespace magnum::drivers {
 class DriverRegistry;
@@ -59,7 +61,11 @@ struct ConductorCore {
   std::mutex& Stripe(const std::string& uuid);
   std::string Now() const { return FormatDbTimestamp(clock->Now()); }
   // The clusters whose status is one of `statuses`.
-  Result<std::vector<db::Row>> ClustersWithStatus(const std::vector<std::string>& statuses) const;
+  Result<std::vector<objects::Cluster>> ClustersWithStatus(
+      const std::vector<std::string>& statuses) const;
+  // Queues `job` on the worker pool under `key` unless a run of it is still queued or
+  // running there (a periodic task that overran its interval is not piled up).
+  void RunOnPool(const std::string& key, std::function<void()> job);
   // The cluster's driver: by name when the cluster row names one, else by the template.
   Result<drivers::Driver*> DriverFor(const std::string& cluster_driver,
                                      const drivers::TemplateState& t) const;

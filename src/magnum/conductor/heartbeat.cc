@@ -4,7 +4,7 @@
 
 #include "magnum/common/clock.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 
@@ -27,26 +27,24 @@ Result<void> ServiceHeartbeat::ReportOnce() {
   for (int attempt = 0; attempt < 2; ++attempt) {
     const std::string now = FormatDbTimestamp(clock_->Now());
     auto r = db_->Transaction([&](db::Database& tx) -> Result<void> {
-      MAGNUM_ASSIGN_OR_RETURN(auto row, tx.GetOne(db::kMagnumServiceTable, key));
+      MAGNUM_ASSIGN_OR_RETURN(auto row, objects::GetOne<objects::MagnumService>(tx, key));
       if (!row) {
-        db::Row values;
-        values.Set("host", host_);
-        values.Set("binary", binary_);
-        values.Set("report_count", int64_t{1});
-        values.Set("disabled", false);
-        values.SetNull("disabled_reason");
-        values.Set("forced_down", false);
-        values.Set("last_seen_up", now);
-        values.Set("created_at", now);
-        values.SetNull("updated_at");
-        MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kMagnumServiceTable, values));
+        objects::MagnumService service;
+        service.host = host_;
+        service.binary = binary_;
+        service.report_count = 1;
+        service.disabled = false;
+        service.forced_down = false;
+        service.last_seen_up = now;
+        service.created_at = now;
+        MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, service));
         return {};
       }
-      db::Row changes;
-      changes.Set("report_count", row->GetInt("report_count") + 1);
-      changes.Set("last_seen_up", now);
-      changes.Set("updated_at", now);
-      MAGNUM_RETURN_IF_ERROR(tx.Update(db::kMagnumServiceTable, key, changes));
+      objects::MagnumService seen = *row;
+      seen.report_count = row->report_count + 1;
+      seen.last_seen_up = now;
+      seen.updated_at = now;
+      MAGNUM_RETURN_IF_ERROR(objects::Update(tx, key, *row, seen));
       return {};
     });
     // Another process inserted the row between our read and insert: update it instead.

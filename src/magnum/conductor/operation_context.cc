@@ -1,10 +1,9 @@
 #include "magnum/conductor/operation_context.h"
 
 #include "magnum/conductor/certificates.h"
-#include "magnum/conductor/cluster_state.h"
 #include "magnum/conductor/event_log.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 
@@ -57,33 +56,33 @@ bool OperationContextImpl::Cancelled() const {
 }
 
 Result<void> OperationContextImpl::Report(const drivers::ClusterReport& report) {
-  db::Row changes;
-  if (report.stack_id) changes.Set("stack_id", *report.stack_id);
-  if (report.api_address) changes.Set("api_address", *report.api_address);
-  if (report.coe_version) changes.Set("coe_version", *report.coe_version);
-  if (report.container_version) changes.Set("container_version", *report.container_version);
-  if (changes.empty()) return {};
-  changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
-  MAGNUM_RETURN_IF_ERROR(db_->Update(
-      db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_.uuid)), changes));
+  objects::Cluster facts;  // only the members reported are set
+  facts.stack_id = report.stack_id;
+  facts.api_address = report.api_address;
+  facts.coe_version = report.coe_version;
+  facts.container_version = report.container_version;
+  if (objects::SetColumns(facts).empty()) return {};
+  facts.updated_at = FormatDbTimestamp(clock_->Now());
+  MAGNUM_RETURN_IF_ERROR(db_->Update(db::kClusterTable,
+                                     Filter().Where(Condition::Eq("uuid", cluster_.uuid)),
+                                     objects::SetColumns(facts)));
   return {};
 }
 
 Result<void> OperationContextImpl::ReportNodeGroup(const drivers::NodeGroupReport& report) {
-  db::Row changes;
-  if (report.node_addresses)
-    changes.Set("node_addresses", StringListToJson(*report.node_addresses));
-  if (report.stack_id) changes.Set("stack_id", *report.stack_id);
-  if (report.version) changes.Set("version", *report.version);
-  if (report.image_id) changes.Set("image_id", *report.image_id);
-  if (changes.empty()) return {};
-  changes.Set("updated_at", FormatDbTimestamp(clock_->Now()));
+  objects::NodeGroup facts;  // only the members reported are set
+  facts.node_addresses = report.node_addresses;
+  facts.stack_id = report.stack_id;
+  facts.version = report.version;
+  facts.image_id = report.image_id;
+  if (objects::SetColumns(facts).empty()) return {};
+  facts.updated_at = FormatDbTimestamp(clock_->Now());
   MAGNUM_ASSIGN_OR_RETURN(int64_t n,
                           db_->Update(db::kNodeGroupTable,
                                       Filter()
                                           .Where(Condition::Eq("uuid", report.uuid))
                                           .Where(Condition::Eq("cluster_id", cluster_.uuid)),
-                                      changes));
+                                      objects::SetColumns(facts)));
   if (n == 0) {
     return Fail(Error::NotFound("Nodegroup " + report.uuid + " could not be found in cluster " +
                                 cluster_.uuid + "."));

@@ -10,7 +10,7 @@
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/conductor/outcome.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
@@ -142,13 +142,13 @@ Result<void> OperationExecutor::Prepare(Operation& op) {
   spec.nodes_to_remove = op.nodes_to_remove;
   spec.max_batch_size = op.max_batch_size;
   if (op.kind == OpKind::kUpgrade) {
-    auto t = core_->db->GetOne(db::kClusterTemplateTable, ByUuid(op.template_uuid));
+    auto t = objects::GetOne<objects::ClusterTemplate>(*core_->db, ByUuid(op.template_uuid));
     if (!t) return Fail(t.error());
     if (!*t) {
       op.SetFailedStep("template");
       return Fail(Error::NotFound("ClusterTemplate " + op.template_uuid + " could not be found."));
     }
-    spec.target = TemplateStateFromRow(**t);
+    spec.target = TemplateStateOf(**t);
   }
   if (op.kind == OpKind::kRotateCredential) {
     return Fail(Error::Internal("unknown operation " + op.name));
@@ -180,8 +180,8 @@ Result<drivers::Step> OperationExecutor::Advance(Operation& op) {
 
 void OperationExecutor::PersistProgress(Operation& op, const std::string& before) {
   if (op.progress == before || op.lock_id == 0) return;
-  db::Row changes;
-  changes.Set("progress", op.progress);
+  objects::ClusterLock changes;
+  changes.progress = op.progress;
   auto held = core_->lease->UpdateHeld(op, std::move(changes));
   if (!held) {
     spdlog::warn("cluster {}: cannot persist the progress of {}: {}", op.cluster_uuid, op.name,
@@ -237,8 +237,8 @@ void OperationExecutor::Interrupted(Operation& op) {
     if (op.resumable && op.lock_id != 0) {
       // Release the lease but keep the row (the persisted operation): any conductor may
       // resume it at once.
-      db::Row expire;
-      expire.Set("lease_expires_at", core_->Now());
+      objects::ClusterLock expire;
+      expire.lease_expires_at = core_->Now();
       if (auto r = core_->lease->UpdateHeld(op, std::move(expire)); !r) {
         spdlog::warn("cluster {}: cannot release the lease of {}: {}", op.cluster_uuid, op.name,
                      r.error().message());

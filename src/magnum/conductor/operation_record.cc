@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "magnum/conductor/cluster_state.h"
+#include "magnum/conductor/cluster_status.h"
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
 #include "magnum/drivers/registry.h"
 
 namespace magnum::conductor {
@@ -14,17 +14,14 @@ namespace {
 using Json = nlohmann::json;
 
 Result<drivers::Driver*> DriverOfCluster(ConductorCore& core, db::Database& d,
-                                         const db::Row& cluster) {
-  drivers::TemplateState t;
-  MAGNUM_ASSIGN_OR_RETURN(
-      auto tmpl, d.GetOne(db::kClusterTemplateTable, ByUuid(cluster.GetString("cluster_template_id"))));
-  if (tmpl) t = TemplateStateFromRow(*tmpl);
-  return core.DriverFor(cluster.GetString("driver"), t);
+                                         const objects::Cluster& cluster) {
+  MAGNUM_ASSIGN_OR_RETURN(drivers::TemplateState t, LoadTemplateState(d, cluster));
+  return core.DriverFor(cluster.driver.value_or(""), t);
 }
 
 }  // namespace
 
-db::Row PersistedRow(const Operation& op) {
+objects::ClusterLock PersistedLock(const Operation& op) {
   Json j;
   j["operation"] = op.name;
   j["in_progress"] = op.in_progress;
@@ -39,45 +36,31 @@ db::Row PersistedRow(const Operation& op) {
   j["max_batch_size"] = op.max_batch_size;
   j["rollback"] = op.rollback;
   j["timeout_text"] = op.timeout_text;
-  db::Row row;
-  row.Set("spec", j.dump());
-  row.Set("progress", op.progress);
+  objects::ClusterLock lock;
+  lock.spec = j.dump();
+  lock.progress = op.progress;
   if (op.control->deadline != TimePoint::max()) {
-    row.Set("deadline_at", FormatDbTimestamp(op.control->deadline));
-  } else {
-    row.SetNull("deadline_at");
+    lock.deadline_at = FormatDbTimestamp(op.control->deadline);
   }
-  return row;
+  return lock;
 }
 
-db::Row PersistedColumns(const db::Row& lock) {
-  db::Row row;
-  for (const char* c : {"spec", "progress", "deadline_at"}) {
-    if (lock.IsNull(c)) {
-      row.SetNull(c);
-    } else {
-      row.Set(c, lock.GetString(c));
-    }
-  }
-  return row;
-}
-
-Result<OpPtr> ResumableOperation(ConductorCore& core, const db::Row& cluster,
-                                 const db::Row& lock) {
-  const std::string spec = lock.GetString("spec");
+Result<OpPtr> ResumableOperation(ConductorCore& core, const objects::Cluster& cluster,
+                                 const objects::ClusterLock& lock) {
+  const std::string spec = lock.spec.value_or("");
   if (spec.empty()) return OpPtr();
   Json j = Json::parse(spec, nullptr, false);
   if (!j.is_object()) return OpPtr();
   const auto kind = OperationNamed(j.value("operation", std::string()));
-  if (!kind || j.value("in_progress", std::string()) != cluster.GetString("status")) {
+  if (!kind || j.value("in_progress", std::string()) != status::NameOf(cluster.status)) {
     return OpPtr();
   }
   MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver, DriverOfCluster(core, *core.db, cluster));
   if (!driver->Resumable(DriverKindOf(*kind))) return OpPtr();
   auto op = std::make_shared<Operation>(*kind);
-  op->cluster_uuid = cluster.GetString("uuid");
+  op->cluster_uuid = cluster.uuid;
   op->cluster_name = ClusterDisplayName(cluster);
-  op->project_id = cluster.GetString("project_id");
+  op->project_id = cluster.project_id.value_or("");
   op->in_progress = j.value("in_progress", std::string());
   op->nodegroup_uuid = j.value("nodegroup_uuid", std::string());
   op->nodegroup_name = j.value("nodegroup_name", std::string());
@@ -90,9 +73,9 @@ Result<OpPtr> ResumableOperation(ConductorCore& core, const db::Row& cluster,
   op->max_batch_size = j.value("max_batch_size", int64_t{1});
   op->rollback = j.value("rollback", false);
   op->timeout_text = j.value("timeout_text", std::string());
-  op->progress = lock.GetString("progress");
+  op->progress = lock.progress.value_or("");
   TimePoint deadline;
-  if (!lock.IsNull("deadline_at") && ParseDbTimestamp(lock.GetString("deadline_at"), &deadline)) {
+  if (lock.deadline_at && ParseDbTimestamp(*lock.deadline_at, &deadline)) {
     op->control->deadline = deadline;
   }
   op->resumed = true;
@@ -100,7 +83,8 @@ Result<OpPtr> ResumableOperation(ConductorCore& core, const db::Row& cluster,
   return op;
 }
 
-bool DriverResumes(ConductorCore& core, db::Database& tx, const db::Row& cluster, OpKind kind) {
+bool DriverResumes(ConductorCore& core, db::Database& tx, const objects::Cluster& cluster,
+                   OpKind kind) {
   auto driver = DriverOfCluster(core, tx, cluster);
   return driver && (*driver)->Resumable(DriverKindOf(kind));
 }

@@ -9,21 +9,26 @@
 
 #include "magnum/common/error.h"
 #include "magnum/conductor/operation.h"
-#include "magnum/db/record.h"
+#include "magnum/objects/cluster.h"
+#include "magnum/objects/cluster_lock.h"
+
+namespace magnum::db {
+class Database;
+}
 
 namespace magnum::conductor {
 
 struct ConductorCore;
 
-// The columns to insert with the lease of a newly accepted resumable operation.
-db::Row PersistedRow(const Operation& op);
-// The persisted columns of lock row `lock` (to carry over when the lease is taken over).
-db::Row PersistedColumns(const db::Row& lock);
+// The persisted operation (spec, progress, deadline_at) to store with the lease of a
+// newly accepted resumable operation.
+objects::ClusterLock PersistedLock(const Operation& op);
 // The operation persisted in `lock` when its driver can resume it, else nullptr (no spec,
 // unknown operation, or the driver is blocking for that operation).
-Result<OpPtr> ResumableOperation(ConductorCore& core, const db::Row& cluster,
-                                 const db::Row& lock);
+Result<OpPtr> ResumableOperation(ConductorCore& core, const objects::Cluster& cluster,
+                                 const objects::ClusterLock& lock);
 // Whether the driver of `cluster` advances operations of `kind` by polls (accept time).
-bool DriverResumes(ConductorCore& core, db::Database& tx, const db::Row& cluster, OpKind kind);
+bool DriverResumes(ConductorCore& core, db::Database& tx, const objects::Cluster& cluster,
+                   OpKind kind);
 
 }  // namespace magnum::conductor

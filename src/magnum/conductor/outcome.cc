@@ -7,14 +7,15 @@
 #include "magnum/conductor/cluster_status.h"
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
 
 using db::Condition;
 using db::Filter;
-using db::Row;
+using objects::Cluster;
+using objects::NodeGroup;
 namespace st = status;
 
 OperationContextImpl::StepInfo StepOf(Operation& op, bool completed) {
@@ -172,53 +173,52 @@ Result<void> OutcomeWriter::WriteTx(db::Database& tx, Operation& op, bool succes
   if (success && op.in_progress == st::kDeleteInProgress) {
     return RemoveClusterTx(tx, op.cluster_uuid, removed);
   }
-  Row changes;
-  changes.Set("status", success ? st::CompleteOf(op.in_progress) : st::FailedOf(op.in_progress));
-  changes.Set("status_reason", reason);
-  changes.Set("updated_at", now);
-  if (success && op.kind == OpKind::kUpgrade &&
-      (op.nodegroup_uuid.empty() || op.nodegroup_is_default)) {
-    changes.Set("cluster_template_id", op.template_uuid);
+  MAGNUM_ASSIGN_OR_RETURN(auto cluster, objects::GetOne<Cluster>(tx, ByUuid(op.cluster_uuid)));
+  const Filter cas = ByUuid(op.cluster_uuid).Where(Condition::Eq("status", op.in_progress));
+  int64_t n = 0;
+  if (cluster && st::NameOf(cluster->status) == op.in_progress) {
+    Cluster after = *cluster;
+    after.status = st::Named(success ? st::CompleteOf(op.in_progress) : st::FailedOf(op.in_progress));
+    after.status_reason = reason;
+    after.updated_at = now;
+    if (success && op.kind == OpKind::kUpgrade &&
+        (op.nodegroup_uuid.empty() || op.nodegroup_is_default)) {
+      after.cluster_template_id = op.template_uuid;
+    }
+    MAGNUM_ASSIGN_OR_RETURN(n, objects::Update(tx, cas, *cluster, after));
+    cluster = std::move(after);
   }
-  MAGNUM_ASSIGN_OR_RETURN(
-      int64_t n,
-      tx.Update(db::kClusterTable,
-                ByUuid(op.cluster_uuid).Where(Condition::Eq("status", op.in_progress)), changes));
   if (n == 1) {
-    MAGNUM_ASSIGN_OR_RETURN(auto cluster, tx.GetOne(db::kClusterTable, ByUuid(op.cluster_uuid)));
     db::ListQuery q;
     q.filter.Where(Condition::Eq("cluster_id", op.cluster_uuid))
         .Where(Condition::In("status", InProgressValues()));
-    MAGNUM_ASSIGN_OR_RETURN(auto ngs, tx.List(db::kNodeGroupTable, q));
+    MAGNUM_ASSIGN_OR_RETURN(auto ngs, objects::List<NodeGroup>(tx, q));
     for (const auto& ng : ngs) {
-      const std::string ng_status = ng.GetString("status");
-      if (success && op.kind == OpKind::kNodeGroupDelete &&
-          ng.GetString("uuid") == op.nodegroup_uuid) {
-        MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kNodeGroupTable, ById(ng.GetInt("id"))));
+      const std::string ng_status = st::NameOf(ng.status);
+      if (success && op.kind == OpKind::kNodeGroupDelete && ng.uuid == op.nodegroup_uuid) {
+        MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kNodeGroupTable, ById(ng.id)));
         continue;
       }
-      Row ngc;
-      ngc.Set("status", success ? st::CompleteOf(ng_status) : st::FailedOf(ng_status));
+      NodeGroup after = ng;
+      after.status = st::Named(success ? st::CompleteOf(ng_status) : st::FailedOf(ng_status));
       if (success) {
-        ngc.SetNull("status_reason");
+        after.status_reason.reset();
       } else {
-        ngc.Set("status_reason", reason);
+        after.status_reason = reason;
       }
-      ngc.Set("updated_at", now);
-      if (success && op.kind == OpKind::kCreate && ng.IsNull("stack_id") && cluster &&
-          !cluster->IsNull("stack_id")) {
-        ngc.Set("stack_id", cluster->GetString("stack_id"));
+      after.updated_at = now;
+      if (success && op.kind == OpKind::kCreate && !ng.stack_id && cluster->stack_id) {
+        after.stack_id = cluster->stack_id;
       }
       if (success && op.kind == OpKind::kUpgrade && !op.template_image_id.empty()) {
-        ngc.Set("image_id", op.template_image_id);
+        after.image_id = op.template_image_id;
       }
       if (!success && (op.kind == OpKind::kUpdate || op.kind == OpKind::kResize) &&
-          op.old_node_count >= 0 && ng.GetString("uuid") == op.nodegroup_uuid) {
-        ngc.Set("node_count", op.old_node_count);
+          op.old_node_count >= 0 && ng.uuid == op.nodegroup_uuid) {
+        after.node_count = op.old_node_count;
       }
-      MAGNUM_RETURN_IF_ERROR(
-          tx.Update(db::kNodeGroupTable,
-                    ById(ng.GetInt("id")).Where(Condition::Eq("status", ng_status)), ngc));
+      MAGNUM_RETURN_IF_ERROR(objects::Update(
+          tx, ById(ng.id).Where(Condition::Eq("status", ng_status)), ng, after));
     }
   } else {
     spdlog::warn("cluster {}: status is no longer {}; the end of {} is not recorded",

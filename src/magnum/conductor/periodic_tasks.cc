@@ -10,12 +10,11 @@
 #include "magnum/conductor/operation_executor.h"
 #include "magnum/conductor/outcome.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
 
-using db::Row;
 namespace st = status;
 
 }  // namespace
@@ -26,17 +25,17 @@ void StatusSyncTask::RunOnce() {
     spdlog::warn("status sync: cannot list clusters: {}", clusters.error().message());
     return;
   }
-  for (const auto& row : *clusters) {
-    const std::string uuid = row.GetString("uuid");
+  for (const auto& cluster : *clusters) {
+    const std::string& uuid = cluster.uuid;
     // Only clusters nobody runs: no operation here, no lock row anywhere (a live owner
     // reports itself, a dead one is for recovery), and not just inserted by the API.
     auto unowned = [&]() -> bool {
       if (core_->registry.Has(uuid)) return false;
-      auto lock = core_->db->GetOne(db::kClusterLockTable, LockOf(uuid));
+      auto lock = objects::GetOne<objects::ClusterLock>(*core_->db, LockOf(uuid));
       return lock && !*lock;
     };
-    std::string since = row.GetString("updated_at");
-    if (since.empty()) since = row.GetString("created_at");
+    std::string since = cluster.updated_at.value_or("");
+    if (since.empty()) since = cluster.created_at.value_or("");
     TimePoint t;
     if (ParseDbTimestamp(since, &t) && core_->clock->Now() - t < kLocklessGrace) continue;
     if (!unowned()) continue;
@@ -83,11 +82,15 @@ void HealthPollTask::RunOnce() {
     spdlog::warn("health poll: cannot list clusters: {}", clusters.error().message());
     return;
   }
-  for (const auto& row : *clusters) {
-    const std::string uuid = row.GetString("uuid");
-    drivers::StringMap labels = ParseStringMap(row.GetString("labels"));
-    if (labels["auto_healing_enabled"] == "true" &&
-        labels["auto_healing_controller"] == "magnum-auto-healer") {
+  for (const auto& cluster : *clusters) {
+    const std::string& uuid = cluster.uuid;
+    const objects::StringMap labels = cluster.labels.value_or(objects::StringMap());
+    auto label = [&labels](const char* key) {
+      auto it = labels.find(key);
+      return it == labels.end() ? std::string() : it->second;
+    };
+    if (label("auto_healing_enabled") == "true" &&
+        label("auto_healing_controller") == "magnum-auto-healer") {
       continue;  // that controller reports health itself
     }
     std::string driver_name;
@@ -101,17 +104,14 @@ void HealthPollTask::RunOnce() {
       spdlog::info("health poll of cluster {}: {}", uuid, health->error().message());
       continue;
     }
-    const std::string status(drivers::HealthStatusName((*health)->status));
-    const std::string reason = StringMapToJson((*health)->reason);
-    if (row.GetString("health_status") == status &&
-        ParseStringMap(row.GetString("health_status_reason")) == (*health)->reason) {
-      continue;
-    }
-    Row changes;
-    changes.Set("health_status", status);
-    changes.Set("health_status_reason", reason);
-    changes.Set("updated_at", core_->Now());
-    if (auto u = core_->db->Update(db::kClusterTable, ByUuid(uuid), changes); !u) {
+    objects::Cluster after = cluster;
+    after.health_status = objects::ParseHealthStatus(drivers::HealthStatusName((*health)->status));
+    objects::NullableStringMap reason;
+    for (const auto& [k, v] : (*health)->reason) reason.emplace(k, v);
+    after.health_status_reason = std::move(reason);
+    if (after == cluster) continue;
+    after.updated_at = core_->Now();
+    if (auto u = objects::Update(*core_->db, ByUuid(uuid), cluster, after); !u) {
       spdlog::warn("health poll of cluster {}: {}", uuid, u.error().message());
     }
   }

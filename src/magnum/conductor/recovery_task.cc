@@ -12,12 +12,11 @@
 #include "magnum/conductor/outcome.h"
 #include "magnum/conductor/periodic_tasks.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
 
-using db::Row;
 namespace st = status;
 
 }  // namespace
@@ -28,7 +27,7 @@ void RecoveryTask::Recover(bool at_start) {
     spdlog::warn("recovery: cannot list clusters: {}", clusters.error().message());
     return;
   }
-  for (const auto& row : *clusters) RecoverCluster(row.GetString("uuid"), at_start);
+  for (const auto& cluster : *clusters) RecoverCluster(cluster.uuid, at_start);
 }
 
 void RecoveryTask::RecoverCluster(const std::string& uuid, bool at_start) {
@@ -39,18 +38,18 @@ void RecoveryTask::RecoverCluster(const std::string& uuid, bool at_start) {
   std::string failed_reason;
   std::string project;
   auto r = core_->db->Transaction([&](db::Database& tx) -> Result<void> {
-    MAGNUM_ASSIGN_OR_RETURN(auto cluster, tx.GetOne(db::kClusterTable, ByUuid(uuid)));
+    MAGNUM_ASSIGN_OR_RETURN(auto cluster, objects::GetOne<objects::Cluster>(tx, ByUuid(uuid)));
     if (!cluster) return {};
-    const std::string s = cluster->GetString("status");
+    const std::string s = st::NameOf(cluster->status);
     if (!st::IsInProgress(s)) return {};
-    project = cluster->GetString("project_id");
-    MAGNUM_ASSIGN_OR_RETURN(auto lock, tx.GetOne(db::kClusterLockTable, LockOf(uuid)));
+    project = cluster->project_id.value_or("");
+    MAGNUM_ASSIGN_OR_RETURN(auto lock, objects::GetOne<objects::ClusterLock>(tx, LockOf(uuid)));
     std::string owner = core_->opt.host;
     std::string operation = OperationOfStatus(s);
     bool orphan = false;
     if (!lock) {
-      std::string since = cluster->GetString("updated_at");
-      if (since.empty()) since = cluster->GetString("created_at");
+      std::string since = cluster->updated_at.value_or("");
+      if (since.empty()) since = cluster->created_at.value_or("");
       TimePoint t;
       // The API inserts the row just before it calls ClusterCreate: give it a moment.
       const auto grace = at_start ? std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -58,8 +57,8 @@ void RecoveryTask::RecoverCluster(const std::string& uuid, bool at_start) {
                                   : core_->opt.service_down_time;
       orphan = !ParseDbTimestamp(since, &t) || core_->clock->Now() - t > grace;
     } else {
-      owner = lock->GetString("conductor_id");
-      if (!lock->GetString("operation").empty()) operation = lock->GetString("operation");
+      owner = lock->conductor_id;
+      if (!lock->operation.value_or("").empty()) operation = *lock->operation;
       if (owner == core_->opt.host) {
         orphan = true;  // not running here (checked above): left by an earlier run
       } else {
@@ -72,11 +71,9 @@ void RecoveryTask::RecoverCluster(const std::string& uuid, bool at_start) {
     if (lock) {
       MAGNUM_ASSIGN_OR_RETURN(resumed, ResumableOperation(*core_, *cluster, *lock));
     }
-    Row carry;
-    if (resumed) carry = PersistedColumns(*lock);
     MAGNUM_ASSIGN_OR_RETURN(int64_t lock_id,
                             core_->lease->Take(tx, *cluster, operation, true, nullptr,
-                                               resumed ? &carry : nullptr));
+                                               resumed ? &*lock : nullptr));
     if (resumed) {
       resumed->lock_id = lock_id;
       return {};

@@ -4,7 +4,7 @@
 
 #include "magnum/conductor/cluster_status.h"
 #include "magnum/db/database.h"
-#include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
@@ -119,9 +119,8 @@ std::optional<Error> RefuseNodeGroupState(ClusterOperation op, std::string_view 
   return NotSupported(rule.nodegroup_refusal, nodegroup_status);
 }
 
-std::string ClusterDisplayName(const db::Row& cluster) {
-  std::string name = cluster.GetString("name");
-  return name.empty() ? cluster.GetString("uuid") : name;
+std::string ClusterDisplayName(const objects::Cluster& cluster) {
+  return cluster.name && !cluster.name->empty() ? *cluster.name : cluster.uuid;
 }
 
 std::string OperationOfStatus(std::string_view s) {
@@ -131,17 +130,17 @@ std::string OperationOfStatus(std::string_view s) {
   return "update";
 }
 
-Result<void> CheckClusterState(db::Database& db, ClusterOperation op, const db::Row& cluster,
+Result<void> CheckClusterState(db::Database& db, ClusterOperation op,
+                               const objects::Cluster& cluster,
                                std::optional<std::string_view> nodegroup_status) {
-  const std::string s = cluster.GetString("status");
+  const std::string s = status::NameOf(cluster.status);
   std::string running;
   if (status::IsInProgress(s)) {
-    // The running operation: its lock row's, else the one the status stands for.
+    // The running operation: its lease's, else the one the status stands for.
     MAGNUM_ASSIGN_OR_RETURN(
-        auto lock,
-        db.GetOne(db::kClusterLockTable,
-                  db::Filter().Where(db::Condition::Eq("cluster_uuid", cluster.GetString("uuid")))));
-    if (lock) running = lock->GetString("operation");
+        auto lock, objects::GetOne<objects::ClusterLock>(
+                       db, db::Filter().Where(db::Condition::Eq("cluster_uuid", cluster.uuid))));
+    if (lock) running = lock->operation.value_or("");
     if (running.empty()) running = OperationOfStatus(s);
   }
   if (auto refusal = RefuseByState(op, ClusterDisplayName(cluster), s, running, nodegroup_status)) {

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "magnum/common/error.h"
-#include "magnum/db/record.h"
+#include "magnum/objects/cluster.h"
 
 namespace magnum::db {
 class Database;
@@ -86,14 +86,15 @@ std::optional<Error> RefuseByState(ClusterOperation op, std::string_view cluster
 // `nodegroup_status` (the last check of RefuseByState), else nullopt.
 std::optional<Error> RefuseNodeGroupState(ClusterOperation op, std::string_view nodegroup_status);
 
-// RefuseByState for a cluster row, as the API and the conductor check it: the cluster's
-// name (its uuid when it has none) and, while it is *_IN_PROGRESS, the running operation
-// from its lock row in `db`.
-Result<void> CheckClusterState(db::Database& db, ClusterOperation op, const db::Row& cluster,
+// RefuseByState for a cluster, as the API and the conductor check it: the cluster's name
+// (its uuid when it has none) and, while it is *_IN_PROGRESS, the running operation from
+// its lease in `db`.
+Result<void> CheckClusterState(db::Database& db, ClusterOperation op,
+                               const objects::Cluster& cluster,
                                std::optional<std::string_view> nodegroup_status = {});
 
 // How messages name a cluster: its name, else its uuid.
-std::string ClusterDisplayName(const db::Row& cluster);
+std::string ClusterDisplayName(const objects::Cluster& cluster);
 
 // The operation a bare *_IN_PROGRESS status stands for when no lock row says more:
 // "create", "delete", "rollback", else "update".

@@ -363,6 +363,20 @@ void Columns(V& v, O& e, const ClusterEvent*) {
   v.Text("created_at", e.created_at);
 }
 
+template <typename V, typename O>
+void Columns(V& v, O& l, const ClusterLock*) {
+  v.Id("id", l.id);
+  v.Text("cluster_uuid", l.cluster_uuid);
+  v.Text("conductor_id", l.conductor_id);
+  v.Text("operation", l.operation);
+  v.Text("created_at", l.created_at);
+  v.Text("updated_at", l.updated_at);
+  v.Text("lease_expires_at", l.lease_expires_at);
+  v.Text("spec", l.spec);
+  v.Text("progress", l.progress);
+  v.Text("deadline_at", l.deadline_at);
+}
+
 // The layout positions of T's columns in Columns() order (-1: not in the layout).
 template <typename T>
 const std::vector<int>& Positions() {
@@ -418,6 +432,7 @@ MAGNUM_OBJECT_MAPPER(Quota)
 MAGNUM_OBJECT_MAPPER(Federation)
 MAGNUM_OBJECT_MAPPER(MagnumService)
 MAGNUM_OBJECT_MAPPER(ClusterEvent)
+MAGNUM_OBJECT_MAPPER(ClusterLock)
 #undef MAGNUM_OBJECT_MAPPER
 
 db::Row ToRow(const ClusterTemplate& t) { return Write(t); }
@@ -428,6 +443,7 @@ db::Row ToRow(const Quota& q) { return Write(q); }
 db::Row ToRow(const Federation& f) { return Write(f); }
 db::Row ToRow(const MagnumService& s) { return Write(s); }
 db::Row ToRow(const ClusterEvent& e) { return Write(e); }
+db::Row ToRow(const ClusterLock& l) { return Write(l); }
 
 std::optional<int64_t> IdOf(const db::Row& row) {
   const db::Value& v = row.Get("id");

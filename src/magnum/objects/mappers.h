@@ -17,6 +17,7 @@
 #include "magnum/db/schema.h"
 #include "magnum/objects/cluster.h"
 #include "magnum/objects/cluster_event.h"
+#include "magnum/objects/cluster_lock.h"
 #include "magnum/objects/cluster_template.h"
 #include "magnum/objects/federation.h"
 #include "magnum/objects/magnum_service.h"
@@ -37,6 +38,7 @@ template <> inline constexpr const char* kTableOf<Quota> = db::kQuotaTable;
 template <> inline constexpr const char* kTableOf<Federation> = db::kFederationTable;
 template <> inline constexpr const char* kTableOf<MagnumService> = db::kMagnumServiceTable;
 template <> inline constexpr const char* kTableOf<ClusterEvent> = db::kClusterEventTable;
+template <> inline constexpr const char* kTableOf<ClusterLock> = db::kClusterLockTable;
 
 // Defined (explicitly instantiated) for every object type above.
 template <typename T>
@@ -53,6 +55,7 @@ db::Row ToRow(const Quota& q);
 db::Row ToRow(const Federation& f);
 db::Row ToRow(const MagnumService& s);
 db::Row ToRow(const ClusterEvent& e);
+db::Row ToRow(const ClusterLock& l);
 
 // The columns whose stored value differs between `before` and `after` (with after's
 // values): the change set of an Update.
@@ -60,6 +63,12 @@ db::Row ChangedColumns(const db::Row& before, const db::Row& after);
 template <typename T>
 db::Row ChangedColumns(const T& before, const T& after) {
   return ChangedColumns(ToRow(before), ToRow(after));
+}
+// The columns `patch` sets: those whose value differs from a default-constructed T's (a
+// member set to a non-null value). For writes of a few columns without a stored row.
+template <typename T>
+db::Row SetColumns(const T& patch) {
+  return ChangedColumns(T{}, patch);
 }
 
 // A condition that `column` still holds its value in `stored` (IS NULL for NULL): for
@@ -107,6 +116,17 @@ Result<std::optional<T>> GetOne(db::Database& db, const db::Filter& filter) {
   if (!row) return std::optional<T>();
   MAGNUM_ASSIGN_OR_RETURN(T obj, FromRow<T>(std::move(*row)));
   return std::optional<T>(std::move(obj));
+}
+
+// Writes the columns of `after` that differ from `before` to the rows matching `filter`
+// (typically `before`'s row, with the expected current values for a compare-and-set).
+// Returns the rows changed; when nothing differs, the rows matching `filter`.
+template <typename T>
+Result<int64_t> Update(db::Database& db, const db::Filter& filter, const T& before,
+                       const T& after) {
+  db::Row changes = ChangedColumns(before, after);
+  if (changes.empty()) return db.Count(kTableOf<T>, filter);
+  return db.Update(kTableOf<T>, filter, changes);
 }
 
 // Inserts `obj` (its id must be 0) and returns it as stored, with its id.

@@ -440,8 +440,12 @@ TEST_F(ConductorTest, DeleteDuringCreateIsSerialisedAfterIt) {
   ASSERT_OK(c->ClusterCreate(Caller{}, uuid));
   ASSERT_TRUE(WaitEntered(*gate_, 1));
   ASSERT_OK(c->ClusterDelete(Caller{}, uuid));
-  ASSERT_TRUE(WaitUntil([&] { return gate_->cancelled_seen.load() == 1; }))
-      << "the create saw Cancelled()";
+  {
+    std::unique_lock<std::mutex> lock(gate_->mu);
+    ASSERT_TRUE(gate_->cv.wait_for(lock, seconds(10),
+                                   [&] { return gate_->cancelled_seen.load() == 1; }))
+        << "the create saw Cancelled()";
+  }
   OpenGate(*gate_);
   ASSERT_TRUE(c->WaitIdle(seconds(10)));
   EXPECT_FALSE(gate_->overlap) << "create and delete overlapped on one cluster";

@@ -85,6 +85,8 @@ class GateDriver final : public drivers::Driver {
     bool overlap = false;            // two operations on one cluster at once
     std::vector<std::string> calls;  // "create:<uuid>", "delete:<uuid>", ...
     std::atomic<int> cancelled_seen{0};
+    bool gate_sync = false;  // SyncStatus waits at the gate too (answers "unchanged")
+    int sync_entered = 0;    // SyncStatus calls that reached the gate
   };
 
   explicit GateDriver(std::shared_ptr<State> state) : s_(std::move(state)) {}
@@ -114,6 +116,14 @@ class GateDriver final : public drivers::Driver {
   Result<void> DeleteNodeGroup(drivers::OperationContext& op, const std::string&) override {
     return Gate(op, "nodegroup_delete");
   }
+  Result<drivers::SyncReport> SyncStatus(const drivers::ClusterState&) override {
+    std::unique_lock<std::mutex> lock(s_->mu);
+    if (!s_->gate_sync) return drivers::SyncReport{};
+    ++s_->sync_entered;
+    s_->cv.notify_all();
+    s_->cv.wait(lock, [this] { return s_->open; });
+    return drivers::SyncReport{};
+  }
 
  private:
   Result<void> Gate(drivers::OperationContext& op, const std::string& what) {
@@ -135,6 +145,7 @@ class GateDriver final : public drivers::Driver {
         if (op.Cancelled()) {
           if (!cancelled) s_->cancelled_seen++;
           cancelled = true;
+          s_->cv.notify_all();
           if (!s_->ignore_cancel) break;
         }
         s_->cv.wait_for(lock, std::chrono::milliseconds(5));

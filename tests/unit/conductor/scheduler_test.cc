@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -78,12 +80,21 @@ TEST(SchedulerTest, StopDropsPendingAndRefusesNew) {
 TEST(SchedulerTest, ThreadRunsTasksWhenTheClockReachesThem) {
   ManualClock clock(T0());
   Scheduler s(&clock, 5ms);  // notices a moved simulated clock within 5 ms
-  std::atomic<int> n{0};
-  s.At(T0() + 1h, [&] { ++n; });
+  std::mutex mu;
+  std::condition_variable ran;
+  int n = 0;
+  s.At(T0() + 1h, [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++n;
+    ran.notify_all();
+  });
   s.Start();
   clock.Advance(1h);
-  for (int i = 0; i < 2000 && n.load() == 0; ++i) std::this_thread::sleep_for(1ms);
-  EXPECT_EQ(n.load(), 1);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(ran.wait_for(lock, 10s, [&] { return n > 0; }));
+    EXPECT_EQ(n, 1);
+  }
   s.Stop();
 }
 

@@ -2,6 +2,8 @@
 // advances, no scheduler thread (RunDueTasks runs what is due), no sleeps.
 #include "conductor_test_util.h"
 
+#include <future>
+
 namespace magnum::conductor::testing {
 namespace {
 
@@ -96,13 +98,51 @@ TEST_F(SimulatedTimeTest, LocklessOrphanIsRecoveredAfterServiceDownTime) {
   for (int i = 0; i < 3; ++i) {  // 60 s: not older than service_down_time yet
     clock_.Advance(20s);
     c->RunDueTasks();
+    ASSERT_TRUE(c->WaitIdle(10s)) << "the status sync runs on the worker pool";
   }
   EXPECT_EQ(Status(uuid), "CREATE_IN_PROGRESS");
   clock_.Advance(20s);
   c->RunDueTasks();
+  ASSERT_TRUE(c->WaitIdle(10s));
   EXPECT_EQ(Status(uuid), "CREATE_FAILED");
   EXPECT_EQ(Reason(uuid),
             "conductor test-host stopped during create; delete the cluster and create it again");
+}
+
+// Status sync calls drivers and may take long: it runs on the worker pool, so the
+// scheduler keeps reporting heartbeats (and renewing leases) while a sync hangs.
+TEST_F(SimulatedTimeTest, SlowStatusSyncDoesNotDelayTheHeartbeat) {
+  gate_->gate_sync = true;
+  std::string uuid = InsertCluster({.driver = "gate"});  // in progress, nobody runs it
+  auto* c = StartConductor(SimOptions(), nullptr, &clock_);
+  // RunDueTasks on another thread: were the sync run by the scheduler, it would hang there.
+  std::future<size_t> first, second;
+  struct OpenAtExit {  // destroyed before the futures: a hung RunDueTasks can return
+    GateDriver::State* gate;
+    ~OpenAtExit() { OpenGate(*gate); }
+  } open_at_exit{gate_.get()};
+  auto run_due = [c](std::future<size_t>& ran) {
+    ran = std::async(std::launch::async, [c] { return c->RunDueTasks(); });
+    return ran.wait_for(5s) == std::future_status::ready;
+  };
+  clock_.Advance(20s);  // the sync is due (and heartbeats)
+  EXPECT_TRUE(run_due(first)) << "the scheduler ran the status sync itself";
+  {
+    std::unique_lock<std::mutex> lock(gate_->mu);
+    ASSERT_TRUE(gate_->cv.wait_for(lock, 10s, [&] { return gate_->sync_entered == 1; }))
+        << "the sync reached the driver";
+  }
+  const int64_t before = ReportCount();
+  clock_.Advance(20s);  // heartbeats and the next sync are due
+  EXPECT_TRUE(run_due(second)) << "the scheduler waited for the sync";
+  EXPECT_GT(ReportCount(), before) << "heartbeat while the sync hangs in the driver";
+  {
+    std::lock_guard<std::mutex> lock(gate_->mu);
+    EXPECT_EQ(gate_->sync_entered, 1) << "no second sync queued behind the running one";
+  }
+  OpenGate(*gate_);
+  ASSERT_TRUE(c->WaitIdle(10s));
+  EXPECT_EQ(Status(uuid), "CREATE_IN_PROGRESS") << "the driver said: unchanged";
 }
 
 }  // namespace

@@ -28,7 +28,9 @@ TEST(StateTableTest, EveryOperationHasItsOwnRow) {
     EXPECT_EQ(r.op, op) << r.name;
     EXPECT_FALSE(r.name.empty());
     EXPECT_TRUE(r.cluster_refusal.ends_with("status is")) << r.name;
-    if (r.nodegroup != StatusSet::kAny) EXPECT_FALSE(r.nodegroup_refusal.empty()) << r.name;
+    if (r.nodegroup != StatusSet::kAny) {
+      EXPECT_FALSE(r.nodegroup_refusal.empty()) << r.name;
+    }
   }
 }
 
