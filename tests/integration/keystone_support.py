@@ -4,11 +4,14 @@ labelled `keystone` (ctest starts the services once per run: fixture openstack_s
 The deployment is described by <state>/env.json (state: $MAGNUM_OPENSTACK_STATE, default
 /var/tmp/magnum-openstack). stdlib only.
 """
+import datetime
 import http.client
 import json
 import os
+import time
 import unittest
 import urllib.parse
+import uuid
 
 STATE = os.environ.get("MAGNUM_OPENSTACK_STATE", "/var/tmp/magnum-openstack")
 
@@ -127,3 +130,28 @@ def openrc(env, user):
             "OS_USERNAME": user, "OS_PASSWORD": u["password"], "OS_PROJECT_NAME": u["project"],
             "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
             "OS_REGION_NAME": env["region"]}
+
+
+def short_lived_token(env, user_token, user="demo", seconds=4):
+    """(token, expiry) of a token of `user` that expires in `seconds`: an application
+    credential that lapses then caps its tokens' expiry (`user_token`: one of its tokens)."""
+    expires = datetime.datetime.utcnow() + datetime.timedelta(seconds=seconds)
+    status, _, doc = http_call(
+        "POST", env["auth_url"] + "/users/%s/application_credentials" % env["users"][user]["id"],
+        {"application_credential": {"name": "short-%s" % uuid.uuid4().hex[:12],
+                                    "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S")}},
+        headers={"X-Auth-Token": user_token})
+    if status != 201:
+        raise AssertionError("application credential: %d %s" % (status, doc))
+    cred = doc["application_credential"]
+    status, headers, doc = http_call("POST", env["auth_url"] + "/auth/tokens", {
+        "auth": {"identity": {"methods": ["application_credential"],
+                              "application_credential": {"id": cred["id"],
+                                                         "secret": cred["secret"]}}}})
+    if status != 201:
+        raise AssertionError("token of the application credential: %d %s" % (status, doc))
+    return headers["x-subject-token"], expires
+
+
+def sleep_past(expires, margin=1.5):
+    time.sleep(max(0.0, (expires - datetime.datetime.utcnow()).total_seconds()) + margin)

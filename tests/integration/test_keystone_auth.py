@@ -4,7 +4,6 @@ tokens of the demo users accepted with their Keystone identity, missing, garbage
 and expired tokens refused with 401, forged identity headers ignored, Keystone unreachable
 or refusing the service user answered with 503 (never allowed), and the version documents
 and healthcheck free of tokens."""
-import datetime
 import os
 import socket
 import time
@@ -12,7 +11,7 @@ import unittest
 
 from harness import Magnumd, template_body
 from keystone_support import (STATE, http_call, issue_token, keystone_authtoken,
-                              require_env)
+                              require_env, short_lived_token, sleep_past)
 
 
 def free_port():
@@ -130,24 +129,10 @@ class KeystoneAuthTest(unittest.TestCase):
 
     def test_expired_token_is_401(self):
         # An application credential that expires in a few seconds caps its tokens' expiry.
-        user_id = self.env["users"]["demo"]["id"]
-        expires = datetime.datetime.utcnow() + datetime.timedelta(seconds=4)
-        status, _, doc = http_call(
-            "POST", self.env["auth_url"] + "/users/%s/application_credentials" % user_id,
-            {"application_credential": {"name": "short-%d" % time.time(),
-                                        "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S")}},
-            headers={"X-Auth-Token": self.demo})
-        self.assertEqual(status, 201, doc)
-        cred = doc["application_credential"]
-        status, headers, doc = http_call("POST", self.env["auth_url"] + "/auth/tokens", {
-            "auth": {"identity": {"methods": ["application_credential"],
-                                  "application_credential": {"id": cred["id"],
-                                                             "secret": cred["secret"]}}}})
-        self.assertEqual(status, 201, doc)
-        tok = headers["x-subject-token"]
+        tok, expires = short_lived_token(self.env, self.demo)
         r = self.m.get("/v1/clustertemplates", headers={"X-Auth-Token": tok})
         self.assertEqual(r.status, 200, r)  # valid now (and cached no longer than its life)
-        time.sleep(max(0.0, (expires - datetime.datetime.utcnow()).total_seconds()) + 1.5)
+        sleep_past(expires)
         self.assertUnauthorized(self.m.get("/v1/clustertemplates", headers={"X-Auth-Token": tok}))
 
 

@@ -13,18 +13,17 @@ objects are unchanged afterwards. Then: the admin sees everything, a member gets
 admin-only routes, public and hidden templates, no/garbage/expired tokens on every route
 (401 with WWW-Authenticate), Keystone down on every route (503), and a broken policy file
 refused at start with its line."""
-import datetime
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import uuid
 
 from harness import Magnumd, template_body
-from keystone_support import http_call, issue_token, keystone_authtoken, require_env
+from keystone_support import (issue_token, keystone_authtoken, require_env,
+                              short_lived_token, sleep_past)
 import tenancy_routes
 
 FAST_CERTS = {"x509": {"rsa_key_size": "1024"}}
@@ -328,24 +327,10 @@ class TwoProjectsTest(TenancyCase):
     def expiring_token(self):
         """A demo token that has expired (an application credential living 4 s), used
         once while valid so that it sits in magnumd's token cache."""
-        user = self.env["users"]["demo"]["id"]
-        expires = datetime.datetime.utcnow() + datetime.timedelta(seconds=4)
-        status, _, doc = http_call(
-            "POST", self.env["auth_url"] + "/users/%s/application_credentials" % user,
-            {"application_credential": {"name": "walk-%s" % uuid.uuid4().hex[:8],
-                                        "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S")}},
-            headers=self.A)
-        self.assertEqual(status, 201, doc)
-        cred = doc["application_credential"]
-        status, headers, doc = http_call("POST", self.env["auth_url"] + "/auth/tokens", {
-            "auth": {"identity": {"methods": ["application_credential"],
-                                  "application_credential": {"id": cred["id"],
-                                                             "secret": cred["secret"]}}}})
-        self.assertEqual(status, 201, doc)
-        tok = headers["x-subject-token"]
+        tok, expires = short_lived_token(self.env, self.A["X-Auth-Token"])
         self.assertEqual(self.m.get("/v1/clustertemplates",
                                     headers={"X-Auth-Token": tok}).status, 200)
-        time.sleep(max(0.0, (expires - datetime.datetime.utcnow()).total_seconds()) + 1.5)
+        sleep_past(expires)
         return tok
 
 
