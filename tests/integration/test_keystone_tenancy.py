@@ -125,8 +125,28 @@ class TenancyCase(unittest.TestCase):
             cls.a_tpl, cls.a_cl, cls.a_ng, cls.a_fed, cls.pa,
             env["users"]["demo"]["id"], cls.a_ca.splitlines()[1]}
         cls.secrets |= {ng["uuid"] for ng in ngs["nodegroups"]}
+        cls.inventory_before_probe = cls.inventory()
         cls.routes, cls.probes = tenancy_routes.discover(m, cls.ADMIN, adm_cl)
+        cls.inventory_after_probe = cls.inventory()
         cls.csr = cls._csr()
+
+    @classmethod
+    def inventory(cls):
+        """Every object the admin sees: its uuid (project for quotas) and its update time
+        (clusters: status and sizes; periodic tasks may touch their rows)."""
+        m, h = cls.m, cls.ADMIN
+        out = {}
+        for path, key in (("/v1/clustertemplates/detail", "clustertemplates"),
+                          ("/v1/clusters/detail", "clusters"),
+                          ("/v1/federations/detail", "federations"),
+                          ("/v1/quotas?all_tenants=true", "quotas")):
+            out[key] = sorted((o.get("uuid") or o.get("project_id"), o.get("status"),
+                               o.get("node_count"), None if key == "clusters" else
+                               o.get("updated_at")) for o in m.get(path, headers=h).json[key])
+        for cl, *_ in out["clusters"]:
+            out[cl] = sorted((n["uuid"], n["node_count"]) for n in m.get(
+                "/v1/clusters/%s/nodegroups" % cl, headers=h).json["nodegroups"])
+        return out
 
     @classmethod
     def wait(cls, cluster, headers):
@@ -214,6 +234,8 @@ class TwoProjectsTest(TenancyCase):
                                                                     self.probes))
         self.assertEqual(sorted(self.routes - WALKED), [], "routes nobody walks")
         self.assertEqual(sorted(WALKED - self.routes), [], "walked routes the router lacks")
+        # The probe changed nothing.
+        self.assertEqual(self.inventory_after_probe, self.inventory_before_probe)
 
     def test_other_project_walks_every_route(self):
         before = self.a_state()
