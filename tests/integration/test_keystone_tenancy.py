@@ -271,6 +271,10 @@ class TwoProjectsTest(TenancyCase):
         self.assertIn(self.a_ng, [n["uuid"] for n in ngs.json["nodegroups"]])
         self.assertEqual(m.get("/v1/clusters/%s/nodegroups/%s" % (self.a_cl, self.a_ng),
                                headers=h).status, 200)
+        self.assertEqual(m.get("/v1/clusters/%s/events" % self.a_cl, headers=h).status, 200)
+        # Ours: admins reach every project's cluster CA too (docs/api.md; upstream 404s).
+        r = m.get("/v1/certificates/" + self.a_cl, headers=h)
+        self.assertEqual((r.status, r.json.get("pem")), (200, self.a_ca), r)
         # Quotas: own project unless all_tenants (as upstream).
         own = m.get("/v1/quotas", headers=h).json["quotas"]
         self.assertNotIn(self.pa, [q["project_id"] for q in own])
