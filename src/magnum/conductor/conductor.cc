@@ -21,6 +21,7 @@
 #include "magnum/conductor/operation_executor.h"
 #include "magnum/conductor/outcome.h"
 #include "magnum/conductor/periodic_tasks.h"
+#include "magnum/conductor/reconcile_task.h"
 #include "magnum/conductor/state_table.h"
 #include "magnum/config/config.h"
 #include "magnum/db/database.h"
@@ -48,6 +49,9 @@ ConductorOptions ConductorOptionsFromConfig(const config::Config& config) {
   o.report_interval = std::chrono::seconds(std::max(1, config.report_interval));
   o.service_down_time = std::chrono::seconds(std::max(1, config.service_down_time));
   o.lease_ttl = std::chrono::seconds(std::max(3, config.conductor_lease_ttl));
+  if (config.conductor_reconcile_enabled) {
+    o.reconcile_interval = std::chrono::seconds(std::max(1, config.conductor_reconcile_interval));
+  }
   return o;
 }
 
@@ -62,7 +66,8 @@ struct ConductorService::Impl {
         sync(&core),
         health(&core),
         renewal(&core),
-        deadlines(&core) {
+        deadlines(&core),
+        reconcile(&core) {
     core.lease = &lease;
     core.outcome = &outcome;
     core.executor = &executor;
@@ -78,6 +83,7 @@ struct ConductorService::Impl {
   HealthPollTask health;
   LeaseRenewalTask renewal;
   DeadlineTask deadlines;
+  ReconcileTask reconcile;
   std::unique_ptr<ServiceHeartbeat> heartbeat;
   std::unique_ptr<HeartbeatTask> heartbeat_task;
 };
@@ -130,6 +136,12 @@ Result<void> ConductorService::Start() {
   m.scheduler.Every(m.opt.health_poll_interval, [&i] {
     i.core.RunOnPool("periodic:health_poll", [&i] { i.health.RunOnce(); });
   });
+  if (m.opt.reconcile_interval.count() > 0) {
+    // On a worker (a repair may wait for nodes), one pass at a time.
+    m.scheduler.Every(m.opt.reconcile_interval, [&i] {
+      i.core.RunOnPool("periodic:reconcile", [&i] { i.reconcile.RunOnce(); });
+    });
+  }
   if (m.opt.run_timer_thread) m.scheduler.Start();
   spdlog::info("conductor {} started ({} workers)", m.opt.host, m.opt.workers);
   return {};
@@ -464,6 +476,7 @@ Result<void> ConductorService::Ping() {
 void ConductorService::RecoverOnce(bool at_start) { impl_->recovery.Recover(at_start); }
 void ConductorService::SyncStatusOnce() { impl_->sync.RunOnce(); }
 void ConductorService::PollHealthOnce() { impl_->health.RunOnce(); }
+void ConductorService::ReconcileOnce() { impl_->reconcile.RunOnce(); }
 void ConductorService::RenewLeasesOnce() { impl_->renewal.RunOnce(); }
 size_t ConductorService::RunDueTasks() { return impl_->core.scheduler.RunDue(); }
 

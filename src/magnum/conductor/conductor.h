@@ -81,6 +81,9 @@ struct ConductorOptions {
   // running operations every lease_ttl / 3; a lease not renewed in time (its conductor died
   // or hangs) lets any conductor take the cluster over.
   std::chrono::milliseconds lease_ttl{30'000};
+  // Between two reconciliation passes (ReconcileTask); 0 = none ([conductor]
+  // reconcile_enabled = false).
+  std::chrono::milliseconds reconcile_interval{0};
   // false: no scheduler thread; the caller runs due timers with RunDueTasks() (tests on a
   // ManualClock: simulated time, no sleeps).
   bool run_timer_thread = true;
@@ -151,6 +154,8 @@ class ConductorService final : public ConductorApi {
   void RecoverOnce(bool at_start = false);
   void SyncStatusOnce();
   void PollHealthOnce();
+  // One reconciliation pass over the settled clusters (reconcile_task.h).
+  void ReconcileOnce();
   // Renews the leases of this conductor's running operations; an operation whose lease was
   // taken over (a delete accepted by another conductor, or recovery after expiry) is
   // cancelled and will record nothing.

@@ -171,6 +171,11 @@ Result<void> Session::Reconcile() {
       if (!n.master) taken.push_back(n.index);
     }
     std::vector<int> indices = FreeIndices(taken, static_cast<int>(ng.node_count - have));
+    for (int i : indices) {
+      // A volume left by a container removed by hand holds a swarm identity that is gone.
+      auto rv = host().RemoveVolume(VolumeName(NodeName(prefix_, false, i)), true);
+      if (!rv && !NoSuchObject(rv.error())) return Fail(rv.error());
+    }
     MAGNUM_RETURN_IF_ERROR(Grow(ng, indices, live));
     std::vector<std::string> names;
     for (int i : indices) names.push_back(NodeName(prefix_, false, i));

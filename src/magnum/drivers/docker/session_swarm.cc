@@ -188,8 +188,11 @@ Result<void> Session::RemoveWorker(const NodeRecord& manager, const NodeRecord& 
   MAGNUM_RETURN_IF_ERROR(CheckCancelled("remove"));
   MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
   std::string swarm_id;
-  if (auto list = mc->ListNodes()) {
-    for (const auto& s : *list) {
+  {
+    // A manager that does not answer (or a request cut by a stop) is no proof that the
+    // node is out of the swarm: the removal stops here rather than leave a ghost entry.
+    MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+    for (const auto& s : list) {
       if (s.hostname == node.name) swarm_id = s.id;
     }
   }
