@@ -18,6 +18,20 @@ using objects::Cluster;
 using objects::ClusterStatus;
 using objects::NodeGroup;
 
+namespace {
+
+// `after` (else `from`) moved to status `next`: status_reason cleared, updated `now`.
+template <typename T>
+T Transitioned(const T& from, const T* after, ClusterStatus next, std::string now) {
+  T changed = after != nullptr ? *after : from;
+  changed.status = next;
+  changed.status_reason.reset();
+  changed.updated_at = std::move(now);
+  return changed;
+}
+
+}  // namespace
+
 Result<void> AcceptPhase::Accept(const Caller& caller, const OpPtr& op, bool take_over,
                                  const AcceptFn& fn) {
   if (core_->registry.Stopping()) {
@@ -67,10 +81,7 @@ Result<void> AcceptPhase::Accept(const Caller& caller, const OpPtr& op, bool tak
 
 Result<void> AcceptPhase::CasCluster(db::Database& d, const Cluster& cluster,
                                      ClusterStatus next, const Cluster* after) const {
-  Cluster changed = after != nullptr ? *after : cluster;
-  changed.status = next;
-  changed.status_reason.reset();
-  changed.updated_at = core_->Now();
+  const Cluster changed = Transitioned(cluster, after, next, core_->Now());
   MAGNUM_ASSIGN_OR_RETURN(
       int64_t n,
       objects::Update(d,
@@ -86,10 +97,7 @@ Result<void> AcceptPhase::CasCluster(db::Database& d, const Cluster& cluster,
 
 Result<void> AcceptPhase::SetNodeGroupStatus(db::Database& d, const NodeGroup& ng,
                                              ClusterStatus next, const NodeGroup* after) const {
-  NodeGroup changed = after != nullptr ? *after : ng;
-  changed.status = next;
-  changed.status_reason.reset();
-  changed.updated_at = core_->Now();
+  const NodeGroup changed = Transitioned(ng, after, next, core_->Now());
   Filter f = ById(ng.id);
   if (!ng.status) {
     f.Where(Condition::Null("status"));

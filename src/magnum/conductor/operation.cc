@@ -27,20 +27,7 @@ Filter LockOf(const std::string& uuid) {
 }
 
 drivers::OperationKind DriverKindOf(OpKind k) {
-  using K = drivers::OperationKind;
-  switch (k) {
-    case OpKind::kCreate: return K::kCreate;
-    case OpKind::kUpdate:
-    case OpKind::kResize: return K::kResize;
-    case OpKind::kUpgrade: return K::kUpgrade;
-    case OpKind::kDelete: return K::kDelete;
-    case OpKind::kNodeGroupCreate: return K::kNodeGroupCreate;
-    case OpKind::kNodeGroupUpdate: return K::kNodeGroupUpdate;
-    case OpKind::kNodeGroupDelete: return K::kNodeGroupDelete;
-    case OpKind::kRotateCa:
-    case OpKind::kRotateCredential: return K::kRotateCa;
-  }
-  return K::kCreate;
+  return k == OpKind::kUpdate ? OpKind::kResize : k;
 }
 
 std::vector<db::Value> InProgressValues() {

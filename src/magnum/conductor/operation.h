@@ -97,7 +97,7 @@ struct Operation {
   }
 };
 
-// The driver's name for an operation (ClusterUpdate runs as a resize).
+// The kind a driver is handed for an operation (ClusterUpdate runs as a resize).
 drivers::OperationKind DriverKindOf(OpKind k);
 
 using OpPtr = std::shared_ptr<Operation>;

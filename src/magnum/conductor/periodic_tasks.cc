@@ -105,7 +105,7 @@ void HealthPollTask::RunOnce() {
       continue;
     }
     objects::Cluster after = cluster;
-    after.health_status = objects::ParseHealthStatus(drivers::HealthStatusName((*health)->status));
+    after.health_status = (*health)->status;
     objects::NullableStringMap reason;
     for (const auto& [k, v] : (*health)->reason) reason.emplace(k, v);
     after.health_status_reason = std::move(reason);

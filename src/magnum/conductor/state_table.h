@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "magnum/common/error.h"
+#include "magnum/drivers/driver.h"
 #include "magnum/objects/cluster.h"
 
 namespace magnum::db {
@@ -20,18 +21,8 @@ class Database;
 
 namespace magnum::conductor {
 
-enum class ClusterOperation {
-  kCreate,
-  kUpdate,
-  kResize,
-  kUpgrade,
-  kDelete,
-  kNodeGroupCreate,
-  kNodeGroupUpdate,
-  kNodeGroupDelete,
-  kRotateCa,
-  kRotateCredential,
-};
+// The cluster operations: one enum shared with the drivers (drivers/driver.h).
+using ClusterOperation = drivers::OperationKind;
 
 // Status sets of api-v1.md §3.2.
 enum class StatusSet {

@@ -2,15 +2,6 @@
 
 namespace magnum::drivers {
 
-std::string_view HealthStatusName(HealthStatus s) {
-  switch (s) {
-    case HealthStatus::kHealthy: return "HEALTHY";
-    case HealthStatus::kUnhealthy: return "UNHEALTHY";
-    case HealthStatus::kUnknown: return "UNKNOWN";
-  }
-  return "UNKNOWN";
-}
-
 const NodeGroupState* ClusterState::FindNodeGroup(std::string_view uuid_or_name) const {
   for (const auto& ng : nodegroups) {
     if (ng.uuid == uuid_or_name || ng.name == uuid_or_name) return &ng;
@@ -50,6 +41,7 @@ Result<Step> Driver::Advance(OperationContext& op, const OperationSpec& spec, st
     case OperationKind::kCreate:
       r = CreateCluster(op);
       break;
+    case OperationKind::kUpdate:
     case OperationKind::kResize:
       r = ResizeNodeGroup(op, spec.nodegroup_uuid, spec.nodes_to_remove);
       break;
@@ -70,6 +62,9 @@ Result<Step> Driver::Advance(OperationContext& op, const OperationSpec& spec, st
       break;
     case OperationKind::kRotateCa:
       r = RotateCaCertificate(op);
+      break;
+    case OperationKind::kRotateCredential:
+      r = RotateCredential(op);
       break;
   }
   if (!r) return Fail(r.error());

@@ -27,6 +27,7 @@
 
 #include "magnum/common/clock.h"
 #include "magnum/common/error.h"
+#include "magnum/objects/status.h"
 
 namespace magnum::drivers {
 
@@ -137,8 +138,8 @@ struct NodeGroupReport {
   std::optional<std::string> image_id;
 };
 
-enum class HealthStatus { kHealthy, kUnhealthy, kUnknown };
-std::string_view HealthStatusName(HealthStatus s);
+// A cluster's health: the objects' enum (stored as is in cluster.health_status).
+using HealthStatus = objects::HealthStatus;
 
 struct HealthReport {
   HealthStatus status = HealthStatus::kUnknown;
@@ -192,10 +193,14 @@ class OperationContext {
                                                            const std::string& organization) = 0;
 };
 
-// The operations a driver runs (ClusterUpdate of the API is a resize of the default worker
-// nodegroup without nodes to remove).
+// The cluster operations: what a driver runs, and the rows of the conductor's state table
+// (conductor/state_table.h, where it is also called ClusterOperation). The conductor hands
+// a driver kUpdate (ClusterUpdate of the API) as a kResize of the default worker nodegroup
+// without nodes to remove; kRotateCredential is a direct call (RotateCredential), never
+// an accepted operation.
 enum class OperationKind {
   kCreate,
+  kUpdate,
   kResize,
   kUpgrade,
   kDelete,
@@ -203,6 +208,7 @@ enum class OperationKind {
   kNodeGroupUpdate,
   kNodeGroupDelete,
   kRotateCa,
+  kRotateCredential,
 };
 
 // What an operation is to achieve; fixed when it is accepted and persisted with it.

@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "magnum/conductor/cluster_status.h"
+#include "magnum/conductor/operation.h"
+#include "magnum/objects/status.h"
 
 namespace magnum::conductor {
 namespace {
@@ -31,6 +34,16 @@ TEST(StateTableTest, EveryOperationHasItsOwnRow) {
     if (r.nodegroup != StatusSet::kAny) {
       EXPECT_FALSE(r.nodegroup_refusal.empty()) << r.name;
     }
+  }
+}
+
+// One operation enum for the state table and the drivers, one health enum for the drivers
+// and the stored cluster; a driver is handed an update as a resize.
+TEST(StateTableTest, SharesTheDriversOperationAndHealthEnums) {
+  static_assert(std::is_same_v<ClusterOperation, drivers::OperationKind>);
+  static_assert(std::is_same_v<drivers::HealthStatus, objects::HealthStatus>);
+  for (Op op : AllOps()) {
+    EXPECT_EQ(DriverKindOf(op), op == Op::kUpdate ? Op::kResize : op) << RuleOf(op).name;
   }
 }
 

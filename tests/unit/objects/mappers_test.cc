@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -241,11 +242,18 @@ TEST(MappersTest, UnchangedIsACompareAndSetCondition) {
   EXPECT_EQ(Unchanged(stored, "properties").op, db::Condition::Op::kIsNull);
 }
 
+// A migrated SQLite database in `dir` (nullptr on failure, reported).
+std::unique_ptr<db::Database> OpenMigrated(testing_util::TempDir& dir) {
+  auto db = db::OpenDatabase("sqlite:///" + dir.File("objects.sqlite"));
+  EXPECT_TRUE(db) << db.error().message();
+  if (!db || !(*db)->Upgrade()) return nullptr;
+  return std::move(*db);
+}
+
 TEST(MappersTest, TypedInsertListAndGetOneThroughSqlite) {
   testing_util::TempDir dir;
-  auto db = db::OpenDatabase("sqlite:///" + dir.File("objects.sqlite"));
-  ASSERT_TRUE(db) << db.error().message();
-  ASSERT_TRUE((*db)->Upgrade());
+  auto db = OpenMigrated(dir);
+  ASSERT_NE(db, nullptr);
 
   Cluster c;
   c.uuid = "11111111-2222-3333-4444-555555555555";
@@ -255,7 +263,7 @@ TEST(MappersTest, TypedInsertListAndGetOneThroughSqlite) {
   c.health_status_reason = NullableStringMap{{"n", std::nullopt}};
   c.floating_ip_enabled = false;
   c.create_timeout = 60;
-  auto stored = Insert(**db, c);
+  auto stored = Insert(*db, c);
   ASSERT_TRUE(stored) << stored.error().message();
   EXPECT_GT(stored->id, 0);
   Cluster expected = c;
@@ -268,34 +276,33 @@ TEST(MappersTest, TypedInsertListAndGetOneThroughSqlite) {
   ng.cluster_id = c.uuid;
   ng.node_taints = TaintList{{"k", std::optional<std::string>("v"), "NoSchedule"}};
   ng.node_addresses = StringList{};
-  ASSERT_TRUE(Insert(**db, ng));
+  ASSERT_TRUE(Insert(*db, ng));
 
   db::ListQuery q;
   q.filter.Where(db::Condition::Eq("cluster_id", c.uuid));
-  auto ngs = List<NodeGroup>(**db, q);
+  auto ngs = List<NodeGroup>(*db, q);
   ASSERT_TRUE(ngs);
   ASSERT_EQ(ngs->size(), 1u);
   EXPECT_EQ(ngs->front().node_taints, ng.node_taints);
   EXPECT_EQ(ngs->front().node_addresses, StringList{});
 
-  auto one = GetOne<Cluster>(**db, db::Filter().Where(db::Condition::Eq("uuid", c.uuid)));
+  auto one = GetOne<Cluster>(*db, db::Filter().Where(db::Condition::Eq("uuid", c.uuid)));
   ASSERT_TRUE(one && *one);
   EXPECT_EQ((*one)->labels, c.labels);
-  auto none = GetOne<Cluster>(**db, db::Filter().Where(db::Condition::Eq("uuid", "nope")));
+  auto none = GetOne<Cluster>(*db, db::Filter().Where(db::Condition::Eq("uuid", "nope")));
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
 }
 
 TEST(MappersTest, TypedUpdateWritesTheDifferencesAsACompareAndSet) {
   testing_util::TempDir dir;
-  auto db = db::OpenDatabase("sqlite:///" + dir.File("objects.sqlite"));
-  ASSERT_TRUE(db) << db.error().message();
-  ASSERT_TRUE((*db)->Upgrade());
+  auto db = OpenMigrated(dir);
+  ASSERT_NE(db, nullptr);
   ClusterLock lock;
   lock.cluster_uuid = "c";
   lock.conductor_id = "host-a";
   lock.operation = "create";
-  auto stored = Insert(**db, lock);
+  auto stored = Insert(*db, lock);
   ASSERT_TRUE(stored) << stored.error().message();
 
   ClusterLock after = *stored;
@@ -303,10 +310,10 @@ TEST(MappersTest, TypedUpdateWritesTheDifferencesAsACompareAndSet) {
   const db::Filter mine = db::Filter()
                               .Where(db::Condition::Eq("id", stored->id))
                               .Where(db::Condition::Eq("conductor_id", std::string("host-a")));
-  auto n = Update(**db, mine, *stored, after);
+  auto n = Update(*db, mine, *stored, after);
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 1);
-  auto n_same = Update(**db, mine, after, after);  // nothing differs: the rows matching
+  auto n_same = Update(*db, mine, after, after);  // nothing differs: the rows matching
   ASSERT_TRUE(n_same);
   EXPECT_EQ(*n_same, 1);
   const db::Filter theirs = db::Filter()
@@ -314,10 +321,10 @@ TEST(MappersTest, TypedUpdateWritesTheDifferencesAsACompareAndSet) {
                                 .Where(db::Condition::Eq("conductor_id", std::string("host-b")));
   ClusterLock later = after;
   later.progress = "phase 3";
-  auto n_theirs = Update(**db, theirs, after, later);
+  auto n_theirs = Update(*db, theirs, after, later);
   ASSERT_TRUE(n_theirs);
   EXPECT_EQ(*n_theirs, 0);
-  auto back = GetOne<ClusterLock>(**db, db::Filter().Where(db::Condition::Eq("id", stored->id)));
+  auto back = GetOne<ClusterLock>(*db, db::Filter().Where(db::Condition::Eq("id", stored->id)));
   ASSERT_TRUE(back && *back);
   EXPECT_TRUE(**back == after);
 }

@@ -29,6 +29,7 @@ Result<std::string> ReadFile(const std::string& path) {
 std::string_view NextAction(OperationKind kind) {
   switch (kind) {
     case OperationKind::kCreate: return "delete the cluster and create it again";
+    case OperationKind::kUpdate:
     case OperationKind::kResize: return "resize the cluster again";
     case OperationKind::kUpgrade:
       return "resize the cluster to its current node count (which makes it UPDATE_COMPLETE), "
@@ -37,7 +38,8 @@ std::string_view NextAction(OperationKind kind) {
     case OperationKind::kNodeGroupCreate: return "delete the nodegroup and create it again";
     case OperationKind::kNodeGroupUpdate: return "update the nodegroup again";
     case OperationKind::kNodeGroupDelete: return "delete the nodegroup again";
-    case OperationKind::kRotateCa: break;
+    case OperationKind::kRotateCa:
+    case OperationKind::kRotateCredential: break;
   }
   return "";
 }

@@ -67,6 +67,7 @@ Result<Step> Session::Advance(const OperationSpec& spec, OpProgress& p) {
   switch (spec.kind) {
     case OperationKind::kCreate:
       return CreatePhase(p);
+    case OperationKind::kUpdate:
     case OperationKind::kResize:
     case OperationKind::kNodeGroupUpdate:
       return ResizePhase(spec.nodegroup_uuid, spec.nodes_to_remove, p);
@@ -81,6 +82,7 @@ Result<Step> Session::Advance(const OperationSpec& spec, OpProgress& p) {
       MAGNUM_RETURN_IF_ERROR(DeleteNodeGroup(spec.nodegroup_uuid));
       return Step::Done();
     case OperationKind::kRotateCa:
+    case OperationKind::kRotateCredential:
       break;
   }
   return Fail(Error::FailedPrecondition("the docker driver does not support this operation"));

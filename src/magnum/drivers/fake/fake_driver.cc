@@ -28,8 +28,17 @@ std::string OperationName(OperationKind k) {
     case OperationKind::kNodeGroupUpdate: return "nodegroup_update";
     case OperationKind::kNodeGroupDelete: return "nodegroup_delete";
     case OperationKind::kRotateCa: return "rotate_ca";
+    case OperationKind::kUpdate: return "update";
+    case OperationKind::kRotateCredential: return "rotate_credential";
   }
   return "create";
+}
+
+OperationSpec SpecOf(OperationKind kind, const std::string& nodegroup_uuid = "") {
+  OperationSpec s;
+  s.kind = kind;
+  s.nodegroup_uuid = nodegroup_uuid;
+  return s;
 }
 
 // Adds `report` to the last step (a silent step when there is none yet).
@@ -80,6 +89,7 @@ Result<std::vector<FakeStep>> StepsOf(const ClusterState& c, const OperationSpec
                        [report](OperationContext& op) { return op.Report(report); }});
       break;
     }
+    case OperationKind::kUpdate:  // handed over as kResize; the same steps
     case OperationKind::kResize: {
       std::vector<std::string> addrs = ng->node_addresses;
       for (const auto& r : spec.nodes_to_remove) std::erase(addrs, r);
@@ -126,6 +136,8 @@ Result<std::vector<FakeStep>> StepsOf(const ClusterState& c, const OperationSpec
       break;
     case OperationKind::kRotateCa:
       steps.push_back({"nodes", "new CA distributed to every node", "", nullptr});
+      break;
+    case OperationKind::kRotateCredential:  // a direct call, never advanced
       break;
   }
   return steps;
@@ -199,35 +211,35 @@ class FakeDriver final : public Driver {
   }
 
   Result<void> CreateCluster(OperationContext& op) override {
-    return Blocking(op, {OperationKind::kCreate});
+    return Blocking(op, SpecOf(OperationKind::kCreate));
   }
   Result<void> ResizeNodeGroup(OperationContext& op, const std::string& ng_uuid,
                                const std::vector<std::string>& nodes_to_remove) override {
-    OperationSpec s{OperationKind::kResize, ng_uuid};
+    OperationSpec s = SpecOf(OperationKind::kResize, ng_uuid);
     s.nodes_to_remove = nodes_to_remove;
     return Blocking(op, s);
   }
   Result<void> UpgradeCluster(OperationContext& op, const TemplateState& target,
                               int64_t max_batch_size, const std::string& ng_uuid) override {
-    OperationSpec s{OperationKind::kUpgrade, ng_uuid};
+    OperationSpec s = SpecOf(OperationKind::kUpgrade, ng_uuid);
     s.target = target;
     s.max_batch_size = max_batch_size;
     return Blocking(op, s);
   }
   Result<void> DeleteCluster(OperationContext& op) override {
-    return Blocking(op, {OperationKind::kDelete});
+    return Blocking(op, SpecOf(OperationKind::kDelete));
   }
   Result<void> CreateNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    return Blocking(op, {OperationKind::kNodeGroupCreate, ng_uuid});
+    return Blocking(op, SpecOf(OperationKind::kNodeGroupCreate, ng_uuid));
   }
   Result<void> UpdateNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    return Blocking(op, {OperationKind::kNodeGroupUpdate, ng_uuid});
+    return Blocking(op, SpecOf(OperationKind::kNodeGroupUpdate, ng_uuid));
   }
   Result<void> DeleteNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    return Blocking(op, {OperationKind::kNodeGroupDelete, ng_uuid});
+    return Blocking(op, SpecOf(OperationKind::kNodeGroupDelete, ng_uuid));
   }
   Result<void> RotateCaCertificate(OperationContext& op) override {
-    return Blocking(op, {OperationKind::kRotateCa});
+    return Blocking(op, SpecOf(OperationKind::kRotateCa));
   }
 
   std::optional<Result<HealthReport>> PollHealth(const ClusterState& c) override {
