@@ -55,17 +55,30 @@ bool OperationContextImpl::Cancelled() const {
   return control_->cancelled.load() || clock_->Now() >= control_->deadline;
 }
 
+namespace {
+
+// Writes the members `facts` sets (a driver's report), with updated_at `now`, to the rows
+// matching `filter`; returns the rows changed (nullopt when nothing was reported).
+template <typename T>
+Result<std::optional<int64_t>> WriteFacts(db::Database& db, const Filter& filter, T facts,
+                                          std::string now) {
+  if (objects::SetColumns(facts).empty()) return std::optional<int64_t>();
+  facts.updated_at = std::move(now);
+  MAGNUM_ASSIGN_OR_RETURN(int64_t n,
+                          db.Update(objects::kTableOf<T>, filter, objects::SetColumns(facts)));
+  return std::optional<int64_t>(n);
+}
+
+}  // namespace
+
 Result<void> OperationContextImpl::Report(const drivers::ClusterReport& report) {
   objects::Cluster facts;  // only the members reported are set
   facts.stack_id = report.stack_id;
   facts.api_address = report.api_address;
   facts.coe_version = report.coe_version;
   facts.container_version = report.container_version;
-  if (objects::SetColumns(facts).empty()) return {};
-  facts.updated_at = FormatDbTimestamp(clock_->Now());
-  MAGNUM_RETURN_IF_ERROR(db_->Update(db::kClusterTable,
-                                     Filter().Where(Condition::Eq("uuid", cluster_.uuid)),
-                                     objects::SetColumns(facts)));
+  MAGNUM_RETURN_IF_ERROR(WriteFacts(*db_, Filter().Where(Condition::Eq("uuid", cluster_.uuid)),
+                                    std::move(facts), FormatDbTimestamp(clock_->Now())));
   return {};
 }
 
@@ -75,15 +88,12 @@ Result<void> OperationContextImpl::ReportNodeGroup(const drivers::NodeGroupRepor
   facts.stack_id = report.stack_id;
   facts.version = report.version;
   facts.image_id = report.image_id;
-  if (objects::SetColumns(facts).empty()) return {};
-  facts.updated_at = FormatDbTimestamp(clock_->Now());
-  MAGNUM_ASSIGN_OR_RETURN(int64_t n,
-                          db_->Update(db::kNodeGroupTable,
-                                      Filter()
-                                          .Where(Condition::Eq("uuid", report.uuid))
-                                          .Where(Condition::Eq("cluster_id", cluster_.uuid)),
-                                      objects::SetColumns(facts)));
-  if (n == 0) {
+  MAGNUM_ASSIGN_OR_RETURN(auto n, WriteFacts(*db_,
+                                             Filter()
+                                                 .Where(Condition::Eq("uuid", report.uuid))
+                                                 .Where(Condition::Eq("cluster_id", cluster_.uuid)),
+                                             std::move(facts), FormatDbTimestamp(clock_->Now())));
+  if (n && *n == 0) {
     return Fail(Error::NotFound("Nodegroup " + report.uuid + " could not be found in cluster " +
                                 cluster_.uuid + "."));
   }
