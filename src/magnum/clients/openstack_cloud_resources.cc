@@ -9,6 +9,7 @@
 #include "magnum/clients/openstack_service.h"
 #include "magnum/common/http_client.h"
 #include "magnum/config/config.h"
+#include "magnum/http/message.h"
 
 namespace magnum::clients {
 namespace {
@@ -69,7 +70,7 @@ class OpenStackCloudResources final : public CloudResources {
   Result<ImageInfo> FindImage(const auth::RequestContext& ctx, const std::string& id) override {
     MAGNUM_ASSIGN_OR_RETURN(std::string base, glance_.Endpoint(ctx));
     if (LooksLikeUuid(id)) {
-      const std::string url = base + "/v2/images/" + UrlEncode(id);
+      const std::string url = base + "/v2/images/" + http::UrlEncode(id);
       MAGNUM_ASSIGN_OR_RETURN(HttpClientReply reply, glance_.Get(ctx, url));
       if (reply.status == 200) {
         auto image = ParseGlanceImage(reply.body);
@@ -82,7 +83,7 @@ class OpenStackCloudResources final : public CloudResources {
       if (reply.status == 403) return Fail(NotAuthorizedForImage(id));
       if (reply.status != 404) return Fail(glance_.Unexpected(url, reply, "image"));
     }
-    const std::string url = base + "/v2/images?name=" + UrlEncode(id) + "&limit=200";
+    const std::string url = base + "/v2/images?name=" + http::UrlEncode(id) + "&limit=200";
     auto images = glance_.ListAll<ImageInfo>(ctx, base, url, ParseGlanceImageList, "images");
     if (!images) {
       return Fail(images.error());
@@ -114,7 +115,7 @@ class OpenStackCloudResources final : public CloudResources {
 
   Result<void> CheckKeypair(const auth::RequestContext& ctx, const std::string& name) override {
     MAGNUM_ASSIGN_OR_RETURN(std::string base, nova_.Endpoint(ctx));
-    const std::string url = base + "/os-keypairs/" + UrlEncode(name);
+    const std::string url = base + "/os-keypairs/" + http::UrlEncode(name);
     MAGNUM_ASSIGN_OR_RETURN(HttpClientReply reply, nova_.Get(ctx, url, nova_headers_));
     if (reply.status == 200) return {};
     if (reply.status == 404) return Fail(Error::NotFound("Unable to find keypair " + name + "."));
@@ -157,7 +158,7 @@ class OpenStackCloudResources final : public CloudResources {
                             const std::string& project_id) override {
     // As upstream: Keystone asked with the caller's token (an admin's: quota:create).
     HttpClientRequest req;
-    req.url = identity_url_ + "/projects/" + UrlEncode(project_id);
+    req.url = identity_url_ + "/projects/" + http::UrlEncode(project_id);
     req.connect_timeout = std::chrono::seconds(connect_timeout_s_);
     req.timeout = std::chrono::seconds(request_timeout_s_);
     req.headers = {{"Accept", "application/json"},

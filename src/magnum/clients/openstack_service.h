@@ -71,9 +71,6 @@ class OpenStackService {
   const int request_timeout_s_;
 };
 
-// Percent-encodes everything but RFC 3986's unreserved characters (a path segment or a
-// query value).
-std::string UrlEncode(std::string_view s);
 // "scheme://host[:port]" of an absolute URL ("" when it is not one).
 std::string UrlOrigin(std::string_view url);
 
