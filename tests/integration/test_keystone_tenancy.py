@@ -38,9 +38,14 @@ def keystone_config(env, **authtoken):
     return config
 
 
-def tpl(name, **overrides):
-    """A template body the keystone-mode template create accepts (fake driver)."""
-    return template_body(name=name, **overrides)
+def tpl(name, keypair=None, **overrides):
+    """A template body the keystone-mode checks accept: the dev services' image
+    fedora-coreos (os_distro fedora-coreos: the fake driver stands in for Kubernetes on
+    Fedora CoreOS), Nova's flavors, Neutron's external network, the user's keypair."""
+    body = template_body(name=name, image_id="fedora-coreos", **overrides)
+    if keypair:
+        body["keypair_id"] = keypair
+    return body
 
 
 def concrete(shape, project):
@@ -93,13 +98,13 @@ class TenancyCase(unittest.TestCase):
                                headers=cls.ADMIN), 201)["uuid"]
         # A's objects, with names found nowhere else.
         cls.a_names = {k: "asecret-%s-%s" % (k, tag) for k in ("tpl", "cl", "ng", "fed")}
-        cls.a_tpl = ok(m.post("/v1/clustertemplates", tpl(cls.a_names["tpl"]),
+        cls.a_tpl = ok(m.post("/v1/clustertemplates", tpl(cls.a_names["tpl"], "demokey"),
                               headers=cls.A), 201)["uuid"]
         cls.a_cl = ok(m.post("/v1/clusters", {"name": cls.a_names["cl"], "master_count": 1,
                                               "cluster_template_id": cls.a_tpl,
                                               "node_count": 1}, headers=cls.A), 202)["uuid"]
-        b_tpl = ok(m.post("/v1/clustertemplates", tpl("bown-" + tag), headers=cls.B),
-                   201)["uuid"]
+        b_tpl = ok(m.post("/v1/clustertemplates", tpl("bown-" + tag, "altkey"),
+                          headers=cls.B), 201)["uuid"]
         cls.b_cl = ok(m.post("/v1/clusters", {"name": "bown-" + tag, "node_count": 1,
                                               "cluster_template_id": b_tpl},
                              headers=cls.B), 202)["uuid"]
@@ -300,7 +305,7 @@ class TwoProjectsTest(TenancyCase):
                 ("DELETE", "/v1/quotas/%s/Cluster" % self.pa, None),
                 ("GET", "/v1/stats?project_id=" + self.pb, None),
                 ("GET", "/v1/quotas/%s/Cluster" % self.pb, None),
-                ("POST", "/v1/clustertemplates", tpl("pub-by-member", public=True)),
+                ("POST", "/v1/clustertemplates", tpl("pub-by-member", "demokey", public=True)),
                 ("PATCH", "/v1/clustertemplates/" + self.a_tpl,
                  [{"op": "replace", "path": "/hidden", "value": True}])):
             r = m.request(method, path, body=body, headers=A)
@@ -400,8 +405,8 @@ def walk_as_other_project(t, w):
             t.assertNotIn(t.a_tpl, listed)
             t.assertIn(t.pub, listed)
             t.assertNotIn(t.hidden, listed)
-        r = w.call(("POST", coll), "/v1/" + coll, tpl("b-own-" + uuid.uuid4().hex[:6]),
-                   version)
+        r = w.call(("POST", coll), "/v1/" + coll,
+                   tpl("b-own-" + uuid.uuid4().hex[:6], "altkey"), version)
         t.assertEqual(r.status, 201, r)
         own = r.json["uuid"]
         for ident in (t.a_tpl, t.a_names["tpl"]):
@@ -548,7 +553,7 @@ class KeystonePolicyFileTest(unittest.TestCase):
                              "\"clustertemplate:create\": \"role:admin\"\n")
         m.start()
         demo = {"X-Auth-Token": issue_token(env, "demo")[0], "X-Roles": "admin"}
-        r = m.post("/v1/clustertemplates", tpl("by-member"), headers=demo)
+        r = m.post("/v1/clustertemplates", tpl("by-member", "demokey"), headers=demo)
         self.assertEqual(r.status, 403, r)
         admin = {"X-Auth-Token": issue_token(env, "admin")[0]}
         self.assertEqual(m.post("/v1/clustertemplates", tpl("by-admin"), headers=admin).status,
