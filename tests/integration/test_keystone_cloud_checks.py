@@ -51,9 +51,18 @@ class CloudChecksTest(unittest.TestCase):
                 "os_distro": "fedora-coreos"}, headers={"X-Auth-Token": cls.demo})
             assert status == 201, (status, doc)
             cls.dup_images.append(doc["id"])
+        # A flavor without a root disk (admin's, public).
+        cls.nova = cls._catalog_url(cls.demo_body, "compute")
+        status, _, doc = http_call("POST", cls.nova + "/flavors", {"flavor": {
+            "name": "magnum-test-nodisk", "id": "magnum-test-nodisk", "ram": 512, "vcpus": 1,
+            "disk": 0}}, headers={"X-Auth-Token": cls.admin})
+        assert status in (200, 409), (status, doc)
 
     @classmethod
     def tearDownClass(cls):
+        if hasattr(cls, "nova"):
+            http_call("DELETE", cls.nova + "/flavors/magnum-test-nodisk",
+                      headers={"X-Auth-Token": cls.admin})
         for image in getattr(cls, "dup_images", []):
             http_call("DELETE", cls.glance + "/v2/images/" + image,
                       headers={"X-Auth-Token": cls.demo})
@@ -139,6 +148,14 @@ class CloudChecksTest(unittest.TestCase):
                          "Unable to find flavor m9.huge.")
         self.assertError(self.create(full_template("ck-x", master_flavor_id="99")), 400,
                          "Unable to find flavor 99.")
+
+    def test_flavor_without_root_disk_needs_a_boot_volume(self):
+        self.assertError(self.create(full_template("ck-x", flavor_id="magnum-test-nodisk")), 400,
+                         "Flavor with zero root volume size is not supported when "
+                         "boot_volume_size is zero.")
+        r = self.create(full_template("ck-bootvol", master_flavor_id="magnum-test-nodisk",
+                                      labels={"boot_volume_size": "10"}))
+        self.assertEqual(r.status, 201, r)
 
     def test_keypairs_are_the_users_own(self):
         self.assertError(self.create(full_template("ck-x", keypair_id="nokey")), 404,

@@ -1,5 +1,6 @@
 // /v1/clustertemplates (§2.1).
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 
 #include <arpa/inet.h>
@@ -308,9 +309,26 @@ class ClusterTemplatesController final : public CollectionController {
                                  const std::set<std::string>& which) {
     auto given = [&](const char* k) { return which.count(k) && !doc[k].is_null(); };
     auto val = [&](const char* k) { return doc[k].get<std::string>(); };
-    if (given("flavor_id")) MAGNUM_RETURN_IF_ERROR(s_.cloud->FindFlavor(req.ctx, val("flavor_id")));
-    if (given("master_flavor_id")) {
-      MAGNUM_RETURN_IF_ERROR(s_.cloud->FindFlavor(req.ctx, val("master_flavor_id")));
+    for (const char* k : {"flavor_id", "master_flavor_id"}) {
+      if (!given(k)) continue;
+      MAGNUM_ASSIGN_OR_RETURN(clients::FlavorInfo flavor, s_.cloud->FindFlavor(req.ctx, val(k)));
+      // Root disk (known in keystone mode only): a flavor without one needs a boot volume.
+      if (flavor.disk_gb && *flavor.disk_gb == 0) {
+        const Json& labels = doc["labels"];
+        const Json boot = labels.is_object() ? labels.value("boot_volume_size", Json("0"))
+                                             : Json("0");
+        std::string size = boot.is_string() ? boot.get<std::string>() : boot.dump();
+        int64_t n = 0;
+        auto parsed = std::from_chars(size.data(), size.data() + size.size(), n);
+        if (size.empty() || parsed.ec != std::errc() || parsed.ptr != size.data() + size.size()) {
+          return Fail(Error::InvalidArgument("Label boot_volume_size must be an integer, got '" +
+                                             size + "'."));
+        }
+        if (n == 0) {
+          return Fail(Error::InvalidArgument("Flavor with zero root volume size is not "
+                                             "supported when boot_volume_size is zero."));
+        }
+      }
     }
     if (given("keypair_id")) MAGNUM_RETURN_IF_ERROR(s_.cloud->CheckKeypair(req.ctx, val("keypair_id")));
     if (given("external_network_id")) {
