@@ -51,6 +51,13 @@ class CloudChecksTest(unittest.TestCase):
                 "os_distro": "fedora-coreos"}, headers={"X-Auth-Token": cls.demo})
             assert status == 201, (status, doc)
             cls.dup_images.append(doc["id"])
+        # An image naming its driver (the magnum_driver property).
+        status, _, doc = http_call("POST", cls.glance + "/v2/images", {
+            "name": "magnum-test-driver", "disk_format": "qcow2", "container_format": "bare",
+            "os_distro": "fake-os", "magnum_driver": "fake-blocking"},
+            headers={"X-Auth-Token": cls.demo})
+        assert status == 201, (status, doc)
+        cls.own_images = cls.dup_images + [doc["id"]]
         # A flavor without a root disk (admin's, public).
         cls.nova = cls._catalog_url(cls.demo_body, "compute")
         status, _, doc = http_call("POST", cls.nova + "/flavors", {"flavor": {
@@ -63,7 +70,7 @@ class CloudChecksTest(unittest.TestCase):
         if hasattr(cls, "nova"):
             http_call("DELETE", cls.nova + "/flavors/magnum-test-nodisk",
                       headers={"X-Auth-Token": cls.admin})
-        for image in getattr(cls, "dup_images", []):
+        for image in getattr(cls, "own_images", getattr(cls, "dup_images", [])):
             http_call("DELETE", cls.glance + "/v2/images/" + image,
                       headers={"X-Auth-Token": cls.demo})
         cls.m.cleanup()
@@ -117,6 +124,13 @@ class CloudChecksTest(unittest.TestCase):
     def test_fake_image_from_glance(self):
         r = self.create({"name": "ck-fake", "coe": "kubernetes", "image_id": "fake-image"})
         self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["cluster_distro"], "fake-os")
+
+    def test_image_property_magnum_driver_picks_the_driver(self):
+        r = self.create({"name": "ck-driver", "coe": "kubernetes",
+                         "image_id": "magnum-test-driver"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["driver"], "fake-blocking")
         self.assertEqual(r.json["cluster_distro"], "fake-os")
 
     # ---- refused -----------------------------------------------------------------
