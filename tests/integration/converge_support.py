@@ -12,7 +12,8 @@ import tempfile
 import time
 import unittest
 
-from docker_support import NOTHING, DockerEngine, DriverApi, docker_server_config, run, wait_until
+from docker_support import (NOTHING, DockerEngine, DriverApi, docker_server_config, run,
+                            wait_until)
 from harness import Magnumd
 
 ENGINE = DockerEngine()
@@ -68,6 +69,12 @@ class ConvergeCase(unittest.TestCase):
         self.api = DriverApi(self, self.m, ENGINE)
         self.api.clusters = clusters
         return self.m
+
+    def create_complete(self, template, name, masters=1, nodes=1):
+        uuid_ = self.api.create(template, name, masters=masters, nodes=nodes)
+        c = self.api.wait(uuid_)
+        self.assertEqual(c["status"], "CREATE_COMPLETE", c.get("status_reason"))
+        return uuid_
 
     # ---- stopping at an event ----------------------------------------------------------
 

@@ -35,9 +35,7 @@ class ConvergeNodeGroupsTest(ConvergeCase):
         self.start()
         tmpl = self.api.template(name="swarm-cv-ng")
         v2 = self.variant_template("e2e-v2", "swarm-cv-ng-v2")
-        uuid_ = self.api.create(tmpl, "cvn", masters=1, nodes=1)
-        c = self.api.wait(uuid_)
-        self.assertEqual(c["status"], "CREATE_COMPLETE", c.get("status_reason"))
+        uuid_ = self.create_complete(tmpl, "cvn")
 
         since = self.mark(uuid_)
         r = self.m.post("/v1/clusters/%s/nodegroups" % uuid_, {"name": "extra", "node_count": 2})

@@ -43,9 +43,7 @@ class DockerReconcileTest(ConvergeCase):
 
     def test_drift_is_repaired_and_reported_as_events(self):
         self.start()
-        uuid_ = self.api.create(self.api.template(name="swarm-rc"), "rc", masters=1, nodes=2)
-        c = self.api.wait(uuid_)
-        self.assertEqual(c["status"], "CREATE_COMPLETE", c.get("status_reason"))
+        uuid_ = self.create_complete(self.api.template(name="swarm-rc"), "rc", nodes=2)
         self.converged(uuid_)
         since = self.mark(uuid_)
 
@@ -96,9 +94,7 @@ class DockerFailureAdviceTest(ConvergeCase):
         self.start()
         tmpl = self.api.template(name="swarm-adv")
         v2 = self.variant_template("e2e-v2", "swarm-adv-v2")
-        uuid_ = self.api.create(tmpl, "adv", masters=1, nodes=1)
-        c = self.api.wait(uuid_)
-        self.assertEqual(c["status"], "CREATE_COMPLETE", c.get("status_reason"))
+        uuid_ = self.create_complete(tmpl, "adv")
 
         lap('# A failed scale-up 1 -> 3')
         # A failed scale-up 1 -> 3: adv-node-1 starts, adv-node-2 cannot be created.

@@ -16,9 +16,9 @@ namespace {
 // The statuses a reconciliation looks at: settled ones (no operation should run).
 const std::vector<std::string>& SettledStatuses() {
   static const std::vector<std::string> v = {
-      "CREATE_COMPLETE",  "UPDATE_COMPLETE",   "UPDATE_FAILED",  "RESUME_COMPLETE",
-      "RESTORE_COMPLETE", "ROLLBACK_COMPLETE", "SNAPSHOT_COMPLETE", "CHECK_COMPLETE",
-      "ADOPT_COMPLETE"};
+      "CREATE_COMPLETE",   "UPDATE_COMPLETE",  "UPDATE_FAILED",
+      "RESUME_COMPLETE",   "RESTORE_COMPLETE", "ROLLBACK_COMPLETE",
+      "SNAPSHOT_COMPLETE", "CHECK_COMPLETE",   "ADOPT_COMPLETE"};
   return v;
 }
 
@@ -36,8 +36,8 @@ class ReconcileContext final : public drivers::OperationContext {
   ReconcileContext(ConductorCore* core, Operation* op, drivers::ClusterState state)
       : core_(core),
         op_(op),
-        inner_(std::move(state), op->name, op->control, core->db, &core->events,
-               core->certs.get(), core->clock),
+        inner_(std::move(state), op->name, op->control, core->db, &core->events, core->certs.get(),
+               core->clock),
         renewed_(core->clock->Now()) {}
 
   const drivers::ClusterState& cluster() const override { return inner_.cluster(); }
@@ -54,7 +54,8 @@ class ReconcileContext final : public drivers::OperationContext {
   bool Cancelled() const override {
     if (core_->registry.Stopping()) op_->control->Cancel(CancelReason::kShutdown);
     std::lock_guard<std::mutex> lock(mu_);
-    if (!op_->control->cancelled.load() && core_->clock->Now() - renewed_ > core_->opt.lease_ttl / 3) {
+    if (!op_->control->cancelled.load() &&
+        core_->clock->Now() - renewed_ > core_->opt.lease_ttl / 3) {
       renewed_ = core_->clock->Now();
       if (core_->lease->Renew(*op_) == ClusterLease::Renewal::kLost) {
         op_->control->Cancel(CancelReason::kSuperseded);

@@ -61,12 +61,14 @@ class ReconcileTest : public ConductorTestBase {
 
 TEST_F(ReconcileTest, SettledClustersOnlyAndNotWhileAnOperationHoldsTheLease) {
   auto* c = StartConductor();
-  std::string done = InsertCluster({.name = "done", .driver = "recon", .status = "UPDATE_COMPLETE"});
+  std::string done =
+      InsertCluster({.name = "done", .driver = "recon", .status = "UPDATE_COMPLETE"});
   std::string failed =
       InsertCluster({.name = "failed", .driver = "recon", .status = "UPDATE_FAILED"});
   InsertCluster({.name = "creating", .driver = "recon", .status = "CREATE_IN_PROGRESS"});
   InsertCluster({.name = "broken", .driver = "recon", .status = "CREATE_FAILED"});
-  std::string held = InsertCluster({.name = "held", .driver = "recon", .status = "CREATE_COMPLETE"});
+  std::string held =
+      InsertCluster({.name = "held", .driver = "recon", .status = "CREATE_COMPLETE"});
   Row lock;
   lock.Set("cluster_uuid", held);
   lock.Set("conductor_id", std::string("other-host"));

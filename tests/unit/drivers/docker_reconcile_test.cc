@@ -84,7 +84,8 @@ TEST_F(DockerReconcileTest, StrayContainersAndNodesBeyondTheCountAreRemoved) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(engine->ContainerNames(),
             (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
-  EXPECT_EQ(SwarmHosts(), (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+  EXPECT_EQ(SwarmHosts(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
   EXPECT_FALSE(engine->volumes.count("demo-node-2-docker"));
   auto msgs = Reconciled(op);
   EXPECT_TRUE(Has(msgs, "stray container intruder removed")) << ::testing::PrintToString(msgs);
@@ -102,9 +103,9 @@ TEST_F(DockerReconcileTest, AWorkerWhoseContainerWentIsReplacedAndItsGhostEntryR
   {
     std::lock_guard l(engine->mu);
     auto& cs = engine->containers;
-    cs.erase(std::remove_if(cs.begin(), cs.end(),
-                            [](const auto& x) { return x.name == "demo-node-1"; }),
-             cs.end());
+    cs.erase(
+        std::remove_if(cs.begin(), cs.end(), [](const auto& x) { return x.name == "demo-node-1"; }),
+        cs.end());
   }
   FakeOperation op(c);
   auto r = driver->Reconcile(op);
@@ -112,7 +113,8 @@ TEST_F(DockerReconcileTest, AWorkerWhoseContainerWentIsReplacedAndItsGhostEntryR
   EXPECT_EQ(engine->ContainerNames(),
             (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
   EXPECT_EQ(engine->FindContainer("demo-node-1")->state, "running");
-  EXPECT_EQ(SwarmHosts(), (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+  EXPECT_EQ(SwarmHosts(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
   auto msgs = Reconciled(op);
   EXPECT_TRUE(Has(msgs, "swarm node demo-node-1 (down) has no container: removed from the swarm"))
       << ::testing::PrintToString(msgs);
@@ -137,7 +139,8 @@ TEST_F(DockerReconcileTest, ADeadWorkerIsRemovedAndReplaced) {
   ASSERT_NE(n, nullptr);
   EXPECT_NE(n->id, old_id);
   EXPECT_EQ(n->state, "running");
-  EXPECT_EQ(SwarmHosts(), (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+  EXPECT_EQ(SwarmHosts(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
   EXPECT_TRUE(Has(Reconciled(op), "worker demo-node-0 was exited"));
 }
 

@@ -70,7 +70,8 @@ TEST_F(DockerRollbackTest, AGrowThatFailsRemovesTheNodesItStarted) {
   EXPECT_EQ(m.substr(m.size() - std::string("; resize the cluster again").size()),
             "; resize the cluster again");
   EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
-  EXPECT_EQ(VolumeNames(), (std::vector<std::string>{"demo-master-0-docker", "demo-node-0-docker"}));
+  EXPECT_EQ(VolumeNames(),
+            (std::vector<std::string>{"demo-master-0-docker", "demo-node-0-docker"}));
   EXPECT_EQ(SwarmHosts(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
   std::vector<std::string> addrs;
   for (const auto& rep : op.ng_reports) {
@@ -158,8 +159,9 @@ TEST_F(DockerRollbackTest, EveryFailureNamesWhatToDoNext) {
   const std::vector<std::pair<OperationKind, std::string>> cases = {
       {OperationKind::kCreate, "delete the cluster and create it again"},
       {OperationKind::kResize, "resize the cluster again"},
-      {OperationKind::kUpgrade, "resize the cluster to its current node count (which makes it "
-                                "UPDATE_COMPLETE), then upgrade it again"},
+      {OperationKind::kUpgrade,
+       "resize the cluster to its current node count (which makes it "
+       "UPDATE_COMPLETE), then upgrade it again"},
       {OperationKind::kNodeGroupCreate, "delete the nodegroup and create it again"},
       {OperationKind::kNodeGroupUpdate, "update the nodegroup again"},
       {OperationKind::kNodeGroupDelete, "delete the nodegroup again"},

@@ -98,9 +98,10 @@ Result<void> Session::Reconcile() {
   for (const auto& s : strays) {
     MAGNUM_RETURN_IF_ERROR(CheckCancelled("reconcile"));
     if (s.master) {
-      op_->Warning("reconcile", "manager container " + s.name +
-                                    " is not a node of the cluster; a manager is not removed",
-                   s.name);
+      op_->Warning(
+          "reconcile",
+          "manager container " + s.name + " is not a node of the cluster; a manager is not removed",
+          s.name);
       continue;
     }
     if (!s.ip.empty()) {
@@ -147,18 +148,18 @@ Result<void> Session::Reconcile() {
     MAGNUM_RETURN_IF_ERROR(CheckCancelled("reconcile"));
     auto rm = mc->RemoveNode(s.id, true);
     if (!rm && !NoSuchObject(rm.error())) return Fail(rm.error());
-    op_->Event("reconcile",
-               "swarm node " + s.hostname + " (" + s.state + ") has no container: removed from "
-               "the swarm",
-               s.hostname);
+    op_->Event(
+        "reconcile",
+        "swarm node " + s.hostname + " (" + s.state + ") has no container: removed from the swarm",
+        s.hostname);
     changed = true;
   }
   // Missing nodes: workers started up to each nodegroup's count; managers only reported.
   int64_t masters = std::count_if(live.begin(), live.end(), [](const auto& n) { return n.master; });
   if (const NodeGroupState* m = c.DefaultMaster(); m != nullptr && masters < m->node_count) {
-    op_->Warning("reconcile",
-                 "the cluster has " + std::to_string(masters) + " of " +
-                     std::to_string(m->node_count) + " managers; managers are not replaced");
+    op_->Warning("reconcile", "the cluster has " + std::to_string(masters) + " of " +
+                                  std::to_string(m->node_count) +
+                                  " managers; managers are not replaced");
   }
   for (const auto& ng : c.nodegroups) {
     if (ng.IsMaster()) continue;
