@@ -70,6 +70,37 @@ inline bool WaitUntil(const std::function<bool()>& pred,
   return pred();
 }
 
+// A test driver named `name`, providing (vm, `os`, kubernetes), whose lifecycle calls all
+// succeed at once; tests derive from it to override the one hook they exercise.
+class NoOpDriver : public drivers::Driver {
+ public:
+  NoOpDriver(std::string name, std::string os) : name_(std::move(name)), os_(std::move(os)) {}
+  std::string_view name() const override { return name_; }
+  std::vector<drivers::Provides> provides() const override { return {{"vm", os_, "kubernetes"}}; }
+  Result<void> CreateCluster(drivers::OperationContext&) override { return {}; }
+  Result<void> ResizeNodeGroup(drivers::OperationContext&, const std::string&,
+                               const std::vector<std::string>&) override {
+    return {};
+  }
+  Result<void> UpgradeCluster(drivers::OperationContext&, const drivers::TemplateState&, int64_t,
+                              const std::string&) override {
+    return {};
+  }
+  Result<void> DeleteCluster(drivers::OperationContext&) override { return {}; }
+  Result<void> CreateNodeGroup(drivers::OperationContext&, const std::string&) override {
+    return {};
+  }
+  Result<void> UpdateNodeGroup(drivers::OperationContext&, const std::string&) override {
+    return {};
+  }
+  Result<void> DeleteNodeGroup(drivers::OperationContext&, const std::string&) override {
+    return {};
+  }
+
+ private:
+  std::string name_, os_;
+};
+
 // A test driver whose lifecycle calls block on a gate the test opens. Records overlaps of
 // operations on one cluster and the peak number of operations running at once.
 class GateDriver final : public drivers::Driver {

@@ -9,31 +9,9 @@ namespace magnum::conductor::testing {
 namespace {
 
 // A driver whose Reconcile runs `during` (with the cluster's state) and records the calls.
-class ReconcileDriver final : public drivers::Driver {
+class ReconcileDriver final : public NoOpDriver {
  public:
-  std::string_view name() const override { return "recon"; }
-  std::vector<drivers::Provides> provides() const override {
-    return {{"vm", "recon-os", "kubernetes"}};
-  }
-  Result<void> CreateCluster(drivers::OperationContext&) override { return {}; }
-  Result<void> ResizeNodeGroup(drivers::OperationContext&, const std::string&,
-                               const std::vector<std::string>&) override {
-    return {};
-  }
-  Result<void> UpgradeCluster(drivers::OperationContext&, const drivers::TemplateState&, int64_t,
-                              const std::string&) override {
-    return {};
-  }
-  Result<void> DeleteCluster(drivers::OperationContext&) override { return {}; }
-  Result<void> CreateNodeGroup(drivers::OperationContext&, const std::string&) override {
-    return {};
-  }
-  Result<void> UpdateNodeGroup(drivers::OperationContext&, const std::string&) override {
-    return {};
-  }
-  Result<void> DeleteNodeGroup(drivers::OperationContext&, const std::string&) override {
-    return {};
-  }
+  ReconcileDriver() : NoOpDriver("recon", "recon-os") {}
   bool Reconciles() const override { return true; }
   Result<void> Reconcile(drivers::OperationContext& op) override {
     calls.push_back(op.cluster().name);

@@ -28,32 +28,10 @@ TEST_F(RecoveryTest, HealthPollWritesStatusAndReason) {
   EXPECT_TRUE(Cluster(healer)->IsNull("health_status")) << "the auto-healer reports itself";
 }
 
-class SyncDriver final : public drivers::Driver {
+class SyncDriver final : public NoOpDriver {
  public:
-  explicit SyncDriver(drivers::SyncReport report) : report_(std::move(report)) {}
-  std::string_view name() const override { return "sync"; }
-  std::vector<drivers::Provides> provides() const override {
-    return {{"vm", "sync-os", "kubernetes"}};
-  }
-  Result<void> CreateCluster(drivers::OperationContext&) override { return {}; }
-  Result<void> ResizeNodeGroup(drivers::OperationContext&, const std::string&,
-                               const std::vector<std::string>&) override {
-    return {};
-  }
-  Result<void> UpgradeCluster(drivers::OperationContext&, const drivers::TemplateState&, int64_t,
-                              const std::string&) override {
-    return {};
-  }
-  Result<void> DeleteCluster(drivers::OperationContext&) override { return {}; }
-  Result<void> CreateNodeGroup(drivers::OperationContext&, const std::string&) override {
-    return {};
-  }
-  Result<void> UpdateNodeGroup(drivers::OperationContext&, const std::string&) override {
-    return {};
-  }
-  Result<void> DeleteNodeGroup(drivers::OperationContext&, const std::string&) override {
-    return {};
-  }
+  explicit SyncDriver(drivers::SyncReport report)
+      : NoOpDriver("sync", "sync-os"), report_(std::move(report)) {}
   Result<drivers::SyncReport> SyncStatus(const drivers::ClusterState&) override { return report_; }
 
  private:

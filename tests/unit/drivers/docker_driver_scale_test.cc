@@ -21,19 +21,8 @@ class DockerScaleTest : public ::testing::Test {
   ClusterState Running(int64_t masters, int64_t workers) {
     return fake::RunningCluster(*driver, masters, workers);
   }
-  std::vector<std::string> SwarmHosts() {
-    std::lock_guard l(engine->mu);
-    std::vector<std::string> out;
-    for (const auto& m : engine->swarm) out.push_back(m.hostname);
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  std::vector<std::string> VolumeNames() {
-    std::lock_guard l(engine->mu);
-    std::vector<std::string> out;
-    for (const auto& [n, _] : engine->volumes) out.push_back(n);
-    return out;
-  }
+  std::vector<std::string> SwarmHosts() { return engine->SwarmHosts(); }
+  std::vector<std::string> VolumeNames() { return engine->VolumeNames(); }
 };
 
 TEST_F(DockerScaleTest, GrowStartsWorkersAtTheLowestFreeIndices) {

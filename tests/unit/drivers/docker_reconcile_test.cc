@@ -27,13 +27,7 @@ class DockerReconcileTest : public ::testing::Test {
     engine->calls.clear();
     return c;
   }
-  std::vector<std::string> SwarmHosts() {
-    std::lock_guard l(engine->mu);
-    std::vector<std::string> out;
-    for (const auto& m : engine->swarm) out.push_back(m.hostname);
-    std::sort(out.begin(), out.end());
-    return out;
-  }
+  std::vector<std::string> SwarmHosts() { return engine->SwarmHosts(); }
   // Calls that change something (anything but GET), on any engine.
   std::vector<std::string> Changes() {
     std::lock_guard l(engine->mu);

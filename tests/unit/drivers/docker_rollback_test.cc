@@ -33,19 +33,8 @@ class DockerRollbackTest : public ::testing::Test {
     }
     return Fail(Error::Internal("no end"));
   }
-  std::vector<std::string> SwarmHosts() {
-    std::lock_guard l(engine->mu);
-    std::vector<std::string> out;
-    for (const auto& m : engine->swarm) out.push_back(m.hostname);
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  std::vector<std::string> VolumeNames() {
-    std::lock_guard l(engine->mu);
-    std::vector<std::string> out;
-    for (const auto& [n, _] : engine->volumes) out.push_back(n);
-    return out;
-  }
+  std::vector<std::string> SwarmHosts() { return engine->SwarmHosts(); }
+  std::vector<std::string> VolumeNames() { return engine->VolumeNames(); }
   static OperationSpec Resize(const std::string& ng) {
     OperationSpec s;
     s.kind = OperationKind::kResize;

@@ -98,6 +98,20 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
     std::lock_guard l(mu);
     faults.push_back(std::move(f));
   }
+  // The swarm members' hostnames and the volumes' names, sorted.
+  std::vector<std::string> SwarmHosts() {
+    std::lock_guard l(mu);
+    std::vector<std::string> out;
+    for (const auto& m : swarm) out.push_back(m.hostname);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<std::string> VolumeNames() {
+    std::lock_guard l(mu);
+    std::vector<std::string> out;
+    for (const auto& v : volumes) out.push_back(v.first);
+    return out;
+  }
   std::vector<Call> Calls(const std::string& method, const std::string& path_regex) {
     std::lock_guard l(mu);
     std::vector<Call> out;
