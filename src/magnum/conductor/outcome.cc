@@ -1,5 +1,7 @@
 #include "magnum/conductor/outcome.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "magnum/conductor/certificates.h"
@@ -215,7 +217,8 @@ Result<void> OutcomeWriter::WriteTx(db::Database& tx, Operation& op, bool succes
       }
       if (!success && (op.kind == OpKind::kUpdate || op.kind == OpKind::kResize) &&
           op.old_node_count >= 0 && ng.uuid == op.nodegroup_uuid) {
-        after.node_count = op.old_node_count;
+        after.node_count =
+            NodeCountAfterFailedResize(op.old_node_count, op.node_count, ng.node_addresses);
       }
       MAGNUM_RETURN_IF_ERROR(objects::Update(
           tx, ById(ng.id).Where(Condition::Eq("status", ng_status)), ng, after));
@@ -228,6 +231,14 @@ Result<void> OutcomeWriter::WriteTx(db::Database& tx, Operation& op, bool succes
     MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterLockTable, ById(op.lock_id)));
   }
   return {};
+}
+
+int64_t NodeCountAfterFailedResize(int64_t old_count, int64_t requested,
+                                   const std::optional<std::vector<std::string>>& addresses) {
+  if (!addresses || requested < 0) return old_count;
+  const auto n = static_cast<int64_t>(addresses->size());
+  return n >= std::min(old_count, requested) && n <= std::max(old_count, requested) ? n
+                                                                                    : old_count;
 }
 
 }  // namespace magnum::conductor

@@ -4,7 +4,10 @@
 // Thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "magnum/common/error.h"
 #include "magnum/conductor/operation.h"
@@ -16,6 +19,13 @@ class Database;
 namespace magnum::conductor {
 
 struct ConductorCore;
+
+// The node count a nodegroup keeps after a failed resize from `old_count` towards
+// `requested`: the number of nodes the driver last reported (`addresses`) when that lies
+// between the two (a shrink or a grow that stopped part-way, or whose rollback left nodes),
+// else `old_count` (no report, or one that cannot be about this resize).
+int64_t NodeCountAfterFailedResize(int64_t old_count, int64_t requested,
+                                   const std::optional<std::vector<std::string>>& addresses);
 
 class OutcomeWriter {
  public:

@@ -82,6 +82,32 @@ TEST_F(DockerRollbackTest, AGrowThatCannotStartItsNodesRemovesThoseThatStarted) 
   EXPECT_EQ(VolumeNames(), (std::vector<std::string>{"demo-master-0-docker"}));
 }
 
+TEST_F(DockerRollbackTest, AShrinkThatStopsPartWayReportsTheNodesThatRemain) {
+  ClusterState c = fake::RunningCluster(*driver, 1, 3);
+  c.nodegroups[1].node_count = 1;
+  // The second node removal (demo-node-1, after demo-node-2) fails at the manager.
+  engine->Fail({"", "DELETE", "^/nodes/", 500, "raft unavailable", 1});
+  FakeOperation op(c);
+  auto r = Run(op, Resize("ng-worker"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("raft unavailable"), std::string::npos)
+      << r.error().message();
+  std::vector<std::string> addrs;
+  bool reported = false;
+  for (const auto& rep : op.ng_reports) {
+    if (rep.uuid == "ng-worker" && rep.node_addresses) {
+      addrs = *rep.node_addresses;
+      reported = true;
+    }
+  }
+  ASSERT_TRUE(reported) << "the failed resize reports what is left";
+  int workers = 0;
+  for (const auto& n : engine->ContainerNames()) workers += n.rfind("demo-node-", 0) == 0;
+  EXPECT_EQ(workers, 2) << "demo-node-2 went, demo-node-1 stayed";
+  // The conductor keeps this many as the nodegroup's count (NodeCountAfterFailedResize).
+  EXPECT_EQ(static_cast<int>(addrs.size()), workers);
+}
+
 TEST_F(DockerRollbackTest, ACancelledGrowIsLeftToBeResumed) {
   ClusterState c = fake::RunningCluster(*driver, 1, 1);
   c.nodegroups[1].node_count = 2;

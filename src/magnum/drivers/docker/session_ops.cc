@@ -174,13 +174,18 @@ Result<void> Session::JoinMissing(const NodeRecord& manager, const std::vector<N
 
 // Phases of a resize: "" (choose the nodes to remove) -> remove -> grow (choose the new
 // workers' indices, then start them) -> join. A grow that fails (not cancelled) is rolled
-// back: the workers it started go again.
+// back: the workers it started go again; a shrink that fails reports the nodes left.
 Result<Step> Session::ResizePhase(const std::string& ng_uuid,
                                   const std::vector<std::string>& nodes_to_remove, OpProgress& p) {
   const NodeGroupState* ng = cluster().FindNodeGroup(ng_uuid);
   if (ng == nullptr) return Fail(Error::NotFound("Nodegroup " + ng_uuid + " could not be found."));
   auto step = ResizeStep(*ng, nodes_to_remove, p);
-  if (step || p.grow.empty() || (p.phase != "grow" && p.phase != "join") || op_->Cancelled()) {
+  if (step || op_->Cancelled()) return step;
+  if (p.grow.empty() || (p.phase != "grow" && p.phase != "join")) {
+    // A shrink that stopped part-way (or a grow that started nothing): what remains is
+    // reported, so that the nodegroup's addresses, and the count the conductor keeps
+    // (NodeCountAfterFailedResize), say what runs.
+    if (auto after = ListNodes()) (void)ReportAddresses(*after);
     return step;
   }
   std::string rolled_back = RollbackGrow(*ng, p);
