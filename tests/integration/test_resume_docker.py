@@ -4,42 +4,18 @@ Engine: SIGKILL of magnumd while a Swarm cluster is being created (after its fir
 container started) or deleted, a restart on the same database, and the operation resumes
 from its persisted progress: the cluster reaches CREATE_COMPLETE with the right nodes,
 healthy, or is gone with nothing left behind by label."""
-import shutil
-import tempfile
 import unittest
 
-from docker_support import NOTHING, DockerEngine, DriverApi, docker_server_config, wait_until
-from harness import Magnumd
-
-ENGINE = DockerEngine()
+from converge_support import ENGINE, ConvergeCase, require_engine
+from docker_support import NOTHING, wait_until
 
 
 def setUpModule():
-    if not ENGINE.available():
-        raise AssertionError("no Docker Engine at %s: the ctest fixture docker.engine.start "
-                             "(scripts/dockerd-ensure.sh) starts one" % ENGINE.path)
+    require_engine()
 
 
-class DockerResumeTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="magnum-it-resume-docker-")
-        self.m = None
-        self.api = None
-        self.addCleanup(shutil.rmtree, self.dir, True)
-
-    def tearDown(self):
-        if self.api:
-            self.api.cleanup()
-        if self.m:
-            self.m.stop()
-
-    def start(self):
-        self.m = Magnumd(extra_config=docker_server_config(DEFAULT={"host": "resume-docker"}),
-                         workdir=self.dir, test_drivers=False).start()
-        clusters = self.api.clusters if self.api else []
-        self.api = DriverApi(self, self.m, ENGINE)
-        self.api.clusters = clusters
-        return self.m
+class DockerResumeTest(ConvergeCase):
+    host = "resume-docker"
 
     def messages(self, uuid_):
         return [e["message"] for e in self.api.events(uuid_)]
