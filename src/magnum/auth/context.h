@@ -7,6 +7,10 @@
 
 namespace magnum::auth {
 
+// The message of every 401 for a missing, invalid or refused token (Keystone's wording).
+inline constexpr const char* kAuthenticationRequired =
+    "The request you have made requires authentication.";
+
 struct ServiceCatalog;  // service_catalog.h
 
 struct RequestContext {

@@ -15,7 +15,6 @@ using Json = nlohmann::json;
 using std::chrono::seconds;
 
 // What a client is told; the details go to the log.
-constexpr const char* kNeedAuth = "The request you have made requires authentication.";
 constexpr const char* kKeystoneDown =
     "The identity service (Keystone) is unavailable: the token cannot be validated. Try again "
     "later.";
@@ -135,7 +134,9 @@ Result<RequestContext> KeystoneAuth::Validate(const std::string& token) const {
         spdlog::error("keystone: validation answer: {}", parsed.error().message());
         return Fail(Error::Unavailable(kKeystoneDown));
       }
-      if (parsed->expires_at <= now) return Fail(Error::Unauthenticated(kNeedAuth));
+      if (parsed->expires_at <= now) {
+        return Fail(Error::Unauthenticated(kAuthenticationRequired));
+      }
       auto ctx = std::make_shared<const RequestContext>(std::move(parsed->context));
       TimePoint until = std::min(parsed->expires_at, now + seconds(opt_.token_cache_time));
       cache_.Put(token, {ctx, until});
@@ -145,7 +146,7 @@ Result<RequestContext> KeystoneAuth::Validate(const std::string& token) const {
       // Unknown, revoked, expired or malformed: believed for a short while.
       cache_.Put(token, {nullptr, now + std::min(seconds(opt_.token_cache_time),
                                                   kNegativeCacheTime)});
-      return Fail(Error::Unauthenticated(kNeedAuth));
+      return Fail(Error::Unauthenticated(kAuthenticationRequired));
     }
     if (reply.status == 401 && attempt == 0) continue;  // our service token: log in again
     spdlog::error("keystone: validating a token as service user '{}' at {} answered {}{}",
@@ -160,11 +161,13 @@ Result<RequestContext> KeystoneAuth::Validate(const std::string& token) const {
 
 Result<RequestContext> KeystoneAuth::Authenticate(const http::Request& request) const {
   std::optional<std::string> token = request.Header("X-Auth-Token");
-  if (!token || !PlausibleToken(*token)) return Fail(Error::Unauthenticated(kNeedAuth));
+  if (!token || !PlausibleToken(*token)) {
+    return Fail(Error::Unauthenticated(kAuthenticationRequired));
+  }
   RequestContext ctx;
   if (auto hit = cache_.Get(*token, clock_->Now())) {
     hits_.fetch_add(1);
-    if (!hit->context) return Fail(Error::Unauthenticated(kNeedAuth));
+    if (!hit->context) return Fail(Error::Unauthenticated(kAuthenticationRequired));
     ctx = *hit->context;
   } else {
     MAGNUM_ASSIGN_OR_RETURN(ctx, Validate(*token));

@@ -182,7 +182,7 @@ class OpenStackCloudResources final : public CloudResources {
     spdlog::warn("identity: GET {} answered {}: {}", req.url, reply->status,
                  ServiceErrorMessage(reply->body));
     if (reply->status == 401) {
-      return Fail(Error::Unauthenticated("The request you have made requires authentication."));
+      return Fail(Error::Unauthenticated(auth::kAuthenticationRequired));
     }
     return Fail(Error::PermissionDenied("Keystone does not allow you to look up project " +
                                         project_id + "."));

@@ -5,16 +5,6 @@
 #include "magnum/auth/service_catalog.h"
 
 namespace magnum::clients {
-namespace {
-
-constexpr const char* kNeedAuth = "The request you have made requires authentication.";
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
-                                                suffix) == 0;
-}
-
-}  // namespace
 
 std::string UrlOrigin(std::string_view url) {
   auto scheme = url.find("://");
@@ -68,7 +58,7 @@ Result<std::string> OpenStackService::Endpoint(const auth::RequestContext& ctx) 
   std::string base = *url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   for (const auto& suffix : kind_.strip_suffixes) {
-    if (EndsWith(base, suffix)) {
+    if (std::string_view(base).ends_with(suffix)) {
       base.resize(base.size() - suffix.size());
       break;
     }
@@ -96,7 +86,7 @@ Result<HttpClientReply> OpenStackService::Get(
   if (reply->status >= 500) return Fail(Unexpected(url, *reply, "request"));
   if (reply->status == 401) {
     spdlog::warn("{}: GET {} answered 401: the caller's token was refused", kind_.section, url);
-    return Fail(Error::Unauthenticated(kNeedAuth));
+    return Fail(Error::Unauthenticated(auth::kAuthenticationRequired));
   }
   return reply;
 }
