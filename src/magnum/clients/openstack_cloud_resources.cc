@@ -2,12 +2,11 @@
 // the caller, with upstream's answers (../shared/docs/api-v1.md §1.4, §5).
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-
 #include "magnum/clients/cloud_resources.h"
 #include "magnum/clients/openstack_replies.h"
 #include "magnum/clients/openstack_service.h"
 #include "magnum/common/http_client.h"
+#include "magnum/common/uuid.h"
 #include "magnum/config/config.h"
 #include "magnum/http/message.h"
 
@@ -15,18 +14,6 @@ namespace magnum::clients {
 namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-bool LooksLikeUuid(const std::string& s) {
-  std::string hex;
-  for (char c : s) {
-    if (c != '-') hex.push_back(c);
-  }
-  if (hex.size() != 32) return false;
-  for (char c : hex) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
 
 std::string KeystoneV3(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -69,7 +56,7 @@ class OpenStackCloudResources final : public CloudResources {
 
   Result<ImageInfo> FindImage(const auth::RequestContext& ctx, const std::string& id) override {
     MAGNUM_ASSIGN_OR_RETURN(std::string base, glance_.Endpoint(ctx));
-    if (LooksLikeUuid(id)) {
+    if (IsUuidLike(id)) {  // as upstream: uuidutils.is_uuid_like
       const std::string url = base + "/v2/images/" + http::UrlEncode(id);
       MAGNUM_ASSIGN_OR_RETURN(HttpClientReply reply, glance_.Get(ctx, url));
       if (reply.status == 200) {
