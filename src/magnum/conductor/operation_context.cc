@@ -108,7 +108,17 @@ Result<drivers::IssuedCertificate> OperationContextImpl::IssueServerCertificate(
 
 Result<drivers::IssuedCertificate> OperationContextImpl::IssueClientCertificate(
     const std::string& common_name, const std::string& organization) {
-  return certificates_->IssueClientCertificate(cluster_.uuid, common_name, organization);
+  auto key = std::make_pair(common_name, organization);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = client_certs_.find(key); it != client_certs_.end()) return it->second;
+  }
+  MAGNUM_ASSIGN_OR_RETURN(
+      drivers::IssuedCertificate issued,
+      certificates_->IssueClientCertificate(cluster_.uuid, common_name, organization));
+  std::lock_guard<std::mutex> lock(mu_);
+  client_certs_.emplace(key, issued);
+  return issued;
 }
 
 }  // namespace magnum::conductor

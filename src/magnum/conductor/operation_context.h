@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,6 +64,8 @@ class OperationContextImpl final : public drivers::OperationContext {
   Result<drivers::IssuedCertificate> IssueServerCertificate(
       const std::string& common_name, const std::vector<std::string>& dns_sans,
       const std::vector<std::string>& ip_sans) override;
+  // Issued once per operation and name (a resumable driver asks again at every poll; the
+  // cluster's CA does not change while the operation holds the cluster).
   Result<drivers::IssuedCertificate> IssueClientCertificate(
       const std::string& common_name, const std::string& organization) override;
 
@@ -90,6 +93,7 @@ class OperationContextImpl final : public drivers::OperationContext {
   StepInfo last_event_;
   StepInfo last_warning_;
   bool warned_ = false;
+  std::map<std::pair<std::string, std::string>, drivers::IssuedCertificate> client_certs_;
 };
 
 }  // namespace magnum::conductor

@@ -35,6 +35,28 @@ int64_t ClusterState::NodeCount() const {
   return n;
 }
 
+OperationSpec OperationSpec::Of(OperationKind kind, std::string nodegroup_uuid) {
+  OperationSpec s;
+  s.kind = kind;
+  s.nodegroup_uuid = std::move(nodegroup_uuid);
+  return s;
+}
+
+OperationSpec OperationSpec::Resize(std::string nodegroup_uuid,
+                                    std::vector<std::string> nodes_to_remove) {
+  OperationSpec s = Of(OperationKind::kResize, std::move(nodegroup_uuid));
+  s.nodes_to_remove = std::move(nodes_to_remove);
+  return s;
+}
+
+OperationSpec OperationSpec::Upgrade(TemplateState target, int64_t max_batch_size,
+                                     std::string nodegroup_uuid) {
+  OperationSpec s = Of(OperationKind::kUpgrade, std::move(nodegroup_uuid));
+  s.target = std::move(target);
+  s.max_batch_size = max_batch_size;
+  return s;
+}
+
 Result<Step> Driver::Advance(OperationContext& op, const OperationSpec& spec, std::string&) {
   Result<void> r;
   switch (spec.kind) {

@@ -219,6 +219,12 @@ struct OperationSpec {
   std::vector<std::string> nodes_to_remove;  // resize: servers to take out first
   TemplateState target;                      // upgrade: the target template
   int64_t max_batch_size = 1;                // upgrade: nodes replaced at once
+
+  // `kind` on `nodegroup_uuid` (nodegroup operations; "" for the cluster's).
+  static OperationSpec Of(OperationKind kind, std::string nodegroup_uuid = "");
+  static OperationSpec Resize(std::string nodegroup_uuid, std::vector<std::string> nodes_to_remove);
+  static OperationSpec Upgrade(TemplateState target, int64_t max_batch_size,
+                               std::string nodegroup_uuid);
 };
 
 // The answer of one Advance(): done, or poll again after `after`.

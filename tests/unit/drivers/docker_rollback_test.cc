@@ -24,12 +24,14 @@ class DockerRollbackTest : public ::testing::Test {
 
   void SetUp() override { engine->images[kV2] = {"sha256:node2", "20.10.25"}; }
 
-  // Advances `spec` to its end, as the conductor does (progress kept between calls).
+  // Advances `spec` to its end, as the conductor does (progress kept between calls, the
+  // simulated clock moved by each answer's delay).
   Result<void> Run(OperationContext& op, const OperationSpec& spec) {
     std::string progress;
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 0; i < 100000; ++i) {
       MAGNUM_ASSIGN_OR_RETURN(Step s, driver->Advance(op, spec, progress));
       if (s.done) return {};
+      time->Advance(s.after);
     }
     return Fail(Error::Internal("no end"));
   }

@@ -25,6 +25,10 @@ class FakeTime final : public DriverTime {
     ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
     ++sleeps;
   }
+  // Time passing between two polls (the conductor's scheduler waits, nobody sleeps here).
+  void Advance(std::chrono::milliseconds d) {
+    ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
   std::atomic<int> sleeps{0};
 
  private:

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "magnum/config/config.h"
@@ -42,6 +43,14 @@ std::string_view NextAction(OperationKind kind) {
     case OperationKind::kRotateCredential: break;
   }
   return "";
+}
+
+// Names this driver instance in the waits it records (OpProgress::wait_owner).
+std::string RandomInstance() {
+  std::random_device rd;
+  std::ostringstream out;
+  out << std::hex << rd() << rd();
+  return out.str();
 }
 
 class DockerDriver final : public Driver {
@@ -113,32 +122,27 @@ class DockerDriver final : public Driver {
   }
 
   Result<void> CreateCluster(OperationContext& op) override {
-    return Run(op, {OperationKind::kCreate});
+    return Run(op, OperationSpec::Of(OperationKind::kCreate));
   }
   Result<void> ResizeNodeGroup(OperationContext& op, const std::string& ng_uuid,
                                const std::vector<std::string>& nodes_to_remove) override {
-    OperationSpec s{OperationKind::kResize, ng_uuid};
-    s.nodes_to_remove = nodes_to_remove;
-    return Run(op, s);
+    return Run(op, OperationSpec::Resize(ng_uuid, nodes_to_remove));
   }
   Result<void> UpgradeCluster(OperationContext& op, const TemplateState& target,
                               int64_t max_batch_size, const std::string& ng_uuid) override {
-    OperationSpec s{OperationKind::kUpgrade, ng_uuid};
-    s.target = target;
-    s.max_batch_size = max_batch_size;
-    return Run(op, s);
+    return Run(op, OperationSpec::Upgrade(target, max_batch_size, ng_uuid));
   }
   Result<void> DeleteCluster(OperationContext& op) override {
-    return Run(op, {OperationKind::kDelete});
+    return Run(op, OperationSpec::Of(OperationKind::kDelete));
   }
   Result<void> CreateNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    return Run(op, {OperationKind::kNodeGroupCreate, ng_uuid});
+    return Run(op, OperationSpec::Of(OperationKind::kNodeGroupCreate, ng_uuid));
   }
   Result<void> UpdateNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    return Run(op, {OperationKind::kNodeGroupUpdate, ng_uuid});
+    return Run(op, OperationSpec::Of(OperationKind::kNodeGroupUpdate, ng_uuid));
   }
   Result<void> DeleteNodeGroup(OperationContext& op, const std::string& ng_uuid) override {
-    return Run(op, {OperationKind::kNodeGroupDelete, ng_uuid});
+    return Run(op, OperationSpec::Of(OperationKind::kNodeGroupDelete, ng_uuid));
   }
 
   Result<SyncReport> SyncStatus(const ClusterState& cluster) override {
@@ -214,7 +218,7 @@ class DockerDriver final : public Driver {
 }  // namespace
 
 DriverCore::DriverCore(DockerDriverOptions opts, DockerDriverDeps d)
-    : options(std::move(opts)), deps(std::move(d)) {
+    : options(std::move(opts)), deps(std::move(d)), instance(RandomInstance()) {
   if (!deps.transport_factory) {
     deps.transport_factory = [](const DockerEndpoint& ep, std::function<bool()> abort) {
       return NewCurlTransport(ep, std::move(abort));

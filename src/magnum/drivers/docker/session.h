@@ -5,10 +5,13 @@
 //   session_ops.cc      the phases of create, resize, nodegroups, delete
 //   session_upgrade.cc  the phases of the rolling upgrade in batches
 //   session_progress.cc the progress record, Advance() and the blocking run
+//   session_wait.cc     waits as polls: one look per Advance(), PollAfter() until ready
 // Every operation is a sequence of phases (drivers/driver.h resumable contract): each
 // Advance() runs one phase and records in OpProgress what comes next; a phase decides from
 // the engine's actual state (container, volume and network names and labels are
-// deterministic), so it may be run again after a crash anywhere inside it.
+// deterministic), so it may be run again after a crash anywhere inside it. A phase that
+// waits (node engines up, swarm joined, a drain) looks once, records the wait in OpProgress
+// and answers Step::PollAfter([docker] poll interval): no thread sleeps while nodes start.
 // A session is used by one operation thread; per-node work inside it fans out through
 // ParallelNodes() (at most [docker] max_parallel_nodes at once), so what those steps touch
 // (NodeClient, the operation context, DriverCore) is thread-safe.
@@ -75,6 +78,14 @@ struct OpProgress {
   size_t batch = 0;                               // upgrade: the batch under way
   std::vector<InflightNode> inflight;             // upgrade: its nodes, recorded first
   int64_t moved = 0;                              // upgrade: nodes replaced so far
+  // The wait under way ("" = none): what it waits for ("ready", "swarm", "rejoin",
+  // "drain"), and, on the DriverTime clock of the driver instance `wait_owner`, when it
+  // gives up and when it next looks at the node containers. Another instance (a restarted
+  // or another conductor) starts the wait's time afresh: a steady clock means nothing there.
+  std::string wait;
+  std::string wait_owner;
+  int64_t wait_deadline = 0;  // ns of DriverTime::Clock
+  int64_t wait_check = 0;     // ns of DriverTime::Clock
 
   static Result<OpProgress> Parse(const std::string& text);
   std::string Dump() const;
@@ -97,6 +108,7 @@ struct DriverCore {
   std::optional<Error> config_error;    // bad subnet pool or flavor limits
   Cidr pool;
   FlavorLimits flavors;
+  const std::string instance;  // random: tells this driver's waits from another process's
 
   std::mutex subnet_mu;  // serialises choosing and creating cluster networks
 
@@ -106,6 +118,18 @@ struct DriverCore {
   std::mutex tar_mu_;
   std::map<std::string, std::shared_ptr<const std::string>> workload_tars_;  // by tar_mu_
 };
+
+// A wait of a phase (session_wait.cc).
+struct WaitSpec {
+  std::string_view what;  // recorded as OpProgress::wait
+  std::chrono::milliseconds timeout;
+  std::string_view step;         // event step of the warning when it times out
+  bool fail_on_timeout = true;   // false: the phase goes on after the warning (a drain)
+};
+
+// One look of a wait: "" when what it waits for is there, else the text of its failure
+// should the wait time out now ("node demo-node-0 not ready in time: ...").
+using WaitLook = std::function<Result<std::string>()>;
 
 // The state of one operation on one cluster: the engine clients, the cluster's network and
 // the TLS material, gathered as the operation needs them.
@@ -161,19 +185,32 @@ class Session {
   Result<DockerClient*> NodeClient(const std::string& ip);
   NodeLimits LimitsFor(const NodePlan& plan) const;
   Result<NodeRecord> StartNode(const NodePlan& plan);
-  Result<void> WaitReady(const std::vector<NodeRecord>& nodes);
+  // The waits (session_wait.cc). With `p`, one look: std::nullopt once ready, else the
+  // Step to poll again (the wait recorded in *p); without, blocking until ready (sleeps
+  // between looks: reconciliation and a failed batch's restore). A timeout fails.
+  Result<std::optional<Step>> Wait(OpProgress* p, const WaitSpec& w,
+                                   const std::vector<NodeRecord>& watch, const WaitLook& look);
+  // Each node's own engine answers and has the workload image loaded.
+  Result<std::optional<Step>> WaitReady(const std::vector<NodeRecord>& nodes,
+                                        OpProgress* p = nullptr);
   Result<std::string> ContainerFailure(const NodeRecord& n);
 
   // session_swarm.cc
   Result<NodeRecord> Manager(const std::vector<NodeRecord>& nodes);
   Result<void> Join(const NodeRecord& manager, const NodeRecord& node, const std::string& token,
                     std::string_view step);
-  Result<void> WaitSwarmReady(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
+  // The manager lists every node of `nodes` Ready.
+  Result<std::optional<Step>> WaitSwarmReady(const NodeRecord& manager,
+                                             const std::vector<NodeRecord>& nodes,
+                                             OpProgress* p = nullptr);
   Result<void> ApplyLabels(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
   Result<void> SetAvailability(const NodeRecord& manager, const std::string& hostname,
                                const std::string& availability);
-  // Drains every node of `nodes` at once, then waits until none runs tasks.
-  Result<void> Drain(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
+  // Drains every node of `nodes` at once, then waits until none runs tasks (at most
+  // [docker] drain_timeout; then it goes on with a warning).
+  Result<std::optional<Step>> Drain(const NodeRecord& manager,
+                                    const std::vector<NodeRecord>& nodes,
+                                    OpProgress* p = nullptr);
   Result<void> RemoveWorker(const NodeRecord& manager, const NodeRecord& node);
   Result<void> ReportAddresses(const std::vector<NodeRecord>& nodes);
   Result<void> ReportApi(const NodeRecord& manager);
@@ -198,14 +235,22 @@ class Session {
   // (drained by an interrupted upgrade or by hand); returns their names.
   Result<std::vector<std::string>> ActivateAll(const NodeRecord& manager,
                                                const std::vector<NodeRecord>& nodes);
-  // Joins the nodes of `nodes` that are not swarm members yet (after their engines are up).
-  Result<void> JoinMissing(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
+  // Joins the nodes of `nodes` that are not swarm members yet (after their engines are up),
+  // then waits until they are Ready (`p` as for Wait).
+  Result<std::optional<Step>> JoinMissing(const NodeRecord& manager,
+                                          const std::vector<NodeRecord>& nodes,
+                                          OpProgress* p = nullptr);
 
   // session_upgrade.cc
-  Result<void> ReplaceInflight(const NodeRecord& control, const std::vector<InflightNode>& batch,
-                               const std::string& ref, const std::string& image_id,
-                               const std::string& target_image);
-  Result<void> WaitRejoined(const std::vector<NodeRecord>& nodes);
+  // One poll of the batch `p.inflight`: std::nullopt once every node of it runs `ref`,
+  // is back in the swarm and active, else the Step to poll again.
+  Result<std::optional<Step>> ReplaceInflight(const NodeRecord& control, OpProgress& p,
+                                              const std::string& ref,
+                                              const std::string& image_id,
+                                              const std::string& target_image);
+  // Each node's own engine says its swarm state is active again.
+  Result<std::optional<Step>> WaitRejoined(const std::vector<NodeRecord>& nodes,
+                                           OpProgress* p = nullptr);
 
   DriverCore* const core_;
   OperationContext* const op_;

@@ -1,5 +1,5 @@
 // Session steps against the host engine: the engine check, images, the cluster network,
-// starting node containers and waiting until their engines are ready.
+// starting node containers and what a dead one's container says (the waits: session_wait.cc).
 #include <algorithm>
 #include <cstdio>
 
@@ -284,57 +284,6 @@ Result<std::string> Session::ContainerFailure(const NodeRecord& n) {
     why += "; last log lines: " + l;
   }
   return why;
-}
-
-Result<void> Session::WaitReady(const std::vector<NodeRecord>& nodes) {
-  // The operation's own deadline arrives as cancellation.
-  auto deadline = Now() + options().node_ready_timeout;
-  std::vector<bool> ready(nodes.size(), false);
-  std::vector<std::string> last_error(nodes.size());
-  auto next_container_check = Now() + options().container_check_interval;
-  while (true) {
-    bool all = true;
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      if (ready[i]) continue;
-      MAGNUM_ASSIGN_OR_RETURN(DockerClient * c, NodeClient(nodes[i].ip));
-      // Short: a dead node's address does not even refuse (no ARP answer), it just hangs.
-      auto img = c->InspectImage(workload_ref_, 1500ms);
-      if (img) {
-        ready[i] = true;
-        continue;
-      }
-      // Not up yet (no reply) or not loaded yet (404): wait. Anything else is final.
-      EngineFailure why = ClassifyEngineError(img.error());
-      if (why != EngineFailure::kUnreachable && why != EngineFailure::kNoSuchObject) {
-        op_->Warning("node", "node " + nodes[i].name + ": " + img.error().message(), nodes[i].name);
-        return Fail(img.error());
-      }
-      last_error[i] = img.error().message();
-      all = false;
-    }
-    if (all) return {};
-    MAGNUM_RETURN_IF_ERROR(CheckCancelled("node"));
-    if (Now() >= next_container_check) {
-      next_container_check = Now() + options().container_check_interval;
-      for (size_t i = 0; i < nodes.size(); ++i) {
-        if (ready[i]) continue;
-        MAGNUM_ASSIGN_OR_RETURN(std::string why, ContainerFailure(nodes[i]));
-        if (!why.empty()) {
-          op_->Warning("node", why, nodes[i].name);
-          return Fail(Error::Internal(why));
-        }
-      }
-    }
-    if (Now() > deadline) {
-      for (size_t i = 0; i < nodes.size(); ++i) {
-        if (ready[i]) continue;
-        std::string why = "node " + nodes[i].name + " not ready in time: " + last_error[i];
-        op_->Warning("node", why, nodes[i].name);
-        return Fail(Error::Unavailable(why));
-      }
-    }
-    Sleep();
-  }
 }
 
 }  // namespace magnum::drivers::docker

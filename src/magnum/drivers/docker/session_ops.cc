@@ -8,6 +8,8 @@
 namespace magnum::drivers::docker {
 
 // Phases of a create: "" (engine, images, network) -> nodes -> ready -> swarm -> finish.
+// "ready" (every node's engine up) and "finish" (every node Ready in the swarm) wait by
+// polls (session_wait.cc).
 Result<Step> Session::CreatePhase(OpProgress& p) {
   const ClusterState& c = cluster();
   if (p.phase.empty()) {
@@ -42,7 +44,8 @@ Result<Step> Session::CreatePhase(OpProgress& p) {
   }
   const NodeRecord& manager = nodes[0];
   if (p.phase == "ready") {
-    MAGNUM_RETURN_IF_ERROR(WaitReady(nodes));
+    MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> waiting, WaitReady(nodes, &p));
+    if (waiting) return *waiting;
     p.phase = "swarm";
     return Step::PollAfter(std::chrono::milliseconds(0));
   }
@@ -70,7 +73,8 @@ Result<Step> Session::CreatePhase(OpProgress& p) {
     p.phase = "finish";
     return Step::PollAfter(std::chrono::milliseconds(0));
   }
-  MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(manager, nodes));
+  MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> waiting, WaitSwarmReady(manager, nodes, &p));
+  if (waiting) return *waiting;
   MAGNUM_RETURN_IF_ERROR(ApplyLabels(manager, nodes));
   MAGNUM_RETURN_IF_ERROR(ReportApi(manager));
   MAGNUM_RETURN_IF_ERROR(ReportVersions(manager, nodes, ""));
@@ -155,21 +159,29 @@ Result<void> Session::Grow(const NodeGroupState& ng, const std::vector<int>& wan
   });
 }
 
-Result<void> Session::JoinMissing(const NodeRecord& manager, const std::vector<NodeRecord>& nodes) {
+Result<std::optional<Step>> Session::JoinMissing(const NodeRecord& manager,
+                                                 const std::vector<NodeRecord>& nodes,
+                                                 OpProgress* p) {
+  // Polled (p set): nodes that joined in an earlier poll are members now; while that poll's
+  // swarm wait is under way it goes on over every node of `nodes`.
   std::vector<NodeRecord> outside;
   for (const auto& n : nodes) {
     MAGNUM_ASSIGN_OR_RETURN(DockerClient * c, NodeClient(n.ip));
     auto st = c->SwarmState();
     if (!st || st->state != "active") outside.push_back(n);
   }
-  if (outside.empty()) return {};
-  MAGNUM_RETURN_IF_ERROR(WaitReady(outside));
-  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
-  MAGNUM_ASSIGN_OR_RETURN(SwarmTokens tokens, mc->SwarmJoinTokens());
-  for (const auto& n : outside) {
-    MAGNUM_RETURN_IF_ERROR(Join(manager, n, n.master ? tokens.manager : tokens.worker, "join"));
+  const bool swarm_wait = p != nullptr && p->wait == "swarm";
+  if (outside.empty() && !swarm_wait) return std::optional<Step>();
+  if (!outside.empty()) {
+    MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> waiting, WaitReady(outside, p));
+    if (waiting) return waiting;
+    MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+    MAGNUM_ASSIGN_OR_RETURN(SwarmTokens tokens, mc->SwarmJoinTokens());
+    for (const auto& n : outside) {
+      MAGNUM_RETURN_IF_ERROR(Join(manager, n, n.master ? tokens.manager : tokens.worker, "join"));
+    }
   }
-  return WaitSwarmReady(manager, outside);
+  return WaitSwarmReady(manager, outside.empty() ? nodes : outside, p);
 }
 
 // Phases of a resize: "" (choose the nodes to remove) -> remove -> grow (choose the new
@@ -289,7 +301,8 @@ Result<Step> Session::ResizeStep(const NodeGroupState& target,
   for (const auto& n : nodes) {
     if (n.nodegroup_uuid == ng->uuid && n.running()) group.push_back(n);
   }
-  MAGNUM_RETURN_IF_ERROR(JoinMissing(manager, group));
+  MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> waiting, JoinMissing(manager, group, &p));
+  if (waiting) return *waiting;
   // node_labels may have changed (nodegroup update): apply them to every member.
   MAGNUM_RETURN_IF_ERROR(ApplyLabels(manager, group));
   MAGNUM_RETURN_IF_ERROR(ReportAddresses(nodes));

@@ -23,6 +23,12 @@ Result<OpProgress> OpProgress::Parse(const std::string& text) {
   p.batches = j.value("batches", std::vector<std::vector<std::string>>{});
   p.batch = j.value("batch", size_t{0});
   p.moved = j.value("moved", int64_t{0});
+  if (auto w = j.find("wait"); w != j.end() && w->is_object()) {
+    p.wait = w->value("what", std::string());
+    p.wait_owner = w->value("owner", std::string());
+    p.wait_deadline = w->value("deadline", int64_t{0});
+    p.wait_check = w->value("check", int64_t{0});
+  }
   for (const auto& n : j.value("inflight", Json::array())) {
     p.inflight.push_back({n.value("name", std::string()), n.value("master", false),
                           n.value("index", 0), n.value("nodegroup", std::string()),
@@ -59,6 +65,10 @@ std::string OpProgress::Dump() const {
                     {"host_port", n.host_port}});
     }
     j["inflight"] = in;
+  }
+  if (!wait.empty()) {
+    j["wait"] = {{"what", wait}, {"owner", wait_owner}, {"deadline", wait_deadline},
+                 {"check", wait_check}};
   }
   return j.dump();
 }

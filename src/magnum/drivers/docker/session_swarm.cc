@@ -1,5 +1,5 @@
-// Session steps inside the swarm: joins, readiness in `node ls`, node labels and
-// availability, drains, removing workers, and what is reported back to the conductor.
+// Session steps inside the swarm: joins, node labels and availability, removing workers,
+// and what is reported back to the conductor (readiness and drains: session_wait.cc).
 #include <algorithm>
 
 #include "magnum/drivers/docker/session.h"
@@ -42,46 +42,6 @@ Result<void> Session::Join(const NodeRecord& manager, const NodeRecord& node,
   op_->Event(step, "node " + node.name + " joined the swarm" + (node.master ? " as a manager" : ""),
              node.name);
   return {};
-}
-
-Result<void> Session::WaitSwarmReady(const NodeRecord& manager,
-                                     const std::vector<NodeRecord>& nodes) {
-  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
-  auto deadline = Now() + options().node_ready_timeout;
-  std::string missing;
-  auto next_container_check = Now() + options().container_check_interval;
-  while (true) {
-    auto list = mc->ListNodes();
-    if (list) {
-      missing.clear();
-      for (const auto& n : nodes) {
-        auto it = std::find_if(list->begin(), list->end(), [&](const SwarmNode& s) {
-          return s.hostname == n.name && s.state == "ready";
-        });
-        if (it == list->end()) missing += (missing.empty() ? "" : ", ") + n.name;
-      }
-      if (missing.empty()) return {};
-    } else {
-      missing = list.error().message();
-    }
-    MAGNUM_RETURN_IF_ERROR(CheckCancelled("ready"));
-    if (Now() >= next_container_check) {
-      next_container_check = Now() + options().container_check_interval;
-      for (const auto& n : nodes) {
-        MAGNUM_ASSIGN_OR_RETURN(std::string why, ContainerFailure(n));
-        if (!why.empty()) {
-          op_->Warning("ready", why, n.name);
-          return Fail(Error::Internal(why));
-        }
-      }
-    }
-    if (Now() > deadline) {
-      std::string why = "swarm nodes not Ready in time: " + missing;
-      op_->Warning("ready", why);
-      return Fail(Error::Unavailable(why));
-    }
-    Sleep();
-  }
 }
 
 Result<void> Session::ApplyLabels(const NodeRecord& manager, const std::vector<NodeRecord>& nodes) {
@@ -128,44 +88,6 @@ Result<void> Session::SetAvailability(const NodeRecord& manager, const std::stri
     if (!RetryableUpdate(r.error())) return Fail(r.error());
   }
   return Fail(Error::Internal("could not set availability of " + hostname));
-}
-
-Result<void> Session::Drain(const NodeRecord& manager, const std::vector<NodeRecord>& nodes) {
-  // Every node first, so tasks do not move from one node of the batch to another.
-  std::vector<const NodeRecord*> draining;
-  for (const auto& n : nodes) {
-    auto set = SetAvailability(manager, n.name, "drain");
-    if (!set) {
-      if (set.error().Is(ErrorCode::kNotFound)) continue;  // never joined
-      return Fail(set.error());
-    }
-    draining.push_back(&n);
-  }
-  if (draining.empty()) return {};
-  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
-  MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
-  auto deadline = Now() + options().drain_timeout;
-  for (const NodeRecord* node : draining) {
-    auto it = std::find_if(list.begin(), list.end(),
-                           [&](const SwarmNode& s) { return s.hostname == node->name; });
-    if (it == list.end()) continue;
-    while (true) {
-      auto n = mc->RunningTaskCount(it->id);
-      if (!n || *n == 0) break;
-      MAGNUM_RETURN_IF_ERROR(CheckCancelled("drain"));
-      if (Now() > deadline) {
-        op_->Warning("drain",
-                     "node " + node->name + " still has " + std::to_string(*n) +
-                         " running tasks after " + std::to_string(options().drain_timeout.count()) +
-                         " s; removing it anyway",
-                     node->name);
-        break;
-      }
-      Sleep();
-    }
-    op_->Event("drain", "node " + node->name + " drained", node->name);
-  }
-  return {};
 }
 
 Result<std::vector<std::string>> Session::ActivateAll(const NodeRecord& manager,

@@ -7,40 +7,17 @@
 
 namespace magnum::drivers::docker {
 
-Result<void> Session::WaitRejoined(const std::vector<NodeRecord>& nodes) {
-  // Back in the swarm: each node's own engine says its swarm state is active again.
-  auto deadline = Now() + options().node_ready_timeout;
-  std::vector<bool> active(nodes.size(), false);
-  while (true) {
-    bool all = true;
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      if (active[i]) continue;
-      MAGNUM_ASSIGN_OR_RETURN(DockerClient * nc, NodeClient(nodes[i].ip));
-      auto st = nc->SwarmState();
-      active[i] = st && st->state == "active";
-      all = all && active[i];
-    }
-    if (all) return {};
-    MAGNUM_RETURN_IF_ERROR(CheckCancelled("upgrade"));
-    if (Now() > deadline) {
-      for (size_t i = 0; i < nodes.size(); ++i) {
-        if (!active[i]) {
-          return Fail(Error::Unavailable("node " + nodes[i].name + " did not rejoin the swarm"));
-        }
-      }
-    }
-    Sleep();
-  }
-}
-
-// Replaces the nodes of `batch`: those still on the old image are drained, stopped and
-// started again from `ref`; a node already replaced is kept; one whose old container is
-// gone is started from its record. Every node ends active in the swarm (also one an
-// interrupted upgrade left drained).
-Result<void> Session::ReplaceInflight(const NodeRecord& control,
-                                      const std::vector<InflightNode>& batch,
-                                      const std::string& ref, const std::string& image_id,
-                                      const std::string& target_image) {
+// One poll of the batch: its nodes still on the old image are drained (a wait), then
+// stopped and started again from `ref`; a node already replaced is kept; one whose old
+// container is gone is started from its record. Then the waits: the new engines up, back in
+// the swarm, Ready in the manager's list. Every node ends active in the swarm (also one an
+// interrupted upgrade left drained). Each poll decides from the engine's state, so a
+// resumed batch goes on where it was.
+Result<std::optional<Step>> Session::ReplaceInflight(const NodeRecord& control, OpProgress& p,
+                                                     const std::string& ref,
+                                                     const std::string& image_id,
+                                                     const std::string& target_image) {
+  const std::vector<InflightNode>& batch = p.inflight;
   MAGNUM_RETURN_IF_ERROR(CheckCancelled("upgrade"));
   MAGNUM_ASSIGN_OR_RETURN(auto nodes, ListNodes());
   auto find = [&](const std::string& name) -> const NodeRecord* {
@@ -55,7 +32,8 @@ Result<void> Session::ReplaceInflight(const NodeRecord& control,
     // A stopped one (an interrupted replacement) cannot be drained, nor steer its drain.
     if (n != nullptr && n->image_id != target_image && n->running()) old.push_back(*n);
   }
-  MAGNUM_RETURN_IF_ERROR(Drain(control, old));
+  MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> waiting, Drain(control, old, &p));
+  if (waiting) return waiting;
   std::vector<NodeRecord> fresh(batch.size());
   MAGNUM_RETURN_IF_ERROR(ParallelNodes(batch.size(), [&](size_t i) -> Result<void> {
     const InflightNode& b = batch[i];
@@ -74,14 +52,17 @@ Result<void> Session::ReplaceInflight(const NodeRecord& control,
     MAGNUM_ASSIGN_OR_RETURN(fresh[i], StartNode(plan));
     return {};
   }));
-  MAGNUM_RETURN_IF_ERROR(WaitReady(fresh));
-  MAGNUM_RETURN_IF_ERROR(WaitRejoined(fresh));
-  MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(control, fresh));
+  MAGNUM_ASSIGN_OR_RETURN(waiting, WaitReady(fresh, &p));
+  if (waiting) return waiting;
+  MAGNUM_ASSIGN_OR_RETURN(waiting, WaitRejoined(fresh, &p));
+  if (waiting) return waiting;
+  MAGNUM_ASSIGN_OR_RETURN(waiting, WaitSwarmReady(control, fresh, &p));
+  if (waiting) return waiting;
   for (const auto& n : fresh) {
     MAGNUM_RETURN_IF_ERROR(SetAvailability(control, n.name, "active"));
     op_->Event("upgrade", "node " + n.name + " now runs " + ref, n.name);
   }
-  return {};
+  return std::optional<Step>();
 }
 
 std::string Session::RestoreBatch(const NodeRecord& control,
@@ -206,13 +187,14 @@ Result<Step> Session::UpgradePhase(const TemplateState& target, int64_t max_batc
     if (!control) {
       MAGNUM_ASSIGN_OR_RETURN(control, Manager(nodes));
     }
-    auto replaced = ReplaceInflight(*control, p.inflight, ref, image_id, target_image.id);
+    auto replaced = ReplaceInflight(*control, p, ref, image_id, target_image.id);
     if (!replaced) {
       // Cancelled (a stop: the upgrade resumes; a delete): the batch is left as it is.
       if (op_->Cancelled()) return Fail(replaced.error());
       std::string restored = RestoreBatch(*control, p.inflight);
       return Fail(Error(replaced.error().code(), replaced.error().message() + "; " + restored));
     }
+    if (*replaced) return **replaced;  // a wait of the batch is under way
     p.moved += static_cast<int64_t>(p.inflight.size());
     p.inflight.clear();
     ++p.batch;
@@ -228,7 +210,10 @@ Result<Step> Session::UpgradePhase(const TemplateState& target, int64_t max_batc
   MAGNUM_ASSIGN_OR_RETURN(NodeRecord mgr, Manager(nodes));
   // A restarted manager learns the other nodes' state from their next heartbeats: done
   // when it sees every node Ready again.
-  if (p.moved > 0) MAGNUM_RETURN_IF_ERROR(WaitSwarmReady(mgr, nodes));
+  if (p.moved > 0) {
+    MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> waiting, WaitSwarmReady(mgr, nodes, &p));
+    if (waiting) return *waiting;
+  }
   // No node stays drained: also one an earlier, interrupted upgrade left so and that is on
   // the target image already (so no batch of this one touched it).
   std::vector<NodeRecord> scope;

@@ -1,0 +1,174 @@
+// The waits of a session as polls (drivers/driver.h resumable contract): a phase that waits
+// looks once, records the wait in its progress and answers Step::PollAfter(poll interval);
+// the next Advance() looks again. No thread sleeps while nodes start, rejoin or drain. The
+// deadline and the next look at the node containers (a dead node fails the wait at once)
+// are kept on the driver's steady clock, for this driver instance only: a conductor that
+// resumes the operation after a restart starts the wait's time afresh.
+#include <algorithm>
+
+#include "magnum/drivers/docker/session.h"
+
+namespace magnum::drivers::docker {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+int64_t Ticks(DriverTime::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+int64_t Ticks(std::chrono::milliseconds d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+std::string Seconds(std::chrono::milliseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+}
+
+}  // namespace
+
+Result<std::optional<Step>> Session::Wait(OpProgress* p, const WaitSpec& w,
+                                          const std::vector<NodeRecord>& watch,
+                                          const WaitLook& look) {
+  if (p == nullptr) {
+    // Blocking: the same looks on a scratch record, sleeping between them.
+    OpProgress scratch;
+    while (true) {
+      MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> s, Wait(&scratch, w, watch, look));
+      if (!s) return s;
+      core_->deps.time->Sleep(s->after);
+    }
+  }
+  MAGNUM_ASSIGN_OR_RETURN(std::string pending, look());
+  if (pending.empty()) {
+    if (p->wait == w.what) p->wait.clear();
+    return std::optional<Step>();
+  }
+  MAGNUM_RETURN_IF_ERROR(CheckCancelled(w.step));
+  const int64_t now = Ticks(Now());
+  if (p->wait != w.what || p->wait_owner != core_->instance) {
+    p->wait = std::string(w.what);
+    p->wait_owner = core_->instance;
+    p->wait_deadline = now + Ticks(w.timeout);
+    p->wait_check = now + Ticks(options().container_check_interval);
+  }
+  if (now >= p->wait_check) {
+    p->wait_check = now + Ticks(options().container_check_interval);
+    for (const auto& n : watch) {
+      MAGNUM_ASSIGN_OR_RETURN(std::string why, ContainerFailure(n));
+      if (!why.empty()) {
+        p->wait.clear();
+        op_->Warning(w.step, why, n.name);
+        return Fail(Error::Internal(why));
+      }
+    }
+  }
+  if (now > p->wait_deadline) {
+    p->wait.clear();
+    std::string why = pending + " (waited " + Seconds(w.timeout) + ")";
+    if (!w.fail_on_timeout) {
+      op_->Warning(w.step, why + "; going on anyway");
+      return std::optional<Step>();
+    }
+    op_->Warning(w.step, why);
+    return Fail(Error::Unavailable(why));
+  }
+  return std::optional<Step>(Step::PollAfter(options().poll_interval));
+}
+
+Result<std::optional<Step>> Session::WaitReady(const std::vector<NodeRecord>& nodes,
+                                               OpProgress* p) {
+  WaitSpec w{"ready", options().node_ready_timeout, "node"};
+  return Wait(p, w, nodes, [&]() -> Result<std::string> {
+    std::string pending;
+    size_t others = 0;
+    for (const auto& n : nodes) {
+      MAGNUM_ASSIGN_OR_RETURN(DockerClient * c, NodeClient(n.ip));
+      // Short: a dead node's address does not even refuse (no ARP answer), it just hangs.
+      auto img = c->InspectImage(workload_ref_, 1500ms);
+      if (img) continue;
+      // Not up yet (no reply) or not loaded yet (404): wait. Anything else is final.
+      EngineFailure why = ClassifyEngineError(img.error());
+      if (why != EngineFailure::kUnreachable && why != EngineFailure::kNoSuchObject) {
+        op_->Warning("node", "node " + n.name + ": " + img.error().message(), n.name);
+        return Fail(img.error());
+      }
+      if (pending.empty()) {
+        pending = "node " + n.name + " not ready in time: " + img.error().message();
+      } else {
+        ++others;
+      }
+    }
+    if (others > 0) pending += " (and " + std::to_string(others) + " more nodes)";
+    return pending;
+  });
+}
+
+Result<std::optional<Step>> Session::WaitSwarmReady(const NodeRecord& manager,
+                                                    const std::vector<NodeRecord>& nodes,
+                                                    OpProgress* p) {
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  WaitSpec w{"swarm", options().node_ready_timeout, "ready"};
+  return Wait(p, w, nodes, [&]() -> Result<std::string> {
+    auto list = mc->ListNodes();
+    if (!list) return "swarm nodes not Ready in time: " + list.error().message();
+    std::string missing;
+    for (const auto& n : nodes) {
+      auto it = std::find_if(list->begin(), list->end(), [&](const SwarmNode& s) {
+        return s.hostname == n.name && s.state == "ready";
+      });
+      if (it == list->end()) missing += (missing.empty() ? "" : ", ") + n.name;
+    }
+    return missing.empty() ? missing : "swarm nodes not Ready in time: " + missing;
+  });
+}
+
+Result<std::optional<Step>> Session::WaitRejoined(const std::vector<NodeRecord>& nodes,
+                                                  OpProgress* p) {
+  WaitSpec w{"rejoin", options().node_ready_timeout, "upgrade"};
+  // Whether the nodes' containers died is the ready wait's (and the swarm wait's) to tell.
+  return Wait(p, w, {}, [&]() -> Result<std::string> {
+    for (const auto& n : nodes) {
+      MAGNUM_ASSIGN_OR_RETURN(DockerClient * nc, NodeClient(n.ip));
+      auto st = nc->SwarmState();
+      if (!st || st->state != "active") return "node " + n.name + " did not rejoin the swarm";
+    }
+    return std::string();
+  });
+}
+
+Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
+                                           const std::vector<NodeRecord>& nodes, OpProgress* p) {
+  // Every node first, so tasks do not move from one node of the batch to another.
+  std::vector<NodeRecord> draining;
+  for (const auto& n : nodes) {
+    auto set = SetAvailability(manager, n.name, "drain");
+    if (!set) {
+      if (set.error().Is(ErrorCode::kNotFound)) continue;  // never joined
+      return Fail(set.error());
+    }
+    draining.push_back(n);
+  }
+  if (draining.empty()) return std::optional<Step>();
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  WaitSpec w{"drain", options().drain_timeout, "drain", /*fail_on_timeout=*/false};
+  MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> s, Wait(p, w, {}, [&]() -> Result<std::string> {
+    MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+    for (const auto& node : draining) {
+      auto it = std::find_if(list.begin(), list.end(),
+                             [&](const SwarmNode& s) { return s.hostname == node.name; });
+      if (it == list.end()) continue;
+      auto n = mc->RunningTaskCount(it->id);
+      if (n && *n > 0) {
+        return "node " + node.name + " still has " + std::to_string(*n) + " running tasks";
+      }
+    }
+    return std::string();
+  }));
+  if (s) return s;
+  for (const auto& n : draining) op_->Event("drain", "node " + n.name + " drained", n.name);
+  return s;
+}
+
+}  // namespace magnum::drivers::docker

@@ -1,0 +1,168 @@
+// The docker driver's waits as polls (drivers/driver.h resumable contract, session_wait.cc):
+// driven by Advance() calls as the conductor makes them, with the fake engine's nodes
+// becoming ready only after some polls. Every call returns at once (no sleep on the
+// driver's clock), answering Step::PollAfter(poll interval) with the wait recorded in the
+// progress; the test moves the simulated clock between polls as the conductor's scheduler
+// would. Timeouts still fire, and a wait resumed by another driver instance (a restarted
+// conductor) starts its time afresh.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "fake_docker_driver.h"
+
+namespace magnum::drivers::docker {
+namespace {
+
+using namespace std::chrono_literals;
+using fake::FakeEngine;
+using fake::FakeOperation;
+using fake::FakeTime;
+using fake::json;
+
+constexpr const char* kV2 = "magnum/swarm-node:v2";
+
+class DockerPollTest : public ::testing::Test {
+ protected:
+  struct Polls {
+    Result<Step> last = Step::Done();
+    int calls = 0;
+    int waits = 0;                   // answers PollAfter(> 0): a wait under way
+    std::set<std::string> waited;    // what the progress said it waited for
+    std::chrono::milliseconds slowest{0};  // real time of the slowest call
+  };
+
+  // Advances `spec` with `driver` until it is done or fails (or `max_calls`); between two
+  // polls the simulated clock moves by the answer's delay.
+  Polls Drive(Driver& driver, FakeOperation& op, const OperationSpec& spec,
+              std::string& progress, int max_calls = 100000) {
+    Polls out;
+    for (; out.calls < max_calls; ++out.calls) {
+      auto start = std::chrono::steady_clock::now();
+      out.last = driver.Advance(op, spec, progress);
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+      out.slowest = std::max(out.slowest, took);
+      if (!out.last || out.last->done) break;
+      if (out.last->after > 0ms) {
+        ++out.waits;
+        json p = json::parse(progress);
+        if (p.contains("wait")) out.waited.insert(p["wait"].value("what", ""));
+      }
+      time->Advance(out.last->after);
+    }
+    ++out.calls;
+    return out;
+  }
+
+  std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
+  std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
+};
+
+TEST_F(DockerPollTest, CreateAnswersPollAfterWhileNodesStartAndNeverSleeps) {
+  engine->ready_after_polls = 5;  // each node's engine answers 404 to its first 5 probes
+  auto driver = fake::MakeDriver(engine, time);
+  FakeOperation op(fake::Cluster(1, 2));
+  std::string progress;
+  Polls polls = Drive(*driver, op, OperationSpec::Of(OperationKind::kCreate), progress);
+  ASSERT_TRUE(polls.last) << polls.last.error().message();
+  EXPECT_TRUE(polls.last->done);
+  // One look per poll at every node: five answers "poll again in 10 ms", then ready.
+  EXPECT_EQ(polls.waits, 5);
+  EXPECT_EQ(polls.waited, std::set<std::string>{"ready"});
+  EXPECT_EQ(time->sleeps.load(), 0) << "no call slept on the driver's clock";
+  EXPECT_LT(polls.slowest, 2000ms) << "each call returns at once";
+  EXPECT_EQ(json::parse(progress).count("wait"), 0u) << "the wait ended";
+  EXPECT_EQ(engine->SwarmHosts(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+  EXPECT_EQ(op.events.back().step, "ready");
+}
+
+TEST_F(DockerPollTest, AWaitPastItsDeadlineFailsSayingWhatAndWhatToDo) {
+  engine->ready_after_polls = 1 << 30;
+  DockerDriverOptions o;
+  o.node_ready_timeout = 120s;
+  auto driver = fake::MakeDriver(engine, time, o);
+  FakeOperation op(fake::Cluster(1, 1));
+  std::string progress;
+  const auto start = time->Now();
+  Polls polls = Drive(*driver, op, OperationSpec::Of(OperationKind::kCreate), progress);
+  ASSERT_FALSE(polls.last);
+  const std::string& m = polls.last.error().message();
+  EXPECT_NE(m.find("node demo-master-0 not ready in time"), std::string::npos) << m;
+  EXPECT_NE(m.find("and 1 more nodes"), std::string::npos) << m;
+  EXPECT_NE(m.find("waited 120 s"), std::string::npos) << m;
+  EXPECT_NE(m.find("delete the cluster and create it again"), std::string::npos) << m;
+  EXPECT_TRUE(op.Warned("node", "not ready in time"));
+  EXPECT_GE(time->Now() - start, 120s);
+  EXPECT_LT(time->Now() - start, 121s);
+  EXPECT_GE(polls.waits, 120 * 100);  // 10 ms polls for 120 simulated seconds
+  EXPECT_EQ(time->sleeps.load(), 0);
+}
+
+TEST_F(DockerPollTest, AWaitResumedByAnotherDriverInstanceStartsItsTimeAfresh) {
+  engine->ready_after_polls = 1 << 30;
+  DockerDriverOptions o;
+  o.node_ready_timeout = 60s;
+  auto first = fake::MakeDriver(engine, time, o);
+  FakeOperation op(fake::Cluster(1, 0));
+  const OperationSpec spec = OperationSpec::Of(OperationKind::kCreate);
+  std::string progress;
+  // Up to the first answer of the wait.
+  Polls polls;
+  while (polls.waits == 0) {
+    Polls one = Drive(*first, op, spec, progress, 1);
+    ASSERT_TRUE(one.last) << one.last.error().message();
+    polls.waits += one.waits;
+  }
+  json waiting = json::parse(progress);
+  ASSERT_TRUE(waiting.contains("wait")) << progress;
+  EXPECT_EQ(waiting["wait"]["what"], "ready");
+
+  // The conductor was down for longer than the wait's timeout; a new process resumes.
+  time->Advance(300s);
+  auto second = fake::MakeDriver(engine, time, o);
+  auto resumed = second->Advance(op, spec, progress);
+  ASSERT_TRUE(resumed) << resumed.error().message();
+  EXPECT_FALSE(resumed->done);
+  EXPECT_NE(json::parse(progress)["wait"]["owner"], waiting["wait"]["owner"]);
+  // Its own 60 s then run out as usual.
+  Polls rest = Drive(*second, op, spec, progress);
+  ASSERT_FALSE(rest.last);
+  EXPECT_NE(rest.last.error().message().find("waited 60 s"), std::string::npos);
+  EXPECT_GE(rest.waits, 59 * 100);
+
+}
+
+TEST_F(DockerPollTest, UpgradeBatchDrainsAndWaitsForTheNewNodesByPolls) {
+  engine->images[kV2] = {"sha256:node2", "20.10.25"};
+  auto driver = fake::MakeDriver(engine, time);
+  ClusterState c = fake::RunningCluster(*driver, 1, 2);
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-0")->tasks = 3;  // one moves away per look
+    engine->ready_after_polls = 4;                  // the replacements start slowly
+  }
+  const int sleeps_before = time->sleeps.load();
+  OperationSpec spec;
+  spec.kind = OperationKind::kUpgrade;
+  spec.target.image_id = "swarm-node:v2";
+  FakeOperation op(c);
+  std::string progress;
+  Polls polls = Drive(*driver, op, spec, progress);
+  ASSERT_TRUE(polls.last) << polls.last.error().message();
+  EXPECT_TRUE(polls.last->done);
+  EXPECT_EQ(polls.waited, (std::set<std::string>{"drain", "ready"}));
+  EXPECT_GE(polls.waits, 3 * 4);  // three batches of one node, each 4 looks before ready
+  EXPECT_EQ(time->sleeps.load(), sleeps_before) << "no call slept on the driver's clock";
+  EXPECT_LT(polls.slowest, 2000ms);
+  std::lock_guard l(engine->mu);
+  for (const char* n : {"demo-master-0", "demo-node-0", "demo-node-1"}) {
+    EXPECT_EQ(engine->FindContainer(n)->image, kV2) << n;
+    EXPECT_EQ(engine->MemberNamed(n)->availability, "active") << n;
+  }
+}
+
+}  // namespace
+}  // namespace magnum::drivers::docker
