@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "magnum/db/mysql_ddl.h"
+
 namespace magnum::db {
 namespace {
 
@@ -253,6 +255,7 @@ int LatestMigrationVersion() {
 }
 
 std::string RenderMigrationSql(std::string_view statement, SqlDialect dialect) {
+  if (dialect == SqlDialect::kMysql) return MysqlMigrationSql(statement);
   std::string sql(statement);
   ReplaceAll(sql, "{ID}",
              dialect == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"

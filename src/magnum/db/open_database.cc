@@ -5,14 +5,17 @@
 
 #include "magnum/db/database.h"
 #include "magnum/db/migrations.h"
+#include "magnum/db/mysql_database.h"
+#include "magnum/db/mysql_url.h"
 #include "magnum/db/sqlite_database.h"
 
 namespace magnum::db {
 namespace {
 
 constexpr char kSupportedForms[] =
-    "supported forms: sqlite:///relative/path, sqlite:////absolute/path "
-    "(postgresql://user:password@host/dbname once PostgreSQL support is built)";
+    "supported forms: sqlite:///relative/path, sqlite:////absolute/path, "
+    "mysql+pymysql://user:password@host[:port]/dbname[?charset=utf8] (also mysql://, "
+    "mariadb://) (postgresql://user:password@host/dbname once PostgreSQL support is built)";
 
 Result<std::unique_ptr<Database>> OpenSqlite(std::string_view url, std::string_view rest,
                                              const DatabaseOptions& options) {
@@ -74,6 +77,11 @@ Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url,
   // Only the scheme is echoed back: the rest may hold a password.
   const std::string_view scheme = url.substr(0, sep);
   if (scheme == "sqlite") return OpenSqlite(url, url.substr(sep + 3), options);
+  if (LooksLikeMysqlScheme(scheme)) {
+    MAGNUM_ASSIGN_OR_RETURN(MysqlUrl parsed, ParseMysqlUrl(url));
+    MAGNUM_ASSIGN_OR_RETURN(std::unique_ptr<MysqlDatabase> db, MysqlDatabase::Open(parsed, options));
+    return std::unique_ptr<Database>(std::move(db));
+  }
   if (scheme == "postgresql" || scheme == "postgres" || scheme.starts_with("postgresql+")) {
     return Fail(Error::InvalidArgument(
         "PostgreSQL support is not built yet (database URL scheme '" + std::string(scheme) +

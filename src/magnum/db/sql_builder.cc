@@ -352,7 +352,7 @@ Result<SqlStatement> SqlBuilder::Insert(const TableSchema& table, const Row& val
   w << "INSERT INTO ";
   w.Id(table.name);
   if (given.empty()) {
-    w << " DEFAULT VALUES";
+    w << (dialect_ == SqlDialect::kMysql ? " () VALUES ()" : " DEFAULT VALUES");
   } else {
     w << " (";
     for (size_t i = 0; i < given.size(); ++i) {
@@ -391,6 +391,15 @@ Result<SqlStatement> SqlBuilder::Select(const TableSchema& table, const SelectSp
     const OrderTerm& term = spec.order[i];
     MAGNUM_ASSIGN_OR_RETURN(const ColumnSchema* col, LookupColumn(table, term.column));
     w << (i ? ", " : " ORDER BY ");
+    if (dialect_ == SqlDialect::kMysql) {
+      // MariaDB sorts NULLs first ascending and last descending, and has no NULLS FIRST/LAST.
+      const bool nulls_first = term.nulls == OrderTerm::Nulls::kFirst;
+      if (term.nulls != OrderTerm::Nulls::kUnspecified && nulls_first == term.desc) {
+        w.Id(col->name) << (nulls_first ? " IS NULL DESC, " : " IS NULL ASC, ");
+      }
+      w.Id(col->name) << OrderDirection(term.desc);
+      continue;
+    }
     w.Id(col->name) << OrderDirection(term.desc);
     if (term.nulls == OrderTerm::Nulls::kFirst) w << " NULLS FIRST";
     if (term.nulls == OrderTerm::Nulls::kLast) w << " NULLS LAST";

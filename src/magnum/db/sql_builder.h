@@ -2,8 +2,11 @@
 //
 // SqlBuilder turns Database calls (table name, Row, Filter, ListQuery) into one SQL text
 // plus its parameters. Names are checked against schema.h and quoted with double quotes;
-// values are never interpolated, only bound: "?" placeholders for SQLite, "$1, $2, ..." for
-// PostgreSQL. Parameter values are already coerced to the column's storage type (bool for
+// values are never interpolated, only bound: "?" placeholders for SQLite and MariaDB/MySQL,
+// "$1, $2, ..." for PostgreSQL. MariaDB/MySQL statements expect sql_mode ANSI_QUOTES (double
+// quotes delimit names) and differ only where that dialect has no portable form: an insert
+// of no values is "() VALUES ()", and NULLS FIRST/LAST is spelt as an "IS NULL" sort term
+// (left out where it is the server's default order anyway). Parameter values are already coerced to the column's storage type (bool for
 // boolean columns, int64_t for integer columns, std::string for text-like columns), so a
 // back end only has to bind them. Stateless; thread-safe.
 //
@@ -28,7 +31,7 @@
 
 namespace magnum::db {
 
-enum class SqlDialect { kSqlite, kPostgres };
+enum class SqlDialect { kSqlite, kPostgres, kMysql };
 
 // One statement ready to prepare: SQL text, its parameters in placeholder order, and the
 // columns of each result row (empty for statements without a result set).

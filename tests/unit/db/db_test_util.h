@@ -13,7 +13,13 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <fstream>
+#include <unistd.h>
+
 #include "magnum/db/database.h"
+#include "magnum/db/mysql_database.h"
+#include "magnum/db/mysql_url.h"
 #include "magnum/db/sqlite_database.h"
 
 namespace magnum::db::testing {
@@ -44,20 +50,76 @@ struct Backend {
   std::function<Result<std::unique_ptr<Database>>(const TempDir& dir,
                                                   const DatabaseOptions& options)>
       open;
+  // Removes what open() created outside `dir` (a server's database); may be empty.
+  std::function<void(const TempDir& dir)> drop;
 };
+
+// The MariaDB test server named by MAGNUM_TEST_MYSQL_URL (scripts/mariadb/start.sh prints
+// it; the `multinode` ctest entries set it), or nullopt when unset.
+inline std::optional<MysqlUrl> MysqlTestServer() {
+  const char* env = std::getenv("MAGNUM_TEST_MYSQL_URL");
+  if (env == nullptr || *env == '\0') return std::nullopt;
+  auto url = ParseMysqlUrl(env);
+  if (!url) {
+    ADD_FAILURE() << "MAGNUM_TEST_MYSQL_URL: " << url.error().message();
+    return std::nullopt;
+  }
+  return *url;
+}
+
+// A database of its own on the test server for the test whose state is in `dir`: created
+// on first use (named magnum_t<pid>_<n>, recorded in dir/mysql-database), the same name
+// afterwards. Parallel test processes never share one.
+inline Result<MysqlUrl> MysqlTestDatabase(const MysqlUrl& server, const TempDir& dir) {
+  static std::atomic<int> counter{0};
+  const std::string record = dir.File("mysql-database");
+  MysqlUrl url = server;
+  std::ifstream in(record);
+  if (!(in >> url.database)) {
+    url.database = "magnum_t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    MAGNUM_RETURN_IF_ERROR(MysqlDatabase::ExecuteOnServer(
+        url, "CREATE DATABASE \"" + url.database + "\" CHARACTER SET utf8mb4"));
+    std::ofstream(record) << url.database << "\n";
+  }
+  return url;
+}
+
+inline void DropMysqlTestDatabase(const MysqlUrl& server, const TempDir& dir) {
+  std::ifstream in(dir.File("mysql-database"));
+  std::string name;
+  if (!(in >> name)) return;
+  auto dropped = MysqlDatabase::ExecuteOnServer(server, "DROP DATABASE IF EXISTS \"" + name + "\"");
+  if (!dropped) ADD_FAILURE() << "dropping " << name << ": " << dropped.error().message();
+}
 
 // The backends the contract runs against: SQLite always. A backend that needs a server
 // joins when its test server is configured (e.g. the MariaDB issue adds one named by an
 // environment variable), so every backend passes the same suite.
 inline const std::vector<Backend>& ContractBackends() {
-  static const std::vector<Backend> backends = {
-      {"sqlite",
-       [](const TempDir& dir, const DatabaseOptions& options)
-           -> Result<std::unique_ptr<Database>> {
-         MAGNUM_ASSIGN_OR_RETURN(auto db, SqliteDatabase::Open(dir.File("magnum.sqlite"), options));
-         return std::unique_ptr<Database>(std::move(db));
-       }},
-  };
+  static const std::vector<Backend> backends = [] {
+    std::vector<Backend> all = {
+        {"sqlite",
+         [](const TempDir& dir, const DatabaseOptions& options)
+             -> Result<std::unique_ptr<Database>> {
+           MAGNUM_ASSIGN_OR_RETURN(auto db,
+                                   SqliteDatabase::Open(dir.File("magnum.sqlite"), options));
+           return std::unique_ptr<Database>(std::move(db));
+         },
+         {}},
+    };
+    if (auto server = MysqlTestServer()) {
+      const MysqlUrl s = *server;  // ANSI_QUOTES: CREATE DATABASE takes the quoted name
+      all.push_back({"mariadb",
+                     [s](const TempDir& dir, const DatabaseOptions& options)
+                         -> Result<std::unique_ptr<Database>> {
+                       MAGNUM_ASSIGN_OR_RETURN(MysqlUrl url, MysqlTestDatabase(s, dir));
+                       MAGNUM_ASSIGN_OR_RETURN(auto db, MysqlDatabase::Open(url, options));
+                       return std::unique_ptr<Database>(std::move(db));
+                     },
+                     [s](const TempDir& dir) { DropMysqlTestDatabase(s, dir); }});
+    }
+    return all;
+  }();
   return backends;
 }
 
@@ -75,6 +137,11 @@ class DatabaseContractTest : public ::testing::TestWithParam<Backend> {
     db_ = std::move(*opened);
     auto upgraded = db_->Upgrade();
     ASSERT_TRUE(upgraded) << upgraded.error().message();
+  }
+
+  void TearDown() override {
+    db_.reset();
+    if (GetParam().drop) GetParam().drop(dir_);
   }
 
   Result<std::unique_ptr<Database>> OpenAnother(const DatabaseOptions& options) {

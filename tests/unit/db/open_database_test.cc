@@ -72,7 +72,9 @@ TEST(OpenDatabaseTest, RejectedUrls) {
        "s3cret"},
       {"postgresql+psycopg2://magnum:s3cret@db/magnum", "PostgreSQL support is not built yet",
        "s3cret"},
-      {"mysql+pymysql://magnum:s3cret@db/magnum?charset=utf8", "'mysql+pymysql'", "s3cret"},
+      {"mysql+oursql://magnum:s3cret@db/magnum?charset=utf8", "'mysql+oursql'", "s3cret"},
+      {"mysql+pymysql://magnum:s3cret@db/magnum?sslmode=require", "'sslmode'", "s3cret"},
+      {"mariadb://magnum:s3cret@db", "names no database", "s3cret"},
       {"", "sqlite:////absolute/path", ""},
       {"/var/lib/magnum/magnum.sqlite", "not a URL", ""},
   };
@@ -87,6 +89,16 @@ TEST(OpenDatabaseTest, RejectedUrls) {
           << r.error().message();
     }
   }
+}
+
+TEST(OpenDatabaseTest, MysqlServerAwayIsUnavailableWithoutThePassword) {
+  // Nothing listens on port 1 of the loopback: refused at once.
+  auto r = OpenDatabase("mysql+pymysql://magnum:s3cret@127.0.0.1:1/magnum?charset=utf8");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable) << r.error().message();
+  EXPECT_EQ(r.error().message().find("s3cret"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("magnum:***@127.0.0.1:1/magnum"), std::string::npos)
+      << r.error().message();
 }
 
 }  // namespace

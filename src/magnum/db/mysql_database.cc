@@ -1,0 +1,559 @@
+#include "magnum/db/mysql_database.h"
+
+#include <mysql.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "magnum/db/migrations.h"
+#include "magnum/db/mysql_rows.h"
+#include "magnum/db/sql_builder.h"
+
+namespace magnum::db {
+namespace {
+
+std::atomic<uint64_t> g_next_instance_id{1};
+
+struct ThreadConnectionCache {
+  uint64_t instance_id = 0;
+  void* connection = nullptr;
+};
+thread_local ThreadConnectionCache t_connection_cache;
+
+constexpr double kUpgradeLockTimeoutS = 300;
+
+// A named lock per database (GET_LOCK names are at most 64 characters).
+std::string LockName(std::string_view prefix, const std::string& database) {
+  std::string name = std::string(prefix) + database;
+  if (name.size() > 64) name.resize(64);
+  return name;
+}
+
+}  // namespace
+
+// One MYSQL handle, used by one thread at a time, reconnected after a loss.
+class MysqlDatabase::Connection {
+ public:
+  Connection(const MysqlUrl& url, const DatabaseOptions& options, const Clock& clock)
+      : url_(url),
+        options_(options),
+        clock_(clock),
+        writer_lock_(LockName("magnum:", url.database)),
+        upgrade_lock_(LockName("magnum-upgrade:", url.database)) {}
+  ~Connection() { Close(); }
+
+  Result<void> EnsureOpen() {
+    if (in_tx_ && lost_in_tx_) {
+      return Fail(Error::Unavailable(
+          "The connection to the database was lost during this transaction; retry it"));
+    }
+    if (m_ != nullptr) return {};
+    MysqlOpenResult opened = MysqlConnect(url_, options_.busy_timeout_ms, true);
+    if (opened.handle == nullptr) {
+      return Fail(Error::Unavailable("Cannot connect to the database " + url_.Redacted() + ": " +
+                                     opened.error));
+    }
+    m_ = opened.handle;
+    return {};
+  }
+
+  Result<Row> Insert(std::string_view table, const Row& values) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Insert(*t, values));
+    std::vector<Row> rows;
+    MAGNUM_RETURN_IF_ERROR(Write([&]() -> Result<void> {
+      MAGNUM_ASSIGN_OR_RETURN(rows, Query(st, t));
+      return {};
+    }));
+    if (rows.size() != 1) return Fail(Error::Internal("INSERT into " + t->name + " returned no row"));
+    return std::move(rows[0]);
+  }
+
+  Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) {
+    return Read<std::vector<Row>>([&]() { return ListOnce(table, query); });
+  }
+
+  Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    SelectSpec spec;
+    spec.filter = filter;
+    spec.limit = 2;
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                            Read<std::vector<Row>>([&]() { return Query(st, t); }));
+    if (rows.size() > 1) {
+      return Fail(Error::Internal("More than one " + t->name + " row matches a single-row lookup"));
+    }
+    if (rows.empty()) return std::optional<Row>();
+    return std::optional<Row>(std::move(rows[0]));
+  }
+
+  Result<int64_t> Count(std::string_view table, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Count(*t, filter));
+    return Read<int64_t>([&]() { return QueryInt(st, t); });
+  }
+
+  Result<int64_t> Sum(std::string_view table, std::string_view column, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Sum(*t, column, filter));
+    return Read<int64_t>([&]() { return QueryInt(st, t); });
+  }
+
+  Result<int64_t> Update(std::string_view table, const Filter& filter, const Row& changes) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    if (changes.empty()) return 0;
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Update(*t, filter, changes));
+    int64_t n = 0;
+    MAGNUM_RETURN_IF_ERROR(Write([&]() -> Result<void> {
+      MAGNUM_ASSIGN_OR_RETURN(n, Execute(st, t));
+      return {};
+    }));
+    return n;
+  }
+
+  Result<int64_t> Delete(std::string_view table, const Filter& filter) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Delete(*t, filter));
+    int64_t n = 0;
+    MAGNUM_RETURN_IF_ERROR(Write([&]() -> Result<void> {
+      MAGNUM_ASSIGN_OR_RETURN(n, Execute(st, t));
+      return {};
+    }));
+    return n;
+  }
+
+  // The writer lock, START TRANSACTION, fn, COMMIT (ROLLBACK when fn fails or throws),
+  // and the lock released.
+  Result<void> RunTransaction(const std::function<Result<void>(Database& tx)>& fn, Database& tx) {
+    if (in_tx_) {
+      return Fail(Error::Internal(
+          "Transaction() is not re-entrant: this thread already has a transaction open"));
+    }
+    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+    MAGNUM_RETURN_IF_ERROR(AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0));
+    if (auto begun = Raw("START TRANSACTION"); !begun) {
+      ReleaseLock(writer_lock_);
+      return begun;
+    }
+    in_tx_ = true;
+    lost_in_tx_ = false;
+    Result<void> result;
+    try {
+      result = fn(tx);
+    } catch (...) {
+      EndTransaction(false);
+      throw;
+    }
+    if (!result) {
+      EndTransaction(false);
+      return result;
+    }
+    auto committed = EndTransaction(true);
+    if (!committed) {
+      if (committed.error().Is(ErrorCode::kUnavailable)) return committed;
+      return Fail(committed.error().WithContext("Commit failed"));
+    }
+    return {};
+  }
+
+  Result<int> SchemaVersion() {
+    return Read<int>([&]() -> Result<int> {
+      MAGNUM_ASSIGN_OR_RETURN(
+          int64_t exists,
+          QueryInt(SqlStatement{"SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+                                {Value(std::string(kSchemaMigrationsTable))},
+                                {}},
+                   nullptr));
+      if (exists == 0) return 0;
+      MAGNUM_ASSIGN_OR_RETURN(
+          int64_t version,
+          QueryInt(SqlStatement{"SELECT COALESCE(MAX(\"version\"), 0) FROM \"schema_migrations\"",
+                                {},
+                                {}},
+                   nullptr));
+      return static_cast<int>(version);
+    });
+  }
+
+  Result<int> Upgrade() {
+    if (in_tx_) return Fail(Error::Internal("Upgrade() cannot run inside a transaction"));
+    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+    MAGNUM_RETURN_IF_ERROR(AcquireLock(upgrade_lock_, kUpgradeLockTimeoutS));
+    auto result = UpgradeLocked();
+    ReleaseLock(upgrade_lock_);
+    return result;
+  }
+
+  bool in_transaction() const { return in_tx_; }
+
+ private:
+  void Close() {
+    if (m_ != nullptr) mysql_close(m_);
+    m_ = nullptr;
+  }
+
+  Result<int> UpgradeLocked() {
+    MAGNUM_RETURN_IF_ERROR(Raw(kSchemaMigrationsDdl));
+    MAGNUM_ASSIGN_OR_RETURN(int current, SchemaVersion());
+    const int latest = LatestMigrationVersion();
+    if (current > latest) {
+      return Fail(Error::FailedPrecondition("Database schema version " + std::to_string(current) +
+                                            " is newer than this build supports (" +
+                                            std::to_string(latest) + ")"));
+    }
+    for (const Migration& m : AllMigrations()) {
+      if (m.version <= current) continue;
+      // DDL commits implicitly in MariaDB: the statements run one by one, then the record.
+      for (const auto& statement : m.statements) {
+        auto r = Raw(RenderMigrationSql(statement, SqlDialect::kMysql));
+        if (!r) {
+          return Fail(r.error().WithContext("Migration " + std::to_string(m.version) + " (" +
+                                            m.description + ") failed"));
+        }
+      }
+      MAGNUM_RETURN_IF_ERROR(Execute(
+          SqlStatement{"INSERT INTO \"schema_migrations\" (\"version\", \"description\", "
+                       "\"applied_at\") VALUES (?, ?, ?)",
+                       {Value(int64_t{m.version}), Value(m.description),
+                        Value(FormatDbTimestamp(clock_.Now()))},
+                       {}},
+          nullptr));
+      spdlog::info("Applied database migration {}: {}", m.version, m.description);
+    }
+    return SchemaVersion();
+  }
+
+  Result<std::vector<Row>> ListOnce(std::string_view table, const ListQuery& query) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_RETURN_IF_ERROR(LookupColumn(*t, query.sort_key));
+    if (query.limit && *query.limit < 0) {
+      return Fail(Error::InvalidArgument("Limit must not be negative"));
+    }
+    std::optional<Value> marker_value;
+    if (query.marker_id) {
+      SelectSpec lookup;
+      lookup.columns = {query.sort_key};
+      lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
+      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, lookup));
+      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, Query(st, t));
+      if (found.empty()) {
+        return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
+      }
+      marker_value = found[0].Get(query.sort_key);
+    }
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
+                            KeysetPageSelects(*t, query, marker_value));
+    std::vector<Row> rows;
+    for (auto& spec : selects) {
+      if (query.limit) {
+        const int64_t missing = *query.limit - static_cast<int64_t>(rows.size());
+        if (missing <= 0) break;
+        spec.limit = missing;
+      }
+      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
+      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, Query(st, t));
+      for (auto& r : more) rows.push_back(std::move(r));
+    }
+    return rows;
+  }
+
+  // Runs a read; outside a transaction, once more on a fresh connection when the first
+  // attempt found the connection lost (reads are safe to repeat).
+  template <typename T, typename F>
+  Result<T> Read(F&& read) {
+    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+    lost_ = false;
+    Result<T> r = read();
+    if (r || !lost_ || in_tx_) return r;
+    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+    return read();
+  }
+
+  // Runs a write: inside a transaction as is; outside one under the writer lock.
+  Result<void> Write(const std::function<Result<void>()>& write) {
+    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+    if (in_tx_) return write();
+    lost_ = false;
+    auto locked = AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0);
+    if (!locked && lost_) {
+      // The connection was stale before anything was sent: one retry on a fresh one.
+      MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+      locked = AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0);
+    }
+    MAGNUM_RETURN_IF_ERROR(locked);
+    auto result = write();
+    ReleaseLock(writer_lock_);
+    return result;
+  }
+
+  Result<void> AcquireLock(const std::string& name, double timeout_s) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", timeout_s);
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t got,
+        QueryInt(SqlStatement{"SELECT COALESCE(GET_LOCK(?, " + std::string(seconds) + "), -1)",
+                              {Value(name)},
+                              {}},
+                 nullptr));
+    if (got == 1) return {};
+    return Fail(Error::Unavailable("Database is locked (waited " +
+                                   std::to_string(static_cast<int64_t>(timeout_s * 1000)) +
+                                   " ms for another writer)"));
+  }
+
+  void ReleaseLock(const std::string& name) {
+    if (m_ == nullptr) return;  // the server released it with the connection
+    auto st = SqlStatement{"DO RELEASE_LOCK(?)", {Value(name)}, {}};
+    auto r = Execute(st, nullptr);
+    if (!r) spdlog::warn("Releasing the database lock {} failed: {}", name, r.error().message());
+  }
+
+  Result<void> EndTransaction(bool commit) {
+    Result<void> r;
+    if (commit) {
+      r = Raw("COMMIT");
+      if (!r && m_ != nullptr) (void)Raw("ROLLBACK");
+    } else if (m_ != nullptr) {
+      auto rolled_back = Raw("ROLLBACK");
+      if (!rolled_back) spdlog::error("ROLLBACK failed: {}", rolled_back.error().message());
+    }
+    in_tx_ = false;
+    lost_in_tx_ = false;
+    ReleaseLock(writer_lock_);
+    return r;
+  }
+
+  // Sends `sql` (parameters rendered) and returns its result set, or nullptr for none.
+  Result<MYSQL_RES*> Send(const SqlStatement& st, const TableSchema* table) {
+    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+    MAGNUM_ASSIGN_OR_RETURN(std::string sql, MysqlRenderStatement(m_, st));
+    if (mysql_real_query(m_, sql.data(), sql.size()) != 0) return Fail(LastError(table));
+    MYSQL_RES* res = mysql_store_result(m_);
+    if (res == nullptr && mysql_field_count(m_) != 0) return Fail(LastError(table));
+    return res;
+  }
+
+  Result<std::vector<Row>> Query(const SqlStatement& st, const TableSchema* table) {
+    MAGNUM_ASSIGN_OR_RETURN(MYSQL_RES * res, Send(st, table));
+    if (res == nullptr) return Fail(Error::Internal("Statement returned no rows: " + st.sql));
+    auto rows = MysqlReadRows(res, table, st.result_columns);
+    mysql_free_result(res);
+    return rows;
+  }
+
+  Result<int64_t> QueryInt(const SqlStatement& st, const TableSchema* table) {
+    MAGNUM_ASSIGN_OR_RETURN(MYSQL_RES * res, Send(st, table));
+    if (res == nullptr) return Fail(Error::Internal("Query returned no rows: " + st.sql));
+    MYSQL_ROW row = mysql_fetch_row(res);
+    int64_t value = 0;
+    bool ok = row != nullptr && row[0] != nullptr;
+    if (ok) {
+      const std::string_view text(row[0], mysql_fetch_lengths(res)[0]);
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      ok = ec == std::errc() && p == text.data() + text.size();
+    }
+    mysql_free_result(res);
+    if (!ok) return Fail(Error::Internal("Query returned no integer: " + st.sql));
+    return value;
+  }
+
+  // Runs `st` and returns the number of rows it matched (CLIENT_FOUND_ROWS).
+  Result<int64_t> Execute(const SqlStatement& st, const TableSchema* table) {
+    MAGNUM_ASSIGN_OR_RETURN(MYSQL_RES * res, Send(st, table));
+    if (res != nullptr) mysql_free_result(res);
+    return static_cast<int64_t>(mysql_affected_rows(m_));
+  }
+
+  Result<void> Raw(std::string_view sql) {
+    MAGNUM_RETURN_IF_ERROR(Execute(SqlStatement{std::string(sql), {}, {}}, nullptr));
+    return {};
+  }
+
+  // The connection's last error as an Error; closes the connection when it is lost.
+  Error LastError(const TableSchema* table) {
+    const unsigned number = mysql_errno(m_);
+    const std::string msg = mysql_error(m_);
+    const std::string where = table ? " on table " + table->name : "";
+    switch (ClassifyMysqlError(number)) {
+      case MysqlErrorKind::kDuplicate:
+        return Error::AlreadyExists("Duplicate entry in " +
+                                    (table ? table->name : std::string("table")) +
+                                    ": a row with the same (" +
+                                    MysqlDuplicateColumns(table, msg) + ") already exists");
+      case MysqlErrorKind::kConflict:
+        return Error::Unavailable("Database conflict" + where + " (" + msg +
+                                  "); nothing was applied, retry");
+      case MysqlErrorKind::kConnectionLost:
+        Close();
+        lost_ = true;
+        if (in_tx_) lost_in_tx_ = true;
+        return Error::Unavailable("Lost the connection to the database " + url_.Redacted() +
+                                  " (" + msg + "); it is reopened on the next request");
+      case MysqlErrorKind::kUnavailable:
+        return Error::Unavailable("The database cannot serve the request" + where + ": " + msg);
+      case MysqlErrorKind::kBadValue:
+        return Error::InvalidArgument("Value not accepted by the database" + where + ": " + msg);
+      case MysqlErrorKind::kOther:
+        break;
+    }
+    return Error::Internal("MariaDB error " + std::to_string(number) + where + ": " + msg);
+  }
+
+  const MysqlUrl& url_;
+  const DatabaseOptions& options_;
+  const Clock& clock_;
+  const std::string writer_lock_;
+  const std::string upgrade_lock_;
+  MYSQL* m_ = nullptr;
+  SqlBuilder builder_{SqlDialect::kMysql};
+  bool in_tx_ = false;
+  bool lost_in_tx_ = false;  // the connection was lost inside the open transaction
+  bool lost_ = false;        // the connection was lost during the current call
+};
+
+// The Database given to Transaction()'s fn: the same connection.
+class MysqlDatabase::TxDatabase final : public Database {
+ public:
+  explicit TxDatabase(Connection& conn) : conn_(conn) {}
+
+  Result<Row> Insert(std::string_view table, const Row& values) override {
+    return conn_.Insert(table, values);
+  }
+  Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override {
+    return conn_.List(table, query);
+  }
+  Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override {
+    return conn_.GetOne(table, filter);
+  }
+  Result<int64_t> Count(std::string_view table, const Filter& filter) override {
+    return conn_.Count(table, filter);
+  }
+  Result<int64_t> Update(std::string_view table, const Filter& filter,
+                         const Row& changes) override {
+    return conn_.Update(table, filter, changes);
+  }
+  Result<int64_t> Delete(std::string_view table, const Filter& filter) override {
+    return conn_.Delete(table, filter);
+  }
+  Result<int64_t> Sum(std::string_view table, std::string_view column,
+                      const Filter& filter) override {
+    return conn_.Sum(table, column, filter);
+  }
+  Result<void> Transaction(const std::function<Result<void>(Database& tx)>&) override {
+    return Fail(Error::Internal("Nested transactions are not supported"));
+  }
+  Result<int> SchemaVersion() override { return conn_.SchemaVersion(); }
+  Result<int> Upgrade() override {
+    return Fail(Error::Internal("Upgrade() cannot run inside a transaction"));
+  }
+
+ private:
+  Connection& conn_;
+};
+
+MysqlDatabase::MysqlDatabase(MysqlUrl url, const DatabaseOptions& options, const Clock& clock)
+    : url_(std::move(url)),
+      options_(options),
+      clock_(clock),
+      instance_id_(g_next_instance_id.fetch_add(1)) {}
+
+MysqlDatabase::~MysqlDatabase() {
+  std::lock_guard lock(mu_);
+  connections_.clear();
+}
+
+Result<std::unique_ptr<MysqlDatabase>> MysqlDatabase::Open(const MysqlUrl& url,
+                                                           const DatabaseOptions& options,
+                                                           const Clock& clock) {
+  std::unique_ptr<MysqlDatabase> db(new MysqlDatabase(url, options, clock));
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, db->ThisThreadConnection());
+  MAGNUM_RETURN_IF_ERROR(c->EnsureOpen());
+  return db;
+}
+
+Result<MysqlDatabase::Connection*> MysqlDatabase::ThisThreadConnection() {
+  ThreadConnectionCache& cache = t_connection_cache;
+  if (cache.instance_id == instance_id_) return static_cast<Connection*>(cache.connection);
+  std::lock_guard lock(mu_);
+  auto& slot = connections_[std::this_thread::get_id()];
+  if (!slot) slot = std::make_unique<Connection>(url_, options_, clock_);
+  cache.instance_id = instance_id_;
+  cache.connection = slot.get();
+  return slot.get();
+}
+
+Result<void> MysqlDatabase::ExecuteOnServer(const MysqlUrl& url, const std::string& sql) {
+  MysqlOpenResult opened = MysqlConnect(url, 5000, false);
+  if (opened.handle == nullptr) {
+    return Fail(Error::Unavailable("Cannot connect to the database server of " + url.Redacted() +
+                                   ": " + opened.error));
+  }
+  Result<void> result;
+  if (mysql_real_query(opened.handle, sql.data(), sql.size()) != 0) {
+    result = Fail(Error::Internal(std::string("MariaDB: ") + mysql_error(opened.handle)));
+  } else if (MYSQL_RES* res = mysql_store_result(opened.handle)) {
+    mysql_free_result(res);
+  }
+  mysql_close(opened.handle);
+  return result;
+}
+
+Result<Row> MysqlDatabase::Insert(std::string_view table, const Row& values) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Insert(table, values);
+}
+
+Result<std::vector<Row>> MysqlDatabase::List(std::string_view table, const ListQuery& query) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->List(table, query);
+}
+
+Result<std::optional<Row>> MysqlDatabase::GetOne(std::string_view table, const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->GetOne(table, filter);
+}
+
+Result<int64_t> MysqlDatabase::Count(std::string_view table, const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Count(table, filter);
+}
+
+Result<int64_t> MysqlDatabase::Update(std::string_view table, const Filter& filter,
+                                      const Row& changes) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Update(table, filter, changes);
+}
+
+Result<int64_t> MysqlDatabase::Delete(std::string_view table, const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Delete(table, filter);
+}
+
+Result<int64_t> MysqlDatabase::Sum(std::string_view table, std::string_view column,
+                                   const Filter& filter) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Sum(table, column, filter);
+}
+
+Result<void> MysqlDatabase::Transaction(const std::function<Result<void>(Database& tx)>& fn) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  TxDatabase tx(*c);
+  return c->RunTransaction(fn, tx);
+}
+
+Result<int> MysqlDatabase::SchemaVersion() {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->SchemaVersion();
+}
+
+Result<int> MysqlDatabase::Upgrade() {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->Upgrade();
+}
+
+}  // namespace magnum::db

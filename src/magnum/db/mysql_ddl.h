@@ -1,0 +1,30 @@
+// The MariaDB/MySQL form of the portable migration DDL (migrations.h).
+//
+// Migrations are written once in a SQLite-flavoured portable DDL. For MariaDB (sql_mode
+// ANSI_QUOTES, so double-quoted names stay as they are):
+//   * "{ID}" becomes BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY;
+//   * a TEXT column of CREATE TABLE / ALTER TABLE ... ADD COLUMN takes the type upstream
+//     Python Magnum gives the column of that name (VARCHAR(36) for uuid, VARCHAR(20) for
+//     status, VARCHAR(255) for names and ids, TEXT for JSON and free text), so that an
+//     upstream database and ours differ as little as possible; timestamps (ColumnType
+//     kTimestamp in schema.h) are VARCHAR(32) holding our sortable text form (upstream has
+//     DATETIME); other TEXT columns are VARCHAR(255) when the schema indexes them (MariaDB
+//     cannot index TEXT) and MEDIUMTEXT otherwise;
+//   * CREATE TABLE gets ENGINE=InnoDB, utf8mb4 and the binary collation utf8mb4_bin (text
+//     compares and sorts byte-wise, as in SQLite);
+//   * everything else (CREATE INDEX, triggers with BEGIN ... END, ALTER TABLE ...) passes
+//     through unchanged.
+// Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace magnum::db {
+
+std::string MysqlMigrationSql(std::string_view statement);
+
+// The MariaDB column type for a TEXT column `column` of `table` (see above).
+std::string MysqlTextColumnType(std::string_view table, std::string_view column);
+
+}  // namespace magnum::db
