@@ -11,6 +11,7 @@
 #include "magnum/api/controller.h"
 #include "magnum/api/policy.h"
 #include "magnum/api/request_gate.h"
+#include "magnum/api/response_cache.h"
 #include "magnum/auth/auth.h"
 #include "magnum/config/config.h"
 
@@ -34,6 +35,30 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
+// Collections whose GET answers depend only on the request, the caller and database rows
+// (the response cache may keep them). Not: mservices (up/down from the clock),
+// certificates and credentials.
+bool CacheableCollection(const std::string& name) {
+  static constexpr const char* kCacheable[] = {"clustertemplates", "baymodels", "clusters",
+                                               "bays", "federations", "quotas"};
+  for (const char* c : kCacheable) {
+    if (name == c) return true;
+  }
+  return false;
+}
+
+// The response cache's bounds from [api] response_cache_size_mb (0: off).
+size_t CacheBytes(const config::Config& c) {
+  return static_cast<size_t>(std::max(0, c.api_response_cache_size_mb)) << 20;
+}
+size_t CacheEntries(const config::Config& c) {
+  return std::max<size_t>(16, static_cast<size_t>(std::max(0, c.api_response_cache_size_mb)) * 256);
+}
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
 http::Response JsonResponse(int status, const Json& body) {
   http::Response r;
   r.status = status;
@@ -45,10 +70,24 @@ http::Response JsonResponse(int status, const Json& body) {
 }  // namespace
 
 struct ApiApp::Impl {
-  explicit Impl(const ApiDependencies& d) : deps(d), cors(*d.config) {}
+  explicit Impl(const ApiDependencies& d)
+      : deps(d),
+        cors(*d.config),
+        recording_db(NewRecordingDatabase(d.db)),
+        cache(CacheBytes(*d.config), CacheEntries(*d.config)),
+        // Inline answers need an authentication that never blocks and a local database.
+        inline_cache(d.config->auth_strategy == "noauth" &&
+                     StartsWith(d.config->DatabaseUrl(), "sqlite:")) {}
+
+  // kInline: on the io thread; answer only what needs no blocking call, else nullopt.
+  enum class Mode { kFull, kInline };
 
   ApiDependencies deps;
   CorsGate cors;
+  // The controllers' database: notes which tables a request reads (response_cache.h).
+  std::unique_ptr<db::Database> recording_db;
+  ResponseCache cache;
+  const bool inline_cache;
   Services services;
   std::map<std::string, std::unique_ptr<Controller>, std::less<>> controllers;
 
@@ -76,11 +115,13 @@ struct ApiApp::Impl {
     return made;
   }
 
-  static http::Response CachedJson(const std::string& body) {
+  // A version document's body, shared with the cached documents (not copied).
+  static http::Response CachedJson(const std::shared_ptr<const VersionDocs>& docs,
+                                   const std::string& body) {
     http::Response r;
     r.status = 200;
     r.SetHeader("Content-Type", "application/json");
-    r.body = body;
+    r.shared_body = std::shared_ptr<const std::string>(docs, &body);
     return r;
   }
 
@@ -148,23 +189,87 @@ struct ApiApp::Impl {
   }
 
   // The gate (cross-origin refusal or preflight, body media type), then the route.
-  http::Response Handle(const http::Request& request) {
+  // kFull always answers; kInline answers only what it can without blocking.
+  std::optional<http::Response> Handle(const http::Request& request, Mode mode) {
+    if (mode == Mode::kInline &&
+        ((request.method != "GET" && request.method != "HEAD") || !request.body.empty() ||
+         request.headers.count("Origin") != 0)) {
+      return std::nullopt;  // the gate below has nothing to do for these
+    }
     const std::string base = BaseUrl(request);
     // Without a public endpoint the base URL is the request's own origin already.
     const std::string own =
         deps.config->api_public_endpoint.empty() ? base : RequestOrigin(request);
     if (auto refused = cors.Check(request, own)) return std::move(*refused);
-    http::Response response;
+    std::optional<http::Response> response;
     if (auto media = CheckMediaType(request); !media) {
       response = ErrorToResponse(media.error());
     } else {
-      response = Route(request, base);
+      response = Route(request, base, mode);
     }
-    cors.Decorate(request, own, &response);
+    if (response) cors.Decorate(request, own, &*response);
     return response;
   }
 
-  http::Response Route(const http::Request& request, const std::string& base) {
+  // A fresh cached answer under `key`, or nullopt. `now` receives the generations read
+  // (when the lookup read them), for storing a new entry.
+  std::optional<http::Response> CacheLookup(const std::string& key,
+                                            std::optional<Generations>* now) {
+    auto entry = cache.Find(key);
+    if (!entry) return std::nullopt;
+    auto gens = ReadGenerations(*deps.db);
+    if (!gens) return std::nullopt;
+    *now = std::move(*gens);
+    if (!ResponseCache::Fresh(*entry, **now)) {
+      cache.CountStale();
+      cache.Erase(key, entry);
+      return std::nullopt;
+    }
+    cache.CountHit();
+    return ResponseCache::ToResponse(*entry);
+  }
+
+  // Keeps the 200 answer `r` to a cacheable GET under `key`, depending on the tables the
+  // controller read (`reads`) at their generations read before it ran (`before`). The body
+  // moves into the entry and `r` shares it.
+  void Store(const std::string& key, const Generations& before, const ReadSet& reads,
+             http::Response* r) {
+    if (r->status != 200 || reads.wrote) return;
+    auto entry = std::make_shared<ResponseCache::Entry>();
+    for (const auto& table : reads.tables) {
+      auto it = std::find_if(before.begin(), before.end(),
+                             [&](const auto& g) { return g.first == table; });
+      if (it == before.end()) return;  // a table without a generation: not cached
+      entry->depends_on.push_back(*it);
+    }
+    std::sort(entry->depends_on.begin(), entry->depends_on.end());
+    entry->status = r->status;
+    entry->headers = r->headers;
+    auto body = std::make_shared<const std::string>(std::move(r->body));
+    r->body.clear();
+    r->shared_body = body;
+    entry->body = std::move(body);
+    cache.Put(key, std::move(entry));
+  }
+
+  // A controller's result as the HTTP response (with the version headers).
+  http::Response ToHttp(ApiResponse result, const NegotiatedVersion& nv) {
+    http::Response response;
+    response.status = result.status;
+    response.headers = std::move(result.headers);
+    if (result.body) {
+      response.SetHeader("Content-Type", "application/json");
+      response.body = result.body->dump(-1, ' ', false, Json::error_handler_t::replace);
+    } else if (!result.raw_body.empty()) {
+      response.SetHeader("Content-Type", "application/json");
+      response.body = std::move(result.raw_body);
+    }
+    AddVersionHeaders(&response, nv.version);
+    return response;
+  }
+
+  std::optional<http::Response> Route(const http::Request& request, const std::string& base,
+                                      Mode mode) {
     std::vector<std::string> segs = SplitPath(request.path);
     if (!segs.empty() && segs[0] == "healthcheck" && segs.size() == 1) {
       if (request.method != "GET" && request.method != "HEAD") {
@@ -181,7 +286,8 @@ struct ApiApp::Impl {
         return ErrorToResponse(Error::MethodNotAllowed("The method " + request.method +
                                                        " is not allowed for the resource /."));
       }
-      return CachedJson(DocsFor(base)->root);
+      auto docs = DocsFor(base);
+      return CachedJson(docs, docs->root);
     }
     if (segs[0] == "v1" || segs[0] == "v1.json") {
       segs.erase(segs.begin());
@@ -219,11 +325,18 @@ struct ApiApp::Impl {
         response = ErrorToResponse(Error::MethodNotAllowed(
             "The method " + request.method + " is not allowed for the resource /v1."));
       } else {
-        response = CachedJson(DocsFor(base)->v1);
+        auto docs = DocsFor(base);
+        response = CachedJson(docs, docs->v1);
       }
       AddVersionHeaders(&response, nv.version);
       return response;
     }
+
+    const bool cacheable = cache.enabled() &&
+                           (request.method == "GET" || request.method == "HEAD") &&
+                           request.body.empty() && request.headers.count("Origin") == 0 &&
+                           CacheableCollection(segs[0]);
+    if (mode == Mode::kInline && (!cacheable || !inline_cache)) return std::nullopt;
 
     auto ctx = deps.auth->Authenticate(request);
     if (!ctx) {
@@ -242,12 +355,31 @@ struct ApiApp::Impl {
     req.base_url = base;
     req.policy = deps.policy;
 
+    std::string key;
+    std::optional<Generations> generations;
+    if (cacheable) {
+      key = ResponseCacheKey(request, nv.version.ToString(), base, req.ctx);
+      if (auto hit = CacheLookup(key, &generations)) return hit;
+      if (mode == Mode::kInline) return std::nullopt;
+    }
+
     auto it = controllers.find(segs[0]);
+    ReadSet reads;
     ApiResult result = Fail(Error::NotFound("The resource could not be found."));
     if (it != controllers.end()) {
       std::vector<std::string> rest(segs.begin() + 1, segs.end());
       try {
-        result = it->second->Handle(req, rest);
+        if (cacheable) {
+          // The generations before the controller reads anything: a write committed after
+          // this read makes the entry stale, never fresh.
+          if (!generations) {
+            if (auto g = ReadGenerations(*deps.db)) generations = std::move(*g);
+          }
+          ScopedReadRecording recording(&reads);
+          result = it->second->Handle(req, rest);
+        } else {
+          result = it->second->Handle(req, rest);
+        }
       } catch (const std::exception& e) {
         spdlog::error("{} {} {}: unhandled exception: {}", request.request_id, request.method,
                       request.target, e.what());
@@ -256,15 +388,9 @@ struct ApiApp::Impl {
       }
     }
     if (result) {
-      response.status = result->status;
-      response.headers = std::move(result->headers);
-      if (result->body) {
-        response.SetHeader("Content-Type", "application/json");
-        response.body = result->body->dump(-1, ' ', false, Json::error_handler_t::replace);
-      } else if (!result->raw_body.empty()) {
-        response.SetHeader("Content-Type", "application/json");
-        response.body = std::move(result->raw_body);
-      }
+      http::Response ok = ToHttp(std::move(*result), nv);
+      if (cacheable && generations) Store(key, *generations, reads, &ok);
+      return ok;
     } else {
       const Error& e = result.error();
       if (e.Is(ErrorCode::kInternal) || e.Is(ErrorCode::kUnavailable)) {
@@ -279,8 +405,8 @@ struct ApiApp::Impl {
 };
 
 ApiApp::ApiApp(const ApiDependencies& deps) : impl_(std::make_unique<Impl>(deps)) {
-  impl_->services = Services{deps.config, deps.db,        deps.drivers,
-                             deps.cloud,  deps.conductor, deps.clock};
+  impl_->services = Services{deps.config, impl_->recording_db.get(), deps.drivers,
+                             deps.cloud,  deps.conductor,            deps.clock};
   const Services& s = impl_->services;
   impl_->controllers["clustertemplates"] = NewClusterTemplatesController(s);
   impl_->controllers["clusters"] = NewClustersController(s);
@@ -296,7 +422,27 @@ ApiApp::ApiApp(const ApiDependencies& deps) : impl_(std::make_unique<Impl>(deps)
 
 ApiApp::~ApiApp() = default;
 
-http::Response ApiApp::Handle(const http::Request& request) { return impl_->Handle(request); }
+http::Response ApiApp::Handle(const http::Request& request) {
+  http::Response r = Serve(request);
+  if (r.shared_body) {
+    r.body = *r.shared_body;
+    r.shared_body.reset();
+  }
+  return r;
+}
+
+http::Response ApiApp::Serve(const http::Request& request) {
+  return *impl_->Handle(request, Impl::Mode::kFull);
+}
+
+std::optional<http::Response> ApiApp::TryInline(const http::Request& request) {
+  return impl_->Handle(request, Impl::Mode::kInline);
+}
+
+ApiApp::CacheStats ApiApp::cache_stats() const {
+  ResponseCache::Stats s = impl_->cache.stats();
+  return CacheStats{s.entries, s.bytes, s.hits, s.stale, s.stores};
+}
 
 http::Response ApiApp::RenderError(int status, const std::string& message) {
   http::Response r;

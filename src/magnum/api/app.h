@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "magnum/http/message.h"
@@ -58,6 +59,25 @@ class ApiApp {
   ApiApp& operator=(const ApiApp&) = delete;
 
   http::Response Handle(const http::Request& request);
+
+  // For the HTTP server's worker threads: as Handle, but the body of a cached response is
+  // shared (Response::shared_body) instead of copied.
+  http::Response Serve(const http::Request& request);
+
+  // For the HTTP server's io thread (http::ServerOptions::try_inline): the response when it
+  // can be given without blocking (the version documents, the health check, a fresh entry
+  // of the response cache with noauth over SQLite), else nullopt.
+  std::optional<http::Response> TryInline(const http::Request& request);
+
+  // The response cache's counters (entries, bytes, hits, stale entries found, stores).
+  struct CacheStats {
+    size_t entries = 0;
+    size_t bytes = 0;
+    uint64_t hits = 0;
+    uint64_t stale = 0;
+    uint64_t stores = 0;
+  };
+  CacheStats cache_stats() const;
 
   // An error response in the API format, for errors the HTTP server produces itself.
   static http::Response RenderError(int status, const std::string& message);

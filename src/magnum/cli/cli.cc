@@ -5,10 +5,23 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
+#include <chrono>
 #include <csignal>
 #include <iostream>
 
 namespace magnum::cli {
+namespace {
+sigset_t TerminationSet() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+}  // namespace
 
 bool ParseArgs(int argc, char** argv, const std::string& program, const std::string& summary,
                CommonArgs* out, int* exit_code) {
@@ -42,21 +55,20 @@ void SetupLogging(const config::Config& config, const std::string& program) {
   }
   logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %t %^%l%$ %n: %v");
   logger->set_level(config.debug ? spdlog::level::debug : spdlog::level::info);
-  logger->flush_on(spdlog::level::info);
+  // Warnings and errors reach the file at once; info lines (the access log: one per request)
+  // are written in batches, at least every second and when the process exits, instead of
+  // one write(2) each.
+  logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  {
+    // The flusher thread must not take the termination signals WaitForSignal waits for.
+    sigset_t set = TerminationSet(), old;
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    spdlog::flush_every(std::chrono::seconds(1));
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
   for (const auto& w : config.warnings) spdlog::warn("{}", w);
 }
-
-namespace {
-sigset_t TerminationSet() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  return set;
-}
-}  // namespace
 
 void BlockTerminationSignals() {
   sigset_t set = TerminationSet();

@@ -154,6 +154,7 @@ const std::vector<Option>& Options() {
       {"api", "max_limit", Int(&Config::api_max_limit, 1, 1000000)},
       {"api", "workers", Int(&Config::api_workers, 0, 256)},
       {"api", "handler_threads", Int(&Config::api_handler_threads, 0, 1024)},
+      {"api", "response_cache_size_mb", Int(&Config::api_response_cache_size_mb, 0, 65536)},
       {"api", "enabled_ssl", Bool(&Config::api_enable_ssl)},
       {"api", "ssl_cert_file", Str(&Config::api_ssl_cert_file)},
       {"api", "ssl_key_file", Str(&Config::api_ssl_key_file)},

@@ -42,6 +42,7 @@ struct Config {
   int api_body_timeout = 30;          // seconds for the body
   int api_max_header_size = 32768;    // bytes of request line + headers; above: 431
   int api_max_queued_requests = 1024; // requests waiting for a handler thread; above: 503
+  int api_response_cache_size_mb = 32;  // ours: cache of GET answers (api/response_cache.h); 0 = off
   // [DEFAULT] (upstream oslo.service wsgi options)
   int client_socket_timeout = 60;     // keep-alive idle / write timeout; upstream default 900
   int max_header_line = 16384;        // one header line; above: 431 (target: 414)

@@ -228,11 +228,46 @@ Migration PersistedOperation() {
                     R"sql(ALTER TABLE "cluster_lock" ADD COLUMN "deadline_at" TEXT)sql"}};
 }
 
+// The tables whose every change bumps a generation (version 4).
+constexpr const char* kGenerationTables[] = {
+    "cluster_template", "cluster",  "nodegroup",     "x509keypair", "magnum_service",
+    "quotas",           "federation", "cluster_event", "cluster_lock"};
+
+// Version 4: a change counter per resource table, kept by triggers, so that any process
+// sharing the database can tell with one read whether a table changed since it last looked
+// (the API's response cache, api/response_cache.h). One row per table, bumped in the writer's
+// own transaction by AFTER INSERT/UPDATE/DELETE triggers (one UPDATE statement in a
+// BEGIN ... END body: the same text works in SQLite and in MariaDB with ANSI_QUOTES).
+Migration ResourceGenerations() {
+  Migration m{4, "Per-table change generations kept by triggers", {}};
+  m.statements.push_back(R"sql(CREATE TABLE "resource_generation" (
+  "id" {ID},
+  "name" TEXT NOT NULL,
+  "generation" BIGINT NOT NULL,
+  CONSTRAINT "uniq_resource_generation0name" UNIQUE ("name")
+))sql");
+  for (const char* table : kGenerationTables) {
+    const std::string t(table);
+    m.statements.push_back(R"sql(INSERT INTO "resource_generation" ("name", "generation") VALUES (')sql" +
+                           t + "', 0)");
+    for (const char* event : {"INSERT", "UPDATE", "DELETE"}) {
+      std::string ev(event);
+      for (char& c : ev) c = static_cast<char>(c - 'A' + 'a');
+      m.statements.push_back("CREATE TRIGGER \"generation_" + t + "_" + ev + "\" AFTER " + event +
+                             " ON \"" + t + "\" FOR EACH ROW BEGIN UPDATE \"resource_generation\" "
+                             "SET \"generation\" = \"generation\" + 1 WHERE \"name\" = '" + t +
+                             "'; END");
+    }
+  }
+  return m;
+}
+
 std::vector<Migration> BuildMigrations() {
   std::vector<Migration> all;
   all.push_back(InitialSchema());
   all.push_back(ClusterLease());
   all.push_back(PersistedOperation());
+  all.push_back(ResourceGenerations());
   return all;
 }
 

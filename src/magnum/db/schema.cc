@@ -127,6 +127,14 @@ std::vector<TableSchema> BuildTables() {
       {{"cluster_uuid"}},
       {}});
 
+  // Ours: per-table change counters, bumped by triggers on every INSERT, UPDATE and DELETE
+  // of the resource tables (migration 4); the API's response cache reads them.
+  tables.push_back(TableSchema{kResourceGenerationTable,
+                               {Col("id", T::kId, false), Col("name", T::kText, false),
+                                Col("generation", T::kInteger, false)},
+                               {{"name"}},
+                               {}});
+
   return tables;
 }
 

@@ -46,6 +46,8 @@ inline constexpr char kQuotaTable[] = "quotas";
 inline constexpr char kFederationTable[] = "federation";
 inline constexpr char kClusterEventTable[] = "cluster_event";
 inline constexpr char kClusterLockTable[] = "cluster_lock";
+// Bookkeeping: one change counter per resource table, kept by triggers (migration 4).
+inline constexpr char kResourceGenerationTable[] = "resource_generation";
 
 // Every table of the current schema version.
 const std::vector<TableSchema>& AllTables();

@@ -37,6 +37,34 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+// The body of a response on the wire: its own string, or a string shared with other
+// responses (Response::shared_body, e.g. a cached body), sent without a copy.
+struct ResponseBody {
+  struct value_type {
+    std::string owned;
+    std::shared_ptr<const std::string> shared;
+    std::string_view view() const { return shared ? std::string_view(*shared) : owned; }
+  };
+  static std::uint64_t size(const value_type& v) { return v.view().size(); }
+
+  class writer {
+   public:
+    using const_buffers_type = asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const bhttp::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      std::string_view v = body_.view();
+      return {{const_buffers_type(v.data(), v.size()), false}};
+    }
+
+   private:
+    const value_type& body_;
+  };
+};
+using WireResponse = bhttp::response<ResponseBody>;
+
 // beast_wire.cc.
 bool IEquals(std::string_view a, std::string_view b);
 // RFC 7231 IMF-fixdate of now, cached per thread for the current second.
@@ -57,7 +85,7 @@ std::optional<HeaderError> CheckHeader(const bhttp::request_header<>& h,
 // Converts a Response to the wire message: framing headers are ours, invalid headers are
 // dropped, the request id and a Date are added. Returns the body length (for the log).
 size_t ToWire(Response r, const std::string& request_id, unsigned version, bool head,
-              bool* keep_alive, bhttp::response<bhttp::string_body>* res);
+              bool* keep_alive, WireResponse* res);
 
 // beast_session.cc: an accepted connection, as the server sees it.
 class Connection {
@@ -76,8 +104,7 @@ class BeastServer;
 // A connection on its own strand; on destruction it unregisters itself (`id`).
 std::shared_ptr<Connection> NewSession(tcp::socket socket, BeastServer* server, uint64_t id);
 // Answers `res` (a 503) on a connection above the limit and closes it, bounded in time.
-void StartRefusal(tcp::socket socket, BeastServer* server,
-                  bhttp::response<bhttp::string_body> res);
+void StartRefusal(tcp::socket socket, BeastServer* server, WireResponse res);
 
 class BeastServer final : public Server {
  public:
@@ -94,6 +121,8 @@ class BeastServer final : public Server {
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   WorkerPool& pool() { return pool_; }
   Response Invoke(const Request& request);  // on a worker; never throws
+  // On the io thread: ServerOptions::try_inline's answer, or nullopt (also when it threw).
+  std::optional<Response> TryInline(const Request& request);
   Response RenderError(int status, const std::string& message);  // never throws
   void ExchangeStarted();
   void ExchangeFinished();

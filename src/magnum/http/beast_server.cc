@@ -7,6 +7,10 @@
 //     strand; the acceptor and its retry timer live on another. Nothing blocks here.
 //   * `worker_threads` threads (WorkerPool) run the Handler. A finished handler posts the
 //     response back to the connection's strand, which writes it.
+//   * `try_inline` (optional) runs on the connection's strand first; a response it gives is
+//     written at once (no hand-off: two context switches fewer per request), nullopt goes
+//     to the pool. It must not block. A shared body (Response::shared_body) is written from
+//     the shared string, not copied.
 //   * Start/Stop run on the owner's thread.
 //
 // One request per connection is outstanding at a time (pipelined requests wait in the read
@@ -234,7 +238,7 @@ void BeastServer::Refuse(tcp::socket socket, int64_t open) {
   }
   const std::string request_id = "req-" + GenerateUuid();
   bool keep_alive = false;
-  bhttp::response<bhttp::string_body> res;
+  WireResponse res;
   size_t len = ToWire(RenderError(503, "Too many connections; retry later"), request_id, 11,
                       false, &keep_alive, &res);
   res.set(bhttp::field::retry_after, "1");
@@ -329,6 +333,19 @@ Response BeastServer::Invoke(const Request& request) {
                   request.request_id, request.method, request.target);
   }
   return RenderError(500, "Internal Server Error");
+}
+
+std::optional<Response> BeastServer::TryInline(const Request& request) {
+  try {
+    return options_.try_inline(request);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: exception in the inline handler for {} {}: {}", request.request_id,
+                  request.method, request.target, e.what());
+  } catch (...) {
+    spdlog::error("{}: non-standard exception in the inline handler for {} {}",
+                  request.request_id, request.method, request.target);
+  }
+  return std::nullopt;
 }
 
 Response BeastServer::RenderError(int status, const std::string& message) {

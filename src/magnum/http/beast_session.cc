@@ -239,6 +239,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     keep_alive_ = keep_alive;
 
+    if (server_->options().try_inline) {
+      if (std::optional<Response> answer = server_->TryInline(req)) {
+        return Send(std::move(*answer), keep_alive);
+      }
+    }
     bool queued = server_->pool().Submit([self = shared_from_this(), req = std::move(req)]() {
       Response res = self->server_->Invoke(req);
       asio::post(self->executor_, [self, res = std::move(res)]() mutable {
@@ -350,7 +355,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   beast::flat_buffer buffer_;
   std::string remote_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> res_;
+  WireResponse res_;
   Exchange cur_;
   bool in_exchange_ = false;  // from a request's header (or a read error) until its response
   bool keep_alive_ = false;   // of the request being served
@@ -372,7 +377,7 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
   Refusal(const Refusal&) = delete;
   Refusal& operator=(const Refusal&) = delete;
 
-  void Run(bhttp::response<bhttp::string_body> res) {
+  void Run(WireResponse res) {
     res_ = std::move(res);
     stream_.expires_after(std::chrono::seconds(kRefusalSeconds));
     bhttp::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -399,7 +404,7 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
 
   BeastServer* const server_;
   beast::tcp_stream stream_;
-  bhttp::response<bhttp::string_body> res_;
+  WireResponse res_;
   std::array<char, 1024> scratch_{};
 };
 
@@ -409,8 +414,7 @@ std::shared_ptr<Connection> NewSession(tcp::socket socket, BeastServer* server, 
   return std::make_shared<Session>(std::move(socket), server, id);
 }
 
-void StartRefusal(tcp::socket socket, BeastServer* server,
-                  bhttp::response<bhttp::string_body> res) {
+void StartRefusal(tcp::socket socket, BeastServer* server, WireResponse res) {
   std::make_shared<Refusal>(std::move(socket), server)->Run(std::move(res));
 }
 

@@ -134,7 +134,7 @@ std::optional<HeaderError> CheckHeader(const bhttp::request_header<>& h,
 }
 
 size_t ToWire(Response r, const std::string& request_id, unsigned version, bool head,
-              bool* keep_alive, bhttp::response<bhttp::string_body>* res) {
+              bool* keep_alive, WireResponse* res) {
   const int status = r.status;
   *res = {};
   res->version(version);
@@ -157,9 +157,15 @@ size_t ToWire(Response r, const std::string& request_id, unsigned version, bool 
   // 1xx, 204 and 304 have no body; we send no Content-Length for them either (RFC 7230
   // 3.3.2 forbids it for 1xx/204; for 304 it would have to describe the 200's body).
   const bool bodiless = status / 100 == 1 || status == 204 || status == 304;
-  const size_t body_len = bodiless ? 0 : r.body.size();
+  const size_t body_len = bodiless ? 0 : r.BodyView().size();
   if (!bodiless) res->set(bhttp::field::content_length, std::to_string(body_len));
-  if (!bodiless && !head) res->body() = std::move(r.body);
+  if (!bodiless && !head) {
+    if (r.shared_body) {
+      res->body().shared = std::move(r.shared_body);
+    } else {
+      res->body().owned = std::move(r.body);
+    }
+  }
   res->keep_alive(*keep_alive);
   return body_len;
 }

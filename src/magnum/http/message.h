@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,11 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, sent instead of `body` without a copy (a cached body many responses share).
+  std::shared_ptr<const std::string> shared_body;
+
+  // The body to send: `shared_body` when set, else `body`.
+  std::string_view BodyView() const { return shared_body ? std::string_view(*shared_body) : body; }
 
   void SetHeader(std::string name, std::string value) {
     headers[std::move(name)] = std::move(value);

@@ -1,5 +1,6 @@
 // The HTTP server: accepts connections, parses requests, hands them to a Handler on a
-// worker pool (never on an I/O thread) and writes the responses back.
+// worker pool (never on an I/O thread) and writes the responses back. An optional
+// InlineHandler may answer a request on the I/O thread first, when it can without blocking.
 //
 // Implementation: beast_server.cc (Boost.Beast). Keep-alive, a request body limit (413
 // in the API error format above it), an `x-openstack-request-id` on every response, an
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "magnum/common/error.h"
@@ -26,6 +28,12 @@ namespace magnum::http {
 
 // Produces the response for a request. Runs on a worker thread; may block (database).
 using Handler = std::function<Response(const Request&)>;
+
+// Optional: asked first, on the io thread, for a response it can give without blocking
+// (e.g. from a cache); nullopt hands the request to a worker thread and the Handler as
+// usual. Must be quick and must not block. Called concurrently; must not throw (an
+// exception is logged and the request goes to the Handler).
+using InlineHandler = std::function<std::optional<Response>(const Request&)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -53,6 +61,7 @@ struct ServerOptions {
   // memory to the OS (glibc malloc_trim). <= 0: never.
   int memory_trim_idle_ms = 1000;
   bool access_log = true;
+  InlineHandler try_inline;  // empty: every request goes to a worker thread
   // Renders errors the server produces itself (413, 400 for unparsable requests, 503 while
   // stopping) in the API's error format. Default: a plain-text body.
   std::function<Response(int status, const std::string& message)> error_renderer;

@@ -163,7 +163,8 @@ int Run(int argc, char** argv, const Options& opts) {
   so.keep_alive = cfg.wsgi_keep_alive;
   RaiseOpenFilesLimit(cfg.api_max_connections);
   so.error_renderer = &api::ApiApp::RenderError;
-  auto server = http::NewServer(so, [&app](const http::Request& r) { return app.Handle(r); });
+  so.try_inline = [&app](const http::Request& r) { return app.TryInline(r); };
+  auto server = http::NewServer(so, [&app](const http::Request& r) { return app.Serve(r); });
   if (auto started = server->Start(); !started) {
     spdlog::critical("cannot listen on {}:{}: {}", cfg.api_host, cfg.api_port,
                      started.error().message());
