@@ -69,7 +69,8 @@ Result<certs::KeyEncryptor> ClusterCertificates::LoadEncryptor(const config::Con
   return certs::KeyEncryptor::FromKeyFile(path.string(), /*create_if_missing=*/true);
 }
 
-Result<std::string> ClusterCertificates::StoreKeyPair(const CertificateOwner& owner,
+Result<std::string> ClusterCertificates::StoreKeyPair(db::Database& d,
+                                                      const CertificateOwner& owner,
                                                       const std::string& kind,
                                                       const certs::KeyPair& pair) {
   MAGNUM_ASSIGN_OR_RETURN(std::string sealed, encryptor_.Encrypt(pair.private_key_pem));
@@ -82,44 +83,70 @@ Result<std::string> ClusterCertificates::StoreKeyPair(const CertificateOwner& ow
   row.certificate = pair.certificate_pem;
   row.private_key = sealed;
   row.created_at = FormatDbTimestamp(clock_->Now());
-  MAGNUM_RETURN_IF_ERROR(db_->Insert(db::kX509KeyPairTable, objects::ToRow(row)));
+  MAGNUM_RETURN_IF_ERROR(d.Insert(db::kX509KeyPairTable, objects::ToRow(row)));
   return ref;
 }
 
-Result<ClusterCertRefs> ClusterCertificates::Generate(const CertificateOwner& owner) {
-  auto fail = [&](const Error& e) {
-    return Fail(Error::Internal("Failed to create certificates for Cluster: " + owner.cluster_uuid +
-                                ": " + e.message()));
-  };
+Result<ClusterCertificates::CertSet> ClusterCertificates::MakeSet(
+    const CertificateOwner& owner) const {
   const std::string cn = owner.cluster_name.empty() ? owner.cluster_uuid : owner.cluster_name;
   certs::X509Options options = options_;
   if (options.clock == nullptr) options.clock = clock_;
-  auto ca = certs::GenerateCa(cn, options);
-  if (!ca) return fail(ca.error());
-  auto etcd = certs::GenerateCa(cn, options);
-  if (!etcd) return fail(etcd.error());
-  auto proxy = certs::GenerateCa(cn, options);
-  if (!proxy) return fail(proxy.error());
-  auto client = certs::IssueClientCertificate(*ca, "admin", "system:masters", options);
-  if (!client) return fail(client.error());
+  CertSet set;
+  MAGNUM_ASSIGN_OR_RETURN(set[0], certs::GenerateCa(cn, options));
+  MAGNUM_ASSIGN_OR_RETURN(set[1], certs::GenerateCa(cn, options));
+  MAGNUM_ASSIGN_OR_RETURN(set[2], certs::GenerateCa(cn, options));
+  MAGNUM_ASSIGN_OR_RETURN(set[3],
+                          certs::IssueClientCertificate(set[0], "admin", "system:masters", options));
+  return set;
+}
 
-  ClusterCertRefs refs;
-  auto r1 = StoreKeyPair(owner, kKinds[0], *ca);
-  if (!r1) return fail(r1.error());
-  auto r2 = StoreKeyPair(owner, kKinds[1], *etcd);
-  if (!r2) return fail(r2.error());
-  auto r3 = StoreKeyPair(owner, kKinds[2], *proxy);
-  if (!r3) return fail(r3.error());
-  auto r4 = StoreKeyPair(owner, kKinds[3], *client);
-  if (!r4) return fail(r4.error());
-  refs.ca_cert_ref = *r1;
-  refs.etcd_ca_cert_ref = *r2;
-  refs.front_proxy_ca_cert_ref = *r3;
-  refs.magnum_cert_ref = *r4;
+Result<ClusterCertRefs> ClusterCertificates::StoreSet(db::Database& d,
+                                                      const CertificateOwner& owner,
+                                                      const CertSet& set) {
+  std::string refs[4];
+  for (size_t i = 0; i < 4; ++i) {
+    MAGNUM_ASSIGN_OR_RETURN(refs[i], StoreKeyPair(d, owner, kKinds[i], set[i]));
+  }
+  return ClusterCertRefs{refs[0], refs[1], refs[2], refs[3]};
+}
+
+Result<ClusterCertRefs> ClusterCertificates::Generate(const CertificateOwner& owner) {
+  auto set = MakeSet(owner);
+  auto refs = set ? StoreSet(*db_, owner, *set) : Result<ClusterCertRefs>(Fail(set.error()));
+  if (!refs) {
+    return Fail(Error::Internal("Failed to create certificates for Cluster: " + owner.cluster_uuid +
+                                ": " + refs.error().message()));
+  }
+  return refs;
+}
+
+Result<ClusterCertRefs> ClusterCertificates::GenerateAndSave(const CertificateOwner& owner) {
+  auto set = MakeSet(owner);  // the slow part, outside the transaction
+  Result<ClusterCertRefs> refs = Fail(Error::Internal("not stored"));
+  if (set) {
+    auto stored = db_->Transaction([&](db::Database& tx) -> Result<void> {
+      MAGNUM_ASSIGN_OR_RETURN(refs, StoreSet(tx, owner, *set));
+      return SaveRefs(tx, owner.cluster_uuid, *refs);
+    });
+    if (!stored) refs = Fail(stored.error());
+  } else {
+    refs = Fail(set.error());
+  }
+  if (!refs) {
+    if (refs.error().Is(ErrorCode::kNotFound)) return refs;
+    return Fail(Error::Internal("Failed to create certificates for Cluster: " + owner.cluster_uuid +
+                                ": " + refs.error().message()));
+  }
   return refs;
 }
 
 Result<void> ClusterCertificates::SaveRefs(const std::string& cluster_uuid,
+                                           const ClusterCertRefs& refs) {
+  return SaveRefs(*db_, cluster_uuid, refs);
+}
+
+Result<void> ClusterCertificates::SaveRefs(db::Database& d, const std::string& cluster_uuid,
                                            const ClusterCertRefs& refs) {
   objects::Cluster changes;  // only the refs and updated_at are set
   changes.ca_cert_ref = refs.ca_cert_ref;
@@ -128,8 +155,8 @@ Result<void> ClusterCertificates::SaveRefs(const std::string& cluster_uuid,
   changes.magnum_cert_ref = refs.magnum_cert_ref;
   changes.updated_at = FormatDbTimestamp(clock_->Now());
   MAGNUM_ASSIGN_OR_RETURN(
-      int64_t n, db_->Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid)),
-                             objects::SetColumns(changes)));
+      int64_t n, d.Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", cluster_uuid)),
+                          objects::SetColumns(changes)));
   if (n == 0) return Fail(Error::NotFound("Cluster " + cluster_uuid + " could not be found."));
   return {};
 }

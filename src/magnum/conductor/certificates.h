@@ -13,6 +13,7 @@
 // Thread-safe (the database is; the rest is immutable).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,10 @@ class ClusterCertificates {
 
   // Writes `refs` to the cluster row (the four *_ref columns and updated_at).
   Result<void> SaveRefs(const std::string& cluster_uuid, const ClusterCertRefs& refs);
+  // Generate and SaveRefs in one transaction (the keys are made before it): the cluster
+  // has its old set or the new one, never a half-stored set nor rows nobody refers to.
+  // What a create and a CA rotation use; kNotFound when the cluster is gone.
+  Result<ClusterCertRefs> GenerateAndSave(const CertificateOwner& owner);
 
   // The PEM of the cluster's CA selected by `ca_cert_type` (NormaliseCaType semantics).
   // kNotFound when the cluster does not exist; kConflict when its certificates are not
@@ -94,8 +99,16 @@ class ClusterCertificates {
   Result<certs::KeyPair> LoadKeyPair(const std::string& ref);
 
  private:
-  Result<std::string> StoreKeyPair(const CertificateOwner& owner, const std::string& kind,
-                                   const certs::KeyPair& pair);
+  // The key pairs of one set, in the order of the row kinds (ca, etcd_ca, front_proxy_ca,
+  // magnum).
+  using CertSet = std::array<certs::KeyPair, 4>;
+  Result<CertSet> MakeSet(const CertificateOwner& owner) const;
+  Result<ClusterCertRefs> StoreSet(db::Database& d, const CertificateOwner& owner,
+                                   const CertSet& set);
+  Result<std::string> StoreKeyPair(db::Database& d, const CertificateOwner& owner,
+                                   const std::string& kind, const certs::KeyPair& pair);
+  Result<void> SaveRefs(db::Database& d, const std::string& cluster_uuid,
+                        const ClusterCertRefs& refs);
   // The CA key pair of the cluster for `ca_cert_type`.
   Result<certs::KeyPair> LoadCa(const std::string& cluster_uuid, const std::string& ca_cert_type);
 

@@ -79,6 +79,7 @@ struct Operation {
   drivers::Driver* driver = nullptr;   // set by the preparation
   drivers::OperationSpec spec;
   std::string progress;     // the driver's progress record, as persisted
+  bool ca_rotated = false;  // rotate_ca: its new CA set is the cluster's (persisted in spec)
 
   std::mutex mu;
   std::shared_ptr<OperationContextImpl> ctx;  // guarded by mu

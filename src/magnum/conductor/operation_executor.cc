@@ -8,6 +8,7 @@
 #include "magnum/conductor/cluster_lease.h"
 #include "magnum/conductor/cluster_state.h"
 #include "magnum/conductor/conductor_core.h"
+#include "magnum/conductor/operation_record.h"
 #include "magnum/conductor/outcome.h"
 #include "magnum/db/database.h"
 #include "magnum/objects/mappers.h"
@@ -109,15 +110,13 @@ Result<void> OperationExecutor::Prepare(Operation& op) {
     op.SetFailedStep("load");
     return Fail(state.error());
   }
-  // A resumed create whose driver already started has its certificates.
-  const bool certs_made = op.resumed && !op.progress.empty();
+  // A resumed create whose driver already started has its certificates; a rotation
+  // records in its persisted spec that its new set is the cluster's (made once).
+  const bool certs_made = op.kind == OpKind::kRotateCa ? op.ca_rotated
+                                                       : op.resumed && !op.progress.empty();
   if ((op.kind == OpKind::kCreate || op.kind == OpKind::kRotateCa) && !certs_made) {
-    auto refs =
-        core_->certs->Generate({state->uuid, state->name, state->project_id, state->user_id});
-    if (refs) {
-      auto saved = core_->certs->SaveRefs(state->uuid, *refs);
-      if (!saved) refs = Fail(saved.error());
-    }
+    auto refs = core_->certs->GenerateAndSave(
+        {state->uuid, state->name, state->project_id, state->user_id});
     if (!refs) {
       op.SetFailedStep("certificates");
       return Fail(refs.error());
@@ -125,6 +124,10 @@ Result<void> OperationExecutor::Prepare(Operation& op) {
     core_->events.Append(op.cluster_uuid, op.project_id, "certificates", "", EventLevel::kInfo,
                          "cluster CA, etcd CA, front-proxy CA and Magnum client certificate "
                          "generated");
+    if (op.kind == OpKind::kRotateCa) {
+      op.ca_rotated = true;
+      PersistSpec(op);
+    }
     if (op.control->cancelled.load()) {
       op.SetFailedStep("certificates");
       return Fail(Error::Unavailable("operation cancelled before the driver ran"));
@@ -161,7 +164,7 @@ Result<void> OperationExecutor::Prepare(Operation& op) {
     op.ctx = ctx;
   }
   op.driver = *driver;
-  op.resumable = op.driver->Resumable(spec.kind);
+  op.resumable = Resumes(*op.driver, op.kind);
   op.prepared = true;
   return {};
 }
@@ -176,6 +179,17 @@ Result<drivers::Step> OperationExecutor::Advance(Operation& op) {
   auto r = op.driver->Advance(*ctx, op.spec, op.progress);
   if (op.resumable) PersistProgress(op, before);
   return r;
+}
+
+void OperationExecutor::PersistSpec(Operation& op) {
+  if (!op.resumable || op.lock_id == 0) return;
+  objects::ClusterLock changes;
+  changes.spec = PersistedLock(op).spec;
+  auto held = core_->lease->UpdateHeld(op, std::move(changes));
+  if (!held) {
+    spdlog::warn("cluster {}: cannot persist the spec of {}: {}", op.cluster_uuid, op.name,
+                 held.error().message());
+  }
 }
 
 void OperationExecutor::PersistProgress(Operation& op, const std::string& before) {

@@ -43,6 +43,8 @@ class OperationExecutor {
   Result<void> Prepare(Operation& op);
   Result<drivers::Step> Advance(Operation& op);
   void PersistProgress(Operation& op, const std::string& before);
+  // Rewrites the persisted spec (a rotation's new CA set was saved).
+  void PersistSpec(Operation& op);
   void Finish(const OpPtr& op, const Result<void>& r);
   void Dropped(const OpPtr& op);
   // The conductor stops while `op` runs: resumable operations (and deletes) are left for

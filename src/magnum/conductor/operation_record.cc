@@ -36,6 +36,7 @@ objects::ClusterLock PersistedLock(const Operation& op) {
   j["max_batch_size"] = op.max_batch_size;
   j["rollback"] = op.rollback;
   j["timeout_text"] = op.timeout_text;
+  if (op.ca_rotated) j["ca_rotated"] = true;
   objects::ClusterLock lock;
   lock.spec = j.dump();
   lock.progress = op.progress;
@@ -56,7 +57,7 @@ Result<OpPtr> ResumableOperation(ConductorCore& core, const objects::Cluster& cl
     return OpPtr();
   }
   MAGNUM_ASSIGN_OR_RETURN(drivers::Driver * driver, DriverOfCluster(core, *core.db, cluster));
-  if (!driver->Resumable(DriverKindOf(*kind))) return OpPtr();
+  if (!Resumes(*driver, *kind)) return OpPtr();
   auto op = std::make_shared<Operation>(*kind);
   op->cluster_uuid = cluster.uuid;
   op->cluster_name = ClusterDisplayName(cluster);
@@ -73,6 +74,7 @@ Result<OpPtr> ResumableOperation(ConductorCore& core, const objects::Cluster& cl
   op->max_batch_size = j.value("max_batch_size", int64_t{1});
   op->rollback = j.value("rollback", false);
   op->timeout_text = j.value("timeout_text", std::string());
+  op->ca_rotated = j.value("ca_rotated", false);
   op->progress = lock.progress.value_or("");
   TimePoint deadline;
   if (lock.deadline_at && ParseDbTimestamp(*lock.deadline_at, &deadline)) {
@@ -83,10 +85,14 @@ Result<OpPtr> ResumableOperation(ConductorCore& core, const objects::Cluster& cl
   return op;
 }
 
+bool Resumes(const drivers::Driver& driver, OpKind kind) {
+  return kind == OpKind::kRotateCa || driver.Resumable(DriverKindOf(kind));
+}
+
 bool DriverResumes(ConductorCore& core, db::Database& tx, const objects::Cluster& cluster,
                    OpKind kind) {
   auto driver = DriverOfCluster(core, tx, cluster);
-  return driver && (*driver)->Resumable(DriverKindOf(kind));
+  return driver && Resumes(**driver, kind);
 }
 
 }  // namespace magnum::conductor

@@ -27,7 +27,12 @@ objects::ClusterLock PersistedLock(const Operation& op);
 // unknown operation, or the driver is blocking for that operation).
 Result<OpPtr> ResumableOperation(ConductorCore& core, const objects::Cluster& cluster,
                                  const objects::ClusterLock& lock);
-// Whether the driver of `cluster` advances operations of `kind` by polls (accept time).
+// Whether an interrupted operation of `kind` on `driver` is persisted and resumed: the
+// driver advances it by polls, or it is a CA rotation (the conductor's new CA set is made
+// once, recorded in the spec; the driver's RotateCaCertificate, which must be safe to run
+// again, is run again).
+bool Resumes(const drivers::Driver& driver, OpKind kind);
+// The same for the driver of `cluster` (accept time).
 bool DriverResumes(ConductorCore& core, db::Database& tx, const objects::Cluster& cluster,
                    OpKind kind);
 

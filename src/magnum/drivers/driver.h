@@ -271,7 +271,9 @@ class Driver {
   virtual Result<void> CreateNodeGroup(OperationContext& op, const std::string& nodegroup_uuid) = 0;
   virtual Result<void> UpdateNodeGroup(OperationContext& op, const std::string& nodegroup_uuid) = 0;
   virtual Result<void> DeleteNodeGroup(OperationContext& op, const std::string& nodegroup_uuid) = 0;
-  // Defaults refuse with the reference's messages (400).
+  // Defaults refuse with the reference's messages (400). RotateCaCertificate makes the nodes
+  // trust the cluster's current CA (already rotated by the conductor); it must be safe to
+  // run again: the conductor resumes an interrupted rotation by calling it again.
   virtual Result<void> RotateCaCertificate(OperationContext& op);
   virtual Result<void> RotateCredential(OperationContext& op);
 

@@ -47,6 +47,30 @@ TEST_F(CertificatesTest, CreateGeneratesFourEncryptedKeyPairs) {
       certs::VerifySignedBy(magnum->certificate_pem, *c->GetCaCertificate(Caller{}, uuid, "")));
 }
 
+// The set and the cluster's refs are written in one transaction: a cluster that is gone
+// gets no rows, a rotation leaves every ref on the new, complete set.
+TEST_F(CertificatesTest, GenerateAndSaveSwitchesAllRefsAtOnceOrStoresNothing) {
+  auto* c = StartConductor();
+  std::string uuid = CreatedCluster(c, {.name = "rot"});
+  const int64_t rows = CountRows(db::kX509KeyPairTable);
+  auto gone = c->certificates().GenerateAndSave({"no-such-cluster", "x", "p1", "u1"});
+  ASSERT_FALSE(gone);
+  EXPECT_TRUE(gone.error().Is(ErrorCode::kNotFound)) << gone.error().message();
+  EXPECT_EQ(CountRows(db::kX509KeyPairTable), rows) << "rolled back with the refs";
+
+  const std::string old_ca = *c->GetCaCertificate(Caller{}, uuid, "");
+  auto refs = c->certificates().GenerateAndSave({uuid, "rot", "p1", "u1"});
+  ASSERT_OK(refs);
+  EXPECT_EQ(CountRows(db::kX509KeyPairTable), rows + 4);
+  auto row = Cluster(uuid);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->GetString("ca_cert_ref"), refs->ca_cert_ref);
+  EXPECT_EQ(row->GetString("etcd_ca_cert_ref"), refs->etcd_ca_cert_ref);
+  EXPECT_EQ(row->GetString("front_proxy_ca_cert_ref"), refs->front_proxy_ca_cert_ref);
+  EXPECT_EQ(row->GetString("magnum_cert_ref"), refs->magnum_cert_ref);
+  EXPECT_NE(*c->GetCaCertificate(Caller{}, uuid, ""), old_ca);
+}
+
 TEST_F(CertificatesTest, CaTypesSelectDifferentCas) {
   auto* c = StartConductor();
   std::string uuid = CreatedCluster(c);

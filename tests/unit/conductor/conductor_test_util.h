@@ -148,6 +148,9 @@ class GateDriver final : public drivers::Driver {
   Result<void> DeleteNodeGroup(drivers::OperationContext& op, const std::string&) override {
     return Gate(op, "nodegroup_delete");
   }
+  Result<void> RotateCaCertificate(drivers::OperationContext& op) override {
+    return Gate(op, "rotate_ca");
+  }
   Result<drivers::SyncReport> SyncStatus(const drivers::ClusterState&) override {
     std::unique_lock<std::mutex> lock(s_->mu);
     if (!s_->gate_sync) return drivers::SyncReport{};

@@ -182,6 +182,42 @@ TEST_F(ResumeTest, DeleteInAnotherConductorEndsAWaitingCreate) {
   EXPECT_EQ(CountRows(db::kClusterLockTable), 0);
 }
 
+// A CA rotation is persisted like a resumable operation: its new CA set is made once (in
+// one transaction with the cluster's refs) and recorded in the spec; a conductor that
+// resumes the interrupted rotation runs the driver's distribution again on that set.
+TEST_F(ResumeTest, InterruptedCaRotationResumesOnTheSetItMadeOnce) {
+  OpenGate(*gate_);
+  auto* a = StartConductor(Options("host-a"));
+  std::string uuid = CreatedCluster(a, {.driver = "gate"});
+  ASSERT_EQ(Status(uuid), "CREATE_COMPLETE") << Reason(uuid);
+  const std::string first_ca = Cluster(uuid)->GetString("ca_cert_ref");
+  CloseGate(*gate_);
+  ASSERT_OK(a->RotateCaCertificate(Caller{}, uuid));
+  ASSERT_TRUE(WaitEntered(*gate_, 2)) << "the rotation reached the driver";
+  const std::string rotated_ca = Cluster(uuid)->GetString("ca_cert_ref");
+  EXPECT_NE(rotated_ca, first_ca);
+  auto lock = Lock(uuid);
+  ASSERT_TRUE(lock);
+  EXPECT_NE(lock->GetString("spec").find(R"("ca_rotated":true)"), std::string::npos)
+      << lock->GetString("spec");
+  const int64_t certificates = CountRows(db::kX509KeyPairTable);
+
+  a->Stop();  // the driver sees the cancellation and returns
+  EXPECT_EQ(Status(uuid), "UPDATE_IN_PROGRESS") << "left for the next conductor";
+  EXPECT_TRUE(HasEvent(uuid, "resumes when a conductor starts"));
+  OpenGate(*gate_);
+  auto* b = StartConductor(Options("host-b"), OtherDatabase());
+  ASSERT_TRUE(b->WaitIdle(10s));
+  EXPECT_EQ(Status(uuid), "UPDATE_COMPLETE") << Reason(uuid);
+  EXPECT_EQ(Cluster(uuid)->GetString("ca_cert_ref"), rotated_ca) << "not generated again";
+  EXPECT_EQ(CountRows(db::kX509KeyPairTable), certificates);
+  {
+    std::lock_guard<std::mutex> l(gate_->mu);
+    EXPECT_EQ(std::count(gate_->calls.begin(), gate_->calls.end(), "rotate_ca:" + uuid), 2);
+  }
+  EXPECT_EQ(CountRows(db::kClusterLockTable), 0);
+}
+
 TEST_F(ResumeTest, TemplateNamingTheBlockingFakeIsNotResumed) {
   registry_.Register(drivers::NewBlockingFakeDriver());
   auto* a = StartConductor(SimOptions("host-a"), nullptr, &clock_);
