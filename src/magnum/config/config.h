@@ -19,6 +19,18 @@ struct Config {
   bool debug = false;
   std::string host;             // this process's host name in mservices; default gethostname()
   std::string transport_url;    // "" or "inproc://" = in-process bus; "rabbit://..." = AMQP
+  std::string control_exchange = "magnum";  // oslo.messaging's exchange for RPC
+  int rpc_response_timeout = 60;            // seconds a call to the conductor waits
+  int executor_thread_pool_size = 8;        // RPC handler threads (upstream default 64)
+  // [oslo_messaging_rabbit] (rpc/rabbit_transport.h; upstream names and defaults)
+  bool amqp_durable_queues = false;
+  bool amqp_auto_delete = false;
+  int rabbit_retry_interval = 1;
+  int rabbit_retry_backoff = 2;
+  int rabbit_interval_max = 30;
+  int heartbeat_timeout_threshold = 60;
+  int rabbit_qos_prefetch_count = 0;  // 0 = executor_thread_pool_size (upstream: unlimited)
+  int rabbit_transient_queues_ttl = 1800;
   std::string state_path = "./var";
   std::string auth_strategy = "noauth";   // noauth | keystone
   std::string default_project_id = "default";  // noauth: project when X-Project-Id is absent

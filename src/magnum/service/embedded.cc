@@ -25,6 +25,7 @@
 #include "magnum/http/server.h"
 #include "magnum/policy/enforcer.h"
 #include "magnum/rpc/inproc_transport.h"
+#include "magnum/rpc/open_transport.h"
 
 namespace magnum::service {
 namespace {
@@ -104,7 +105,7 @@ int Run(int argc, char** argv, const Options& opts) {
     if (!rpc::IsInprocTransportUrl(cfg.transport_url)) {
       spdlog::warn("magnumd always uses the in-process bus; transport_url {} is ignored "
                    "(it is for separate magnum-api / magnum-conductor processes)",
-                   cfg.transport_url);
+                   rpc::RedactedTransportUrl(cfg.transport_url));
     }
     transport = rpc::NewInprocTransport();
     auto made = conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock());
@@ -124,10 +125,21 @@ int Run(int argc, char** argv, const Options& opts) {
       return 1;
     }
     conductor_client = conductor::NewRpcConductorClient(transport.get(), cfg.conductor_topic);
+  } else if (rpc::IsInprocTransportUrl(cfg.transport_url)) {
+    spdlog::warn("magnum-api reaches conductors over a message broker, but transport_url is "
+                 "the in-process bus: cluster operations will answer 503 (set transport_url "
+                 "= rabbit://..., or run magnumd: API and conductor in one process)");
   } else {
-    spdlog::warn("magnum-api reaches conductors over a message broker (AMQP), which is not "
-                 "built yet: cluster operations will answer 503; run magnumd (API and "
-                 "conductor in one process) instead");
+    auto opened = rpc::OpenTransport(cfg);
+    if (!opened) {
+      spdlog::critical("{}", opened.error().message());
+      return 2;
+    }
+    transport = std::move(*opened);
+    spdlog::info("conductors reached on topic {} at {}", cfg.conductor_topic,
+                 rpc::RedactedTransportUrl(cfg.transport_url));
+    conductor_client = conductor::NewRpcConductorClient(
+        transport.get(), cfg.conductor_topic, std::chrono::seconds(cfg.rpc_response_timeout));
   }
   conductor::ServiceHeartbeat api_heartbeat(
       db.get(), &SystemClock(), cfg.host, "magnum-api",
@@ -183,8 +195,8 @@ int Run(int argc, char** argv, const Options& opts) {
   if (conductor_service) {
     transport->StopServing(cfg.conductor_topic);
     conductor_service->Stop();  // cancels or finishes the running operations
-    transport->Shutdown();
   }
+  if (transport) transport->Shutdown();
   spdlog::info("{} stopped", opts.program);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "magnum/db/database.h"
 #include "magnum/drivers/registry.h"
 #include "magnum/rpc/inproc_transport.h"
+#include "magnum/rpc/open_transport.h"
 
 namespace magnum::service {
 
@@ -25,25 +26,28 @@ int RunConductor(int argc, char** argv) {
   }
   const config::Config& cfg = args.config;
   cli::SetupLogging(cfg, "magnum-conductor");
-  if (!rpc::IsInprocTransportUrl(cfg.transport_url)) {
-    spdlog::critical(
-        "transport_url names a message broker, but this build has no AMQP transport yet, so "
-        "magnum-conductor cannot receive requests from magnum-api. Run magnumd (API and "
-        "conductor in one process over the in-process bus) instead.");
+  cli::BlockTerminationSignals();  // before any thread starts (the transport's)
+  const bool over_broker = !rpc::IsInprocTransportUrl(cfg.transport_url);
+  auto transport = rpc::OpenTransport(cfg);
+  if (!transport) {
+    spdlog::critical("{}", transport.error().message());
     return 2;
   }
-  spdlog::warn(
-      "transport_url is the in-process bus: this conductor runs recovery, status "
-      "sync, health polling and heartbeats, but no API can reach it (use magnumd "
-      "for a working single-process deployment)");
-  cli::BlockTerminationSignals();
+  if (over_broker) {
+    spdlog::info("serving topic {} on exchange {} at {} as server {}", cfg.conductor_topic,
+                 cfg.control_exchange, rpc::RedactedTransportUrl(cfg.transport_url), cfg.host);
+  } else {
+    spdlog::warn(
+        "transport_url is the in-process bus: this conductor runs recovery, status "
+        "sync, health polling and heartbeats, but no API can reach it (set transport_url = "
+        "rabbit://..., or use magnumd for a single-process deployment)");
+  }
 
   std::unique_ptr<db::Database> db = OpenServiceDatabase(cfg, /*migrate=*/false);
   if (!db) return 1;
   drivers::DriverRegistry registry;
   drivers::RegisterBuiltinDrivers(&registry, cfg);
 
-  auto transport = rpc::NewInprocTransport();
   auto conductor =
       conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock());
   if (!conductor) {
@@ -55,16 +59,16 @@ int RunConductor(int argc, char** argv) {
     return 1;
   }
   if (auto served =
-          conductor::ServeConductor(transport.get(), cfg.conductor_topic, conductor->get());
+          conductor::ServeConductor(transport->get(), cfg.conductor_topic, conductor->get());
       !served) {
     spdlog::critical("cannot serve topic {}: {}", cfg.conductor_topic, served.error().message());
     return 1;
   }
   int sig = cli::WaitForSignal();
   spdlog::info("signal {} received: stopping", sig);
-  transport->StopServing(cfg.conductor_topic);
+  (*transport)->StopServing(cfg.conductor_topic);
   (*conductor)->Stop();
-  transport->Shutdown();
+  (*transport)->Shutdown();
   return 0;
 }
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Starts a private RabbitMQ node on 127.0.0.1 (Debian's rabbitmq-server) for the tests
+# labelled `multinode`: node $MAGNUM_RABBITMQ_NODE (magnum-test@localhost), AMQP port
+# $MAGNUM_RABBITMQ_PORT (5682), distribution port 25682 and its own Erlang port mapper on
+# 4379, all on loopback; data, logs, cookie and config under $MAGNUM_RABBITMQ_STATE
+# (/var/tmp/magnum-rabbitmq). Creates the user magnum and the vhost magnum, and writes
+# the transport URL to $MAGNUM_RABBITMQ_STATE/url (and env.sh).
+#
+# Idempotent: a node already running from the state directory is reused.
+# `start.sh --mark FILE` writes "rabbitmq" to FILE when this run started the node (and
+# "epmd" when it started the port mapper), for `stop.sh --mark FILE` (the ctest fixture).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+
+mark=""
+if [ "${1:-}" = "--mark" ]; then mark="${2:?--mark FILE}"; fi
+[ -x "$RMQ_BIN/rabbitmq-server" ] || die "rabbitmq-server is not installed (scripts/install-deps.sh --test)"
+mkdir -p "$RMQ_STATE" "$HOME" "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
+exec 9>"$RMQ_STATE/.lock"
+flock 9
+
+started=()
+if pid=$(live_pid); then
+  log "node $RMQ_NODE already runs (pid $pid): reused"
+else
+  if (exec 3<>"/dev/tcp/127.0.0.1/$RMQ_PORT") 2>/dev/null; then
+    die "port $RMQ_PORT on 127.0.0.1 is taken by something that is not our node (set MAGNUM_RABBITMQ_PORT)"
+  fi
+  cat >"$RABBITMQ_CONFIG_FILE" <<CONF
+listeners.tcp.1 = 127.0.0.1:$RMQ_PORT
+loopback_users = none
+disk_free_limit.absolute = 50MB
+log.file.level = info
+log.console = false
+CONF
+  echo "[]." >"$RABBITMQ_ENABLED_PLUGINS_FILE"
+  # Erlang distribution on loopback too (its port mapper is told so by ERL_EPMD_ADDRESS).
+  echo "[{kernel, [{inet_dist_use_interface, {127,0,0,1}}]}]." >"$RABBITMQ_ADVANCED_CONFIG_FILE"
+  : >"$RABBITMQ_CONF_ENV_FILE"
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$RMQ_EPMD_PORT") 2>/dev/null; then
+    epmd -address 127.0.0.1 -port "$RMQ_EPMD_PORT" -daemon 9>&-
+    started+=(epmd)
+  fi
+  t0=$(date +%s%N)
+  setsid "$RMQ_BIN/rabbitmq-server" >"$RABBITMQ_LOG_BASE/console.out" 2>&1 </dev/null 9>&- &
+  # The AMQP port opens at the end of the boot; polling it is cheaper than rabbitmqctl.
+  for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$RMQ_PORT") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  ctl await_startup --timeout 30 >/dev/null || die "node $RMQ_NODE did not start (see $RABBITMQ_LOG_BASE)"
+  started+=(rabbitmq)
+  log "node $RMQ_NODE started on 127.0.0.1:$RMQ_PORT in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+fi
+if ! ctl list_vhosts | grep -qx "$RMQ_VHOST"; then ctl add_vhost "$RMQ_VHOST" >/dev/null; fi
+if ! ctl list_users | awk '{print $1}' | grep -qx "$RMQ_USER"; then
+  ctl add_user "$RMQ_USER" "$RMQ_PASSWORD" >/dev/null
+fi
+ctl set_permissions -p "$RMQ_VHOST" "$RMQ_USER" '.*' '.*' '.*' >/dev/null
+rabbit_url >"$RMQ_STATE/url"
+{
+  echo "export MAGNUM_TEST_RABBIT_URL='$(rabbit_url)'"
+  echo "export MAGNUM_RABBITMQ_STATE='$RMQ_STATE'"
+} >"$RMQ_STATE/env.sh"
+if [ -n "$mark" ] && [ ${#started[@]} -gt 0 ]; then printf '%s\n' "${started[@]}" >>"$mark"; fi
+log "ready: $(rabbit_url | sed 's/:[^:@]*@/:***@/')"
