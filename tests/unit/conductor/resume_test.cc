@@ -182,6 +182,36 @@ TEST_F(ResumeTest, DeleteInAnotherConductorEndsAWaitingCreate) {
   EXPECT_EQ(CountRows(db::kClusterLockTable), 0);
 }
 
+// No thread is held while a resumable driver waits: with a single worker thread, two
+// slow creates (each step 1 simulated second apart) advance together, step by step.
+TEST_F(ResumeTest, OneWorkerThreadAdvancesTwoSlowCreatesTogether) {
+  ConductorOptions o = SimOptions("host-a");
+  o.workers = 1;
+  auto* a = StartConductor(o, nullptr, &clock_);
+  std::string x = InsertCluster({.name = "x", .labels = {{"fake_delay_ms", "1000"}}});
+  std::string y = InsertCluster({.name = "y", .labels = {{"fake_delay_ms", "1000"}}});
+  ASSERT_OK(a->ClusterCreate(Caller{}, x));
+  ASSERT_OK(a->ClusterCreate(Caller{}, y));
+  ASSERT_TRUE(WaitProgress(x, R"({"step":0,"waited":true})"));
+  ASSERT_TRUE(WaitProgress(y, R"({"step":0,"waited":true})")) << "y started while x waits";
+  EXPECT_EQ(a->ActiveOperations(), 2u);
+  for (int step = 1; step <= 2; ++step) {
+    const std::string want = R"({"step":)" + std::to_string(step) + R"(,"waited":true})";
+    clock_.Advance(1s);
+    a->RunDueTasks();
+    ASSERT_TRUE(WaitProgress(x, want)) << Progress(x);
+    ASSERT_TRUE(WaitProgress(y, want)) << Progress(y);
+  }
+  ASSERT_TRUE(WaitUntil([&] {
+    clock_.Advance(1s);
+    a->RunDueTasks();
+    return Status(x) != "CREATE_IN_PROGRESS" && Status(y) != "CREATE_IN_PROGRESS";
+  }));
+  ASSERT_TRUE(a->WaitIdle(10s));
+  EXPECT_EQ(Status(x), "CREATE_COMPLETE") << Reason(x);
+  EXPECT_EQ(Status(y), "CREATE_COMPLETE") << Reason(y);
+}
+
 // A CA rotation is persisted like a resumable operation: its new CA set is made once (in
 // one transaction with the cluster's refs) and recorded in the spec; a conductor that
 // resumes the interrupted rotation runs the driver's distribution again on that set.
