@@ -1,7 +1,10 @@
 // /v1/clustertemplates (§2.1).
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 #include <arpa/inet.h>
 
@@ -185,7 +188,10 @@ Result<void> ValidateDns(const std::string& dns) {
 class ClusterTemplatesController final : public CollectionController {
  public:
   ClusterTemplatesController(const Services& s, TemplateCollection api)
-      : s_(s), api_(std::move(api)), plan_(TemplatePlan(*api_.fields)) {}
+      : s_(s), api_(std::move(api)), plan_(TemplatePlan(*api_.fields)) {
+    // List() writes the next link after the items, where nlohmann's key order puts it.
+    if (!(api_.path < std::string_view("next"))) std::abort();
+  }
 
  private:
   void Write(const ClusterTemplate& t, const std::string& base_url, JsonWriter& w) const {
@@ -208,15 +214,30 @@ class ClusterTemplatesController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(Page page, ParsePage(req, *s_.db, db::kClusterTemplateTable,
                                                  s_.config->api_max_limit,
                                                  VisibleTemplates(req.ctx)));
-    MAGNUM_ASSIGN_OR_RETURN(auto items, objects::List<ClusterTemplate>(*s_.db, page.query));
-    auto next = NextLink(req, detail ? api_.path + "/detail" : api_.path, page, items.size(),
-                         items.empty() ? "" : items.back().uuid);
-    return ApiResponse::Raw(WriteCollection(
-        api_.path, 1200 * items.size() + 64,
-        [&](JsonWriter& w) {
-          for (const auto& t : items) Write(t, req.base_url, w);
-        },
-        next));
+    // Each template is written as it is read (one object refilled row after row, so its
+    // strings and labels keep their storage), into a body reserved at the last list's size.
+    // The collection key sorts before "next" (the constructor checks), so the body is
+    // WriteCollection's {"<path>":[...],"next":...}, with the next link, known only once the
+    // rows are read, last.
+    std::string body;
+    body.reserve(std::min<size_t>(last_list_size_.load(std::memory_order_relaxed), kMaxReserve));
+    JsonWriter w(&body);
+    w.BeginObject().Key(api_.path).BeginArray();
+    size_t count = 0;
+    std::string last_uuid;
+    MAGNUM_RETURN_IF_ERROR(objects::ForEach<ClusterTemplate>(
+        *s_.db, page.query, [&](const ClusterTemplate& t) -> Result<void> {
+          Write(t, req.base_url, w);
+          ++count;
+          last_uuid.assign(t.uuid);
+          return {};
+        }));
+    w.EndArray();
+    auto next = NextLink(req, detail ? api_.path + "/detail" : api_.path, page, count, last_uuid);
+    if (next) w.Key("next").String(*next);
+    w.EndObject();
+    last_list_size_.store(body.size() + 64, std::memory_order_relaxed);
+    return ApiResponse::Raw(std::move(body));
   }
 
   Result<ClusterTemplate> Lookup(const ApiRequest& req, const std::string& ident) {
@@ -466,9 +487,13 @@ class ClusterTemplatesController final : public CollectionController {
     return ApiResponse::NoContent();
   }
 
+  // A list body's reservation: the previous list's size, up to this.
+  static constexpr size_t kMaxReserve = size_t{4} << 20;
+
   Services s_;
   TemplateCollection api_;
   RenderPlan<TemplateView> plan_;
+  std::atomic<size_t> last_list_size_{4096};
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,20 @@
 #include "magnum/db/record.h"
 
 namespace magnum::db {
+
+// One column of a result row handed to a RowVisitor: a view into the backend's buffers, valid
+// only during the visitor's call. Integer columns are kInt, boolean columns kBool (integer 0 or
+// 1), text, JSON and timestamp columns kText (UTF-8, not NUL-terminated), as Row holds them.
+struct ColumnView {
+  enum class Kind : uint8_t { kNull, kInt, kBool, kText };
+  Kind kind = Kind::kNull;
+  int64_t integer = 0;
+  std::string_view text;
+};
+
+// Called once per result row of Database::ListRows, with the row's columns in the order
+// ListRows states. An error stops the listing and is what ListRows returns.
+using RowVisitor = std::function<Result<void>(std::span<const ColumnView> row)>;
 
 class Database {
  public:
@@ -45,6 +60,15 @@ class Database {
 
   // The rows matching `query`, with the columns it names (every column when it names none).
   virtual Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) = 0;
+
+  // The rows List(table, query) returns, in the same order, handed to `visit` one at a time
+  // without building a Row: row[i] is the i-th column of query.columns, or of the table in
+  // schema order when it names none (as RowLayout::ForTable lists them). `visit` must not call
+  // this Database (nor the transaction it runs in): a backend may be stepping a statement of
+  // the same connection (SQLite refuses such a call with kInternal). The default reads
+  // List() and hands out views of its rows; backends override it to read columns in place.
+  virtual Result<void> ListRows(std::string_view table, const ListQuery& query,
+                                const RowVisitor& visit);
 
   // The single row matching `filter`, or std::nullopt. More than one match is kInternal.
   virtual Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) = 0;

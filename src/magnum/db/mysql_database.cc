@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "magnum/db/connection_tx.h"
 #include "magnum/db/migrations.h"
 #include "magnum/db/mysql_rows.h"
 #include "magnum/db/sql_builder.h"
@@ -133,8 +134,7 @@ class MysqlDatabase::Connection {
       return Fail(Error::Internal(
           "Transaction() is not re-entrant: this thread already has a transaction open"));
     }
-    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
-    MAGNUM_RETURN_IF_ERROR(AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0));
+    MAGNUM_RETURN_IF_ERROR(LockForWriting());
     if (auto begun = Raw("START TRANSACTION"); !begun) {
       ReleaseLock(writer_lock_);
       return begun;
@@ -230,36 +230,8 @@ class MysqlDatabase::Connection {
 
   Result<std::vector<Row>> ListOnce(std::string_view table, const ListQuery& query) {
     MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
-    MAGNUM_RETURN_IF_ERROR(LookupColumn(*t, query.sort_key));
-    if (query.limit && *query.limit < 0) {
-      return Fail(Error::InvalidArgument("Limit must not be negative"));
-    }
-    std::optional<Value> marker_value;
-    if (query.marker_id) {
-      SelectSpec lookup;
-      lookup.columns = {query.sort_key};
-      lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
-      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, lookup));
-      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, Query(st, t));
-      if (found.empty()) {
-        return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
-      }
-      marker_value = found[0].Get(query.sort_key);
-    }
-    MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
-                            KeysetPageSelects(*t, query, marker_value));
-    std::vector<Row> rows;
-    for (auto& spec : selects) {
-      if (query.limit) {
-        const int64_t missing = *query.limit - static_cast<int64_t>(rows.size());
-        if (missing <= 0) break;
-        spec.limit = missing;
-      }
-      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
-      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, Query(st, t));
-      for (auto& r : more) rows.push_back(std::move(r));
-    }
-    return rows;
+    return ListByKeyset(builder_, *t, query,
+                        [&](const SqlStatement& st) { return Query(st, t); });
   }
 
   // Runs a read; outside a transaction, once more on a fresh connection when the first
@@ -278,17 +250,23 @@ class MysqlDatabase::Connection {
   Result<void> Write(const std::function<Result<void>()>& write) {
     MAGNUM_RETURN_IF_ERROR(EnsureOpen());
     if (in_tx_) return write();
-    lost_ = false;
-    auto locked = AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0);
-    if (!locked && lost_) {
-      // The connection was stale before anything was sent: one retry on a fresh one.
-      MAGNUM_RETURN_IF_ERROR(EnsureOpen());
-      locked = AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0);
-    }
-    MAGNUM_RETURN_IF_ERROR(locked);
+    MAGNUM_RETURN_IF_ERROR(LockForWriting());
     auto result = write();
     ReleaseLock(writer_lock_);
     return result;
+  }
+
+  // Takes the writer lock; when the connection turns out stale (closed by the server while
+  // idle, or before a restart), once more on a fresh one: nothing was written yet.
+  Result<void> LockForWriting() {
+    MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+    lost_ = false;
+    auto locked = AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0);
+    if (!locked && lost_) {
+      MAGNUM_RETURN_IF_ERROR(EnsureOpen());
+      locked = AcquireLock(writer_lock_, options_.busy_timeout_ms / 1000.0);
+    }
+    return locked;
   }
 
   Result<void> AcquireLock(const std::string& name, double timeout_s) {
@@ -416,46 +394,6 @@ class MysqlDatabase::Connection {
   bool lost_ = false;        // the connection was lost during the current call
 };
 
-// The Database given to Transaction()'s fn: the same connection.
-class MysqlDatabase::TxDatabase final : public Database {
- public:
-  explicit TxDatabase(Connection& conn) : conn_(conn) {}
-
-  Result<Row> Insert(std::string_view table, const Row& values) override {
-    return conn_.Insert(table, values);
-  }
-  Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override {
-    return conn_.List(table, query);
-  }
-  Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override {
-    return conn_.GetOne(table, filter);
-  }
-  Result<int64_t> Count(std::string_view table, const Filter& filter) override {
-    return conn_.Count(table, filter);
-  }
-  Result<int64_t> Update(std::string_view table, const Filter& filter,
-                         const Row& changes) override {
-    return conn_.Update(table, filter, changes);
-  }
-  Result<int64_t> Delete(std::string_view table, const Filter& filter) override {
-    return conn_.Delete(table, filter);
-  }
-  Result<int64_t> Sum(std::string_view table, std::string_view column,
-                      const Filter& filter) override {
-    return conn_.Sum(table, column, filter);
-  }
-  Result<void> Transaction(const std::function<Result<void>(Database& tx)>&) override {
-    return Fail(Error::Internal("Nested transactions are not supported"));
-  }
-  Result<int> SchemaVersion() override { return conn_.SchemaVersion(); }
-  Result<int> Upgrade() override {
-    return Fail(Error::Internal("Upgrade() cannot run inside a transaction"));
-  }
-
- private:
-  Connection& conn_;
-};
-
 MysqlDatabase::MysqlDatabase(MysqlUrl url, const DatabaseOptions& options, const Clock& clock)
     : url_(std::move(url)),
       options_(options),
@@ -503,57 +441,47 @@ Result<void> MysqlDatabase::ExecuteOnServer(const MysqlUrl& url, const std::stri
   return result;
 }
 
+template <typename F>
+auto MysqlDatabase::OnThisThread(F&& call) -> decltype(call(std::declval<Connection&>())) {
+  auto c = ThisThreadConnection();
+  if (!c) return Fail(c.error());
+  return call(**c);
+}
+
 Result<Row> MysqlDatabase::Insert(std::string_view table, const Row& values) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->Insert(table, values);
+  return OnThisThread([&](Connection& c) { return c.Insert(table, values); });
 }
-
 Result<std::vector<Row>> MysqlDatabase::List(std::string_view table, const ListQuery& query) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->List(table, query);
+  return OnThisThread([&](Connection& c) { return c.List(table, query); });
 }
-
 Result<std::optional<Row>> MysqlDatabase::GetOne(std::string_view table, const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->GetOne(table, filter);
+  return OnThisThread([&](Connection& c) { return c.GetOne(table, filter); });
 }
-
 Result<int64_t> MysqlDatabase::Count(std::string_view table, const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->Count(table, filter);
+  return OnThisThread([&](Connection& c) { return c.Count(table, filter); });
 }
-
 Result<int64_t> MysqlDatabase::Update(std::string_view table, const Filter& filter,
                                       const Row& changes) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->Update(table, filter, changes);
+  return OnThisThread([&](Connection& c) { return c.Update(table, filter, changes); });
 }
-
 Result<int64_t> MysqlDatabase::Delete(std::string_view table, const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->Delete(table, filter);
+  return OnThisThread([&](Connection& c) { return c.Delete(table, filter); });
 }
-
 Result<int64_t> MysqlDatabase::Sum(std::string_view table, std::string_view column,
                                    const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->Sum(table, column, filter);
+  return OnThisThread([&](Connection& c) { return c.Sum(table, column, filter); });
 }
-
 Result<void> MysqlDatabase::Transaction(const std::function<Result<void>(Database& tx)>& fn) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  TxDatabase tx(*c);
-  return c->RunTransaction(fn, tx);
+  return OnThisThread([&](Connection& c) {
+    ConnectionTxDatabase<Connection> tx(c);
+    return c.RunTransaction(fn, tx);
+  });
 }
-
 Result<int> MysqlDatabase::SchemaVersion() {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->SchemaVersion();
+  return OnThisThread([&](Connection& c) { return c.SchemaVersion(); });
 }
-
 Result<int> MysqlDatabase::Upgrade() {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  return c->Upgrade();
+  return OnThisThread([&](Connection& c) { return c.Upgrade(); });
 }
 
 }  // namespace magnum::db

@@ -33,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "magnum/common/clock.h"
 #include "magnum/db/database.h"
@@ -72,10 +73,12 @@ class MysqlDatabase final : public Database {
 
  private:
   class Connection;  // one MYSQL handle
-  class TxDatabase;  // the Database handed to Transaction()'s fn
 
   MysqlDatabase(MysqlUrl url, const DatabaseOptions& options, const Clock& clock);
   Result<Connection*> ThisThreadConnection();
+  // call(connection) on the calling thread's connection.
+  template <typename F>
+  auto OnThisThread(F&& call) -> decltype(call(std::declval<Connection&>()));
 
   const MysqlUrl url_;
   const DatabaseOptions options_;

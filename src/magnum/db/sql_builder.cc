@@ -512,4 +512,43 @@ Result<std::vector<SelectSpec>> KeysetPageSelects(const TableSchema& table, cons
   return selects;
 }
 
+Result<std::vector<Row>> ListByKeyset(
+    const SqlBuilder& builder, const TableSchema& table, const ListQuery& query,
+    const std::function<Result<std::vector<Row>>(const SqlStatement&)>& run) {
+  MAGNUM_RETURN_IF_ERROR(LookupColumn(table, query.sort_key));
+  if (query.limit && *query.limit < 0) {
+    return Fail(Error::InvalidArgument("Limit must not be negative"));
+  }
+  std::optional<Value> marker_value;
+  if (query.marker_id) {
+    SelectSpec lookup;
+    lookup.columns = {query.sort_key};
+    lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder.Select(table, lookup));
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, run(st));
+    if (found.empty()) {
+      return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
+    }
+    marker_value = found[0].Get(query.sort_key);
+  }
+  MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
+                          KeysetPageSelects(table, query, marker_value));
+  std::vector<Row> rows;
+  for (auto& spec : selects) {
+    if (query.limit) {
+      const int64_t missing = *query.limit - static_cast<int64_t>(rows.size());
+      if (missing <= 0) break;
+      spec.limit = missing;
+    }
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder.Select(table, spec));
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, run(st));
+    if (rows.empty()) {
+      rows = std::move(more);
+    } else {
+      for (auto& r : more) rows.push_back(std::move(r));
+    }
+  }
+  return rows;
+}
+
 }  // namespace magnum::db

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,15 @@ Result<Value> CoerceValue(const TableSchema& table, const ColumnSchema& column, 
 // The specs carry no limit; the caller sets it to what is still missing.
 Result<std::vector<SelectSpec>> KeysetPageSelects(const TableSchema& table, const ListQuery& query,
                                                   const std::optional<Value>& marker_value);
+
+class SqlBuilder;
+
+// Database::List() for a back end that runs one SELECT with `run` (its rows, read with the
+// statement's result columns): looks up the marker's sort value, then runs the
+// KeysetPageSelects in order, each limited to what the page still misses.
+Result<std::vector<Row>> ListByKeyset(
+    const SqlBuilder& builder, const TableSchema& table, const ListQuery& query,
+    const std::function<Result<std::vector<Row>>(const SqlStatement&)>& run);
 
 class SqlBuilder {
  public:

@@ -3,14 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
-#include <cerrno>
-#include <filesystem>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 #include "magnum/db/migrations.h"
 #include "magnum/db/sql_builder.h"
+#include "magnum/db/sqlite_errors.h"
 #include "magnum/db/sqlite_rows.h"
 
 namespace magnum::db {
@@ -54,25 +53,6 @@ class StatementUse {
  private:
   sqlite3_stmt* s_;
 };
-
-// "UNIQUE constraint failed: nodegroup.cluster_id, nodegroup.name" -> "cluster_id, name".
-std::string UniqueColumnsFromMessage(std::string_view msg) {
-  auto colon = msg.find(": ");
-  if (colon == std::string_view::npos) return std::string(msg);
-  std::string_view rest = msg.substr(colon + 2);
-  std::string out;
-  while (!rest.empty()) {
-    auto comma = rest.find(", ");
-    std::string_view item = rest.substr(0, comma);
-    auto dot = item.find('.');
-    if (dot != std::string_view::npos) item = item.substr(dot + 1);
-    if (!out.empty()) out += ", ";
-    out += item;
-    if (comma == std::string_view::npos) break;
-    rest = rest.substr(comma + 2);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -128,41 +108,26 @@ class SqliteDatabase::Connection {
   }
 
   Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) {
-    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
-    MAGNUM_RETURN_IF_ERROR(LookupColumn(*t, query.sort_key));
-    if (query.limit && *query.limit < 0) {
-      return Fail(Error::InvalidArgument("Limit must not be negative"));
-    }
-    std::optional<Value> marker_value;
-    if (query.marker_id) {
-      SelectSpec lookup;
-      lookup.columns = {query.sort_key};
-      lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
-      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, lookup));
-      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, Query(st, t));
-      if (found.empty()) {
-        return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
-      }
-      marker_value = found[0].Get(query.sort_key);
-    }
-    MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
-                            KeysetPageSelects(*t, query, marker_value));
     std::vector<Row> rows;
-    for (auto& spec : selects) {
-      if (query.limit) {
-        const int64_t missing = *query.limit - static_cast<int64_t>(rows.size());
-        if (missing <= 0) break;
-        spec.limit = missing;
-      }
-      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
-      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, Query(st, t));
-      if (rows.empty()) {
-        rows = std::move(more);
-      } else {
-        for (auto& r : more) rows.push_back(std::move(r));
-      }
-    }
+    MAGNUM_RETURN_IF_ERROR(RunList(
+        table, query,
+        [&](const SqlStatement& st, const TableSchema* t) -> Result<int64_t> {
+          MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, Query(st, t));
+          const auto n = static_cast<int64_t>(more.size());
+          if (rows.empty()) {
+            rows = std::move(more);
+          } else {
+            for (auto& r : more) rows.push_back(std::move(r));
+          }
+          return n;
+        }));
     return rows;
+  }
+
+  Result<void> ListRows(std::string_view table, const ListQuery& query, const RowVisitor& visit) {
+    return RunList(table, query, [&](const SqlStatement& st, const TableSchema* t) {
+      return QueryVisit(st, t, visit);
+    });
   }
 
   Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) {
@@ -285,6 +250,69 @@ class SqliteDatabase::Connection {
     if (!r) spdlog::error("SQLite ROLLBACK failed: {}", r.error().message());
   }
 
+  // The statements of one List: the marker's sort value looked up first, then the keyset
+  // page's selects in order until the limit is reached, each run by `run(statement, table)`,
+  // which returns the number of rows it produced.
+  template <typename Run>
+  Result<void> RunList(std::string_view table, const ListQuery& query, Run run) {
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    MAGNUM_RETURN_IF_ERROR(LookupColumn(*t, query.sort_key));
+    if (query.limit && *query.limit < 0) {
+      return Fail(Error::InvalidArgument("Limit must not be negative"));
+    }
+    std::optional<Value> marker_value;
+    if (query.marker_id) {
+      SelectSpec lookup;
+      lookup.columns = {query.sort_key};
+      lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
+      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, lookup));
+      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, Query(st, t));
+      if (found.empty()) {
+        return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
+      }
+      marker_value = found[0].Get(query.sort_key);
+    }
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
+                            KeysetPageSelects(*t, query, marker_value));
+    int64_t produced = 0;
+    for (auto& spec : selects) {
+      if (query.limit) {
+        const int64_t missing = *query.limit - produced;
+        if (missing <= 0) break;
+        spec.limit = missing;
+      }
+      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
+      MAGNUM_ASSIGN_OR_RETURN(int64_t n, run(st, t));
+      produced += n;
+    }
+    return {};
+  }
+
+  // Runs `st` and hands each result row to `visit` as column views; returns the row count.
+  // While `visit` runs, this connection refuses other statements (PrepareAndBind): the one
+  // being stepped may be the cached statement they would get.
+  Result<int64_t> QueryVisit(const SqlStatement& st, const TableSchema* table,
+                             const RowVisitor& visit) {
+    MAGNUM_ASSIGN_OR_RETURN(sqlite3_stmt * s, PrepareAndBind(st));
+    StatementUse use(s);
+    struct Visiting {
+      bool& flag;
+      explicit Visiting(bool& f) : flag(f) { flag = true; }
+      ~Visiting() { flag = false; }
+    } visiting(visiting_);
+    int64_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      if (!ReadColumnViews(s, st.result_columns, views_)) {
+        return Fail(Error::Unavailable("SQLite ran out of memory reading a row"));
+      }
+      ++n;
+      MAGNUM_RETURN_IF_ERROR(visit(views_));
+    }
+    if (rc != SQLITE_DONE) return Fail(ToError(rc, table, ""));
+    return n;
+  }
+
   Result<std::vector<Row>> Query(const SqlStatement& st, const TableSchema* table) {
     MAGNUM_ASSIGN_OR_RETURN(sqlite3_stmt * s, PrepareAndBind(st));
     StatementUse use(s);
@@ -314,6 +342,10 @@ class SqliteDatabase::Connection {
   // time (each call steps its statement to the end before returning), so a cached statement
   // is never handed out while still in use, and dropping the cache here is safe.
   Result<sqlite3_stmt*> PrepareAndBind(const SqlStatement& st) {
+    if (visiting_) {
+      return Fail(Error::Internal("The database was called from inside a ListRows visitor: " +
+                                  st.sql));
+    }
     sqlite3_stmt* s = nullptr;
     auto it = cache_.find(st.sql);
     if (it != cache_.end()) {
@@ -352,53 +384,8 @@ class SqliteDatabase::Connection {
     return s;
   }
 
-  // Maps an SQLite result code (with the connection's current message) to an Error.
   Error ToError(int rc, const TableSchema* table, std::string_view context) const {
-    std::string msg = sqlite3_errmsg(db_.get());
-    if (msg.empty() || msg == "not an error") msg = sqlite3_errstr(rc);
-    const std::string where = table ? " on table " + table->name : "";
-    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-      return Error::AlreadyExists(
-          "Duplicate entry in " + (table ? table->name : std::string("table")) +
-          ": a row with the same (" + UniqueColumnsFromMessage(msg) + ") already exists");
-    }
-    std::string text = context.empty() ? "" : std::string(context) + ": ";
-    // Out of space (SQLITE_FULL, or an I/O error whose cause was ENOSPC/EDQUOT/EFBIG, as far
-    // as SQLite records the errno: not for failures at commit) and
-    // other I/O errors are the operator's to fix, not bugs: 503, nothing of the call applied
-    // (SQLite rolls the statement or transaction back, and WAL keeps the file consistent),
-    // and the same call succeeds once the cause is gone, without a restart.
-    const int sys_errno = sqlite3_system_errno(db_.get());
-    const bool out_of_space =
-        (rc & 0xff) == SQLITE_FULL ||
-        ((rc & 0xff) == SQLITE_IOERR &&
-         (sys_errno == ENOSPC || sys_errno == EDQUOT || sys_errno == EFBIG));
-    if (out_of_space) {
-      return Error::Unavailable(text + "The database is out of disk space. Free space on the " +
-                                "file system holding " + Directory() + " and retry (" + msg +
-                                ")");
-    }
-    if ((rc & 0xff) == SQLITE_IOERR) {
-      return Error::Unavailable(text + "The database could not be read or written (" + msg +
-                                "). Check the file system holding " + Directory() +
-                                " (free space, errors) and retry");
-    }
-    switch (rc & 0xff) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-        return Error::Unavailable(text + "Database is locked" + where + " (waited " +
-                                  std::to_string(busy_timeout_ms_) + " ms): " + msg);
-      case SQLITE_CANTOPEN:
-        return Error::Unavailable(text + "Cannot open the database: " + msg);
-      default:
-        return Error::Internal(text + "SQLite error" + where + ": " + msg);
-    }
-  }
-
-  // The directory of the database file (where its -wal and -shm files live too).
-  std::string Directory() const {
-    std::string dir = std::filesystem::path(path_).parent_path().string();
-    return dir.empty() ? "." : dir;
+    return SqliteError(db_.get(), rc, table, context, path_, busy_timeout_ms_);
   }
 
   DbHandle db_;  // declared first: closed after every cached statement is finalized
@@ -407,6 +394,8 @@ class SqliteDatabase::Connection {
   const int busy_timeout_ms_;
   SqlBuilder builder_{SqlDialect::kSqlite};
   bool in_transaction_ = false;
+  bool visiting_ = false;           // a ListRows visitor is running
+  std::vector<ColumnView> views_;   // QueryVisit's row, reused
 };
 
 // The Database given to Transaction()'s fn: the same connection, without the lookup.
@@ -419,6 +408,10 @@ class SqliteDatabase::TxDatabase final : public Database {
   }
   Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override {
     return conn_.List(table, query);
+  }
+  Result<void> ListRows(std::string_view table, const ListQuery& query,
+                        const RowVisitor& visit) override {
+    return conn_.ListRows(table, query, visit);
   }
   Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override {
     return conn_.GetOne(table, filter);
@@ -499,6 +492,12 @@ Result<Row> SqliteDatabase::Insert(std::string_view table, const Row& values) {
 Result<std::vector<Row>> SqliteDatabase::List(std::string_view table, const ListQuery& query) {
   MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
   return c->List(table, query);
+}
+
+Result<void> SqliteDatabase::ListRows(std::string_view table, const ListQuery& query,
+                                      const RowVisitor& visit) {
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  return c->ListRows(table, query, visit);
 }
 
 Result<std::optional<Row>> SqliteDatabase::GetOne(std::string_view table, const Filter& filter) {

@@ -6,7 +6,8 @@
 // same std::thread::id, so the number of connections is bounded by the threads alive at once. Connections run in WAL mode with synchronous=NORMAL, foreign keys on,
 // and wait up to DatabaseOptions::busy_timeout_ms for a lock before failing with
 // kUnavailable. Prepared statements are cached per connection by SQL text; result rows are read
-// by column position into rows bound to their table's RowLayout (sqlite_rows.h).
+// by column position into rows bound to their table's RowLayout, or handed to ListRows's
+// visitor as views of SQLite's own buffers (sqlite_rows.h); errors map as sqlite_errors.h says.
 //
 // A full file system (SQLITE_FULL) and other I/O errors are kUnavailable (HTTP 503) with a
 // message naming the database's directory: nothing of the failed call is applied, reads keep
@@ -45,6 +46,9 @@ class SqliteDatabase final : public Database {
 
   Result<Row> Insert(std::string_view table, const Row& values) override;
   Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override;
+  // Reads each result row's columns in place (views into SQLite's buffers), no Row built.
+  Result<void> ListRows(std::string_view table, const ListQuery& query,
+                        const RowVisitor& visit) override;
   Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override;
   Result<int64_t> Count(std::string_view table, const Filter& filter) override;
   Result<int64_t> Update(std::string_view table, const Filter& filter, const Row& changes) override;

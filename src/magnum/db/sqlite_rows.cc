@@ -56,7 +56,61 @@ bool ReadColumn(sqlite3_stmt* s, int i, ColumnType type, Value& out) {
   return true;
 }
 
+// ReadColumn's counterpart for views: no copy of the text, and no type query for text
+// that is there (sqlite3_value_text is NULL only for NULL or when out of memory).
+bool ViewColumn(sqlite3_stmt* s, int i, ColumnType type, ColumnView& out) {
+  sqlite3_value* v = sqlite3_column_value(s, i);
+  out.text = {};
+  out.integer = 0;
+  switch (type) {
+    case ColumnType::kText:
+    case ColumnType::kJson:
+    case ColumnType::kTimestamp: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      if (text == nullptr) {
+        out.kind = ColumnView::Kind::kNull;
+        return sqlite3_value_type(v) == SQLITE_NULL;  // else the conversion to text failed
+      }
+      out.kind = ColumnView::Kind::kText;
+      out.text = std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(v)));
+      return true;
+    }
+    case ColumnType::kId:
+    case ColumnType::kInteger:
+    case ColumnType::kBoolean:
+      break;
+  }
+  if (sqlite3_value_type(v) == SQLITE_NULL) {
+    out.kind = ColumnView::Kind::kNull;
+    return true;
+  }
+  const int64_t n = sqlite3_value_int64(v);
+  if (type == ColumnType::kBoolean) {
+    out.kind = ColumnView::Kind::kBool;
+    out.integer = n != 0 ? 1 : 0;
+  } else {
+    out.kind = ColumnView::Kind::kInt;
+    out.integer = n;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool ReadColumnViews(sqlite3_stmt* s, const std::vector<const ColumnSchema*>& columns,
+                     std::vector<ColumnView>& out) {
+  out.resize(columns.size());
+  // As in SqliteRowReader::Read: the connection's mutex (none with NOMUTEX) makes the values
+  // "protected" while they are read.
+  sqlite3_mutex* mutex = sqlite3_db_mutex(sqlite3_db_handle(s));
+  sqlite3_mutex_enter(mutex);
+  bool ok = true;
+  for (size_t i = 0; ok && i < columns.size(); ++i) {
+    ok = ViewColumn(s, static_cast<int>(i), columns[i]->type, out[i]);
+  }
+  sqlite3_mutex_leave(mutex);
+  return ok;
+}
 
 SqliteRowReader::SqliteRowReader(const TableSchema* table,
                                  const std::vector<const ColumnSchema*>& columns)

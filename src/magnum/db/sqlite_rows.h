@@ -1,5 +1,5 @@
-// Reading SQLite result rows into db::Row by column position (sqlite_database.cc's read
-// path). Internal to the SQLite back end.
+// Reading SQLite result rows into db::Row by column position, or as column views in place
+// (sqlite_database.cc's read paths). Internal to the SQLite back end.
 #pragma once
 
 #include <sqlite3.h>
@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "magnum/db/database.h"
 #include "magnum/db/record.h"
 #include "magnum/db/schema.h"
 
@@ -29,5 +30,13 @@ class SqliteRowReader {
   const RowLayout* layout_;
   std::vector<int> positions_;  // per result column: its position in layout_, or -1
 };
+
+// Views of the current result row of `s` (after sqlite3_step returned SQLITE_ROW) whose result
+// columns are `columns`: `out[i]` for column i, typed by its schema type (text columns as text
+// even when SQLite stores another type, as Read does). The views point into the statement's
+// buffers: valid until it is stepped or reset. False when SQLite ran out of memory converting
+// a value.
+bool ReadColumnViews(sqlite3_stmt* s, const std::vector<const ColumnSchema*>& columns,
+                     std::vector<ColumnView>& out);
 
 }  // namespace magnum::db

@@ -41,11 +41,8 @@ class FlatReader {
     ++pos_;
     out->clear();
     while (pos_ < s_.size()) {
-      const size_t run = s_.find_first_of("\"\\", pos_);
+      const size_t run = PlainRun();
       if (run == std::string_view::npos) return Stop();
-      for (size_t i = pos_; i < run; ++i) {
-        if (static_cast<unsigned char>(s_[i]) < 0x20) return Stop();
-      }
       out->append(s_.data() + pos_, run - pos_);
       pos_ = run;
       if (s_[pos_] == '"') {
@@ -56,11 +53,40 @@ class FlatReader {
     }
     return Stop();
   }
+  // A JSON string as a view: into the text when it has no escapes (the common case), else
+  // decoded into `scratch`.
+  bool StringView(std::string_view* out, std::string* scratch) {
+    SkipSpace();
+    if (pos_ >= s_.size() || s_[pos_] != '"') return Stop();
+    const size_t start = pos_ + 1;
+    pos_ = start;
+    const size_t run = PlainRun();
+    if (run == std::string_view::npos) return Stop();
+    if (s_[run] == '"') {
+      *out = s_.substr(start, run - start);
+      pos_ = run + 1;
+      return true;
+    }
+    pos_ = start - 1;
+    if (!String(scratch)) return false;
+    *out = *scratch;
+    return true;
+  }
 
  private:
   bool Stop() {
     ok_ = false;
     return false;
+  }
+  // The position of the next '"' or '\\' from pos_; npos at the end of the text or at a
+  // control character (which JSON strings cannot hold).
+  size_t PlainRun() const {
+    for (size_t i = pos_; i < s_.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s_[i]);
+      if (c == '"' || c == '\\') return i;
+      if (c < 0x20) return std::string_view::npos;
+    }
+    return std::string_view::npos;
   }
   void SkipSpace() {
     while (pos_ < s_.size() &&
@@ -161,18 +187,53 @@ std::string ScalarText(const Json& v) { return v.is_string() ? v.get<std::string
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+// A flat {"k": "v", ...} of strings into `out`, reusing the nodes of the keys that come in
+// the map's order; false when the text has another shape (`out` then holds some of it).
+bool ReadFlatStringMap(std::string_view text, StringMap& out) {
+  FlatReader r(text);
+  if (!r.Consume('{')) return false;
+  std::string key_scratch, value_scratch;  // only for strings with escapes
+  auto it = out.begin();
+  bool in_place = true;
+  if (!r.Consume('}')) {
+    do {
+      std::string_view key, value;
+      if (!r.StringView(&key, &key_scratch) || !r.Consume(':') ||
+          !r.StringView(&value, &value_scratch)) {
+        return false;
+      }
+      if (in_place && it != out.end() && it->first == key) {
+        it->second.assign(value);
+        ++it;
+        continue;
+      }
+      if (in_place) {
+        out.erase(it, out.end());
+        in_place = false;
+      }
+      out.insert_or_assign(out.end(), std::string(key), std::string(value));  // last one wins
+    } while (r.Consume(','));
+    if (!r.Consume('}')) return false;
+  }
+  if (in_place) out.erase(it, out.end());
+  return r.AtEnd() && r.ok();
+}
+
 }  // namespace
 
-std::optional<StringMap> DecodeStringMap(std::string_view text) {
-  StringMap out;
-  auto put = [](StringMap* m, const std::string& k, std::optional<std::string> v) {
-    (*m)[k] = std::move(*v);
-  };
-  if (ReadFlatObject(text, false, &out, put)) return out;
+bool DecodeStringMapInto(std::string_view text, std::optional<StringMap>& out) {
+  if (!out) out.emplace();
+  if (ReadFlatStringMap(text, *out)) return true;
   Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
-  out.clear();
-  for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = ScalarText(*it);
+  if (j.is_discarded() || !j.is_object()) return false;
+  out->clear();
+  for (auto it = j.begin(); it != j.end(); ++it) (*out)[it.key()] = ScalarText(*it);
+  return true;
+}
+
+std::optional<StringMap> DecodeStringMap(std::string_view text) {
+  std::optional<StringMap> out;
+  if (!DecodeStringMapInto(text, out)) return std::nullopt;
   return out;
 }
 

@@ -18,6 +18,10 @@
 namespace magnum::objects::json_columns {
 
 std::optional<StringMap> DecodeStringMap(std::string_view text);
+// The same into `out`, reusing its map's nodes and strings for the keys that come in the same
+// order (stored maps are sorted, so rows with the same label keys allocate nothing). False,
+// with `out` unspecified, when the text is not a JSON object.
+bool DecodeStringMapInto(std::string_view text, std::optional<StringMap>& out);
 std::optional<NullableStringMap> DecodeNullableStringMap(std::string_view text);
 std::optional<StringList> DecodeStringList(std::string_view text);
 std::optional<TaintList> DecodeTaints(std::string_view text);

@@ -1,11 +1,15 @@
 #include "magnum/objects/mappers.h"
 
+#include <algorithm>
 #include <string>
 
 #include "magnum/objects/json_columns.h"
+#include "magnum/objects/mapper_columns.h"
 
 namespace magnum::objects {
 namespace {
+
+using mapper_columns::Columns;
 
 const db::Value kNull;
 
@@ -148,6 +152,134 @@ class Reader {
   size_t next_ = 0;
 };
 
+// Reads ListRows column views into members (FromColumns): by the position of each column
+// Columns() visits, in order; a column the row lacks leaves its member alone. Text is copied
+// into the member's existing string (no allocation when it fits), labels reuse the map's nodes.
+class ViewReader {
+ public:
+  ViewReader(std::span<const db::ColumnView> row, std::string_view table,
+             const std::vector<int>& positions)
+      : row_(row), table_(table), positions_(positions) {}
+
+  void Id(const char* col, int64_t& out) {
+    if (const db::ColumnView* v = Next()) id_ = out = IntOf(*v).value_or(0);
+    (void)col;
+  }
+  void Int(const char*, int64_t& out) {
+    if (const db::ColumnView* v = Next()) out = IntOf(*v).value_or(0);
+  }
+  void Int(const char*, std::optional<int64_t>& out) {
+    if (const db::ColumnView* v = Next()) out = IntOf(*v);
+  }
+  void Bool(const char*, std::optional<bool>& out) {
+    const db::ColumnView* v = Next();
+    if (v == nullptr) return;
+    if (v->kind == db::ColumnView::Kind::kBool || v->kind == db::ColumnView::Kind::kInt) {
+      out = v->integer != 0;
+    } else {
+      out.reset();
+    }
+  }
+  void Text(const char*, std::string& out) {
+    const db::ColumnView* v = Next();
+    if (v == nullptr) return;
+    if (!AssignText(*v, out)) out.clear();
+  }
+  void Text(const char*, std::optional<std::string>& out) {
+    const db::ColumnView* v = Next();
+    if (v == nullptr) return;
+    if (!out) out.emplace();
+    if (!AssignText(*v, *out)) out.reset();
+  }
+  template <typename Container, typename Decode>
+  void JsonColumn(std::optional<Container>& out, Decode decode) {
+    const db::ColumnView* v = Next();
+    if (v == nullptr) return;
+    if (v->kind == db::ColumnView::Kind::kText) {
+      out = decode(v->text);
+    } else {
+      out.reset();
+    }
+  }
+  void Json(const char*, std::optional<StringMap>& out) {
+    const db::ColumnView* v = Next();
+    if (v == nullptr) return;
+    if (v->kind != db::ColumnView::Kind::kText || !json_columns::DecodeStringMapInto(v->text, out)) {
+      out.reset();
+    }
+  }
+  void Json(const char*, std::optional<NullableStringMap>& out) {
+    JsonColumn(out, json_columns::DecodeNullableStringMap);
+  }
+  void Json(const char*, std::optional<StringList>& out) {
+    JsonColumn(out, json_columns::DecodeStringList);
+  }
+  void Json(const char*, std::optional<TaintList>& out) {
+    JsonColumn(out, json_columns::DecodeTaints);
+  }
+  template <typename E, typename Parse>
+  void Enum(const char* col, std::optional<E>& out, Parse parse) {
+    const db::ColumnView* v = Next();
+    if (v == nullptr) return;
+    out.reset();
+    std::string number;  // an integer's text (only when one was stored)
+    if (v->kind == db::ColumnView::Kind::kInt) number = std::to_string(v->integer);
+    if (v->kind != db::ColumnView::Kind::kText && number.empty()) return;
+    const std::string_view text = number.empty() ? v->text : std::string_view(number);
+    out = parse(text);
+    if (!out && !error) {
+      error = Error::Internal("A stored " + std::string(table_) + " row (id " +
+                              std::to_string(id_) + ") has an unknown " + col + " '" +
+                              std::string(text) + "'.");
+    }
+  }
+  void Status(const char* col, std::optional<ClusterStatus>& out) {
+    Enum(col, out, ParseClusterStatus);
+  }
+  void Status(const char* col, std::optional<HealthStatus>& out) {
+    Enum(col, out, ParseHealthStatus);
+  }
+  void Status(const char* col, std::optional<FederationStatus>& out) {
+    Enum(col, out, ParseFederationStatus);
+  }
+
+  std::optional<Error> error;
+
+ private:
+  // The view of the next column Columns() visits; nullptr when the row does not have it.
+  const db::ColumnView* Next() {
+    const size_t i = next_++;
+    const int pos = i < positions_.size() ? positions_[i] : -1;
+    return pos >= 0 && static_cast<size_t>(pos) < row_.size() ? &row_[static_cast<size_t>(pos)]
+                                                               : nullptr;
+  }
+  static std::optional<int64_t> IntOf(const db::ColumnView& v) {
+    if (v.kind == db::ColumnView::Kind::kInt || v.kind == db::ColumnView::Kind::kBool) {
+      return v.integer;
+    }
+    return std::nullopt;
+  }
+  // The text of `v` into `out` (an integer as its decimal text, as Reader::TextOf); false
+  // when it has none (NULL or a boolean).
+  static bool AssignText(const db::ColumnView& v, std::string& out) {
+    if (v.kind == db::ColumnView::Kind::kText) {
+      out.assign(v.text);
+      return true;
+    }
+    if (v.kind == db::ColumnView::Kind::kInt) {
+      out = std::to_string(v.integer);
+      return true;
+    }
+    return false;
+  }
+
+  std::span<const db::ColumnView> row_;
+  std::string_view table_;
+  const std::vector<int>& positions_;
+  size_t next_ = 0;
+  int64_t id_ = 0;
+};
+
 // Writes members into columns (nullopt as NULL).
 class Writer {
  public:
@@ -189,216 +321,25 @@ class Writer {
   }
 };
 
-// One list of columns per table, walked by the Reader (O = T) and the Writer (O = const T).
-template <typename V, typename O>
-void Columns(V& v, O& t, const ClusterTemplate*) {
-  v.Id("id", t.id);
-  v.Text("uuid", t.uuid);
-  v.Text("project_id", t.project_id);
-  v.Text("user_id", t.user_id);
-  v.Text("name", t.name);
-  v.Text("image_id", t.image_id);
-  v.Text("flavor_id", t.flavor_id);
-  v.Text("master_flavor_id", t.master_flavor_id);
-  v.Text("keypair_id", t.keypair_id);
-  v.Text("external_network_id", t.external_network_id);
-  v.Text("fixed_network", t.fixed_network);
-  v.Text("fixed_subnet", t.fixed_subnet);
-  v.Text("network_driver", t.network_driver);
-  v.Text("volume_driver", t.volume_driver);
-  v.Text("dns_nameserver", t.dns_nameserver);
-  v.Int("apiserver_port", t.apiserver_port);
-  v.Int("docker_volume_size", t.docker_volume_size);
-  v.Text("docker_storage_driver", t.docker_storage_driver);
-  v.Text("cluster_distro", t.cluster_distro);
-  v.Text("coe", t.coe);
-  v.Text("http_proxy", t.http_proxy);
-  v.Text("https_proxy", t.https_proxy);
-  v.Text("no_proxy", t.no_proxy);
-  v.Bool("registry_enabled", t.registry_enabled);
-  v.Json("labels", t.labels);
-  v.Bool("tls_disabled", t.tls_disabled);
-  v.Bool("public", t.is_public);
-  v.Text("server_type", t.server_type);
-  v.Text("insecure_registry", t.insecure_registry);
-  v.Bool("master_lb_enabled", t.master_lb_enabled);
-  v.Bool("floating_ip_enabled", t.floating_ip_enabled);
-  v.Bool("hidden", t.hidden);
-  v.Text("tags", t.tags);
-  v.Text("driver", t.driver);
-  v.Text("created_at", t.created_at);
-  v.Text("updated_at", t.updated_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& c, const Cluster*) {
-  v.Id("id", c.id);
-  v.Text("uuid", c.uuid);
-  v.Text("project_id", c.project_id);
-  v.Text("user_id", c.user_id);
-  v.Text("name", c.name);
-  v.Text("cluster_template_id", c.cluster_template_id);
-  v.Text("keypair", c.keypair);
-  v.Int("docker_volume_size", c.docker_volume_size);
-  v.Json("labels", c.labels);
-  v.Text("master_flavor_id", c.master_flavor_id);
-  v.Text("flavor_id", c.flavor_id);
-  v.Text("stack_id", c.stack_id);
-  v.Text("api_address", c.api_address);
-  v.Status("status", c.status);
-  v.Text("status_reason", c.status_reason);
-  v.Status("health_status", c.health_status);
-  v.Json("health_status_reason", c.health_status_reason);
-  v.Int("create_timeout", c.create_timeout);
-  v.Text("discovery_url", c.discovery_url);
-  v.Text("ca_cert_ref", c.ca_cert_ref);
-  v.Text("magnum_cert_ref", c.magnum_cert_ref);
-  v.Text("etcd_ca_cert_ref", c.etcd_ca_cert_ref);
-  v.Text("front_proxy_ca_cert_ref", c.front_proxy_ca_cert_ref);
-  v.Text("trustee_username", c.trustee_username);
-  v.Text("trustee_password", c.trustee_password);
-  v.Text("trustee_user_id", c.trustee_user_id);
-  v.Text("trust_id", c.trust_id);
-  v.Text("coe_version", c.coe_version);
-  v.Text("container_version", c.container_version);
-  v.Text("fixed_network", c.fixed_network);
-  v.Text("fixed_subnet", c.fixed_subnet);
-  v.Bool("floating_ip_enabled", c.floating_ip_enabled);
-  v.Bool("master_lb_enabled", c.master_lb_enabled);
-  v.Text("driver", c.driver);
-  v.Text("created_at", c.created_at);
-  v.Text("updated_at", c.updated_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& ng, const NodeGroup*) {
-  v.Id("id", ng.id);
-  v.Text("uuid", ng.uuid);
-  v.Text("name", ng.name);
-  v.Text("cluster_id", ng.cluster_id);
-  v.Text("project_id", ng.project_id);
-  v.Int("docker_volume_size", ng.docker_volume_size);
-  v.Json("labels", ng.labels);
-  v.Text("flavor_id", ng.flavor_id);
-  v.Text("image_id", ng.image_id);
-  v.Json("node_addresses", ng.node_addresses);
-  v.Int("node_count", ng.node_count);
-  v.Int("max_node_count", ng.max_node_count);
-  v.Int("min_node_count", ng.min_node_count);
-  v.Text("role", ng.role);
-  v.Bool("is_default", ng.is_default);
-  v.Text("stack_id", ng.stack_id);
-  v.Status("status", ng.status);
-  v.Text("status_reason", ng.status_reason);
-  v.Text("version", ng.version);
-  v.Json("node_labels", ng.node_labels);
-  v.Json("node_taints", ng.node_taints);
-  v.Text("created_at", ng.created_at);
-  v.Text("updated_at", ng.updated_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& k, const X509KeyPair*) {
-  v.Id("id", k.id);
-  v.Text("uuid", k.uuid);
-  v.Text("name", k.name);
-  v.Text("project_id", k.project_id);
-  v.Text("user_id", k.user_id);
-  v.Text("certificate", k.certificate);
-  v.Text("private_key", k.private_key);
-  v.Text("private_key_passphrase", k.private_key_passphrase);
-  v.Text("intermediates", k.intermediates);
-  v.Text("created_at", k.created_at);
-  v.Text("updated_at", k.updated_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& q, const Quota*) {
-  v.Id("id", q.id);
-  v.Text("project_id", q.project_id);
-  v.Text("resource", q.resource);
-  v.Int("hard_limit", q.hard_limit);
-  v.Text("created_at", q.created_at);
-  v.Text("updated_at", q.updated_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& f, const Federation*) {
-  v.Id("id", f.id);
-  v.Text("uuid", f.uuid);
-  v.Text("project_id", f.project_id);
-  v.Text("name", f.name);
-  v.Text("hostcluster_id", f.hostcluster_id);
-  v.Json("member_ids", f.member_ids);
-  v.Status("status", f.status);
-  v.Text("status_reason", f.status_reason);
-  v.Json("properties", f.properties);
-  v.Text("created_at", f.created_at);
-  v.Text("updated_at", f.updated_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& s, const MagnumService*) {
-  v.Id("id", s.id);
-  v.Int("report_count", s.report_count);
-  v.Text("host", s.host);
-  v.Text("binary", s.binary);
-  v.Bool("disabled", s.disabled);
-  v.Text("disabled_reason", s.disabled_reason);
-  v.Text("last_seen_up", s.last_seen_up);
-  v.Bool("forced_down", s.forced_down);
-  v.Text("created_at", s.created_at);
-  v.Text("updated_at", s.updated_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& e, const ClusterEvent*) {
-  v.Id("id", e.id);
-  v.Text("cluster_uuid", e.cluster_uuid);
-  v.Text("project_id", e.project_id);
-  v.Text("step", e.step);
-  v.Text("node", e.node);
-  v.Text("level", e.level);
-  v.Text("message", e.message);
-  v.Text("created_at", e.created_at);
-}
-
-template <typename V, typename O>
-void Columns(V& v, O& l, const ClusterLock*) {
-  v.Id("id", l.id);
-  v.Text("cluster_uuid", l.cluster_uuid);
-  v.Text("conductor_id", l.conductor_id);
-  v.Text("operation", l.operation);
-  v.Text("created_at", l.created_at);
-  v.Text("updated_at", l.updated_at);
-  v.Text("lease_expires_at", l.lease_expires_at);
-  v.Text("spec", l.spec);
-  v.Text("progress", l.progress);
-  v.Text("deadline_at", l.deadline_at);
-}
-
-// The layout positions of T's columns in Columns() order (-1: not in the layout).
-template <typename T>
-const std::vector<int>& Positions() {
-  static const std::vector<int> positions = [] {
-    Namer namer;
-    T obj;
-    Columns(namer, obj, static_cast<const T*>(nullptr));
-    const db::RowLayout* layout = db::RowLayout::ForTable(kTableOf<T>);
-    std::vector<int> out;
-    for (const auto& n : namer.names) out.push_back(layout ? layout->Find(n) : -1);
-    return out;
-  }();
-  return positions;
-}
-
 template <typename T>
 Result<T> Read(const db::Row& row, bool movable = false) {
   T obj;
-  Reader r(row, kTableOf<T>, Positions<T>(), movable);
+  Reader r(row, kTableOf<T>, AllColumnPositions<T>(), movable);
   Columns(r, obj, static_cast<const T*>(nullptr));
   if (r.error) return Fail(*r.error);
   return obj;
+}
+
+// The names of T's columns in Columns() order.
+template <typename T>
+const std::vector<std::string>& ColumnNames() {
+  static const std::vector<std::string> names = [] {
+    Namer namer;
+    T obj;
+    Columns(namer, obj, static_cast<const T*>(nullptr));
+    return std::move(namer.names);
+  }();
+  return names;
 }
 
 template <typename T>
@@ -411,6 +352,38 @@ db::Row Write(const T& obj) {
 }  // namespace
 
 template <typename T>
+const ColumnPositions& AllColumnPositions() {
+  // ListRows rows of every column are in schema order, the order of the table's RowLayout.
+  static const ColumnPositions positions = [] {
+    const db::RowLayout* layout = db::RowLayout::ForTable(kTableOf<T>);
+    ColumnPositions out;
+    for (const auto& n : ColumnNames<T>()) out.push_back(layout ? layout->Find(n) : -1);
+    return out;
+  }();
+  return positions;
+}
+
+template <typename T>
+ColumnPositions ColumnPositionsFor(const std::vector<std::string>& columns) {
+  if (columns.empty()) return AllColumnPositions<T>();
+  ColumnPositions out;
+  for (const auto& n : ColumnNames<T>()) {
+    const auto it = std::find(columns.begin(), columns.end(), n);
+    out.push_back(it == columns.end() ? -1 : static_cast<int>(it - columns.begin()));
+  }
+  return out;
+}
+
+template <typename T>
+Result<void> FromColumns(std::span<const db::ColumnView> row, const ColumnPositions& positions,
+                         T& obj) {
+  ViewReader r(row, kTableOf<T>, positions);
+  Columns(r, obj, static_cast<const T*>(nullptr));
+  if (r.error) return Fail(*r.error);
+  return {};
+}
+
+template <typename T>
 Result<T> FromRow(const db::Row& row) {
   return Read<T>(row, false);
 }
@@ -421,9 +394,13 @@ Result<T> FromRow(db::Row&& row) {
 }
 
 // The objects there are mappers for.
-#define MAGNUM_OBJECT_MAPPER(T)                       \
-  template Result<T> FromRow<T>(const db::Row& row); \
-  template Result<T> FromRow<T>(db::Row && row);
+#define MAGNUM_OBJECT_MAPPER(T)                                                       \
+  template Result<T> FromRow<T>(const db::Row& row);                                 \
+  template Result<T> FromRow<T>(db::Row && row);                                     \
+  template const ColumnPositions& AllColumnPositions<T>();                           \
+  template ColumnPositions ColumnPositionsFor<T>(const std::vector<std::string>& columns); \
+  template Result<void> FromColumns<T>(std::span<const db::ColumnView> row,          \
+                                       const ColumnPositions& positions, T& obj);
 MAGNUM_OBJECT_MAPPER(ClusterTemplate)
 MAGNUM_OBJECT_MAPPER(Cluster)
 MAGNUM_OBJECT_MAPPER(NodeGroup)

@@ -2,12 +2,16 @@
 // db::Database. The only place (with db/) that names columns to read rows.
 //
 // FromRow<T> reads every column of T's table; a stored status outside the enum is
-// kInternal (the row is not what any component writes). ToRow writes every column (JSON
+// kInternal (the row is not what any component writes). List and ForEach read rows through
+// Database::ListRows straight into objects (FromColumns), with no db::Row in between. ToRow writes every column (JSON
 // columns as their JSON text, nullopt as NULL), except `id` while it is 0 (not stored
 // yet, so that Insert assigns it). Thread-safe (pure functions).
 #pragma once
 
+#include <algorithm>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -96,17 +100,61 @@ Result<std::vector<T>> FromRows(const std::vector<db::Row>& rows) {
   return out;
 }
 
+// ---- Objects from column views (Database::ListRows) -----------------------------------
+
+// Where each column T's mapper reads (in its own order) is in a ListRows row: its index, or
+// -1 when the row does not have it. Built once per query shape.
+using ColumnPositions = std::vector<int>;
+// For rows of every column of T's table (a query naming no columns). Built once; lives forever.
+template <typename T>
+const ColumnPositions& AllColumnPositions();
+// For rows of `columns` (a query's; empty: AllColumnPositions<T>()).
+template <typename T>
+ColumnPositions ColumnPositionsFor(const std::vector<std::string>& columns);
+// The positions for rows of `query`: AllColumnPositions<T>(), or those of its columns kept in
+// `storage`.
+template <typename T>
+const ColumnPositions& ColumnPositionsOf(const db::ListQuery& query, ColumnPositions& storage) {
+  if (query.columns.empty()) return AllColumnPositions<T>();
+  storage = ColumnPositionsFor<T>(query.columns);
+  return storage;
+}
+
+// Sets each member of `obj` whose column `positions` finds in `row` (NULL resets it); the
+// others are left as they are, so an object can be reused row after row (its strings and
+// label maps keep their storage). A stored status outside its enum is kInternal (every other
+// member is still set).
+template <typename T>
+Result<void> FromColumns(std::span<const db::ColumnView> row, const ColumnPositions& positions,
+                         T& obj);
+
 // ---- Typed database access ---------------------------------------------------------
+
+// Calls fn(const T&) -> Result<void> for each object `query` lists, in order. The object is
+// one instance refilled for every row (copy what must outlive the call); `fn` must not use
+// `db` (see Database::ListRows). An error from `fn` stops the listing and is returned.
+template <typename T, typename Fn>
+Result<void> ForEach(db::Database& db, const db::ListQuery& query, Fn&& fn) {
+  ColumnPositions storage;
+  const ColumnPositions& positions = ColumnPositionsOf<T>(query, storage);
+  T obj;
+  return db.ListRows(kTableOf<T>, query,
+                     [&](std::span<const db::ColumnView> row) -> Result<void> {
+                       MAGNUM_RETURN_IF_ERROR(FromColumns<T>(row, positions, obj));
+                       return fn(static_cast<const T&>(obj));
+                     });
+}
 
 template <typename T>
 Result<std::vector<T>> List(db::Database& db, const db::ListQuery& query) {
-  MAGNUM_ASSIGN_OR_RETURN(auto rows, db.List(kTableOf<T>, query));
+  ColumnPositions storage;
+  const ColumnPositions& positions = ColumnPositionsOf<T>(query, storage);
   std::vector<T> out;
-  out.reserve(rows.size());
-  for (auto& r : rows) {
-    MAGNUM_ASSIGN_OR_RETURN(T obj, FromRow<T>(std::move(r)));
-    out.push_back(std::move(obj));
-  }
+  if (query.limit) out.reserve(static_cast<size_t>(std::clamp<int64_t>(*query.limit, 0, 64)));
+  MAGNUM_RETURN_IF_ERROR(db.ListRows(kTableOf<T>, query,
+                                     [&](std::span<const db::ColumnView> row) -> Result<void> {
+                                       return FromColumns<T>(row, positions, out.emplace_back());
+                                     }));
   return out;
 }
 

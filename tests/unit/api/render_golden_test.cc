@@ -5,13 +5,24 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "magnum/api/app.h"
 #include "magnum/api/cluster_fields.h"
 #include "magnum/api/cluster_template_fields.h"
 #include "magnum/api/nodegroups.h"
+#include "magnum/auth/auth.h"
+#include "magnum/clients/cloud_resources.h"
+#include "magnum/common/clock.h"
+#include "magnum/config/config.h"
+#include "magnum/db/database.h"
+#include "magnum/db/schema.h"
+#include "magnum/drivers/registry.h"
 #include "magnum/objects/mappers.h"
 #include "render_fixtures.h"
+#include "testing/temp_dir.h"
 
 namespace magnum::api {
 namespace {
@@ -147,6 +158,134 @@ TEST(RenderGoldenTest, NodeGroupsDetailAndBrief) {
       ExpectGolden(key, RenderNodeGroup(row, Json(*c.labels), detail, kBase));
     }
   }
+}
+
+// The template list as ApiApp serves it (rows read in place and written as they come) is,
+// byte for byte, the items GET of each template gives (rows read whole, through FromRow)
+// inside WriteCollection's envelope, and the fixture's item is the golden text above: for
+// /v1/clustertemplates, its /detail, a page with a next link, and the legacy /v1/baymodels.
+class TemplateListBytesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = db::OpenDatabase("sqlite:///" + dir_.File("magnum.sqlite"));
+    ASSERT_TRUE(opened) << opened.error().message();
+    db_ = std::move(*opened);
+    ASSERT_TRUE(db_->Upgrade());
+    cloud_ = clients::NewLocalCloudResources(&registry_);
+    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
+    ApiDependencies deps;
+    deps.config = &config_;
+    deps.db = db_.get();
+    deps.auth = auth_.get();
+    deps.drivers = &registry_;
+    deps.cloud = cloud_.get();
+    deps.clock = &SystemClock();
+    app_ = std::make_unique<ApiApp>(deps);
+  }
+
+  // The fixture template first, then variants: other names and labels (other keys, none,
+  // NULL, escapes, a nested value), NULLs and flags.
+  void InsertTemplates(int n) {
+    const db::Row fixture = fixtures::TemplateRow();
+    for (int i = 0; i < n; ++i) {
+      db::Row r;
+      fixture.ForEach([&](std::string_view k, const db::Value& v) {
+        if (k != "id") r.Set(k, v);
+      });
+      if (i > 0) {
+        char uuid[40];
+        std::snprintf(uuid, sizeof uuid, "0562d357-8641-4759-8fed-8173f02c%04d", i);
+        r.Set("uuid", std::string(uuid));
+        r.Set("name", "t\xc3\xbc-" + std::to_string(i) + (i % 2 ? "\t\"" : ""));
+        static const char* const kLabels[] = {
+            R"({"kube_tag":"v1.29","shared":"x"})", R"({})", R"({"a":"\u0002","b":"\u00e9"})",
+            R"({"n":{"k":[1]},"s":"t"})", R"({"kube_tag":"v1.30","shared":"template","zz":"1"})"};
+        if (i % 6 == 5) {
+          r.SetNull("labels");
+        } else {
+          r.Set("labels", std::string(kLabels[i % 5]));
+        }
+        if (i % 3 == 0) r.SetNull("created_at");
+        if (i % 4 == 0) r.Set("docker_volume_size", int64_t{i});
+        r.Set("hidden", i % 7 == 0);
+        if (i % 2 == 0) r.SetNull("updated_at");
+      }
+      ASSERT_TRUE(db_->Insert(db::kClusterTemplateTable, r));
+      uuids_.push_back(r.GetString("uuid"));
+    }
+  }
+
+  http::Response Get(const std::string& target) {
+    http::Request r;
+    r.method = "GET";
+    r.target = target;
+    EXPECT_TRUE(http::ParseTarget(target, &r.path, &r.query));
+    r.headers["Host"] = "h:9511";
+    r.headers["OpenStack-API-Version"] = "container-infra 1.10";
+    return app_->Handle(r);
+  }
+  std::string Body(const std::string& target) {
+    http::Response resp = Get(target);
+    EXPECT_EQ(resp.status, 200) << target << ": " << resp.body;
+    return resp.body;
+  }
+
+  // {"<path>":[GET of each uuid in `uuids`][,"next":...]}.
+  std::string Expected(const std::string& path, const std::vector<std::string>& uuids,
+                       const std::string& next = "") {
+    std::string out = "{\"" + path + "\":[";
+    for (size_t i = 0; i < uuids.size(); ++i) {
+      if (i > 0) out += ",";
+      out += Body("/v1/" + path + "/" + uuids[i]);
+    }
+    out += "]";
+    if (!next.empty()) out += ",\"next\":\"" + next + "\"";
+    return out + "}";
+  }
+
+  testing_util::TempDir dir_;
+  config::Config config_;
+  drivers::DriverRegistry registry_;
+  std::unique_ptr<db::Database> db_;
+  std::unique_ptr<clients::CloudResources> cloud_;
+  std::unique_ptr<auth::AuthStrategy> auth_;
+  std::unique_ptr<ApiApp> app_;
+  std::vector<std::string> uuids_;
+};
+
+TEST_F(TemplateListBytesTest, ListDetailPagesAndBaymodelsAreTheItemsBytes) {
+  InsertTemplates(50);
+  // The fixture's own item: the golden text (as bytes).
+  EXPECT_EQ(Body("/v1/clustertemplates/" + uuids_[0]), Golden().at("template"));
+  const std::string list = Body("/v1/clustertemplates");
+  EXPECT_EQ(list, Expected("clustertemplates", uuids_));
+  EXPECT_EQ(list.find("{\"clustertemplates\":[" + Golden().at("template") + ","), 0u);
+  EXPECT_EQ(Body("/v1/clustertemplates/detail"), Expected("clustertemplates", uuids_));
+  EXPECT_EQ(Body("/v1/clustertemplates?limit=3"),
+            Expected("clustertemplates", {uuids_[0], uuids_[1], uuids_[2]},
+                     "http://h:9511/v1/clustertemplates?sort_key=id&sort_dir=asc&limit=3&marker=" +
+                         uuids_[2]));
+  EXPECT_EQ(Body("/v1/clustertemplates?limit=2&marker=" + uuids_[47]),
+            Expected("clustertemplates", {uuids_[48], uuids_[49]},
+                     "http://h:9511/v1/clustertemplates?sort_key=id&sort_dir=asc&limit=2&marker=" +
+                         uuids_[49]));
+  EXPECT_EQ(Body("/v1/clustertemplates?limit=2&marker=" + uuids_[48]),
+            Expected("clustertemplates", {uuids_[49]}));
+  // Names: "tü-<i>..." sort after "k8s-été...", and "tü-9" last of them.
+  EXPECT_EQ(Body("/v1/clustertemplates?sort_key=name&sort_dir=desc&limit=1"),
+            Expected("clustertemplates", {uuids_[9]},
+                     "http://h:9511/v1/clustertemplates?sort_key=name&sort_dir=desc&limit=1&"
+                     "marker=" + uuids_[9]));
+  EXPECT_EQ(Body("/v1/baymodels"), Expected("baymodels", uuids_));
+  EXPECT_EQ(Body("/v1/baymodels?limit=1"),
+            Expected("baymodels", {uuids_[0]},
+                     "http://h:9511/v1/baymodels?sort_key=id&sort_dir=asc&limit=1&marker=" +
+                         uuids_[0]));
+}
+
+TEST_F(TemplateListBytesTest, AnEmptyList) {
+  EXPECT_EQ(Body("/v1/clustertemplates"), R"({"clustertemplates":[]})");
+  EXPECT_EQ(Body("/v1/baymodels/detail"), R"({"baymodels":[]})");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "magnum/db/migrations.h"
 #include "magnum/db/mysql_ddl.h"
 #include "magnum/db/schema.h"
+#include "magnum/db/sql_builder.h"
 
 namespace magnum::db {
 namespace {
@@ -115,6 +116,26 @@ class MysqlServerTest : public ::testing::Test {
   std::unique_ptr<MysqlDatabase> db_;
 };
 
+TEST(MysqlSqlBuilderTest, InsertOfNothingAndNullOrdering) {
+  const SqlBuilder mysql(SqlDialect::kMysql);
+  const TableSchema& quotas = *FindTable(kQuotaTable);
+  ASSERT_OK_AND_ASSIGN(SqlStatement insert, mysql.Insert(quotas, Row()));
+  EXPECT_NE(insert.sql.find("INSERT INTO \"quotas\" () VALUES () RETURNING \"id\""),
+            std::string::npos)
+      << insert.sql;
+  SelectSpec spec;
+  spec.order = {{"project_id", false, OrderTerm::Nulls::kFirst},   // MariaDB's default
+                {"resource", true, OrderTerm::Nulls::kLast},       // MariaDB's default
+                {"hard_limit", true, OrderTerm::Nulls::kFirst},    // spelt out
+                {"id", false, OrderTerm::Nulls::kUnspecified}};
+  ASSERT_OK_AND_ASSIGN(SqlStatement select, mysql.Select(quotas, spec));
+  EXPECT_NE(select.sql.find(" ORDER BY \"project_id\" ASC, \"resource\" DESC, \"hard_limit\" "
+                            "IS NULL DESC, \"hard_limit\" DESC, \"id\" ASC"),
+            std::string::npos)
+      << select.sql;
+  EXPECT_EQ(select.sql.find("NULLS"), std::string::npos) << select.sql;
+}
+
 TEST_F(MysqlServerTest, KilledIdleConnectionIsReopenedWithoutAnError) {
   ASSERT_OK(db_->Insert(kClusterTable, Cluster("u-1")));
   KillConnections();
@@ -124,6 +145,13 @@ TEST_F(MysqlServerTest, KilledIdleConnectionIsReopenedWithoutAnError) {
   ASSERT_OK(db_->Insert(kClusterTable, Cluster("u-2")));  // write: the lock found it stale
   ASSERT_OK_AND_ASSIGN(n, db_->Count(kClusterTable, {}));
   EXPECT_EQ(n, 2);
+  KillConnections();
+  ASSERT_OK(db_->Transaction([&](Database& tx) -> Result<void> {  // a transaction too
+    MAGNUM_RETURN_IF_ERROR(tx.Insert(kClusterTable, Cluster("u-3")));
+    return {};
+  }));
+  ASSERT_OK_AND_ASSIGN(n, db_->Count(kClusterTable, {}));
+  EXPECT_EQ(n, 3);
 }
 
 TEST_F(MysqlServerTest, LossInsideATransactionIsUnavailableNothingAppliedThenRecovers) {

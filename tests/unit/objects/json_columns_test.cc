@@ -72,5 +72,28 @@ TEST(JsonColumnsTest, DecodeOfEncodeIsIdentity) {
   EXPECT_EQ(DecodeTaints(Encode(t)), t);
 }
 
+// DecodeStringMapInto refills a map: keys in the map's order keep their nodes (the value
+// strings are reused); other keys, repeats and other shapes give what DecodeStringMap gives.
+TEST(JsonColumnsTest, DecodeIntoReusesTheMapsNodes) {
+  std::optional<StringMap> m;
+  ASSERT_TRUE(DecodeStringMapInto(R"({"a":"1","b":"2"})", m));
+  const std::string* a = &m->at("a");
+  const std::string* b = &m->at("b");
+  ASSERT_TRUE(DecodeStringMapInto(R"({"a":"x","b":"y"})", m));
+  EXPECT_EQ(*m, (StringMap{{"a", "x"}, {"b", "y"}}));
+  EXPECT_EQ(&m->at("a"), a);  // the same nodes
+  EXPECT_EQ(&m->at("b"), b);
+  for (const char* text :
+       {R"({"a":"1"})", R"({"b":"2","a":"1"})", R"({"a":"1","a":"2"})", R"({"c":"1","a":"2"})",
+        R"({})", R"( { "\u00e9" : "\n" , "a":"1" } )", R"({"a":{"k":1},"b":"2"})",
+        R"({"a":"1","b":"2","c":"3"})"}) {
+    ASSERT_TRUE(DecodeStringMapInto(text, m)) << text;
+    EXPECT_EQ(m, DecodeStringMap(text)) << text;
+  }
+  EXPECT_FALSE(DecodeStringMapInto("[]", m));
+  EXPECT_FALSE(DecodeStringMapInto(R"({"a":"1")", m));
+  EXPECT_FALSE(DecodeStringMapInto("{\"a\":\"\x01\"}", m));  // a raw control character
+}
+
 }  // namespace
 }  // namespace magnum::objects::json_columns
