@@ -141,7 +141,11 @@ TEST(MappersTest, EveryTableHasAnObject) {
                                         kTableOf<Quota>,           kTableOf<Federation>,
                                         kTableOf<MagnumService>,   kTableOf<ClusterEvent>,
                                         kTableOf<ClusterLock>};
-  for (const auto& t : db::AllTables()) EXPECT_TRUE(mapped.count(t.name)) << t.name;
+  for (const auto& t : db::AllTables()) {
+    // Bookkeeping kept by triggers (the response cache reads it as rows): no object.
+    if (t.name == db::kResourceGenerationTable) continue;
+    EXPECT_TRUE(mapped.count(t.name)) << t.name;
+  }
 }
 
 TEST(MappersTest, ClusterLockMembersHoldTheStoredValues) {
