@@ -56,6 +56,14 @@ class DockerPollTest : public ::testing::Test {
     return out;
   }
 
+  // A driver whose nodes' engines never get ready, waiting for them at most `timeout`.
+  std::unique_ptr<Driver> NeverReady(std::chrono::seconds timeout) {
+    engine->ready_after_polls = 1 << 30;
+    DockerDriverOptions o;
+    o.node_ready_timeout = timeout;
+    return fake::MakeDriver(engine, time, o);
+  }
+
   std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
   std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
 };
@@ -80,10 +88,7 @@ TEST_F(DockerPollTest, CreateAnswersPollAfterWhileNodesStartAndNeverSleeps) {
 }
 
 TEST_F(DockerPollTest, AWaitPastItsDeadlineFailsSayingWhatAndWhatToDo) {
-  engine->ready_after_polls = 1 << 30;
-  DockerDriverOptions o;
-  o.node_ready_timeout = 120s;
-  auto driver = fake::MakeDriver(engine, time, o);
+  auto driver = NeverReady(120s);
   FakeOperation op(fake::Cluster(1, 1));
   std::string progress;
   const auto start = time->Now();
@@ -102,10 +107,7 @@ TEST_F(DockerPollTest, AWaitPastItsDeadlineFailsSayingWhatAndWhatToDo) {
 }
 
 TEST_F(DockerPollTest, AWaitResumedByAnotherDriverInstanceStartsItsTimeAfresh) {
-  engine->ready_after_polls = 1 << 30;
-  DockerDriverOptions o;
-  o.node_ready_timeout = 60s;
-  auto first = fake::MakeDriver(engine, time, o);
+  auto first = NeverReady(60s);
   FakeOperation op(fake::Cluster(1, 0));
   const OperationSpec spec = OperationSpec::Of(OperationKind::kCreate);
   std::string progress;
@@ -122,7 +124,7 @@ TEST_F(DockerPollTest, AWaitResumedByAnotherDriverInstanceStartsItsTimeAfresh) {
 
   // The conductor was down for longer than the wait's timeout; a new process resumes.
   time->Advance(300s);
-  auto second = fake::MakeDriver(engine, time, o);
+  auto second = NeverReady(60s);
   auto resumed = second->Advance(op, spec, progress);
   ASSERT_TRUE(resumed) << resumed.error().message();
   EXPECT_FALSE(resumed->done);
