@@ -81,6 +81,9 @@ std::unique_ptr<BenchEnv> BenchEnv::Create(int templates, int clusters) {
 
   Impl& im = *env->impl_;
   im.config.max_clusters_per_project = 1000000;
+  // The benchmarks measure answering a request, not the response cache (api/response_cache.h)
+  // handing back a stored body.
+  im.config.api_response_cache_size_mb = 0;
   im.registry.Register(drivers::NewFakeDriver());
   im.cloud = clients::NewLocalCloudResources(&im.registry);
   im.auth = auth::NewNoAuth(kProject, "bench-user", "member,reader");

@@ -9,6 +9,7 @@
 
 #include "bench/micro/bench_env.h"
 #include "magnum/db/schema.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::bench {
 namespace {
@@ -70,6 +71,39 @@ void BM_DbListTemplates50(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_DbListTemplates50)->ArgName("read_by_name")->Arg(0)->Arg(1)->Unit(
+    benchmark::kMicrosecond);
+
+// The same 50 templates read the way the template list reads them: Database::ListRows hands
+// each row's columns in place to objects::ForEach, which refills one ClusterTemplate (no
+// db::Row); range(0) = 1: objects::List instead (a fresh object per row, kept in a vector).
+void BM_DbListRowsTemplates50(benchmark::State& state) {
+  BenchEnv& env = SmallEnv();
+  const db::ListQuery q;
+  const bool vector = state.range(0) != 0;
+  size_t rows = 0;
+  for (auto _ : state) {
+    rows = 0;
+    Result<void> r;
+    if (vector) {
+      auto list = objects::List<objects::ClusterTemplate>(env.db(), q);
+      if (list) rows = list->size();
+      r = list ? Result<void>() : Result<void>(Fail(list.error()));
+    } else {
+      r = objects::ForEach<objects::ClusterTemplate>(
+          env.db(), q, [&](const objects::ClusterTemplate& t) {
+            benchmark::DoNotOptimize(t.uuid.data());
+            ++rows;
+            return Result<void>();
+          });
+    }
+    if (!r) {
+      state.SkipWithError(r.error().message().c_str());
+      break;
+    }
+  }
+  state.counters["rows"] = static_cast<double>(rows);
+}
+BENCHMARK(BM_DbListRowsTemplates50)->ArgName("vector")->Arg(0)->Arg(1)->Unit(
     benchmark::kMicrosecond);
 
 // The nodegroups of one cluster (2 rows): the per-query cost of a small List, which the
