@@ -30,11 +30,40 @@ struct Namer {
   void Status(const char* col, A&&...) { names.emplace_back(col); }
 };
 
+// The status columns of both readers below: Derived::Enum(col, out, parse) reads one. The
+// first stored value outside its enum is kept in `error` (the other members are still read).
+template <typename Derived>
+class StatusColumns {
+ public:
+  void Status(const char* col, std::optional<ClusterStatus>& out) {
+    Self().Enum(col, out, ParseClusterStatus);
+  }
+  void Status(const char* col, std::optional<HealthStatus>& out) {
+    Self().Enum(col, out, ParseHealthStatus);
+  }
+  void Status(const char* col, std::optional<FederationStatus>& out) {
+    Self().Enum(col, out, ParseFederationStatus);
+  }
+
+  std::optional<Error> error;
+
+ protected:
+  // Column `col` of row `id` of `table` holds `text`, no value of its enum.
+  void Unknown(std::string_view table, int64_t id, const char* col, std::string_view text) {
+    if (error) return;
+    error = Error::Internal("A stored " + std::string(table) + " row (id " + std::to_string(id) +
+                            ") has an unknown " + col + " '" + std::string(text) + "'.");
+  }
+
+ private:
+  Derived& Self() { return static_cast<Derived&>(*this); }
+};
+
 // Reads columns into members. The first bad value (a status outside its enum) is kept in
 // `error`; the other members are still read. Rows bound to their table's layout are read
 // by position (`positions`: the layout position of each column Columns() visits, in
 // order); text is moved out of the row when `movable` (a row the caller gave away).
-class Reader {
+class Reader : public StatusColumns<Reader> {
  public:
   Reader(const db::Row& row, std::string_view table, const std::vector<int>& positions,
          bool movable)
@@ -100,23 +129,8 @@ class Reader {
     auto text = TextOf(Next(col));
     if (!text) return;
     out = parse(*text);
-    if (!out && !error) {
-      error = Error::Internal("A stored " + std::string(table_) + " row (id " +
-                              std::to_string(Int64(row_.Get("id")).value_or(0)) +
-                              ") has an unknown " + col + " '" + *text + "'.");
-    }
+    if (!out) Unknown(table_, Int64(row_.Get("id")).value_or(0), col, *text);
   }
-  void Status(const char* col, std::optional<ClusterStatus>& out) {
-    Enum(col, out, ParseClusterStatus);
-  }
-  void Status(const char* col, std::optional<HealthStatus>& out) {
-    Enum(col, out, ParseHealthStatus);
-  }
-  void Status(const char* col, std::optional<FederationStatus>& out) {
-    Enum(col, out, ParseFederationStatus);
-  }
-
-  std::optional<Error> error;
 
  private:
   // The value of the next column Columns() visits (`col`); NULL when absent.
@@ -155,7 +169,7 @@ class Reader {
 // Reads ListRows column views into members (FromColumns): by the position of each column
 // Columns() visits, in order; a column the row lacks leaves its member alone. Text is copied
 // into the member's existing string (no allocation when it fits), labels reuse the map's nodes.
-class ViewReader {
+class ViewReader : public StatusColumns<ViewReader> {
  public:
   ViewReader(std::span<const db::ColumnView> row, std::string_view table,
              const std::vector<int>& positions)
@@ -227,23 +241,8 @@ class ViewReader {
     if (v->kind != db::ColumnView::Kind::kText && number.empty()) return;
     const std::string_view text = number.empty() ? v->text : std::string_view(number);
     out = parse(text);
-    if (!out && !error) {
-      error = Error::Internal("A stored " + std::string(table_) + " row (id " +
-                              std::to_string(id_) + ") has an unknown " + col + " '" +
-                              std::string(text) + "'.");
-    }
+    if (!out) Unknown(table_, id_, col, text);
   }
-  void Status(const char* col, std::optional<ClusterStatus>& out) {
-    Enum(col, out, ParseClusterStatus);
-  }
-  void Status(const char* col, std::optional<HealthStatus>& out) {
-    Enum(col, out, ParseHealthStatus);
-  }
-  void Status(const char* col, std::optional<FederationStatus>& out) {
-    Enum(col, out, ParseFederationStatus);
-  }
-
-  std::optional<Error> error;
 
  private:
   // The view of the next column Columns() visits; nullptr when the row does not have it.
