@@ -17,6 +17,9 @@ test_pkgs+=(clang libclang-rt-14-dev llvm)
 # 127.0.0.1 by scripts/openstack/start.sh (docs/openstack.md). Neutron needs MariaDB.
 openstack_pkgs=(keystone glance-api nova-api neutron-server mariadb-server)
 test_pkgs+=("${openstack_pkgs[@]}")
+# The `multinode` tests: a private RabbitMQ node (scripts/rabbitmq/) and upstream's
+# oslo.messaging, which proves our wire format.
+test_pkgs+=(rabbitmq-server python3-oslo.messaging)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

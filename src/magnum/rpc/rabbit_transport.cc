@@ -101,7 +101,7 @@ class RabbitTransport final : public Transport {
     c.expiration_ms = std::max<int64_t>(1, timeout.count());
     c.needs_reply_queue = true;
     c.deadline = deadline;
-    Result<void> sent = Submit(std::move(c), deadline);
+    Result<void> sent = Submit(std::move(c), std::min(deadline, Clock::now() + o_.publish_timeout));
     if (sent && reply_future.wait_until(deadline) == std::future_status::ready) {
       return reply_future.get();
     }

@@ -11,10 +11,11 @@
 // Messages are in oslo_envelope.h's format.
 //
 // Semantics (transport.h): Call and Cast fail with kUnavailable when no server consumes
-// the topic's queue (a passive declare), when the broker stays unreachable for the call's
-// timeout (casts: publish_timeout), or on a call timeout. A request is acknowledged only
-// after its handler returned (and, for a call, after the reply was sent): a handler that
-// records its work before returning never loses a request to a crash or a broker restart
+// the topic's queue (a passive declare), when the broker stays unreachable for
+// publish_timeout (or the call's timeout if shorter), or on a call timeout. A request is
+// acknowledged only after its handler returned (and, for a call, after the reply was
+// sent): a handler that records its work before returning never loses a request to a
+// crash or a broker restart
 // (with amqp_durable_queues the queues and their persistent messages survive a restart).
 // Requests seen again (same _unique_id, e.g. redelivered after a reconnect) are
 // acknowledged without running the handler again; a call's reply is sent again.
@@ -50,7 +51,8 @@ struct RabbitOptions {
   int rabbit_transient_queues_ttl = 1800;  // seconds (x-expires of reply/fanout queues)
   int dispatcher_threads = 8;              // [DEFAULT] executor_thread_pool_size (upstream 64)
   std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds publish_timeout{30000};  // how long a cast waits for the broker
+  // How long a call or cast waits for a connection to the broker before kUnavailable.
+  std::chrono::milliseconds publish_timeout{10000};
 };
 
 std::unique_ptr<Transport> NewRabbitTransport(RabbitOptions options);

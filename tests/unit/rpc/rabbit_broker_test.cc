@@ -198,6 +198,51 @@ TEST_F(RabbitBrokerTest, PerServerQueueReachesThatServer) {
   }
 }
 
+TEST_F(RabbitBrokerTest, FailoverSkipsADeadHost) {
+  // A first host where nothing listens: the transport goes on to the live one.
+  std::string url = url_;
+  url.replace(url.find("://") + 3, 0, "nobody:x@127.0.0.1:1,");
+  auto parsed = ParseTransportUrl(url);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  ASSERT_EQ(parsed->hosts.size(), 2u);
+  RabbitOptions o;
+  o.url = *parsed;
+  o.control_exchange = "magnum-test";
+  auto client = NewRabbitTransport(o);
+  auto server = Open("s1");
+  ServeAndWait(server.get(), client.get(), Echo);
+  auto r = client->Call(topic_, "echo", "{}", seconds(10));
+  ASSERT_TRUE(r) << r.error().message();
+}
+
+// No broker at all (runs in every unit run): calls and casts fail with kUnavailable after
+// publish_timeout, naming the cause and never the password.
+TEST(RabbitTransportTest, UnreachableBrokerIsUnavailable) {
+  auto parsed = ParseTransportUrl("rabbit://magnum:Zq9-SECRET@127.0.0.1:1,127.0.0.1:2/v");
+  ASSERT_TRUE(parsed);
+  RabbitOptions o;
+  o.url = *parsed;
+  o.rabbit_retry_interval = 0;
+  o.rabbit_retry_backoff = 0;
+  o.publish_timeout = milliseconds(800);
+  auto t = NewRabbitTransport(o);
+  const auto t0 = Clock::now();
+  auto r = t->Call("magnum-conductor", "ping_conductor", "{}", seconds(30));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);
+  EXPECT_LT(Clock::now() - t0, seconds(5));
+  EXPECT_NE(r.error().message().find("cannot connect to RabbitMQ at 127.0.0.1:"), std::string::npos)
+      << r.error().message();
+  EXPECT_EQ(r.error().message().find("Zq9-SECRET"), std::string::npos);
+  auto c = t->Cast("magnum-conductor", "ping_conductor", "{}");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), ErrorCode::kUnavailable);
+  // Serving does not wait for the broker; shutting down with nothing connected is prompt.
+  EXPECT_TRUE(t->Serve("magnum-conductor", Echo));
+  t->Shutdown();
+  EXPECT_LT(Clock::now() - t0, seconds(8));
+}
+
 void Ctl(const char* what) {
   const char* ctl = std::getenv("MAGNUM_RABBITMQ_CTL");
   ASSERT_NE(ctl, nullptr);
