@@ -47,6 +47,16 @@ openstack-start: test-deps
 openstack-stop:
 	scripts/openstack/stop.sh
 
+# A private RabbitMQ node on 127.0.0.1:5682 (scripts/rabbitmq/, docs/configuration.md
+# "RabbitMQ"), the one `make test` uses for the multinode-labelled tests (started by the
+# tests when none runs).
+.PHONY: rabbitmq-start rabbitmq-stop
+rabbitmq-start: test-deps
+	MAGNUM_RABBITMQ_STATE=$(CURDIR)/$(BUILD_DIR)/rabbitmq scripts/rabbitmq/start.sh
+
+rabbitmq-stop:
+	MAGNUM_RABBITMQ_STATE=$(CURDIR)/$(BUILD_DIR)/rabbitmq scripts/rabbitmq/stop.sh
+
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
 

@@ -1,7 +1,7 @@
 # Shared settings of scripts/rabbitmq/*.sh: a private RabbitMQ node on 127.0.0.1 from
 # Debian's rabbitmq-server, with its own node name, ports, Erlang port mapper, cookie,
 # data, logs and config under $MAGNUM_RABBITMQ_STATE, so it never meets a system RabbitMQ.
-RMQ_STATE="${MAGNUM_RABBITMQ_STATE:-/var/tmp/magnum-rabbitmq}"
+RMQ_STATE="${MAGNUM_RABBITMQ_STATE:-/var/tmp/magnum-rabbitmq}"  # ctest and make: <build>/rabbitmq
 RMQ_PORT="${MAGNUM_RABBITMQ_PORT:-5682}"
 RMQ_DIST_PORT="${MAGNUM_RABBITMQ_DIST_PORT:-25682}"
 RMQ_EPMD_PORT="${MAGNUM_RABBITMQ_EPMD_PORT:-4379}"

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "magnum/http/message.h"
+
 namespace magnum::rpc {
 namespace {
 
@@ -33,21 +35,6 @@ bool PercentDecode(std::string_view in, std::string* out) {
     i += 2;
   }
   return true;
-}
-
-std::string Encode(std::string_view in) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 // One comma-separated entry of the netloc. `n` is its 1-based position (for messages).
@@ -211,11 +198,11 @@ std::string TransportUrl::Redacted() const {
   std::string s = scheme + "://";
   for (size_t i = 0; i < hosts.size(); ++i) {
     if (i) s += ',';
-    s += Encode(hosts[i].username) + ":***@";
+    s += http::UrlEncode(hosts[i].username) + ":***@";
     s += hosts[i].host.find(':') != std::string::npos ? "[" + hosts[i].host + "]" : hosts[i].host;
     s += ":" + std::to_string(hosts[i].port);
   }
-  s += "/" + (virtual_host == "/" ? std::string() : Encode(virtual_host));
+  s += "/" + (virtual_host == "/" ? std::string() : http::UrlEncode(virtual_host));
   return s;
 }
 
