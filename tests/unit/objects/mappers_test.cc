@@ -97,15 +97,21 @@ void ExpectFullRoundTrip() {
   }
 }
 
+// FullRow with every nullable column NULL.
+db::Row NullRow(const db::TableSchema& t) {
+  db::Row row = FullRow(t, true);
+  for (const auto& c : t.columns) {
+    if (c.nullable) row.SetNull(c.name);
+  }
+  return row;
+}
+
 // Every nullable column NULL (the others set): NULL stays NULL.
 template <typename T>
 void ExpectNullRoundTrip() {
   const db::TableSchema* t = db::FindTable(kTableOf<T>);
   ASSERT_NE(t, nullptr);
-  db::Row row = FullRow(*t, true);
-  for (const auto& c : t->columns) {
-    if (c.nullable) row.SetNull(c.name);
-  }
+  const db::Row row = NullRow(*t);
   auto obj = FromRow<T>(row);
   ASSERT_TRUE(obj) << obj.error().message();
   EXPECT_EQ(ToRow(*obj), row) << t->name;
@@ -362,11 +368,7 @@ template <typename T>
 void ExpectFromColumnsAsFromRow() {
   const db::TableSchema* t = db::FindTable(kTableOf<T>);
   ASSERT_NE(t, nullptr);
-  db::Row nulls = FullRow(*t, true);
-  for (const auto& c : t->columns) {
-    if (c.nullable) nulls.SetNull(c.name);
-  }
-  const std::vector<db::Row> rows = {FullRow(*t, true), nulls, FullRow(*t, false),
+  const std::vector<db::Row> rows = {FullRow(*t, true), NullRow(*t), FullRow(*t, false),
                                      FullRow(*t, true)};
   T reused;
   for (size_t i = 0; i < rows.size(); ++i) {
