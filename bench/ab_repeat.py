@@ -19,6 +19,7 @@ import os
 import statistics
 import sys
 import tempfile
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -44,11 +45,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--out")
+    ap.add_argument("--script", default="report.lua",
+                    help="wrk script in bench/wrk (template_mix.lua: the POST+DELETE write mix)")
     args = ap.parse_args()
     paths = [p for p in args.paths.split(",") if p]
     conns = [int(c) for c in args.connections.split(",") if c]
     headers = compare.request_headers()
-    script = os.path.join(HERE, "wrk", "report.lua")
+    script = os.path.join(HERE, "wrk", args.script)
+    writes = args.script != "report.lua"
     tmp = tempfile.mkdtemp(prefix="magnum-bench-ab-")
     ours = compare.Ours(os.path.join(tmp, "ours"))
     prev = compare.Ours(os.path.join(tmp, "previous"), bin_dir=args.previous_bin)
@@ -70,8 +74,13 @@ def main():
             for path in paths:
                 for c in conns:
                     for srv in order:
-                        compare.run_wrk(srv.port, path, min(c, 2), 1, script, headers)  # warm-up
-                        r = compare.measure(srv, path, c, args.duration, script, headers)
+                        # Each run of the write mix names its templates apart (script argument).
+                        extra = (uuid.uuid4().hex[:8],) if writes else ()
+                        compare.run_wrk(srv.port, path, min(c, 2), 1, script, headers,
+                                        script_args=extra)  # warm-up
+                        extra = (uuid.uuid4().hex[:8],) if writes else ()
+                        r = compare.measure(srv, path, c, args.duration, script, headers,
+                                            script_args=extra)
                         key = "%s c=%d" % (path, c)
                         samples.setdefault(key, {}).setdefault(srv.label, []).append(r)
                         compare.log("round %d %-28s c=%-3d %-9s %8.1f req/s p99 %8.2f ms "

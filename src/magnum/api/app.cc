@@ -439,10 +439,7 @@ std::optional<http::Response> ApiApp::TryInline(const http::Request& request) {
   return impl_->Handle(request, Impl::Mode::kInline);
 }
 
-ApiApp::CacheStats ApiApp::cache_stats() const {
-  ResponseCache::Stats s = impl_->cache.stats();
-  return CacheStats{s.entries, s.bytes, s.hits, s.stale, s.stores};
-}
+ResponseCacheStats ApiApp::cache_stats() const { return impl_->cache.stats(); }
 
 http::Response ApiApp::RenderError(int status, const std::string& message) {
   http::Response r;

@@ -4,6 +4,8 @@
 // the server's worker pool). Includes no heavy headers: magnumd and magnum-api wire it.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +39,15 @@ class Enforcer;
 
 namespace magnum::api {
 
+// The response cache's counters (api/response_cache.h).
+struct ResponseCacheStats {
+  size_t entries = 0;
+  size_t bytes = 0;
+  uint64_t hits = 0;   // fresh entries answered
+  uint64_t stale = 0;  // entries found stale (a table they read changed)
+  uint64_t stores = 0;
+};
+
 // What the API needs; every pointer must outlive the ApiApp. `conductor` may be null in
 // a process that serves no cluster operations (then they answer 503).
 struct ApiDependencies {
@@ -69,15 +80,7 @@ class ApiApp {
   // of the response cache with noauth over SQLite), else nullopt.
   std::optional<http::Response> TryInline(const http::Request& request);
 
-  // The response cache's counters (entries, bytes, hits, stale entries found, stores).
-  struct CacheStats {
-    size_t entries = 0;
-    size_t bytes = 0;
-    uint64_t hits = 0;
-    uint64_t stale = 0;
-    uint64_t stores = 0;
-  };
-  CacheStats cache_stats() const;
+  ResponseCacheStats cache_stats() const;
 
   // An error response in the API format, for errors the HTTP server produces itself.
   static http::Response RenderError(int status, const std::string& message);

@@ -37,6 +37,11 @@ class RecordingDatabase final : public db::Database {
     NoteRead(table);
     return inner_->List(table, query);
   }
+  Result<void> ListRows(std::string_view table, const db::ListQuery& query,
+                        const db::RowVisitor& visit) override {
+    NoteRead(table);
+    return inner_->ListRows(table, query, visit);
+  }
   Result<std::optional<db::Row>> GetOne(std::string_view table,
                                         const db::Filter& filter) override {
     NoteRead(table);

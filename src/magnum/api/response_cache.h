@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "magnum/api/app.h"
 #include "magnum/common/error.h"
 #include "magnum/db/database.h"
 #include "magnum/http/message.h"
@@ -97,13 +98,7 @@ class ResponseCache {
   // The response for a hit: the entry's status, headers and shared body.
   static http::Response ToResponse(const Entry& entry);
 
-  struct Stats {
-    size_t entries = 0;
-    size_t bytes = 0;
-    uint64_t hits = 0;
-    uint64_t stale = 0;
-    uint64_t stores = 0;
-  };
+  using Stats = ResponseCacheStats;
   Stats stats() const;
   void CountHit();
   void CountStale();

@@ -228,10 +228,12 @@ Migration PersistedOperation() {
                     R"sql(ALTER TABLE "cluster_lock" ADD COLUMN "deadline_at" TEXT)sql"}};
 }
 
-// The tables whose every change bumps a generation (version 4).
-constexpr const char* kGenerationTables[] = {
-    "cluster_template", "cluster",  "nodegroup",     "x509keypair", "magnum_service",
-    "quotas",           "federation", "cluster_event", "cluster_lock"};
+// The tables whose every change bumps a generation (version 4). Not the ones the services
+// write on their own all the time (magnum_service heartbeats, cluster_event): a GET that
+// reads them is never cached.
+constexpr const char* kGenerationTables[] = {"cluster_template", "cluster",    "nodegroup",
+                                            "x509keypair",      "quotas",     "federation",
+                                            "cluster_lock"};
 
 // Version 4: a change counter per resource table, kept by triggers, so that any process
 // sharing the database can tell with one read whether a table changed since it last looked

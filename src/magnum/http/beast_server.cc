@@ -53,6 +53,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -322,30 +323,34 @@ void BeastServer::ExchangeFinished() {
   if (--inflight_ == 0) inflight_cv_.notify_all();
 }
 
-Response BeastServer::Invoke(const Request& request) {
+namespace {
+
+// fn(request), or nullopt when it throws (logged as an unhandled exception in `what`).
+template <class Fn>
+auto Guarded(const Request& request, std::string_view what, const Fn& fn)
+    -> std::optional<std::invoke_result_t<const Fn&, const Request&>> {
   try {
-    return handler_(request);
+    return fn(request);
   } catch (const std::exception& e) {
-    spdlog::error("{}: unhandled exception in handler for {} {}: {}", request.request_id,
+    spdlog::error("{}: unhandled exception in {} for {} {}: {}", request.request_id, what,
                   request.method, request.target, e.what());
   } catch (...) {
-    spdlog::error("{}: unhandled non-standard exception in handler for {} {}",
-                  request.request_id, request.method, request.target);
+    spdlog::error("{}: unhandled non-standard exception in {} for {} {}", request.request_id,
+                  what, request.method, request.target);
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Response BeastServer::Invoke(const Request& request) {
+  if (auto r = Guarded(request, "handler", handler_)) return std::move(*r);
   return RenderError(500, "Internal Server Error");
 }
 
 std::optional<Response> BeastServer::TryInline(const Request& request) {
-  try {
-    return options_.try_inline(request);
-  } catch (const std::exception& e) {
-    spdlog::error("{}: exception in the inline handler for {} {}: {}", request.request_id,
-                  request.method, request.target, e.what());
-  } catch (...) {
-    spdlog::error("{}: non-standard exception in the inline handler for {} {}",
-                  request.request_id, request.method, request.target);
-  }
-  return std::nullopt;
+  auto r = Guarded(request, "the inline handler", options_.try_inline);
+  return r ? std::move(*r) : std::nullopt;
 }
 
 Response BeastServer::RenderError(int status, const std::string& message) {

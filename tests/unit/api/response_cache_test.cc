@@ -64,9 +64,9 @@ class ResponseCacheAppTest : public ::testing::Test {
     return opened ? std::move(*opened) : nullptr;
   }
 
-  std::unique_ptr<ApiApp> MakeApp() {
+  std::unique_ptr<ApiApp> MakeApp(const config::Config* config = nullptr) {
     ApiDependencies deps;
-    deps.config = &config_;
+    deps.config = config ? config : &config_;
     deps.db = db_.get();
     deps.auth = auth_.get();
     deps.drivers = &registry_;
@@ -130,20 +130,13 @@ TEST_F(ResponseCacheAppTest, AHitIsByteIdenticalAndSharesTheBody) {
   // The same as an app without a cache answers.
   config::Config off = config_;
   off.api_response_cache_size_mb = 0;
-  ApiDependencies deps;
-  deps.config = &off;
-  deps.db = db_.get();
-  deps.auth = auth_.get();
-  deps.drivers = &registry_;
-  deps.cloud = cloud_.get();
-  deps.clock = &SystemClock();
-  ApiApp uncached(deps);
-  http::Response plain = uncached.Handle(Get("/v1/clustertemplates"));
+  auto uncached = MakeApp(&off);
+  http::Response plain = uncached->Handle(Get("/v1/clustertemplates"));
   EXPECT_EQ(plain.body, *first.shared_body);
   EXPECT_EQ(plain.headers, first.headers);
-  uncached.Handle(Get("/v1/clustertemplates"));
-  EXPECT_EQ(uncached.cache_stats().entries, 0u);
-  EXPECT_EQ(uncached.cache_stats().hits, 0u);
+  uncached->Handle(Get("/v1/clustertemplates"));
+  EXPECT_EQ(uncached->cache_stats().entries, 0u);
+  EXPECT_EQ(uncached->cache_stats().hits, 0u);
 }
 
 TEST_F(ResponseCacheAppTest, AWriteThroughAnotherConnectionInvalidates) {
