@@ -3,9 +3,9 @@
 # data, logs and config under $MAGNUM_RABBITMQ_STATE, so it never meets a system RabbitMQ.
 RMQ_STATE="${MAGNUM_RABBITMQ_STATE:-/var/tmp/magnum-rabbitmq}"  # ctest and make: <build>/rabbitmq
 RMQ_PORT="${MAGNUM_RABBITMQ_PORT:-5682}"
-RMQ_DIST_PORT="${MAGNUM_RABBITMQ_DIST_PORT:-25682}"
+RMQ_DIST_PORT="${MAGNUM_RABBITMQ_DIST_PORT:-$((RMQ_PORT + 20000))}"
 RMQ_EPMD_PORT="${MAGNUM_RABBITMQ_EPMD_PORT:-4379}"
-RMQ_NODE="${MAGNUM_RABBITMQ_NODE:-magnum-test@localhost}"
+RMQ_NODE="${MAGNUM_RABBITMQ_NODE:-magnum-test-$RMQ_PORT@localhost}"
 RMQ_USER="${MAGNUM_RABBITMQ_USER:-magnum}"
 RMQ_PASSWORD="${MAGNUM_RABBITMQ_PASSWORD:-magnum-test-secret}"
 RMQ_VHOST="${MAGNUM_RABBITMQ_VHOST:-magnum}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a private RabbitMQ node on 127.0.0.1 (Debian's rabbitmq-server) for the tests
-# labelled `multinode`: node $MAGNUM_RABBITMQ_NODE (magnum-test@localhost), AMQP port
-# $MAGNUM_RABBITMQ_PORT (5682), distribution port 25682 and its own Erlang port mapper on
+# labelled `multinode`: node $MAGNUM_RABBITMQ_NODE (magnum-test-<port>@localhost), AMQP port
+# $MAGNUM_RABBITMQ_PORT (5682), distribution port 20000 higher and its own Erlang port mapper on
 # 4379, all on loopback; data, logs, cookie and config under $MAGNUM_RABBITMQ_STATE
 # (/var/tmp/magnum-rabbitmq). Creates the user magnum and the vhost magnum, and writes
 # the transport URL to $MAGNUM_RABBITMQ_STATE/url (and env.sh).

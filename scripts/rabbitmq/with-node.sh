@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 while [ $# -gt 0 ]; do
   case "$1" in
     --state) export MAGNUM_RABBITMQ_STATE="$2"; shift 2 ;;
-    --port) export MAGNUM_RABBITMQ_PORT="$2" MAGNUM_RABBITMQ_DIST_PORT=$(($2 + 20000)); shift 2 ;;
+    --port) export MAGNUM_RABBITMQ_PORT="$2"; unset MAGNUM_RABBITMQ_DIST_PORT; shift 2 ;;
     --node) export MAGNUM_RABBITMQ_NODE="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "with-node.sh: unknown option $1" >&2; exit 2 ;;
