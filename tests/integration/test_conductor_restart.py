@@ -121,11 +121,12 @@ class ConductorRestartTest(RestartableServerTest):
 
 class ConductorBinaryTest(unittest.TestCase):
     def test_refuses_a_broker_url(self):
+        # rabbit:// is served (tests/integration/test_rabbit_*.py); other drivers are refused.
         d = tempfile.mkdtemp(prefix="magnum-it-cond-")
         try:
             conf = os.path.join(d, "magnum.conf")
             with open(conf, "w") as f:
-                f.write("[DEFAULT]\ntransport_url = rabbit://guest:guest@localhost:5672/\n"
+                f.write("[DEFAULT]\ntransport_url = kafka://guest:guest@localhost:9092/\n"
                         "state_path = %s\n" % d)
             p = subprocess.run([binary("magnum-conductor"), "--config-file", conf],
                                capture_output=True, text=True, timeout=30)

@@ -126,7 +126,7 @@ Result<TransportUrl> ParseTransportUrl(std::string_view url) {
     for (const char* known : {"amqp", "kafka", "kombu", "fake", "zmq", "qpid", "inproc"}) {
       if (out.scheme == known) shown = "'" + out.scheme + "'";
     }
-    return Fail(Bad("the driver " + shown + " is not supported (only rabbit://)"));
+    return Fail(Bad("the driver " + shown + " is not supported (only rabbit://: RabbitMQ over AMQP 0-9-1)"));
   }
   std::string_view rest = url.substr(sep + 3);
   std::string_view query;
