@@ -17,4 +17,8 @@ std::string_view TrimBlanks(std::string_view s);
 // byte '?', at most `max` bytes, then "..." when cut.
 std::string Printable(std::string_view s, size_t max);
 
+// %XX-decodes `in` into `out` (a '+' becomes a space when `plus_is_space`, as in a query
+// string; otherwise it stays '+'). False on a malformed escape (then `out` is unspecified).
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
+
 }  // namespace magnum

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <string>
 
+#include "magnum/common/strings.h"
+
 namespace magnum::db {
 namespace {
 
@@ -20,29 +22,10 @@ Error Invalid(const std::string& what) {
                                 "?charset=utf8)");
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // %XX-decodes `in` ("+" stays "+", as SQLAlchemy's unquote does); nullopt on a bad escape.
 std::optional<std::string> PercentDecode(std::string_view in) {
   std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size()) return std::nullopt;
-    const int hi = HexDigit(in[i + 1]);
-    const int lo = HexDigit(in[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
+  if (!magnum::PercentDecode(in, /*plus_is_space=*/false, &out)) return std::nullopt;
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "magnum/common/strings.h"
+
 namespace magnum::http {
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
@@ -26,38 +28,6 @@ std::optional<std::string> Request::Query(std::string_view name) const {
   }
   return std::nullopt;
 }
-
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool Decode(std::string_view in, bool plus_is_space, std::string* out) {
-  out->clear();
-  out->reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out->push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out->push_back(' ');
-    } else {
-      out->push_back(c);
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -100,7 +70,7 @@ bool ParseTarget(std::string_view target, std::string* path,
   if (target.empty() || target.front() != '/') return false;
   size_t q = target.find('?');
   std::string_view raw_path = target.substr(0, q);
-  if (!Decode(raw_path, false, path)) return false;
+  if (!PercentDecode(raw_path, false, path)) return false;
   if (!IsValidUtf8(*path) || path->find('\0') != std::string::npos) return false;
   if (q == std::string_view::npos) return true;
   std::string_view qs = target.substr(q + 1);
@@ -113,8 +83,8 @@ bool ParseTarget(std::string_view target, std::string* path,
     if (part.empty()) continue;
     size_t eq = part.find('=');
     std::string k, v;
-    if (!Decode(part.substr(0, eq), true, &k)) return false;
-    if (eq != std::string_view::npos && !Decode(part.substr(eq + 1), true, &v)) return false;
+    if (!PercentDecode(part.substr(0, eq), true, &k)) return false;
+    if (eq != std::string_view::npos && !PercentDecode(part.substr(eq + 1), true, &v)) return false;
     if (!IsValidUtf8(k) || !IsValidUtf8(v)) return false;
     query->emplace_back(std::move(k), std::move(v));
   }

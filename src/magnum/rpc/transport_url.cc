@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "magnum/common/strings.h"
 #include "magnum/http/message.h"
 
 namespace magnum::rpc {
@@ -10,31 +11,6 @@ namespace {
 
 Error Bad(const std::string& what) {
   return Error::InvalidArgument("invalid transport_url: " + what);
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %-decodes `in`; false on a malformed escape.
-bool PercentDecode(std::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = HexValue(in[i + 1]);
-    int lo = HexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
 }
 
 // One comma-separated entry of the netloc. `n` is its 1-based position (for messages).
@@ -53,10 +29,10 @@ Result<BrokerHost> ParseHost(std::string_view entry, size_t n, bool* has_credent
       pass = userinfo.substr(colon + 1);
       has_pass = true;
     }
-    if (!PercentDecode(user, &h.username)) {
+    if (!PercentDecode(user, false, &h.username)) {
       return Fail(Bad(where + ": the user name has a malformed %-escape"));
     }
-    if (!PercentDecode(pass, &h.password)) {
+    if (!PercentDecode(pass, false, &h.password)) {
       return Fail(Bad(where + ": the password has a malformed %-escape"));
     }
     if (!has_pass) h.password.clear();
@@ -174,7 +150,7 @@ Result<TransportUrl> ParseTransportUrl(std::string_view url) {
     }
   }
   if (has_path && !path.empty()) {
-    if (!PercentDecode(path, &out.virtual_host)) {
+    if (!PercentDecode(path, false, &out.virtual_host)) {
       return Fail(Bad("the virtual host has a malformed %-escape"));
     }
   }
@@ -183,8 +159,8 @@ Result<TransportUrl> ParseTransportUrl(std::string_view url) {
     std::string_view kv = query.substr(0, amp);
     size_t eq = kv.find('=');
     std::string k, v;
-    if (!PercentDecode(kv.substr(0, eq), &k) ||
-        (eq != std::string_view::npos && !PercentDecode(kv.substr(eq + 1), &v))) {
+    if (!PercentDecode(kv.substr(0, eq), false, &k) ||
+        (eq != std::string_view::npos && !PercentDecode(kv.substr(eq + 1), false, &v))) {
       return Fail(Bad("a query option has a malformed %-escape"));
     }
     if (!k.empty()) out.query[k] = v;

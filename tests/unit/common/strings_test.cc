@@ -22,5 +22,25 @@ TEST(StringsTest, PrintableReplacesControlAndNonAsciiAndCuts) {
   EXPECT_EQ(Printable("abcdef", 3), "abc...");
 }
 
+TEST(StringsTest, PercentDecodeDecodesEscapesAndPlusOnlyWhenAsked) {
+  std::string out;
+  ASSERT_TRUE(PercentDecode("p%40ss%2Fw%3ad+x", false, &out));
+  EXPECT_EQ(out, "p@ss/w:d+x");
+  ASSERT_TRUE(PercentDecode("a+b%20c", true, &out));
+  EXPECT_EQ(out, "a b c");
+  ASSERT_TRUE(PercentDecode("%00%FF", false, &out));
+  EXPECT_EQ(out, std::string("\0\xff", 2));
+  ASSERT_TRUE(PercentDecode("", false, &out));
+  EXPECT_EQ(out, "");
+}
+
+TEST(StringsTest, PercentDecodeRefusesMalformedEscapes) {
+  std::string out;
+  EXPECT_FALSE(PercentDecode("%", false, &out));
+  EXPECT_FALSE(PercentDecode("ab%4", false, &out));
+  EXPECT_FALSE(PercentDecode("%zz", false, &out));
+  EXPECT_FALSE(PercentDecode("%4g", true, &out));
+}
+
 }  // namespace
 }  // namespace magnum
