@@ -4,7 +4,8 @@
 //
 // Input: a URL as an operator writes it in magnum.conf. It is parsed as given, and again
 // with a known password spliced in as the user info ("mysql+pymysql://u:<secret>@" +
-// the input after its "://" or whole).
+// the input after its "://" or whole); the password checks apply when the input does not
+// hold the secret's text itself.
 // Properties: no crash; a refusal is kInvalidArgument; neither a refusal's message nor
 // Redacted() ever holds the spliced password; an accepted URL names a database and
 // re-parses from Redacted() (password aside) to the same server, database and options.
@@ -31,6 +32,8 @@ constexpr char kSecret[] = "Zq7-secret-Xw";
   abort();
 }
 
+// `spliced`: the URL carries kSecret as its password and nowhere else (an input that holds
+// the text itself, e.g. in an option name, may see it echoed from there).
 void Check(const std::string& url, bool spliced) {
   auto parsed = db::ParseMysqlUrl(url);
   if (!parsed) {
@@ -70,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(input, false);
   const size_t sep = input.find("://");
   const std::string rest = sep == std::string::npos ? input : input.substr(sep + 3);
-  Check(std::string("mysql+pymysql://u:") + kSecret + "@" + rest, true);
+  Check(std::string("mysql+pymysql://u:") + kSecret + "@" + rest,
+        rest.find(kSecret) == std::string::npos);
   // The DDL translation takes any text without crashing and keeps what it does not know.
   const std::string ddl = db::MysqlMigrationSql(input);
   std::string lower = input;

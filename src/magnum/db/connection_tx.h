@@ -1,8 +1,7 @@
 // The Database a back end hands to Transaction()'s fn: every call goes to the connection
 // that holds the open transaction (`Conn` has the Database calls by the same names and
-// signatures); nested Transaction() and Upgrade() are kInternal. Used by the MariaDB back
-// end; any back end with a per-thread connection class can use it. Not thread-safe (one
-// transaction, one thread).
+// signatures; ListRows optional); nested Transaction() and Upgrade() are kInternal. Used by
+// the SQLite and MariaDB back ends. Not thread-safe (one transaction, one thread).
 #pragma once
 
 #include <functional>
@@ -21,6 +20,15 @@ class ConnectionTxDatabase final : public Database {
   }
   Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override {
     return conn_.List(table, query);
+  }
+  // The connection's own ListRows when it has one, else the default built on List().
+  Result<void> ListRows(std::string_view table, const ListQuery& query,
+                        const RowVisitor& visit) override {
+    if constexpr (requires(Conn& c) { c.ListRows(table, query, visit); }) {
+      return conn_.ListRows(table, query, visit);
+    } else {
+      return Database::ListRows(table, query, visit);
+    }
   }
   Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override {
     return conn_.GetOne(table, filter);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "magnum/db/connection_tx.h"
 #include "magnum/db/migrations.h"
 #include "magnum/db/sql_builder.h"
 #include "magnum/db/sqlite_errors.h"
@@ -398,50 +399,6 @@ class SqliteDatabase::Connection {
   std::vector<ColumnView> views_;   // QueryVisit's row, reused
 };
 
-// The Database given to Transaction()'s fn: the same connection, without the lookup.
-class SqliteDatabase::TxDatabase final : public Database {
- public:
-  explicit TxDatabase(Connection& conn) : conn_(conn) {}
-
-  Result<Row> Insert(std::string_view table, const Row& values) override {
-    return conn_.Insert(table, values);
-  }
-  Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) override {
-    return conn_.List(table, query);
-  }
-  Result<void> ListRows(std::string_view table, const ListQuery& query,
-                        const RowVisitor& visit) override {
-    return conn_.ListRows(table, query, visit);
-  }
-  Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) override {
-    return conn_.GetOne(table, filter);
-  }
-  Result<int64_t> Count(std::string_view table, const Filter& filter) override {
-    return conn_.Count(table, filter);
-  }
-  Result<int64_t> Update(std::string_view table, const Filter& filter,
-                         const Row& changes) override {
-    return conn_.Update(table, filter, changes);
-  }
-  Result<int64_t> Delete(std::string_view table, const Filter& filter) override {
-    return conn_.Delete(table, filter);
-  }
-  Result<int64_t> Sum(std::string_view table, std::string_view column,
-                      const Filter& filter) override {
-    return conn_.Sum(table, column, filter);
-  }
-  Result<void> Transaction(const std::function<Result<void>(Database& tx)>&) override {
-    return Fail(Error::Internal("Nested transactions are not supported"));
-  }
-  Result<int> SchemaVersion() override { return conn_.SchemaVersion(); }
-  Result<int> Upgrade() override {
-    return Fail(Error::Internal("Upgrade() cannot run inside a transaction"));
-  }
-
- private:
-  Connection& conn_;
-};
-
 SqliteDatabase::SqliteDatabase(std::string path, const DatabaseOptions& options, const Clock& clock)
     : path_(std::move(path)),
       options_(options),
@@ -528,8 +485,12 @@ Result<int64_t> SqliteDatabase::Sum(std::string_view table, std::string_view col
 }
 
 Result<void> SqliteDatabase::Transaction(const std::function<Result<void>(Database& tx)>& fn) {
+  // Reads inside a transaction keep SQLite's in-place ListRows, not the default over List().
+  static_assert(requires(Connection& conn, const ListQuery& q, const RowVisitor& v) {
+    conn.ListRows(std::string_view(), q, v);
+  });
   MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
-  TxDatabase tx(*c);
+  ConnectionTxDatabase<Connection> tx(*c);
   return c->RunTransaction(fn, tx);
 }
 
@@ -551,7 +512,7 @@ Result<int> SqliteDatabase::Upgrade() {
                                           " is newer than this build supports (" +
                                           std::to_string(latest) + ")"));
   }
-  TxDatabase tx(*c);
+  ConnectionTxDatabase<Connection> tx(*c);
   for (const Migration& m : AllMigrations()) {
     if (m.version <= current) continue;
     bool applied = false;

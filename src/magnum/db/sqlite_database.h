@@ -66,7 +66,6 @@ class SqliteDatabase final : public Database {
 
  private:
   class Connection;  // one sqlite3 handle and its statement cache
-  class TxDatabase;  // the Database handed to Transaction()'s fn
 
   SqliteDatabase(std::string path, const DatabaseOptions& options, const Clock& clock);
 

@@ -640,7 +640,9 @@ TEST_P(DatabaseContractTest, TransactionSeesItsOwnWrites) {
     EXPECT_EQ(n, 1);
     MAGNUM_ASSIGN_OR_RETURN(auto row, tx.GetOne(kClusterTable, ById(a.GetInt("id"))));
     EXPECT_TRUE(row.has_value());
-    if (row) EXPECT_EQ(row->GetString("status"), "CREATE_COMPLETE");
+    if (row) {
+      EXPECT_EQ(row->GetString("status"), "CREATE_COMPLETE");
+    }
     MAGNUM_ASSIGN_OR_RETURN(int64_t count, tx.Count(kClusterTable, {}));
     EXPECT_EQ(count, 1);
     return {};
