@@ -512,20 +512,21 @@ Result<std::vector<SelectSpec>> KeysetPageSelects(const TableSchema& table, cons
   return selects;
 }
 
-Result<std::vector<Row>> ListByKeyset(
-    const SqlBuilder& builder, const TableSchema& table, const ListQuery& query,
-    const std::function<Result<std::vector<Row>>(const SqlStatement&)>& run) {
+Result<void> RunKeysetList(const SqlBuilder& builder, const TableSchema& table,
+                           const ListQuery& query,
+                           const std::function<Result<std::vector<Row>>(const SqlStatement&)>& lookup,
+                           const std::function<Result<int64_t>(const SqlStatement&)>& run) {
   MAGNUM_RETURN_IF_ERROR(LookupColumn(table, query.sort_key));
   if (query.limit && *query.limit < 0) {
     return Fail(Error::InvalidArgument("Limit must not be negative"));
   }
   std::optional<Value> marker_value;
   if (query.marker_id) {
-    SelectSpec lookup;
-    lookup.columns = {query.sort_key};
-    lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
-    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder.Select(table, lookup));
-    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, run(st));
+    SelectSpec spec;
+    spec.columns = {query.sort_key};
+    spec.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder.Select(table, spec));
+    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, lookup(st));
     if (found.empty()) {
       return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
     }
@@ -533,21 +534,35 @@ Result<std::vector<Row>> ListByKeyset(
   }
   MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
                           KeysetPageSelects(table, query, marker_value));
-  std::vector<Row> rows;
+  int64_t produced = 0;
   for (auto& spec : selects) {
     if (query.limit) {
-      const int64_t missing = *query.limit - static_cast<int64_t>(rows.size());
+      const int64_t missing = *query.limit - produced;
       if (missing <= 0) break;
       spec.limit = missing;
     }
     MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder.Select(table, spec));
-    MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, run(st));
-    if (rows.empty()) {
-      rows = std::move(more);
-    } else {
-      for (auto& r : more) rows.push_back(std::move(r));
-    }
+    MAGNUM_ASSIGN_OR_RETURN(int64_t n, run(st));
+    produced += n;
   }
+  return {};
+}
+
+Result<std::vector<Row>> ListByKeyset(
+    const SqlBuilder& builder, const TableSchema& table, const ListQuery& query,
+    const std::function<Result<std::vector<Row>>(const SqlStatement&)>& run) {
+  std::vector<Row> rows;
+  MAGNUM_RETURN_IF_ERROR(RunKeysetList(
+      builder, table, query, run, [&](const SqlStatement& st) -> Result<int64_t> {
+        MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, run(st));
+        const auto n = static_cast<int64_t>(more.size());
+        if (rows.empty()) {
+          rows = std::move(more);
+        } else {
+          for (auto& r : more) rows.push_back(std::move(r));
+        }
+        return n;
+      }));
   return rows;
 }
 

@@ -90,9 +90,16 @@ Result<std::vector<SelectSpec>> KeysetPageSelects(const TableSchema& table, cons
 
 class SqlBuilder;
 
+// The statements of one keyset-paged list: the marker's sort value looked up first with
+// `lookup` (its rows), then the KeysetPageSelects in order, each limited to what the page
+// still misses and run by `run`, which returns the number of rows it produced.
+Result<void> RunKeysetList(const SqlBuilder& builder, const TableSchema& table,
+                           const ListQuery& query,
+                           const std::function<Result<std::vector<Row>>(const SqlStatement&)>& lookup,
+                           const std::function<Result<int64_t>(const SqlStatement&)>& run);
+
 // Database::List() for a back end that runs one SELECT with `run` (its rows, read with the
-// statement's result columns): looks up the marker's sort value, then runs the
-// KeysetPageSelects in order, each limited to what the page still misses.
+// statement's result columns): RunKeysetList collecting the rows.
 Result<std::vector<Row>> ListByKeyset(
     const SqlBuilder& builder, const TableSchema& table, const ListQuery& query,
     const std::function<Result<std::vector<Row>>(const SqlStatement&)>& run);

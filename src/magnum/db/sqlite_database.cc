@@ -109,26 +109,16 @@ class SqliteDatabase::Connection {
   }
 
   Result<std::vector<Row>> List(std::string_view table, const ListQuery& query) {
-    std::vector<Row> rows;
-    MAGNUM_RETURN_IF_ERROR(RunList(
-        table, query,
-        [&](const SqlStatement& st, const TableSchema* t) -> Result<int64_t> {
-          MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> more, Query(st, t));
-          const auto n = static_cast<int64_t>(more.size());
-          if (rows.empty()) {
-            rows = std::move(more);
-          } else {
-            for (auto& r : more) rows.push_back(std::move(r));
-          }
-          return n;
-        }));
-    return rows;
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    return ListByKeyset(builder_, *t, query,
+                        [&](const SqlStatement& st) { return Query(st, t); });
   }
 
   Result<void> ListRows(std::string_view table, const ListQuery& query, const RowVisitor& visit) {
-    return RunList(table, query, [&](const SqlStatement& st, const TableSchema* t) {
-      return QueryVisit(st, t, visit);
-    });
+    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
+    return RunKeysetList(
+        builder_, *t, query, [&](const SqlStatement& st) { return Query(st, t); },
+        [&](const SqlStatement& st) { return QueryVisit(st, t, visit); });
   }
 
   Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) {
@@ -249,44 +239,6 @@ class SqliteDatabase::Connection {
     if (sqlite3_get_autocommit(db_.get())) return;
     auto r = Execute(SqlStatement{"ROLLBACK", {}, {}}, nullptr);
     if (!r) spdlog::error("SQLite ROLLBACK failed: {}", r.error().message());
-  }
-
-  // The statements of one List: the marker's sort value looked up first, then the keyset
-  // page's selects in order until the limit is reached, each run by `run(statement, table)`,
-  // which returns the number of rows it produced.
-  template <typename Run>
-  Result<void> RunList(std::string_view table, const ListQuery& query, Run run) {
-    MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
-    MAGNUM_RETURN_IF_ERROR(LookupColumn(*t, query.sort_key));
-    if (query.limit && *query.limit < 0) {
-      return Fail(Error::InvalidArgument("Limit must not be negative"));
-    }
-    std::optional<Value> marker_value;
-    if (query.marker_id) {
-      SelectSpec lookup;
-      lookup.columns = {query.sort_key};
-      lookup.filter.Where(Condition::Eq("id", Value(*query.marker_id)));
-      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, lookup));
-      MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> found, Query(st, t));
-      if (found.empty()) {
-        return Fail(Error::NotFound("Marker " + std::to_string(*query.marker_id) + " not found"));
-      }
-      marker_value = found[0].Get(query.sort_key);
-    }
-    MAGNUM_ASSIGN_OR_RETURN(std::vector<SelectSpec> selects,
-                            KeysetPageSelects(*t, query, marker_value));
-    int64_t produced = 0;
-    for (auto& spec : selects) {
-      if (query.limit) {
-        const int64_t missing = *query.limit - produced;
-        if (missing <= 0) break;
-        spec.limit = missing;
-      }
-      MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
-      MAGNUM_ASSIGN_OR_RETURN(int64_t n, run(st, t));
-      produced += n;
-    }
-    return {};
   }
 
   // Runs `st` and hands each result row to `visit` as column views; returns the row count.
