@@ -85,11 +85,7 @@ class MysqlDatabase::Connection {
     MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
     MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> rows,
                             Read<std::vector<Row>>([&]() { return Query(st, t); }));
-    if (rows.size() > 1) {
-      return Fail(Error::Internal("More than one " + t->name + " row matches a single-row lookup"));
-    }
-    if (rows.empty()) return std::optional<Row>();
-    return std::optional<Row>(std::move(rows[0]));
+    return SingleRow(std::move(rows), *t);
   }
 
   Result<int64_t> Count(std::string_view table, const Filter& filter) {

@@ -11,21 +11,6 @@
 namespace magnum::db {
 namespace {
 
-// Where each result column goes in a row of `table`'s layout (-1: set by name).
-std::vector<int> ResultPositions(const TableSchema& table,
-                                 const std::vector<const ColumnSchema*>& columns) {
-  std::vector<int> out(columns.size(), -1);
-  for (size_t i = 0; i < columns.size(); ++i) {
-    for (size_t j = 0; j < table.columns.size(); ++j) {
-      if (columns[i] == &table.columns[j]) {
-        out[i] = static_cast<int>(j);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
 bool ParseInt(std::string_view text, int64_t& out) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && p == text.data() + text.size();

@@ -512,6 +512,33 @@ Result<std::vector<SelectSpec>> KeysetPageSelects(const TableSchema& table, cons
   return selects;
 }
 
+std::vector<int> ResultPositions(const TableSchema& table,
+                                 const std::vector<const ColumnSchema*>& columns) {
+  std::vector<int> out(columns.size(), -1);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i < table.columns.size() && columns[i] == &table.columns[i]) {
+      out[i] = static_cast<int>(i);  // every column in schema order: the common case
+      continue;
+    }
+    for (size_t j = 0; j < table.columns.size(); ++j) {
+      if (columns[i] == &table.columns[j]) {
+        out[i] = static_cast<int>(j);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::optional<Row>> SingleRow(std::vector<Row> rows, const TableSchema& table) {
+  if (rows.size() > 1) {
+    return Fail(
+        Error::Internal("More than one " + table.name + " row matches a single-row lookup"));
+  }
+  if (rows.empty()) return std::optional<Row>();
+  return std::optional<Row>(std::move(rows[0]));
+}
+
 Result<void> RunKeysetList(const SqlBuilder& builder, const TableSchema& table,
                            const ListQuery& query,
                            const std::function<Result<std::vector<Row>>(const SqlStatement&)>& lookup,

@@ -90,6 +90,16 @@ Result<std::vector<SelectSpec>> KeysetPageSelects(const TableSchema& table, cons
 
 class SqlBuilder;
 
+// Where each result column of a statement goes in a row of `table`'s layout: its position in
+// the table's schema (result columns point into table.columns), or -1 when it does not (then
+// it is set by name).
+std::vector<int> ResultPositions(const TableSchema& table,
+                                 const std::vector<const ColumnSchema*>& columns);
+
+// GetOne()'s answer from the rows of its SELECT (limited to 2): none, the one row, or
+// kInternal when more than one matched.
+Result<std::optional<Row>> SingleRow(std::vector<Row> rows, const TableSchema& table);
+
 // The statements of one keyset-paged list: the marker's sort value looked up first with
 // `lookup` (its rows), then the KeysetPageSelects in order, each limited to what the page
 // still misses and run by `run`, which returns the number of rows it produced.

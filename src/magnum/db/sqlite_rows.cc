@@ -3,29 +3,10 @@
 #include <string>
 #include <utility>
 
+#include "magnum/db/sql_builder.h"
+
 namespace magnum::db {
 namespace {
-
-// Where each result column of a statement goes in a row of `table`'s layout: its position
-// in the table's schema (result columns point into table.columns), or -1 when it does not
-// (then it is set by name).
-std::vector<int> ResultPositions(const TableSchema& table,
-                                 const std::vector<const ColumnSchema*>& columns) {
-  std::vector<int> out(columns.size(), -1);
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (i < table.columns.size() && columns[i] == &table.columns[i]) {
-      out[i] = static_cast<int>(i);  // every column in schema order: the common case
-      continue;
-    }
-    for (size_t j = 0; j < table.columns.size(); ++j) {
-      if (columns[i] == &table.columns[j]) {
-        out[i] = static_cast<int>(j);
-        break;
-      }
-    }
-  }
-  return out;
-}
 
 // Stores column `i` of the current result row of `s` in `out` (which is NULL on entry);
 // false when SQLite ran out of memory converting it. Reads the column's sqlite3_value
