@@ -19,7 +19,10 @@ fi
 [ -d "$RMQ_STATE" ] || exit 0
 exec 9>"$RMQ_STATE/.lock"
 flock 9
-for what in $which; do
+# The node first, then the port mapper it is registered with (the mark lists them in the
+# order start.sh started them).
+for what in rabbitmq epmd; do
+  case " $which " in *" $what "*) ;; *) continue ;; esac
   case "$what" in
     rabbitmq)
       if pid=$(live_pid); then
@@ -29,12 +32,17 @@ for what in $which; do
         log "node $RMQ_NODE (pid $pid) stopped"
       fi ;;
     epmd)
-      # Only the port mapper on our private port; it refuses while other nodes use it.
-      for _ in $(seq 1 20); do
+      # Only the port mapper on our private port; it refuses while other nodes use it (a
+      # test's own node, rabbitmqctl), so wait up to 60 s for them to go.
+      for _ in $(seq 1 300); do
         (exec 3<>"/dev/tcp/127.0.0.1/$RMQ_EPMD_PORT") 2>/dev/null || break
-        epmd -port "$RMQ_EPMD_PORT" -kill >/dev/null 2>&1 || true
+        # (epmd -kill cannot reach it with ERL_EPMD_ADDRESS set, which lib.sh exports.)
+        env -u ERL_EPMD_ADDRESS epmd -port "$RMQ_EPMD_PORT" -kill >/dev/null 2>&1 || true
         sleep 0.2
-      done ;;
+      done
+      if (exec 3<>"/dev/tcp/127.0.0.1/$RMQ_EPMD_PORT") 2>/dev/null; then
+        log "warning: the port mapper on 127.0.0.1:$RMQ_EPMD_PORT still serves nodes; left running"
+      fi ;;
   esac
 done
 if [ "${1:-}" = "--purge" ]; then
