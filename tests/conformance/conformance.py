@@ -124,6 +124,9 @@ class ConformanceCase(unittest.TestCase):
         if OPENSTACK is None or MAGNUM is None:
             raise unittest.SkipTest("python3-openstackclient / python3-magnumclient not installed")
         config = {k: dict(v) for k, v in FAST_CERTS.items()} if cls.fast_certs else {}
+        # The fake driver's health poll (every 60 s by default) reports HEALTHY and would
+        # overwrite a health_status a test has just set through the API.
+        config.setdefault("kubernetes", {})["health_polling_interval"] = "86400"
         for section, options in cls.server_config.items():
             config.setdefault(section, {}).update(options)
         cls.commands = []  # seconds per client command, reported at the end
