@@ -12,6 +12,7 @@
 #include "magnum/db/migrations.h"
 #include "magnum/db/mysql_rows.h"
 #include "magnum/db/sql_builder.h"
+#include "magnum/db/takeover.h"
 
 namespace magnum::db {
 namespace {
@@ -196,6 +197,14 @@ class MysqlDatabase::Connection {
   Result<int> UpgradeLocked() {
     MAGNUM_RETURN_IF_ERROR(Raw(kSchemaMigrationsDdl));
     MAGNUM_ASSIGN_OR_RETURN(int current, SchemaVersion());
+    if (current == 0) {  // perhaps a Python Magnum's database (takeover.h)
+      TakeoverSession session(*this);
+      MAGNUM_ASSIGN_OR_RETURN(bool taken,
+                              TakeOverUpstreamMagnum(session, FormatDbTimestamp(clock_.Now())));
+      if (taken) {
+        MAGNUM_ASSIGN_OR_RETURN(current, SchemaVersion());
+      }
+    }
     const int latest = LatestMigrationVersion();
     if (current > latest) {
       return Fail(Error::FailedPrecondition("Database schema version " + std::to_string(current) +
@@ -347,6 +356,36 @@ class MysqlDatabase::Connection {
     MAGNUM_RETURN_IF_ERROR(Execute(SqlStatement{std::string(sql), {}, {}}, nullptr));
     return {};
   }
+
+  // Every row of `sql`, each column as text (nullopt for NULL).
+  Result<std::vector<SqlSession::TextRow>> QueryText(const std::string& sql) {
+    MAGNUM_ASSIGN_OR_RETURN(MYSQL_RES * res, Send(SqlStatement{sql, {}, {}}, nullptr));
+    if (res == nullptr) return Fail(Error::Internal("Query returned no rows: " + sql));
+    std::vector<SqlSession::TextRow> rows;
+    const unsigned n = mysql_num_fields(res);
+    while (MYSQL_ROW row = mysql_fetch_row(res)) {
+      const unsigned long* lengths = mysql_fetch_lengths(res);
+      SqlSession::TextRow& out = rows.emplace_back(n);
+      for (unsigned i = 0; i < n; ++i) {
+        if (row[i] != nullptr) out[i] = std::string(row[i], lengths[i]);
+      }
+    }
+    mysql_free_result(res);
+    return rows;
+  }
+
+  // The takeover's plain SQL on this connection.
+  class TakeoverSession final : public SqlSession {
+   public:
+    explicit TakeoverSession(Connection& c) : c_(c) {}
+    Result<void> Execute(const std::string& sql) override { return c_.Raw(sql); }
+    Result<std::vector<TextRow>> Query(const std::string& sql) override {
+      return c_.QueryText(sql);
+    }
+
+   private:
+    Connection& c_;
+  };
 
   // The connection's last error as an Error; closes the connection when it is lost.
   Error LastError(const TableSchema* table) {

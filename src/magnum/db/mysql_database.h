@@ -24,7 +24,9 @@
 //
 // Upgrade() runs the migrations under another named lock ("magnum-upgrade:<database>");
 // MariaDB commits DDL implicitly, so a migration interrupted half-way (server gone) leaves
-// its first statements applied and must be finished by hand.
+// its first statements applied and must be finished by hand. On a database the Python
+// Magnum created (alembic_version, none of our migrations), Upgrade() first takes it over
+// (takeover.h): resumable, every step idempotent.
 #pragma once
 
 #include <atomic>
