@@ -18,8 +18,8 @@ test_pkgs+=(clang libclang-rt-14-dev llvm)
 openstack_pkgs=(keystone glance-api nova-api neutron-server mariadb-server)
 test_pkgs+=("${openstack_pkgs[@]}")
 # The `multinode` tests: a private RabbitMQ node (scripts/rabbitmq/) and upstream's
-# oslo.messaging, which proves our wire format.
-test_pkgs+=(rabbitmq-server python3-oslo.messaging)
+# oslo.messaging, which proves our wire format; PyMySQL, the tests' SQL on MariaDB.
+test_pkgs+=(rabbitmq-server python3-oslo.messaging python3-pymysql)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

@@ -1,10 +1,13 @@
 """Test harness: starts the real server binaries on a free loopback port with a
-temporary SQLite database, and talks to them over HTTP (stdlib only).
+temporary database, and talks to them over HTTP (stdlib only).
 
     with Magnumd(extra_config={"drivers": {"enable_test_drivers": "true"}}) as m:
         status, headers, body = m.request("GET", "/v1/clustertemplates")
 
-MAGNUM_BIN_DIR (set by ctest) names the directory holding the binaries.
+MAGNUM_BIN_DIR (set by ctest) names the directory holding the binaries. The database is
+SQLite in the state directory, or with MAGNUM_TEST_DATABASE=mariadb a fresh database of its
+own on the MariaDB server MAGNUM_TEST_MYSQL_URL (database_support.py); `Magnumd.database`
+runs SQL on it in either mode.
 """
 import http.client
 import json
@@ -16,6 +19,8 @@ import tempfile
 import threading
 import time
 import unittest
+
+from database_support import database_for, database_from_url, mariadb_mode, release_database
 
 BIN_DIR = os.environ.get(
     "MAGNUM_BIN_DIR",
@@ -67,15 +72,20 @@ class Magnumd:
     """A running magnumd (or another server binary) for one test class or case."""
 
     def __init__(self, extra_config=None, program="magnumd", workdir=None, test_drivers=True):
+        """`workdir`: a state directory the caller owns (and so its database, see
+        database_support.release_database); by default a new one, removed by cleanup()."""
         self.program = program
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="magnum-it-")
         self.config_path = os.path.join(self.dir, "magnum-%s.conf" % program)
+        own_url = (extra_config or {}).get("database", {}).get("connection")
+        # The database the server runs on: the test's own, or the state directory's.
+        self.database = database_from_url(own_url) if own_url else database_for(self.dir)
         sections = {
             "DEFAULT": {"state_path": self.dir, "debug": "false",
                         "log_file": os.path.join(self.dir, program + ".log")},
             "api": {"host": "127.0.0.1", "port": "0"},
-            "database": {"connection": "sqlite:///" + os.path.join(self.dir, "magnum.sqlite")},
+            "database": {"connection": self.database.url},
             "drivers": {"enable_test_drivers": "true" if test_drivers else "false"},
         }
         for section, options in (extra_config or {}).items():
@@ -136,6 +146,7 @@ class Magnumd:
     def cleanup(self):
         self.stop()
         if self.own_dir:
+            release_database(self.dir)
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
@@ -198,17 +209,23 @@ class RestartableServerTest(unittest.TestCase):
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix=self.dir_prefix)
-        self.db = os.path.join(self.dir, "magnum.sqlite")
+        self.db = database_for(self.dir)  # kept across the restarts
         self.m = None
 
     def tearDown(self):
         if self.m:
             self.m.stop()
+        release_database(self.dir)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self):
         self.m = Magnumd(extra_config=self.config, workdir=self.dir).start()
         return self.m
+
+
+def sqlite_only(reason):
+    """Skips a test or class in MariaDB mode: `reason` says what about it is SQLite's."""
+    return unittest.skipIf(mariadb_mode(), "SQLite only (MAGNUM_TEST_DATABASE=mariadb): " + reason)
 
 
 def template_body(**overrides):

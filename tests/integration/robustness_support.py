@@ -1,10 +1,9 @@
 """Helpers of the robustness tests (label `robustness`, issue 9): the API error format, RSS
-of a process, snapshots of the SQLite tables, a small file system to fill, and a bounded
+of a process, snapshots of the database's tables, a small file system to fill, and a bounded
 parallel runner."""
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -51,44 +50,11 @@ def rss_kb(pid):
     raise AssertionError("no VmRSS for pid %d" % pid)
 
 
-def db_tables(path):
-    con = sqlite3.connect(path, timeout=30)
-    try:
-        return [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-    finally:
-        con.close()
-
-
-def db_snapshot(path, exclude=SELF_WRITTEN):
-    """Every row of every table (but `exclude`) as {table: sorted list of row tuples}."""
-    con = sqlite3.connect(path, timeout=30)
-    try:
-        out = {}
-        for (name,) in con.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"):
-            if name in exclude:
-                continue
-            out[name] = sorted(con.execute('SELECT * FROM "%s"' % name).fetchall(), key=repr)
-        return out
-    finally:
-        con.close()
-
-
-def db_query(path, sql, params=()):
-    con = sqlite3.connect(path, timeout=30)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
-def integrity_check(path):
-    con = sqlite3.connect(path, timeout=30)
-    try:
-        return [r[0] for r in con.execute("PRAGMA integrity_check")]
-    finally:
-        con.close()
+def db_snapshot(db, exclude=SELF_WRITTEN):
+    """Every row of every table (but `exclude`) of `db` (database_support) as
+    {table: sorted list of row tuples}."""
+    return {name: sorted(db.query('SELECT * FROM "%s"' % name), key=repr)
+            for name in db.tables() if name not in exclude}
 
 
 class SmallFilesystem:

@@ -7,7 +7,6 @@ instead: test_resume_fake.py.) Also: certificate material at rest, heartbeats,
 magnum-conductor's refusal of broker URLs."""
 import os
 import shutil
-import sqlite3
 import stat
 import subprocess
 import tempfile
@@ -59,13 +58,9 @@ class ConductorRestartTest(RestartableServerTest):
         self.start()
         cluster = self.slow_cluster(5000)
         self.assertEqual(self.m.stop(), 0)
-        con = sqlite3.connect(os.path.join(self.dir, "magnum.sqlite"))
-        try:
-            status, reason = con.execute("SELECT status, status_reason FROM cluster WHERE uuid=?",
-                                         (cluster,)).fetchone()
-            locks = con.execute("SELECT COUNT(*) FROM cluster_lock").fetchone()[0]
-        finally:
-            con.close()
+        status, reason = self.db.query("SELECT status, status_reason FROM cluster WHERE uuid=?",
+                                       (cluster,))[0]
+        locks = self.db.query("SELECT COUNT(*) FROM cluster_lock")[0][0]
         self.assertEqual(status, "CREATE_FAILED")
         self.assertIn("conductor restart-host stopped during create", reason)
         self.assertEqual(locks, 0)
@@ -92,11 +87,7 @@ class ConductorRestartTest(RestartableServerTest):
         cluster = create_cluster(self.m, template, ALICE)
         key_file = os.path.join(self.dir, "magnum.key")
         self.assertEqual(stat.S_IMODE(os.stat(key_file).st_mode), 0o600)
-        con = sqlite3.connect(os.path.join(self.dir, "magnum.sqlite"))
-        try:
-            rows = con.execute("SELECT name, certificate, private_key FROM x509keypair").fetchall()
-        finally:
-            con.close()
+        rows = self.db.query("SELECT name, certificate, private_key FROM x509keypair")
         self.assertEqual(sorted(r[0].split("/")[1] for r in rows),
                          ["ca", "etcd_ca", "front_proxy_ca", "magnum"])
         for name, cert, key in rows:

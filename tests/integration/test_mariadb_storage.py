@@ -16,9 +16,8 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.parse
-import uuid
 
+from database_support import MariadbServer
 from harness import Magnumd, binary
 from cluster_fixtures import ADMIN, ALICE, create_cluster, create_template, wait_status
 
@@ -28,33 +27,23 @@ SERVER_URL = os.environ.get("MAGNUM_TEST_MYSQL_URL", "")
 
 
 class Server:
-    """A MariaDB server named by a SQLAlchemy URL; runs SQL with the `mariadb` client."""
+    """The text interface bench/multinode_fleet.py uses (database names, results as the
+    `mariadb -N -B` client prints them); tests use database_support.MariadbServer."""
 
     def __init__(self, url):
-        self.url = urllib.parse.urlsplit(url)
+        self.server = MariadbServer(url)
 
     def sql(self, statement, database=None):
-        u = self.url
-        cmd = ["mariadb", "--no-defaults", "-N", "-B", "-h", u.hostname, "-P", str(u.port or 3306),
-               "-u", urllib.parse.unquote(u.username or "")]
-        env = dict(os.environ, MYSQL_PWD=urllib.parse.unquote(u.password or ""))
-        if database:
-            cmd.append(database)
-        p = subprocess.run(cmd + ["-e", statement], capture_output=True, text=True, env=env,
-                           timeout=60)
-        if p.returncode != 0:
-            raise AssertionError("mariadb %r: %s" % (statement, p.stderr))
-        return p.stdout.strip()
+        rows = self.server.sql(statement, database=database)
+        return "\n".join("\t".join("NULL" if v is None else str(v) for v in r) for r in rows)
 
     def database_url(self, name):
-        """The server's URL with the database `name`, in the form operators write."""
-        return urllib.parse.urlunsplit(self.url._replace(path="/" + name))
+        return self.server.database_url(name)
 
     def new_database(self, test):
-        name = "magnum_it_" + uuid.uuid4().hex[:12]
-        self.sql('CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
-        test.addCleanup(self.sql, "DROP DATABASE IF EXISTS %s" % name)
-        return name
+        db = self.server.new_database()
+        test.addCleanup(db.drop)
+        return db.name
 
 
 def free_port():
@@ -72,9 +61,9 @@ def mariadb_config(url, host="mdb-host"):
 @unittest.skipUnless(SERVER_URL, "MAGNUM_TEST_MYSQL_URL is not set (ctest fixture mariadb)")
 class MagnumdOnMariadbTest(unittest.TestCase):
     def setUp(self):
-        self.server = Server(SERVER_URL)
-        self.db = self.server.new_database(self)
-        self.url = self.server.database_url(self.db)
+        self.db = MariadbServer(SERVER_URL).new_database()
+        self.addCleanup(self.db.drop)
+        self.url = self.db.url
 
     def start(self, program="magnumd", host="mdb-host"):
         m = Magnumd(extra_config=mariadb_config(self.url, host), program=program)
@@ -82,7 +71,7 @@ class MagnumdOnMariadbTest(unittest.TestCase):
         return m.start(timeout=40)
 
     def count(self, table):
-        return int(self.server.sql("SELECT COUNT(*) FROM `%s`" % table, self.db))
+        return self.db.query('SELECT COUNT(*) FROM "%s"' % table)[0][0]
 
     def test_template_and_cluster_lifecycle(self):
         m = self.start()
@@ -103,7 +92,7 @@ class MagnumdOnMariadbTest(unittest.TestCase):
         self.assertEqual(self.count("cluster_template"), 1)
         self.assertEqual(self.count("cluster"), 1)
         self.assertEqual(self.count("nodegroup"), 2)
-        self.assertEqual(self.server.sql("SELECT status FROM cluster", self.db), "CREATE_COMPLETE")
+        self.assertEqual(self.db.query("SELECT status FROM cluster"), [("CREATE_COMPLETE",)])
         self.assertEqual(m.delete("/v1/clusters/" + cluster, headers=ALICE).status, 204)
         m.wait_for(lambda: m.get("/v1/clusters/" + cluster, headers=ALICE).status == 404,
                    timeout=30, what="cluster deleted")
@@ -119,8 +108,8 @@ class MagnumdOnMariadbTest(unittest.TestCase):
                                + args, capture_output=True, text=True, timeout=120)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertNotIn("magnum-test-pass", p.stdout + p.stderr)
-        self.assertEqual(int(self.server.sql(
-            "SELECT MAX(version) FROM schema_migrations", self.db)), int(p.stdout.split()[-1]))
+        self.assertEqual(self.db.query("SELECT MAX(version) FROM schema_migrations"),
+                         [(int(p.stdout.split()[-1]),)])
         api = self.start("magnum-api", host="mdb-api")
         conductor = Magnumd(extra_config=mariadb_config(self.url, "mdb-cond"),
                             program="magnum-conductor")
@@ -136,7 +125,7 @@ class MagnumdOnMariadbTest(unittest.TestCase):
         api.wait_for(both_up, timeout=30, what="api and conductor heartbeats in MariaDB")
         self.assertIsNone(conductor.proc.poll(), conductor.log())
         template = create_template(api, ALICE)
-        self.assertEqual(self.server.sql("SELECT uuid FROM cluster_template", self.db), template)
+        self.assertEqual(self.db.query("SELECT uuid FROM cluster_template"), [(template,)])
 
 
 @unittest.skipUnless(SERVER_URL, "MAGNUM_TEST_MYSQL_URL is not set (ctest fixture mariadb)")

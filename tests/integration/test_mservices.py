@@ -2,8 +2,6 @@
 """/v1/mservices (§2.6): admin-only listing of the magnum processes that heartbeat into
 table magnum_service, with state up/down from the age of the last heartbeat."""
 import datetime
-import os
-import sqlite3
 import unittest
 
 from harness import Magnumd
@@ -39,14 +37,9 @@ class MServicesTest(unittest.TestCase):
         values = {"host": host, "binary": binary, "report_count": 3, "disabled": 0,
                   "forced_down": 0, "created_at": db_time(-3600)}
         values.update(columns)
-        con = sqlite3.connect(os.path.join(self.m.dir, "magnum.sqlite"), timeout=10)
-        try:
-            con.execute("INSERT INTO magnum_service (%s) VALUES (%s)" % (
-                ", ".join('"%s"' % k for k in values), ", ".join("?" for _ in values)),
-                list(values.values()))
-            con.commit()
-        finally:
-            con.close()
+        self.m.database.execute("INSERT INTO magnum_service (%s) VALUES (%s)" % (
+            ", ".join('"%s"' % k for k in values), ", ".join("?" for _ in values)),
+            list(values.values()))
 
     def by_host(self, host):
         return [s for s in self.services() if s["host"] == host]
@@ -123,15 +116,10 @@ class MServicesTest(unittest.TestCase):
 class ServiceDownTimeTest(unittest.TestCase):
     def test_configured_down_time(self):
         with Magnumd(extra_config={"DEFAULT": {"service_down_time": "20"}}) as m:
-            con = sqlite3.connect(os.path.join(m.dir, "magnum.sqlite"), timeout=10)
-            try:
-                for host, age in (("young", -10), ("old", -30)):
-                    con.execute('INSERT INTO magnum_service (host, "binary", report_count, '
-                                'last_seen_up, created_at) VALUES (?, ?, 1, ?, ?)',
-                                (host, "magnum-conductor", db_time(age), db_time(age)))
-                con.commit()
-            finally:
-                con.close()
+            for host, age in (("young", -10), ("old", -30)):
+                m.database.execute('INSERT INTO magnum_service (host, "binary", report_count, '
+                                   'last_seen_up, created_at) VALUES (?, ?, 1, ?, ?)',
+                                   (host, "magnum-conductor", db_time(age), db_time(age)))
             r = m.get("/v1/mservices", headers=ADMIN)
             states = {s["host"]: s["state"] for s in r.json["mservices"]}
             self.assertEqual(states["young"], "up")

@@ -1,13 +1,13 @@
 """The API's response cache across processes: a magnumd (API and conductor) and a separate
 magnum-api share one database; what one process writes (API writes, the conductor's status
-updates, a write straight into the database file) the other's cached GETs show at once,
-and every response keeps its own request id."""
+updates, a write straight into the database) the other's cached GETs show at once, and
+every response keeps its own request id."""
 import os
-import sqlite3
 import tempfile
 import shutil
 import unittest
 
+from database_support import database_for, release_database
 from harness import Magnumd, template_body
 
 ALICE = {"X-Project-Id": "p-alice", "X-User-Id": "alice", "X-Roles": "member"}
@@ -18,8 +18,8 @@ class SharedDatabaseTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="magnum-it-cache-")
-        cls.db = os.path.join(cls.dir, "magnum.sqlite")
-        shared = {"database": {"connection": "sqlite:///" + cls.db}}
+        cls.db = database_for(cls.dir)
+        shared = {"database": {"connection": cls.db.url}}
         for sub in ("a", "b"):
             os.makedirs(os.path.join(cls.dir, sub))
         cls.a = Magnumd(extra_config=shared, workdir=os.path.join(cls.dir, "a")).start()
@@ -30,6 +30,7 @@ class SharedDatabaseTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.b.cleanup()
         cls.a.cleanup()
+        release_database(cls.dir)
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def names(self, server, headers=ALICE):
@@ -88,8 +89,7 @@ class SharedDatabaseTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         self.assertIn("rc-raw", self.names(self.b))
         self.assertIn("rc-raw", self.names(self.b))
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            conn.execute("UPDATE cluster_template SET name = 'rc-raw-2' WHERE name = 'rc-raw'")
+        self.db.execute("UPDATE cluster_template SET name = 'rc-raw-2' WHERE name = 'rc-raw'")
         self.assertIn("rc-raw-2", self.names(self.b))
         self.assertIn("rc-raw-2", self.names(self.a))
 

@@ -3,9 +3,6 @@
 test driver, slow steps): SIGKILL during a create or a resize, restart on the same state
 directory, and the operation resumes from its persisted progress (no step is run twice)
 and completes instead of failing; a SIGTERM leaves it in progress for the next start."""
-import os
-import sqlite3
-
 from harness import RestartableServerTest
 from cluster_fixtures import ALICE, create_cluster, create_template, wait_status
 
@@ -78,14 +75,9 @@ class ResumeFakeTest(RestartableServerTest):
                                  labels={"fake_delay_ms": "400"})
         self.wait_event(cluster, "network created")
         self.assertEqual(self.m.stop(), 0)
-        con = sqlite3.connect(os.path.join(self.dir, "magnum.sqlite"))
-        try:
-            status = con.execute("SELECT status FROM cluster WHERE uuid=?",
-                                 (cluster,)).fetchone()[0]
-            progress = con.execute("SELECT progress FROM cluster_lock WHERE cluster_uuid=?",
-                                   (cluster,)).fetchone()[0]
-        finally:
-            con.close()
+        status = self.db.query("SELECT status FROM cluster WHERE uuid=?", (cluster,))[0][0]
+        progress = self.db.query("SELECT progress FROM cluster_lock WHERE cluster_uuid=?",
+                                 (cluster,))[0][0]
         self.assertEqual(status, "CREATE_IN_PROGRESS")
         self.assertIn('"step":', progress)
         self.start()

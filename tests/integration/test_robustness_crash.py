@@ -10,7 +10,7 @@ import unittest
 
 from cluster_fixtures import ADMIN, ALICE, create_template
 from harness import RestartableServerTest
-from robustness_support import db_query, integrity_check, run_parallel
+from robustness_support import run_parallel
 
 CONFIG = {"DEFAULT": {"host": "crash-host", "report_interval": "1"},
           "x509": {"rsa_key_size": "1024"}}
@@ -33,7 +33,7 @@ def orphans(db):
                         "(SELECT uuid FROM cluster)",
     }
     for table, sql in queries.items():
-        rows = db_query(db, sql)
+        rows = db.query(sql)
         if rows:
             found[table] = [r[0] for r in rows]
     return found
@@ -129,15 +129,15 @@ class CrashTest(RestartableServerTest):
             "%s %d" % (s, statuses.count(s)) for s in sorted(set(statuses)))))
 
         # Nothing in progress or locked; nothing orphaned; usage matches the rows.
-        rows = db_query(self.db, "SELECT status, COUNT(*) FROM cluster GROUP BY status")
+        rows = self.db.query("SELECT status, COUNT(*) FROM cluster GROUP BY status")
         self.assertFalse([s for s, _ in rows if s.endswith("_IN_PROGRESS")], rows)
-        self.assertEqual(db_query(self.db, "SELECT COUNT(*) FROM cluster_lock")[0][0], 0)
+        self.assertEqual(self.db.query("SELECT COUNT(*) FROM cluster_lock")[0][0], 0)
         self.assertEqual(orphans(self.db), {})
-        self.assertEqual(integrity_check(self.db), ["ok"])
+        self.assertEqual(self.db.integrity_check(), ["ok"])
         for c in created:
-            ngs = db_query(self.db, "SELECT role FROM nodegroup WHERE cluster_id = ?", (c,))
+            ngs = self.db.query("SELECT role FROM nodegroup WHERE cluster_id = ?", (c,))
             self.assertEqual(sorted(r[0] for r in ngs), ["master", "worker"], c)
-        n_rows = db_query(self.db, "SELECT COUNT(*) FROM cluster WHERE project_id = 'p-alice'")
+        n_rows = self.db.query("SELECT COUNT(*) FROM cluster WHERE project_id = 'p-alice'")
         stats = self.m.get("/v1/stats?project_id=p-alice", headers=ADMIN)
         self.assertEqual(stats.status, 200, stats)
         self.assertEqual(stats.json["clusters"], n_rows[0][0])
@@ -160,7 +160,7 @@ class CrashTest(RestartableServerTest):
         self.assertEqual(run_parallel(delete, created + [extra], 6), [])
         self.wait_all(created + [extra], ("GONE",), 120)
         for table in ("cluster", "nodegroup", "x509keypair", "cluster_event", "cluster_lock"):
-            self.assertEqual(db_query(self.db, 'SELECT COUNT(*) FROM "%s"' % table)[0][0], 0,
+            self.assertEqual(self.db.query('SELECT COUNT(*) FROM "%s"' % table)[0][0], 0,
                              table)
         self.assertEqual(self.m.get("/v1/stats?project_id=p-alice",
                                     headers=ADMIN).json["clusters"], 0)

@@ -3,16 +3,13 @@
 restart on the same state directory the create resumes (issue 10: the docker driver is
 resumable) and the cluster is CREATE_COMPLETE, and once it is deleted no container, network
 or volume of it is left on the engine (by label)."""
-import os
 import shutil
-import sqlite3
 import tempfile
 import unittest
 
 from docker_support import (NOTHING, DockerEngine, DriverApi, docker_server_config,
                             wait_until)
 from harness import Magnumd
-from robustness_support import integrity_check
 
 ENGINE = DockerEngine()
 
@@ -54,20 +51,14 @@ class DockerCrashTest(unittest.TestCase):
         self.api.delete(uuid_, timeout=120)
         self.assertIsNone(self.api.cluster(uuid_))
         self.assertEqual(ENGINE.objects(uuid_), NOTHING)
-        db = os.path.join(self.dir, "magnum.sqlite")
-        self.assertEqual(integrity_check(db), ["ok"])
-        con = sqlite3.connect(db)
-        try:
-            for table, col in (("nodegroup", "cluster_id"), ("cluster_lock", "cluster_uuid"),
-                               ("cluster_event", "cluster_uuid")):
-                n = con.execute('SELECT COUNT(*) FROM "%s" WHERE %s = ?' % (table, col),
-                                (uuid_,)).fetchone()[0]
-                self.assertEqual(n, 0, table)
-            n = con.execute("SELECT COUNT(*) FROM x509keypair WHERE name LIKE ?",
-                            (uuid_ + "/%",)).fetchone()[0]
-            self.assertEqual(n, 0, "x509keypair")
-        finally:
-            con.close()
+        db = self.m.database
+        self.assertEqual(db.integrity_check(), ["ok"])
+        for table, col in (("nodegroup", "cluster_id"), ("cluster_lock", "cluster_uuid"),
+                           ("cluster_event", "cluster_uuid")):
+            n = db.query('SELECT COUNT(*) FROM "%s" WHERE %s = ?' % (table, col), (uuid_,))[0][0]
+            self.assertEqual(n, 0, table)
+        n = db.query("SELECT COUNT(*) FROM x509keypair WHERE name LIKE ?", (uuid_ + "/%",))[0][0]
+        self.assertEqual(n, 0, "x509keypair")
         self.m.stop()
         print("\n%s: at the kill the engine had %s" % (moment, left_at_kill))
         return left_at_kill

@@ -667,7 +667,7 @@ class HttpRobustnessTest(unittest.TestCase):
         cfg["kubernetes"] = {"health_polling_interval": "1"}
         m = Magnumd(extra_config=cfg).start()
         self.addCleanup(m.cleanup)
-        db = os.path.join(m.dir, "magnum.sqlite")
+        db = m.database
 
         # What the routes point at: a template in use by a complete cluster, its default
         # worker nodegroup, a quota, and a federation if the service makes one.
