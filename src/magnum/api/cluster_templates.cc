@@ -410,6 +410,20 @@ class ClusterTemplatesController final : public CollectionController {
   ApiResult Patch(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json patch, RequestBody(req));
+    // The write is a compare-and-set on the updated_at read: a PATCH that another request
+    // (or API process) got in first starts over from the new row, so neither is lost.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      std::optional<ApiResponse> done;
+      MAGNUM_RETURN_IF_ERROR(PatchOnce(req, ident, patch, &done));
+      if (done) return std::move(*done);
+    }
+    return Fail(Error::Conflict("ClusterTemplate " + ident +
+                                " is being updated concurrently; try again."));
+  }
+
+  // One read-modify-write of Patch; leaves `done` empty when the row changed meanwhile.
+  Result<void> PatchOnce(const ApiRequest& req, const std::string& ident, const Json& patch,
+                         std::optional<ApiResponse>* done) {
     MAGNUM_ASSIGN_OR_RETURN(ClusterTemplate row, Lookup(req, ident));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "clustertemplate:update", TargetOf(row)));
     Json before = RenderBoundFields(ClusterTemplateFields(), row);
@@ -434,7 +448,10 @@ class ClusterTemplatesController final : public CollectionController {
             "Not authorized to set public or hidden flag for cluster template."));
       }
     }
-    if (changed.empty()) return Render(row, req.base_url);
+    if (changed.empty()) {
+      *done = Render(row, req.base_url);
+      return {};
+    }
     const std::string uuid = row.uuid;
     MAGNUM_ASSIGN_OR_RETURN(int64_t refs, CountReferences(*s_.db, uuid));
     if (refs > 0) {
@@ -458,13 +475,17 @@ class ClusterTemplatesController final : public CollectionController {
     ApplyFields(ClusterTemplateFields(), delta, &changed_template);
     changed_template.updated_at = NowDb(s_);
     const db::Filter by_id = db::Filter().Where(db::Condition::Eq("id", row.id));
+    db::Filter unchanged = by_id;
+    unchanged.Where(row.updated_at ? db::Condition::Eq("updated_at", *row.updated_at)
+                                   : db::Condition::Null("updated_at"));
     MAGNUM_ASSIGN_OR_RETURN(
-        int64_t n, s_.db->Update(db::kClusterTemplateTable, by_id,
+        int64_t n, s_.db->Update(db::kClusterTemplateTable, unchanged,
                                  objects::ChangedColumns(row, changed_template)));
-    if (n == 0) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
+    if (n == 0) return {};  // changed or deleted meanwhile: the caller looks it up again
     MAGNUM_ASSIGN_OR_RETURN(auto updated, objects::GetOne<ClusterTemplate>(*s_.db, by_id));
     if (!updated) return Fail(Error::NotFound("ClusterTemplate " + ident + " could not be found."));
-    return Render(*updated, req.base_url);
+    *done = Render(*updated, req.base_url);
+    return {};
   }
 
   ApiResult Delete(const ApiRequest& req, const std::string& ident) override {

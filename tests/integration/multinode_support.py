@@ -1,0 +1,212 @@
+"""The multi-node layout of scripts/multinode/start.sh (2 magnum-api + 2 magnum-conductor
+processes on one MariaDB database and one RabbitMQ virtual host) for the tests labelled
+`multinode`: one layout per test class (`LayoutTestCase`), with its processes exposed (pid,
+kill -9, restart one) and each API as a harness client.
+
+By default the layout uses the ctest fixtures' MariaDB (MAGNUM_TEST_MYSQL_URL) and
+RabbitMQ node (MAGNUM_RABBITMQ_STATE), in a database and a virtual host of its own; a
+class that restarts the broker or the database server sets `own_rabbitmq_port` /
+`own_mariadb` and gets a node or server of its own that the script starts and stops."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+import uuid
+
+from harness import BIN_DIR, Magnumd
+from cluster_fixtures import ADMIN
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+SCRIPTS = os.path.join(ROOT, "scripts", "multinode")
+MYSQL_URL = os.environ.get("MAGNUM_TEST_MYSQL_URL", "")
+RABBIT_STATE = os.environ.get("MAGNUM_RABBITMQ_STATE", "")
+RABBIT_PORT = os.environ.get("MAGNUM_RABBITMQ_PORT", "5682")
+PROCESSES = ("api-1", "api-2", "conductor-1", "conductor-2")
+
+
+def available():
+    """Why the layout cannot run here, or "" (the ctest fixtures mariadb and rabbitmq)."""
+    if not MYSQL_URL:
+        return "MAGNUM_TEST_MYSQL_URL is not set (ctest fixture mariadb)"
+    if not RABBIT_STATE or not os.path.exists(os.path.join(RABBIT_STATE, "url")):
+        return "no RabbitMQ (ctest fixture rabbitmq)"
+    return ""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Api(Magnumd):
+    """One magnum-api of the layout: the harness's HTTP client on its port."""
+
+    def __init__(self, layout, name, port):  # noqa: super().__init__ would write a config
+        self.layout, self.program, self.port = layout, name, port
+        self.dir, self.proc, self.own_dir = layout.dir, None, False
+
+    def log(self):
+        return self.layout.log(self.program)
+
+
+class Layout:
+    """The processes of one scripts/multinode/start.sh run.
+
+    `config`: {section: {key: value}} added to every process's config file;
+    `own_mariadb`: a MariaDB server of the layout's own (another datadir and port);
+    `own_rabbitmq_port`: a RabbitMQ node of its own on that AMQP port."""
+
+    def __init__(self, config=None, own_mariadb=False, own_rabbitmq_port=None):
+        self.dir = tempfile.mkdtemp(prefix="magnum-it-multinode-")
+        self.tag = "mn_" + uuid.uuid4().hex[:10]
+        url = urllib.parse.urlsplit(MYSQL_URL)
+        mariadb = ["--mariadb-dir", os.path.join(ROOT, "build", "mariadb"),
+                   "--mariadb-port", str(url.port or 3306)]
+        if own_mariadb:
+            self.mariadb_dir = os.path.join(self.dir, "mariadb")
+            self.mariadb_port = free_port()
+            mariadb = ["--mariadb-dir", self.mariadb_dir, "--mariadb-port", str(self.mariadb_port)]
+        self.mariadb_args = mariadb
+        rabbit = ["--rabbitmq-state", RABBIT_STATE, "--rabbitmq-port", RABBIT_PORT]
+        if own_rabbitmq_port:
+            self.rabbit_state = os.path.join(self.dir, "rabbitmq")
+            rabbit = ["--rabbitmq-state", self.rabbit_state,
+                      "--rabbitmq-port", str(own_rabbitmq_port)]
+        self.rabbit_args = rabbit
+        self.ports = [free_port(), free_port()]
+        self.common = ["--dir", self.dir, "--database", self.tag, "--vhost", self.tag] + \
+            mariadb + rabbit
+        self.start_args = self.common + [
+            "--build", os.path.dirname(os.path.abspath(BIN_DIR)),
+            "--api-ports", "%d,%d" % tuple(self.ports), "--test-drivers", "--auth", "noauth",
+            "--host-prefix", "it"]
+        for section, options in (config or {}).items():
+            for k, v in options.items():
+                self.start_args += ["--set", "%s.%s=%s" % (section, k, v)]
+        self.apis = [Api(self, "api-1", self.ports[0]), Api(self, "api-2", self.ports[1])]
+        self.db_user = urllib.parse.unquote(url.username or "")
+        self.db_password = urllib.parse.unquote(url.password or "")
+
+    def sql(self, statement):
+        """Runs SQL on the layout's database (the `mariadb` client); returns its output
+        (tab-separated rows)."""
+        p = subprocess.run(["mariadb", "--no-defaults", "-N", "-B", "-h", "127.0.0.1",
+                            "-P", self.mariadb_args[3], "-u", self.db_user, self.tag,
+                            "-e", statement], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, MYSQL_PWD=self.db_password))
+        assert p.returncode == 0, "mariadb %r: %s" % (statement, p.stderr)
+        return p.stdout.strip()
+
+    def rabbitmq(self, script, *args):
+        """scripts/rabbitmq/SCRIPT on the layout's node (its own, or the shared one)."""
+        state, port = self.rabbit_args[1], int(self.rabbit_args[3])
+        env = dict(os.environ, MAGNUM_RABBITMQ_STATE=state, MAGNUM_RABBITMQ_PORT=str(port),
+                   MAGNUM_RABBITMQ_DIST_PORT=str(port + 20000),
+                   MAGNUM_RABBITMQ_NODE="magnum-test-%d@localhost" % port)
+        p = subprocess.run([os.path.join(ROOT, "scripts", "rabbitmq", script), *args],
+                           capture_output=True, text=True, timeout=180, env=env)
+        assert p.returncode == 0, "%s %s: %s" % (script, args, p.stderr)
+        return p.stdout
+
+    def mariadb(self, script):
+        """scripts/mariadb/SCRIPT (start.sh, stop.sh) on the layout's server."""
+        p = subprocess.run([os.path.join(ROOT, "scripts", "mariadb", script),
+                            "--dir", self.mariadb_args[1], "--port", self.mariadb_args[3]],
+                           capture_output=True, text=True, timeout=180)
+        assert p.returncode == 0, "%s: %s" % (script, p.stderr)
+
+    def run(self, script, *args, timeout=240):
+        p = subprocess.run([os.path.join(SCRIPTS, script), *args], capture_output=True,
+                           text=True, timeout=timeout)
+        if p.returncode != 0:
+            raise AssertionError("%s %s failed:\n%s\n%s" % (script, " ".join(args), p.stderr,
+                                                          self.logs()))
+        return p.stdout
+
+    def start(self, only=None):
+        """start.sh (again): starts what does not run (`only`: just these processes)."""
+        out = self.run("start.sh", *self.start_args, *(["--only", only] if only else []))
+        return out.split()
+
+    def stop(self):
+        """stop.sh --purge: the processes, what it started, the database and vhost, DIR."""
+        try:
+            self.run("stop.sh", *self.common, "--purge")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def host(self, name):
+        """[DEFAULT] host of process `name` (its name in GET /v1/mservices)."""
+        return "it-" + name
+
+    def pid(self, name):
+        """The pid of process `name` while it runs, else None."""
+        try:
+            with open(os.path.join(self.dir, name + ".pid")) as f:
+                pid = int(f.read())
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if (os.path.join(self.dir, name + ".conf")).encode() not in f.read():
+                    return None
+            with open("/proc/%d/status" % pid) as f:
+                if any(line.startswith("State:") and "Z" in line for line in f):
+                    return None
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def kill(self, name, sig=signal.SIGKILL):
+        """Signals process `name` (kill -9 by default) and waits until it is gone."""
+        pid = self.pid(name)
+        assert pid, "%s does not run" % name
+        os.kill(pid, sig)
+        deadline = time.time() + 30
+        while self.pid(name) and time.time() < deadline:
+            time.sleep(0.05)
+        assert not self.pid(name), "%s (pid %d) survived signal %d" % (name, pid, sig)
+
+    def log(self, name):
+        text = ""
+        for ext in (".log", ".out"):
+            path = os.path.join(self.dir, name + ext)
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    text += f.read()[-8000:]
+        return text
+
+    def logs(self):
+        return "\n".join("--- %s\n%s" % (n, self.log(n)) for n in PROCESSES)
+
+    def services(self, api=0):
+        r = self.apis[api].get("/v1/mservices", headers=ADMIN)
+        assert r.status == 200, r
+        return r.json["mservices"]
+
+
+class LayoutTestCase(unittest.TestCase):
+    """A test class on one layout, started in setUpClass and purged in tearDownClass."""
+    config = {}
+    own_mariadb = False
+    own_rabbitmq_port = None
+
+    @classmethod
+    def setUpClass(cls):
+        why = available()
+        if why:
+            raise unittest.SkipTest(why)
+        cls.layout = Layout(cls.config, cls.own_mariadb, cls.own_rabbitmq_port)
+        try:
+            cls.layout.start()
+        except Exception:
+            cls.layout.stop()
+            raise
+        cls.api1, cls.api2 = cls.layout.apis
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.layout.stop()
