@@ -13,6 +13,7 @@
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
 #include "magnum/drivers/registry.h"
+#include "magnum/objects/cluster_rows.h"
 #include "magnum/objects/mappers.h"
 
 namespace magnum::api {
@@ -50,29 +51,6 @@ std::optional<std::string> TextOf(const Json& v) {
   return std::nullopt;
 }
 
-NodeGroup DefaultNodeGroup(const Cluster& cluster, const std::string& name,
-                           const std::string& role, int64_t node_count, int64_t min_node_count,
-                           const std::optional<std::string>& flavor,
-                           const std::optional<std::string>& image) {
-  NodeGroup ng;
-  ng.uuid = GenerateUuid();
-  ng.name = name;
-  ng.cluster_id = cluster.uuid;
-  ng.project_id = cluster.project_id;
-  ng.docker_volume_size = cluster.docker_volume_size;
-  ng.labels = cluster.labels.value_or(objects::StringMap{});
-  ng.flavor_id = flavor;
-  ng.image_id = image;
-  ng.node_addresses = objects::StringList{};
-  ng.node_count = node_count;
-  ng.min_node_count = min_node_count;
-  ng.role = role;
-  ng.is_default = true;
-  ng.status = ClusterStatus::kCreateInProgress;
-  ng.created_at = cluster.created_at;
-  return ng;
-}
-
 }  // namespace
 
 conductor::Caller CallerOf(const ApiRequest& req) {
@@ -81,6 +59,7 @@ conductor::Caller CallerOf(const ApiRequest& req) {
   c.project_id = req.ctx.project_id;
   c.user_id = req.ctx.user_id;
   c.is_admin = req.ctx.is_admin;
+  c.roles = req.ctx.roles;
   return c;
 }
 
@@ -416,43 +395,24 @@ Result<std::string> ClusterOps::Create(const ApiRequest& req, Json doc, bool leg
   cluster.created_at = now;
   cluster.updated_at.reset();
   const NodeGroup master =
-      DefaultNodeGroup(cluster, "default-master", "master", master_count, 0,
-                       TextOf(doc["master_flavor_id"]), cluster_template.image_id);
+      objects::DefaultNodeGroup(cluster, "default-master", "master", master_count, 0,
+                                TextOf(doc["master_flavor_id"]), cluster_template.image_id);
   const NodeGroup worker =
-      DefaultNodeGroup(cluster, "default-worker", "worker", node_count, min_node_count,
-                       TextOf(doc["flavor_id"]), cluster_template.image_id);
+      objects::DefaultNodeGroup(cluster, "default-worker", "worker", node_count, min_node_count,
+                                TextOf(doc["flavor_id"]), cluster_template.image_id);
   MAGNUM_RETURN_IF_ERROR(s_.db->Transaction([&](db::Database& tx) -> Result<void> {
     MAGNUM_ASSIGN_OR_RETURN(int64_t tx_limit, ClusterLimit(tx, project));
     MAGNUM_ASSIGN_OR_RETURN(
         int64_t tx_used,
         tx.Count(db::kClusterTable, db::Filter().Where(Condition::Eq("project_id", project))));
     if (tx_used >= tx_limit) return Fail(QuotaExceeded(tx_limit));
-    MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, cluster));
-    MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, master));
-    MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, worker));
-    return {};
+    return objects::InsertClusterRows(tx, cluster, master, worker);
   }));
 
   auto started = conductor->ClusterCreate(CallerOf(req), uuid);
   if (!started) {
     // The rows exist: leave a visible, deletable record of why nothing happens.
-    const std::string reason = "Cluster create could not be started: " + started.error().message();
-    Cluster after = cluster;
-    after.status = ClusterStatus::kCreateFailed;
-    after.status_reason = reason;
-    after.updated_at = NowDb(s_);
-    // status, status_reason and updated_at: columns of both tables.
-    const db::Row failed = objects::ChangedColumns(cluster, after);
-    (void)s_.db->Update(db::kClusterTable,
-                        db::Filter()
-                            .Where(Condition::Eq("uuid", uuid))
-                            .Where(Condition::Eq("status", std::string("CREATE_IN_PROGRESS"))),
-                        failed);
-    (void)s_.db->Update(db::kNodeGroupTable,
-                        db::Filter()
-                            .Where(Condition::Eq("cluster_id", uuid))
-                            .Where(Condition::Eq("status", std::string("CREATE_IN_PROGRESS"))),
-                        failed);
+    objects::MarkCreateNotStarted(*s_.db, cluster, started.error().message(), NowDb(s_));
     return Fail(started.error());
   }
   return uuid;

@@ -23,6 +23,7 @@ struct Caller {
   std::string project_id;
   std::string user_id;
   bool is_admin = false;
+  std::vector<std::string> roles;
 };
 
 // Which CA (§2.4): "" or anything else = the cluster CA; "etcd"; "front_proxy"/"front-proxy".

@@ -96,7 +96,8 @@ class RpcConductorClient final : public ConductorApi {
                  {{"request_id", caller.request_id},
                   {"project_id", caller.project_id},
                   {"user_id", caller.user_id},
-                  {"is_admin", caller.is_admin}}},
+                  {"is_admin", caller.is_admin},
+                  {"roles", caller.roles}}},
                 {"cluster_uuid", uuid}};
   }
   static Json NodeGroupRequest(const Caller& caller, const std::string& uuid,

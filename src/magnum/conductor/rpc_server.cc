@@ -1,8 +1,10 @@
 #include "magnum/conductor/rpc_server.h"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "magnum/conductor/conductor_api.h"
+#include "magnum/conductor/upstream_rpc.h"
 
 namespace magnum::conductor {
 namespace {
@@ -59,6 +61,11 @@ class Args {
     c.user_id = str("user_id");
     auto admin = it->find("is_admin");
     c.is_admin = admin != it->end() && admin->is_boolean() && admin->get<bool>();
+    if (auto roles = it->find("roles"); roles != it->end() && roles->is_array()) {
+      for (const auto& r : *roles) {
+        if (r.is_string()) c.roles.push_back(r.get<std::string>());
+      }
+    }
     return c;
   }
 
@@ -82,8 +89,8 @@ Result<std::string> Pem(const Result<std::string>& r) {
   return Json{{"pem", *r}}.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Result<std::string> Dispatch(ConductorApi* impl, const std::string& method,
-                             const std::string& payload) {
+Result<std::string> Dispatch(ConductorApi* impl, const UpstreamRpc* upstream,
+                             const std::string& method, const std::string& payload) {
   Json j = Json::parse(payload, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return Fail(Error::InvalidArgument("RPC payload for " + method + " is not a JSON object"));
@@ -91,6 +98,9 @@ Result<std::string> Dispatch(ConductorApi* impl, const std::string& method,
   Args a(j);
   if (method == "ping_conductor") return Null(impl->Ping());
   const Caller caller = a.GetCaller();
+  if (upstream && UpstreamRpc::IsUpstream(method, j)) {
+    return upstream->Dispatch(caller, method, j);
+  }
   MAGNUM_ASSIGN_OR_RETURN(std::string uuid, a.Str("cluster_uuid"));
   if (method == "cluster_create") return Null(impl->ClusterCreate(caller, uuid));
   if (method == "cluster_delete") return Null(impl->ClusterDelete(caller, uuid));
@@ -134,15 +144,17 @@ Result<std::string> Dispatch(ConductorApi* impl, const std::string& method,
 
 }  // namespace
 
-rpc::Handler NewConductorRpcHandler(ConductorApi* impl) {
-  return [impl](const std::string& method, const std::string& payload) {
-    return Dispatch(impl, method, payload);
+rpc::Handler NewConductorRpcHandler(ConductorApi* impl, db::Database* db) {
+  std::shared_ptr<const UpstreamRpc> upstream;
+  if (db) upstream = std::make_shared<const UpstreamRpc>(impl, db);
+  return [impl, upstream](const std::string& method, const std::string& payload) {
+    return Dispatch(impl, upstream.get(), method, payload);
   };
 }
 
 Result<void> ServeConductor(rpc::Transport* transport, const std::string& topic,
-                            ConductorApi* impl) {
-  return transport->Serve(topic, NewConductorRpcHandler(impl));
+                            ConductorApi* impl, db::Database* db) {
+  return transport->Serve(topic, NewConductorRpcHandler(impl, db));
 }
 
 }  // namespace magnum::conductor

@@ -10,6 +10,8 @@
 // get_ca_certificate(ca_cert_type), sign_certificate(csr, ca_cert_type),
 // rotate_ca_certificate, credential_rotate, ping_conductor.
 // An unknown method or a malformed payload is kInvalidArgument.
+// With the conductor's database, upstream Magnum 15's request shapes are served as well
+// (upstream_rpc.h: versioned-object primitives instead of "cluster_uuid").
 #pragma once
 
 #include <string>
@@ -17,15 +19,20 @@
 #include "magnum/common/error.h"
 #include "magnum/rpc/transport.h"
 
+namespace magnum::db {
+class Database;
+}
+
 namespace magnum::conductor {
 
 class ConductorApi;
 
-// The handler for one request; `impl` must outlive it. Thread-safe if `impl` is.
-rpc::Handler NewConductorRpcHandler(ConductorApi* impl);
+// The handler for one request; `impl` (and `db`) must outlive it. Thread-safe if `impl`
+// is. `db` null: our own request shapes only.
+rpc::Handler NewConductorRpcHandler(ConductorApi* impl, db::Database* db = nullptr);
 
-// Serve(topic, NewConductorRpcHandler(impl)).
+// Serve(topic, NewConductorRpcHandler(impl, db)).
 Result<void> ServeConductor(rpc::Transport* transport, const std::string& topic,
-                            ConductorApi* impl);
+                            ConductorApi* impl, db::Database* db = nullptr);
 
 }  // namespace magnum::conductor

@@ -12,6 +12,7 @@ using Json = nlohmann::json;
 
 constexpr std::string_view kContextPrefix = "_context_";
 constexpr const char* kFailureModule = "magnum.rpc.errors";
+constexpr const char* kUpstreamModule = "magnum.common.exception";
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
@@ -196,6 +197,11 @@ Result<OsloRequest> DecodeOsloRequest(std::string_view body) {
   return r;
 }
 
+Error AsUpstreamException(const Error& e, std::string_view cls) {
+  return Error(e.code(), std::string("[") + kUpstreamModule + "." + std::string(cls) + "] " +
+                             e.message());
+}
+
 std::string EncodeOsloReply(const Result<std::string>& outcome, const std::string& msg_id) {
   Json msg = Json::object();
   if (outcome) {
@@ -212,11 +218,22 @@ std::string EncodeOsloReply(const Result<std::string>& outcome, const std::strin
     msg["failure"] = nullptr;
   } else {
     const Error& e = outcome.error();
-    Json failure = {{"class", ClassFor(e.code())},
-                    {"module", kFailureModule},
-                    {"message", e.message()},
+    std::string cls = ClassFor(e.code());
+    std::string module = kFailureModule;
+    std::string message = e.message();
+    const std::string tag = std::string("[") + kUpstreamModule + ".";
+    if (message.rfind(tag, 0) == 0) {
+      if (auto end = message.find("] ", tag.size()); end != std::string::npos) {
+        cls = message.substr(tag.size(), end - tag.size());
+        module = kUpstreamModule;
+        message.erase(0, end + 2);
+      }
+    }
+    Json failure = {{"class", cls},
+                    {"module", module},
+                    {"message", message},
                     {"tb", Json::array()},
-                    {"args", Json::array({e.message()})},
+                    {"args", Json::array({message})},
                     {"kwargs", Json::object()},
                     {"magnum_code", std::string(ErrorCodeName(e.code()))}};
     msg["result"] = nullptr;

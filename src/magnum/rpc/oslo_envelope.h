@@ -52,6 +52,13 @@ Result<OsloRequest> DecodeOsloRequest(std::string_view body);
 // The envelope text of a reply to call `msg_id`: the handler's result or its Error.
 std::string EncodeOsloReply(const Result<std::string>& outcome, const std::string& msg_id);
 
+// An Error that a Python oslo.messaging client re-raises as upstream Magnum's
+// magnum.common.exception.<cls> (the module a Python magnum-api allows; a plain client
+// gets a RemoteError whose exc_type is <cls>). The class travels as a prefix of the
+// message, "[magnum.common.exception.<cls>] ", which EncodeOsloReply takes off again.
+// Other Errors fail as module magnum.rpc.errors, class by code.
+Error AsUpstreamException(const Error& e, std::string_view cls);
+
 struct OsloReply {
   std::string msg_id;
   bool ending = true;       // false: an older server's partial reply; the final one follows

@@ -59,7 +59,8 @@ int RunConductor(int argc, char** argv) {
     return 1;
   }
   if (auto served =
-          conductor::ServeConductor(transport->get(), cfg.conductor_topic, conductor->get());
+          conductor::ServeConductor(transport->get(), cfg.conductor_topic, conductor->get(),
+                                    db.get());
       !served) {
     spdlog::critical("cannot serve topic {}: {}", cfg.conductor_topic, served.error().message());
     return 1;
