@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, 7> kUpstreamTables = {
     "federation"};
 
 // Upstream's String(n) and Text columns (magnum/db/sqlalchemy/models.py), by column name:
-// the names mean the same in every table that has them.
+// the names mean the same in every table that has them. Text is MEDIUMTEXT here (mysql_ddl.h).
 struct UpstreamType {
   std::string_view column;
   std::string_view type;
@@ -29,19 +29,19 @@ constexpr std::array<UpstreamType, 20> kUpstreamTypes = {{
     {"magnum_cert_ref", "VARCHAR(512)"},
     {"etcd_ca_cert_ref", "VARCHAR(512)"},
     {"front_proxy_ca_cert_ref", "VARCHAR(512)"},
-    {"status_reason", "TEXT"},
-    {"labels", "TEXT"},
-    {"health_status_reason", "TEXT"},
-    {"node_addresses", "TEXT"},
-    {"member_ids", "TEXT"},
-    {"properties", "TEXT"},
-    {"certificate", "TEXT"},
-    {"private_key", "TEXT"},
-    {"private_key_passphrase", "TEXT"},
-    {"intermediates", "TEXT"},
+    {"status_reason", "MEDIUMTEXT"},
+    {"labels", "MEDIUMTEXT"},
+    {"health_status_reason", "MEDIUMTEXT"},
+    {"node_addresses", "MEDIUMTEXT"},
+    {"member_ids", "MEDIUMTEXT"},
+    {"properties", "MEDIUMTEXT"},
+    {"certificate", "MEDIUMTEXT"},
+    {"private_key", "MEDIUMTEXT"},
+    {"private_key_passphrase", "MEDIUMTEXT"},
+    {"intermediates", "MEDIUMTEXT"},
     // Ours, JSON, next to upstream's labels.
-    {"node_labels", "TEXT"},
-    {"node_taints", "TEXT"},
+    {"node_labels", "MEDIUMTEXT"},
+    {"node_taints", "MEDIUMTEXT"},
 }};
 
 bool Indexed(const TableSchema& t, std::string_view column) {
@@ -161,7 +161,10 @@ std::string MysqlMigrationSql(std::string_view statement) {
     sql += ch;
     ++i;
   }
-  if (create_table) sql += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  if (create_table) {
+    sql += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=";
+    sql += kMysqlCollation;
+  }
   return sql;
 }
 

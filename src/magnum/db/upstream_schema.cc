@@ -12,7 +12,7 @@
 namespace magnum::db {
 namespace {
 
-constexpr std::string_view kCharset = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+std::string Charset() { return std::string(" CHARACTER SET utf8mb4 COLLATE ") + kMysqlCollation; }
 
 // Unique keys upstream still names after bays and baymodels: (table, upstream, ours).
 struct KeyRename {
@@ -107,14 +107,13 @@ std::string ColumnDefinition(const std::string& def, const LiveColumn* live) {
     if (ours > 0 && theirs > ours) type = "VARCHAR(" + std::to_string(theirs) + ")";
   }
   const bool text = VarcharLength(type) > 0 || type == "TEXT" || type == "MEDIUMTEXT";
-  return type + (text ? std::string(kCharset) : "") + rest;
+  return type + (text ? Charset() : "") + rest;
 }
 
 // The conversion of one upstream table to our CREATE TABLE `rendered` (MariaDB form).
 void ConvertTable(const std::string& table, const std::string& rendered, const LiveTable& live,
                   std::vector<std::string>& plan) {
-  std::string alter = "ALTER TABLE " + Quote(table) +
-                      " DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+  std::string alter = "ALTER TABLE " + Quote(table) + " DEFAULT" + Charset();
   std::vector<std::pair<std::string, std::string>> uniques;
   size_t start = 0;
   while (start < rendered.size()) {

@@ -8,8 +8,8 @@
 //   * timestamps are DATETIME ("2026-12-05 01:28:25"); ours are VARCHAR(32) holding the
 //     sortable text form "2026-12-05T01:28:25.000000" (common/clock.h);
 //   * integers are INT(11); ours BIGINT (ids included);
-//   * tables are utf8mb3_general_ci (case-insensitive); ours utf8mb4_bin (byte-wise, as in
-//     SQLite);
+//   * tables are utf8mb3_general_ci (case-insensitive); ours kMysqlCollation (byte-wise,
+//     as in SQLite); upstream's TEXT columns are MEDIUMTEXT in ours (mysql_ddl.h);
 //   * a few columns upstream lacks (cluster.driver, cluster_template.driver,
 //     nodegroup.node_labels, nodegroup.node_taints, x509keypair.name), our indexes, and the
 //     unique keys upstream still names after bays (uniq_bay0uuid, uniq_baymodel0uuid);

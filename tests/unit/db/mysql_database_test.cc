@@ -18,7 +18,7 @@ namespace {
 
 using testing::TempDir;
 
-TEST(MysqlDdlTest, CreateTableTakesUpstreamTypesAndInnoDbUtf8mb4Binary) {
+TEST(MysqlDdlTest, CreateTableTakesUpstreamTypesAndInnoDbUtf8mb4NoPadBinary) {
   const std::string sql = MysqlMigrationSql(R"sql(CREATE TABLE "cluster" (
   "id" {ID},
   "uuid" TEXT NOT NULL,
@@ -37,14 +37,14 @@ TEST(MysqlDdlTest, CreateTableTakesUpstreamTypesAndInnoDbUtf8mb4Binary) {
   EXPECT_NE(sql.find("\"uuid\" VARCHAR(36) NOT NULL,"), std::string::npos) << sql;
   EXPECT_NE(sql.find("\"name\" VARCHAR(255),"), std::string::npos) << sql;
   EXPECT_NE(sql.find("\"status\" VARCHAR(20),"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("\"status_reason\" TEXT,"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("\"labels\" TEXT,"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("\"status_reason\" MEDIUMTEXT,"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("\"labels\" MEDIUMTEXT,"), std::string::npos) << sql;
   EXPECT_NE(sql.find("\"ca_cert_ref\" VARCHAR(512),"), std::string::npos) << sql;
   EXPECT_NE(sql.find("\"docker_volume_size\" BIGINT,"), std::string::npos) << sql;
   EXPECT_NE(sql.find("\"master_lb_enabled\" BOOLEAN,"), std::string::npos) << sql;
   EXPECT_NE(sql.find("\"created_at\" VARCHAR(32),"), std::string::npos) << sql;
   EXPECT_NE(sql.find("CONSTRAINT \"uniq_cluster0uuid\" UNIQUE (\"uuid\")"), std::string::npos);
-  EXPECT_TRUE(sql.ends_with(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"))
+  EXPECT_TRUE(sql.ends_with(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"))
       << sql;
 }
 
@@ -208,10 +208,12 @@ TEST_F(MysqlServerTest, TextComparesByteWise) {
   ASSERT_OK(db_->Insert(kClusterTable, a));
   ASSERT_OK_AND_ASSIGN(int64_t n, db_->Count(kClusterTable,
                                              Filter().Where(Condition::Eq("name", "alpha"))));
-  EXPECT_EQ(n, 0);  // utf8mb4_bin: as SQLite, not case-insensitive
-  // Trailing spaces are not padding either (VARCHAR + binary collation keeps them apart).
+  EXPECT_EQ(n, 0);  // binary: as SQLite, not case-insensitive
   ASSERT_OK_AND_ASSIGN(n, db_->Count(kClusterTable, Filter().Where(Condition::Eq("name", "Alpha"))));
   EXPECT_EQ(n, 1);
+  // Trailing spaces are not padding either (utf8mb4_nopad_bin; the contract test checks it).
+  ASSERT_OK_AND_ASSIGN(n, db_->Count(kClusterTable, Filter().Where(Condition::Eq("name", "Alpha "))));
+  EXPECT_EQ(n, 0);
 }
 
 }  // namespace
