@@ -38,6 +38,7 @@ Result<void> AcceptPhase::Accept(const Caller& caller, const OpPtr& op, bool tak
     return Fail(Error::Unavailable("The conductor is stopping; try again shortly."));
   }
   std::lock_guard<std::mutex> stripe(core_->Stripe(op->cluster_uuid));
+  op->caller = caller;  // persisted with a resumable operation's spec
   bool start = false;
   auto r = core_->db->Transaction([&](db::Database& tx) -> Result<void> {
     MAGNUM_ASSIGN_OR_RETURN(auto cluster,
@@ -75,6 +76,7 @@ Result<void> AcceptPhase::Accept(const Caller& caller, const OpPtr& op, bool tak
   if (op->control->deadline != TimePoint::max()) {
     core_->scheduler.At(op->control->deadline, [ex = core_->executor, op] { ex->Expire(op); });
   }
+  core_->notices.Started(*core_->db, *op);
   core_->executor->Submit(op);
   return {};
 }

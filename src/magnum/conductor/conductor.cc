@@ -27,6 +27,7 @@
 #include "magnum/db/database.h"
 #include "magnum/drivers/registry.h"
 #include "magnum/objects/mappers.h"
+#include "magnum/rpc/notifier.h"
 
 namespace magnum::conductor {
 namespace {
@@ -104,6 +105,7 @@ Result<std::unique_ptr<ConductorService>> ConductorService::FromConfig(
   deps.clock = clock;
   deps.certificates = std::make_unique<ClusterCertificates>(
       db, std::move(encryptor), certs::X509OptionsFromConfig(config), clock);
+  MAGNUM_ASSIGN_OR_RETURN(deps.notifier, rpc::OpenNotifier(config));
   return std::make_unique<ConductorService>(std::move(deps), ConductorOptionsFromConfig(config));
 }
 

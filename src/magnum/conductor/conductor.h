@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "magnum/conductor/conductor_api.h"
+#include "magnum/rpc/notifier.h"
 
 namespace magnum {
 class Clock;
@@ -98,6 +99,8 @@ struct ConductorDeps {
   const drivers::DriverRegistry* drivers = nullptr;   // not owned
   const Clock* clock = nullptr;                       // not owned
   std::unique_ptr<ClusterCertificates> certificates;  // owned
+  // Cluster notifications (notifications.h); owned; nullptr = none.
+  std::unique_ptr<rpc::Notifier> notifier;
 };
 
 class ConductorService final : public ConductorApi {

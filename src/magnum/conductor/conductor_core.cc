@@ -14,6 +14,7 @@ ConductorCore::ConductorCore(ConductorDeps d, ConductorOptions o)
       certs(std::move(d.certificates)),
       opt(std::move(o)),
       events(db, clock),
+      notices(std::move(d.notifier), opt.host, clock),
       scheduler(clock),
       runner(opt.workers) {}
 

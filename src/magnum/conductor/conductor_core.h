@@ -19,6 +19,7 @@
 #include "magnum/common/clock.h"
 #include "magnum/conductor/conductor.h"
 #include "magnum/conductor/event_log.h"
+#include "magnum/conductor/notifications.h"
 #include "magnum/conductor/operation_registry.h"
 #include "magnum/conductor/operation_runner.h"
 #include "magnum/conductor/scheduler.h"
@@ -47,6 +48,7 @@ struct ConductorCore {
   const std::unique_ptr<ClusterCertificates> certs;
   const ConductorOptions opt;
   EventLog events;
+  ClusterNotifications notices;  // operation start/end notifications
   OperationRegistry registry;
   Scheduler scheduler;
   OperationRunner runner;

@@ -10,9 +10,14 @@
 #include <vector>
 
 #include "magnum/common/clock.h"
+#include "magnum/conductor/conductor_api.h"
 #include "magnum/conductor/operation_context.h"
 #include "magnum/conductor/state_table.h"
 #include "magnum/db/record.h"
+
+namespace magnum::rpc {
+struct Notification;
+}
 
 namespace magnum::conductor {
 
@@ -69,6 +74,10 @@ struct Operation {
   // resumable operation): its lock row stays.
   std::atomic<bool> keep_lock{false};
   std::shared_ptr<OperationControl> control = std::make_shared<OperationControl>();
+  Caller caller;  // who asked (empty: recovered or synced without a persisted caller)
+  // The end's notification, prepared in the transaction that records the end and sent
+  // once it committed (notifications.h); set and sent by the writer of the end only.
+  std::shared_ptr<rpc::Notification> end_notice;
 
   // Run phase (operation_executor.cc). Only the step running at a time touches these.
   bool started = false;     // the start event was written

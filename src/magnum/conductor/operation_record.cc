@@ -37,6 +37,11 @@ objects::ClusterLock PersistedLock(const Operation& op) {
   j["rollback"] = op.rollback;
   j["timeout_text"] = op.timeout_text;
   if (op.ca_rotated) j["ca_rotated"] = true;
+  // Who asked: the initiator of the end notification after a resume (notifications.h).
+  j["caller"] = {{"request_id", op.caller.request_id},
+                 {"project_id", op.caller.project_id},
+                 {"user_id", op.caller.user_id},
+                 {"is_admin", op.caller.is_admin}};
   objects::ClusterLock lock;
   lock.spec = j.dump();
   lock.progress = op.progress;
@@ -75,6 +80,12 @@ Result<OpPtr> ResumableOperation(ConductorCore& core, const objects::Cluster& cl
   op->rollback = j.value("rollback", false);
   op->timeout_text = j.value("timeout_text", std::string());
   op->ca_rotated = j.value("ca_rotated", false);
+  if (auto c = j.find("caller"); c != j.end() && c->is_object()) {
+    op->caller.request_id = c->value("request_id", std::string());
+    op->caller.project_id = c->value("project_id", std::string());
+    op->caller.user_id = c->value("user_id", std::string());
+    op->caller.is_admin = c->value("is_admin", false);
+  }
   op->progress = lock.progress.value_or("");
   TimePoint deadline;
   if (lock.deadline_at && ParseDbTimestamp(*lock.deadline_at, &deadline)) {

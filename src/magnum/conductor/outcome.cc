@@ -118,6 +118,7 @@ void OutcomeWriter::Write(Operation& op, bool success, const std::string& reason
                   r.error().message());
     return;
   }
+  if (!op.fenced) core_->notices.Flush(op);
   if (op.fenced) {
     core_->events.Append(op.cluster_uuid, op.project_id, op.name, "", EventLevel::kWarning,
                          "the end of the " + Label(op.name) + " on conductor " +
@@ -173,7 +174,10 @@ Result<void> OutcomeWriter::WriteTx(db::Database& tx, Operation& op, bool succes
     }
   }
   if (success && op.in_progress == st::kDeleteInProgress) {
-    return RemoveClusterTx(tx, op.cluster_uuid, removed);
+    core_->notices.Ending(tx, op, true);  // before its rows go
+    MAGNUM_RETURN_IF_ERROR(RemoveClusterTx(tx, op.cluster_uuid, removed));
+    if (!*removed) op.end_notice.reset();
+    return {};
   }
   MAGNUM_ASSIGN_OR_RETURN(auto cluster, objects::GetOne<Cluster>(tx, ByUuid(op.cluster_uuid)));
   const Filter cas = ByUuid(op.cluster_uuid).Where(Condition::Eq("status", op.in_progress));
@@ -223,6 +227,7 @@ Result<void> OutcomeWriter::WriteTx(db::Database& tx, Operation& op, bool succes
       MAGNUM_RETURN_IF_ERROR(objects::Update(
           tx, ById(ng.id).Where(Condition::Eq("status", ng_status)), ng, after));
     }
+    core_->notices.Ending(tx, op, success);
   } else {
     spdlog::warn("cluster {}: status is no longer {}; the end of {} is not recorded",
                  op.cluster_uuid, op.in_progress, op.name);

@@ -34,6 +34,7 @@ void RecoveryTask::RecoverCluster(const std::string& uuid, bool at_start) {
   std::lock_guard<std::mutex> stripe(core_->Stripe(uuid));
   if (core_->registry.Has(uuid)) return;
   OpPtr resumed;
+  OpPtr failed;  // ended here as failed: its notification goes once the end committed
   std::string previous_owner;
   std::string failed_reason;
   std::string project;
@@ -96,12 +97,14 @@ void RecoveryTask::RecoverCluster(const std::string& uuid, bool at_start) {
     failed_reason = "conductor " + owner + " stopped during " + operation + "; " +
                     NextStep(op->kind, op->known_kind);
     bool removed = false;
+    failed = op;
     return core_->outcome->WriteTx(tx, *op, false, failed_reason, true, &removed);
   });
   if (!r) {
     spdlog::warn("recovery of cluster {}: {}", uuid, r.error().message());
     return;
   }
+  if (failed && !failed->fenced) core_->notices.Flush(*failed);
   if (!failed_reason.empty()) {
     core_->events.Append(uuid, project, "recovery", "", EventLevel::kError, failed_reason);
     spdlog::warn("cluster {}: {}", uuid, failed_reason);

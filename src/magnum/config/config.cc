@@ -108,6 +108,27 @@ Setter Ipv4Cidr(std::string Config::*m, int min_prefix, int max_prefix) {
   };
 }
 
+// [oslo_messaging_notifications] driver: repeated lines and files accumulate (oslo's
+// MultiStrOpt); each name must be one rpc/notifier.h knows.
+Setter NotificationDrivers() {
+  return [](Config& c, const std::string& v) {
+    std::stringstream ss(v);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      item = Trim(item);
+      if (item.empty()) continue;
+      if (item != "messagingv2" && item != "messaging" && item != "log" && item != "noop") {
+        return std::string("notification drivers among: messagingv2, messaging, log, noop");
+      }
+      if (std::find(c.notification_drivers.begin(), c.notification_drivers.end(), item) ==
+          c.notification_drivers.end()) {
+        c.notification_drivers.push_back(item);
+      }
+    }
+    return std::string();
+  };
+}
+
 struct Option {
   const char* section;
   const char* name;
@@ -161,6 +182,11 @@ const std::vector<Option>& Options() {
        Int(&Config::rabbit_qos_prefetch_count, 0, 65535)},
       {"oslo_messaging_rabbit", "rabbit_transient_queues_ttl",
        Int(&Config::rabbit_transient_queues_ttl, 1, 86400 * 30)},
+      {"oslo_messaging_notifications", "driver", NotificationDrivers()},
+      {"oslo_messaging_notifications", "topics", List(&Config::notification_topics)},
+      {"oslo_messaging_notifications", "transport_url",
+       Str(&Config::notification_transport_url)},
+      {"oslo_messaging_notifications", "retry", Int(&Config::notification_retry, -1, 1000000)},
       {"DEFAULT", "state_path", Str(&Config::state_path)},
       {"DEFAULT", "auth_strategy", Choice(&Config::auth_strategy, {"noauth", "keystone"})},
       {"DEFAULT", "default_project_id", Str(&Config::default_project_id)},

@@ -31,6 +31,12 @@ struct Config {
   int heartbeat_timeout_threshold = 60;
   int rabbit_qos_prefetch_count = 0;  // 0 = executor_thread_pool_size (upstream: unlimited)
   int rabbit_transient_queues_ttl = 1800;
+  // [oslo_messaging_notifications] (rpc/notifier.h; upstream names and defaults). `driver`
+  // may be repeated (and comma-separated); the values accumulate, as oslo's MultiStrOpt.
+  std::vector<std::string> notification_drivers;  // messagingv2, messaging, log, noop
+  std::vector<std::string> notification_topics = {"notifications"};
+  std::string notification_transport_url;  // "" = [DEFAULT] transport_url
+  int notification_retry = -1;             // -1 = retry until sent
   std::string state_path = "./var";
   std::string auth_strategy = "noauth";   // noauth | keystone
   std::string default_project_id = "default";  // noauth: project when X-Project-Id is absent
