@@ -5,7 +5,7 @@ kill -9, restart one) and each API as a harness client.
 
 By default the layout uses the ctest fixtures' MariaDB (MAGNUM_TEST_MYSQL_URL) and
 RabbitMQ node (MAGNUM_RABBITMQ_STATE), in a database and a virtual host of its own; a
-class that restarts the broker or the database server sets `own_rabbitmq_port` /
+class that restarts the broker or the database server sets `own_rabbitmq` /
 `own_mariadb` and gets a node or server of its own that the script starts and stops."""
 import os
 import shutil
@@ -26,6 +26,9 @@ SCRIPTS = os.path.join(ROOT, "scripts", "multinode")
 MYSQL_URL = os.environ.get("MAGNUM_TEST_MYSQL_URL", "")
 RABBIT_STATE = os.environ.get("MAGNUM_RABBITMQ_STATE", "")
 RABBIT_PORT = os.environ.get("MAGNUM_RABBITMQ_PORT", "5682")
+# The AMQP port of a layout's own node (`own_rabbitmq = True`): set by ctest, 2 above the
+# shared node's (the broker-restart test of rpc.rabbit_restart has the one between).
+OWN_RABBIT_PORT = int(os.environ.get("MAGNUM_TEST_LAYOUT_RABBITMQ_PORT", "5684"))
 PROCESSES = ("api-1", "api-2", "conductor-1", "conductor-2")
 
 
@@ -60,9 +63,9 @@ class Layout:
 
     `config`: {section: {key: value}} added to every process's config file;
     `own_mariadb`: a MariaDB server of the layout's own (another datadir and port);
-    `own_rabbitmq_port`: a RabbitMQ node of its own on that AMQP port."""
+    `own_rabbitmq`: a RabbitMQ node of its own (on OWN_RABBIT_PORT)."""
 
-    def __init__(self, config=None, own_mariadb=False, own_rabbitmq_port=None):
+    def __init__(self, config=None, own_mariadb=False, own_rabbitmq=False):
         self.dir = tempfile.mkdtemp(prefix="magnum-it-multinode-")
         self.tag = "mn_" + uuid.uuid4().hex[:10]
         url = urllib.parse.urlsplit(MYSQL_URL)
@@ -74,10 +77,9 @@ class Layout:
             mariadb = ["--mariadb-dir", self.mariadb_dir, "--mariadb-port", str(self.mariadb_port)]
         self.mariadb_args = mariadb
         rabbit = ["--rabbitmq-state", RABBIT_STATE, "--rabbitmq-port", RABBIT_PORT]
-        if own_rabbitmq_port:
-            self.rabbit_state = os.path.join(self.dir, "rabbitmq")
-            rabbit = ["--rabbitmq-state", self.rabbit_state,
-                      "--rabbitmq-port", str(own_rabbitmq_port)]
+        if own_rabbitmq:
+            rabbit = ["--rabbitmq-state", os.path.join(self.dir, "rabbitmq"),
+                      "--rabbitmq-port", str(OWN_RABBIT_PORT)]
         self.rabbit_args = rabbit
         self.ports = [free_port(), free_port()]
         self.common = ["--dir", self.dir, "--database", self.tag, "--vhost", self.tag] + \
@@ -192,14 +194,14 @@ class LayoutTestCase(unittest.TestCase):
     """A test class on one layout, started in setUpClass and purged in tearDownClass."""
     config = {}
     own_mariadb = False
-    own_rabbitmq_port = None
+    own_rabbitmq = False
 
     @classmethod
     def setUpClass(cls):
         why = available()
         if why:
             raise unittest.SkipTest(why)
-        cls.layout = Layout(cls.config, cls.own_mariadb, cls.own_rabbitmq_port)
+        cls.layout = Layout(cls.config, cls.own_mariadb, cls.own_rabbitmq)
         try:
             cls.layout.start()
         except Exception:

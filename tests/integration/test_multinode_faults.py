@@ -16,6 +16,8 @@ virtual host (multinode_support.py), the `fake` test driver with slow steps.
 - MariaDB restarted (a server of the layout's own): 503 in the API's error format
   meanwhile, then service again without restarting any process."""
 import concurrent.futures
+import os
+import re
 import time
 import unittest
 
@@ -23,11 +25,13 @@ from cluster_fixtures import ADMIN, ALICE, create_template
 import multinode_support as ms
 
 # Small lease, heartbeat and status-sync intervals so that a takeover takes seconds.
-FLEET = {"DEFAULT": {"report_interval": "1", "service_down_time": "5",
+FLEET = {"DEFAULT": {"report_interval": "1", "service_down_time": "5", "debug": "true",
                      "periodic_interval_max": "1", "rpc_response_timeout": "30"},
          "conductor": {"lease_ttl": "3", "reconcile_enabled": "false"},
          "oslo_messaging_rabbit": {"rabbit_retry_interval": "1", "rabbit_retry_backoff": "0"},
          "quotas": {"max_clusters_per_project": "100"},
+         # Health polls every second, each logged (debug) by the conductor that polls.
+         "kubernetes": {"health_polling_interval": "1"},
          "x509": {"rsa_key_size": "1024"}}
 DRIVER_STEPS = {"network", "node", "cluster", "nodes", "nodegroup"}
 ADMIN_ALL = dict(ADMIN)
@@ -221,6 +225,124 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
         for s in one:
             self.assertGreaterEqual(s["report_count"], 1)
             self.assertIs(s["disabled"], False)
+
+
+    def health_polls(self):
+        """{conductor: [(cluster, host) of each health poll it logged so far]}."""
+        polls = {}
+        for name in ("conductor-1", "conductor-2"):
+            with open(os.path.join(self.layout.dir, name + ".log"), errors="replace") as f:
+                polls[name] = re.findall(r"health poll of cluster (\S+) by (\S+)", f.read())
+        return polls
+
+    def test_health_poll_runs_once_per_interval_across_the_fleet(self):
+        template = create_template(self.api1, ALICE)
+        clusters = [self.create(i, template, "hp%d" % i, 0, node_count=1).json["uuid"]
+                    for i in range(8)]
+        self.wait_statuses(clusters, {"CREATE_COMPLETE"}, 60)
+        for api in self.layout.apis:  # both conductors live (after the kill test too)
+            api.wait_for(lambda: all(v == "up" for v in self.states(api).values()),
+                         timeout=30, what="every process up")
+        time.sleep(2)  # every conductor has seen the other's heartbeat in its last poll
+        before = {n: len(p) for n, p in self.health_polls().items()}
+        window = 6
+        time.sleep(window)
+        polls = [p for n, ps in self.health_polls().items() for p in ps[before[n]:]
+                 if p[0] in clusters]
+        for c in clusters:
+            hosts = [h for u, h in polls if u == c]
+            # Once per 1 s interval: about `window` polls (not twice that), by one conductor.
+            self.assertGreaterEqual(len(hosts), window - 2, (c, polls))
+            self.assertLessEqual(len(hosts), window + 1, (c, polls))
+            self.assertEqual(len(set(hosts)), 1, (c, polls))
+
+
+class RabbitmqRestartTest(FleetMixin, ms.LayoutTestCase):
+    """On a RabbitMQ node of the layout's own (the shared one is never restarted)."""
+    config = FLEET
+    own_rabbitmq = True
+
+    def test_broker_restart_under_load_loses_and_repeats_nothing(self):
+        template = create_template(self.api1, ALICE)
+        before = {n: self.layout.pid(n) for n in ms.PROCESSES}
+        answers = []
+
+        def send():
+            for i in range(20):
+                r = self.create(i, template, "rmq%02d" % i, 300, node_count=1)
+                answers.append((r, "rmq%02d" % i))
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(send)
+            self.api1.wait_for(lambda: len(answers) >= 4, timeout=60, what="4 creates sent")
+            self.layout.rabbitmq("ctl.sh", "stop")  # the node's process ends
+            time.sleep(1)
+            self.layout.rabbitmq("start.sh")
+            sending.result(timeout=300)
+        accepted = [(r.json["uuid"], name) for r, name in answers if r.status == 202]
+        refused = [(r, name) for r, name in answers if r.status != 202]
+        for r, _ in refused:  # only while the broker was away, in the API's error format
+            self.assertEqual(r.status, 503, r)
+            self.assertEqual(r.json["errors"][0]["status"], 503, r)
+        self.assertGreaterEqual(len(accepted), 10, answers)
+        self.wait_statuses([c for c, _ in accepted], {"CREATE_COMPLETE"}, 120)
+        for c, name in accepted:
+            self.assertFalse(self.assert_created_once(c, name, node_count=1))  # none resumed
+        # One cluster per request; a refused create never reached a driver.
+        listed = self.api1.get("/v1/clusters?limit=1000", headers=ALICE).json["clusters"]
+        self.assertEqual(sorted(c["name"] for c in listed), sorted(n for _, n in answers))
+        by_name = {c["name"]: c for c in listed}
+        for _, name in refused:
+            self.assertEqual(by_name[name]["status"], "CREATE_FAILED")
+            self.assertFalse([e for e in events(self.api1, by_name[name]["uuid"])
+                              if e[0] in DRIVER_STEPS])
+        # Every process reconnected by itself: new work flows through both APIs.
+        after = [self.create(i, template, "after%d" % i, 0, node_count=1) for i in range(4)]
+        for r in after:
+            self.assertEqual(r.status, 202, r)
+        self.wait_statuses([r.json["uuid"] for r in after], {"CREATE_COMPLETE"}, 60)
+        self.assertEqual({n: self.layout.pid(n) for n in ms.PROCESSES}, before)
+
+
+class MariadbRestartTest(FleetMixin, ms.LayoutTestCase):
+    """On a MariaDB server of the layout's own (the shared one is never restarted)."""
+    config = FLEET
+    own_mariadb = True
+
+    def assert_unavailable(self, r):
+        self.assertEqual(r.status, 503, r)
+        err = r.json["errors"][0]
+        self.assertEqual(err["status"], 503, r)
+        self.assertIn("database", err["detail"].lower(), r)
+        self.assertNotIn("magnum-test-pass", r.raw)
+
+    def test_database_restart_is_503_then_service_without_a_restart(self):
+        template = create_template(self.api1, ALICE)
+        before = {n: self.layout.pid(n) for n in ms.PROCESSES}
+        self.layout.mariadb("stop.sh")
+        for api in self.layout.apis:
+            self.assert_unavailable(api.get("/v1/clustertemplates", headers=ALICE))
+            self.assert_unavailable(api.get("/v1/mservices", headers=ADMIN_ALL))
+            self.assert_unavailable(self.create(0, template, "during", 0))
+        time.sleep(2)  # heartbeats, lease renewals and status sync meet the outage too
+        self.layout.mariadb("start.sh")
+        for api in self.layout.apis:
+            api.wait_for(lambda: api.get("/v1/clustertemplates", headers=ALICE).status == 200,
+                         timeout=30, what="templates served again")
+        clusters = []
+        for i in range(2):
+            r = self.create(i, template, "after%d" % i, 100, node_count=1)
+            self.assertEqual(r.status, 202, r)
+            clusters.append((r.json["uuid"], "after%d" % i))
+        self.wait_statuses([c for c, _ in clusters], {"CREATE_COMPLETE"}, 60)
+        for c, name in clusters:
+            self.assert_created_once(c, name, node_count=1)
+        # The heartbeats go on: every process up again, none restarted.
+        counts = {(s["host"], s["binary"]): s["report_count"] for s in self.layout.services()}
+        self.api2.wait_for(lambda: all(
+            s["state"] == "up" and s["report_count"] > counts[(s["host"], s["binary"])]
+            for s in self.layout.services(1)), timeout=30, what="heartbeats after the outage")
+        self.assertEqual(len(counts), 4)
+        self.assertEqual({n: self.layout.pid(n) for n in ms.PROCESSES}, before)
 
 
 if __name__ == "__main__":

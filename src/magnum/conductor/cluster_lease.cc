@@ -19,11 +19,14 @@ Result<bool> ClusterLease::OwnerIsDown(db::Database& d, const std::string& owner
                     d, Filter()
                            .Where(Condition::Eq("host", owner))
                            .Where(Condition::Eq("binary", std::string(kConductorBinary)))));
-  if (!row) return true;
-  if (row->forced_down.value_or(false)) return true;
-  std::string seen = row->last_seen_up.value_or("");
-  if (seen.empty()) seen = row->updated_at.value_or("");
-  if (seen.empty()) seen = row->created_at.value_or("");
+  return !row || IsDown(*row);
+}
+
+bool ClusterLease::IsDown(const objects::MagnumService& row) const {
+  if (row.forced_down.value_or(false)) return true;
+  std::string seen = row.last_seen_up.value_or("");
+  if (seen.empty()) seen = row.updated_at.value_or("");
+  if (seen.empty()) seen = row.created_at.value_or("");
   TimePoint t;
   if (!ParseDbTimestamp(seen, &t)) return true;
   return core_->clock->Now() - t > core_->opt.service_down_time;

@@ -13,6 +13,7 @@
 #include "magnum/conductor/operation.h"
 #include "magnum/objects/cluster.h"
 #include "magnum/objects/cluster_lock.h"
+#include "magnum/objects/magnum_service.h"
 
 namespace magnum::db {
 class Database;
@@ -29,6 +30,8 @@ class ClusterLease {
   // Whether the conductor `owner` stopped reporting (no heartbeat within service_down_time,
   // forced down, or never registered).
   Result<bool> OwnerIsDown(db::Database& d, const std::string& owner) const;
+  // The same for a registered process's row.
+  bool IsDown(const objects::MagnumService& row) const;
 
   // A lock nobody works under any more: ours without a running operation, or another
   // conductor's whose lease expired (a row without a lease, from before leases: whose

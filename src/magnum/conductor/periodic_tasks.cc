@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "magnum/conductor/cluster_lease.h"
 #include "magnum/conductor/cluster_state.h"
 #include "magnum/conductor/cluster_status.h"
@@ -16,6 +20,37 @@ namespace magnum::conductor {
 namespace {
 
 namespace st = status;
+
+// The share of the clusters this conductor polls when several run: the live conductors
+// (magnum_service rows of magnum-conductor heard from within service_down_time, not forced
+// down; this one always) sorted by host, and a cluster belongs to the one its UUID hashes
+// to, so that each cluster is polled once per interval across the fleet. A conductor that
+// dies leaves its share to the others once it is reported down.
+class FleetShare {
+ public:
+  explicit FleetShare(ConductorCore& core) : me_(core.opt.host) {
+    hosts_.push_back(me_);
+    db::ListQuery q;
+    q.filter.Where(db::Condition::Eq("binary", std::string(kConductorBinary)));
+    auto rows = objects::List<objects::MagnumService>(*core.db, q);
+    if (!rows) return;  // this one alone: a missed share is polled again next interval
+    for (const auto& row : *rows) {
+      if (!row.host || *row.host == me_ || core.lease->IsDown(row)) continue;
+      hosts_.push_back(*row.host);
+    }
+    std::sort(hosts_.begin(), hosts_.end());
+  }
+
+  bool Mine(std::string_view uuid) const {
+    uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same in every process
+    for (unsigned char c : uuid) h = (h ^ c) * 1099511628211ULL;
+    return hosts_[h % hosts_.size()] == me_;
+  }
+
+ private:
+  std::string me_;
+  std::vector<std::string> hosts_;
+};
 
 }  // namespace
 
@@ -82,8 +117,10 @@ void HealthPollTask::RunOnce() {
     spdlog::warn("health poll: cannot list clusters: {}", clusters.error().message());
     return;
   }
+  const FleetShare share(*core_);
   for (const auto& cluster : *clusters) {
     const std::string& uuid = cluster.uuid;
+    if (!share.Mine(uuid)) continue;  // another live conductor polls it
     const objects::StringMap labels = cluster.labels.value_or(objects::StringMap());
     auto label = [&labels](const char* key) {
       auto it = labels.find(key);
@@ -100,6 +137,7 @@ void HealthPollTask::RunOnce() {
     if (!driver) continue;
     auto health = (*driver)->PollHealth(*state);
     if (!health) continue;  // the driver does no health polling
+    spdlog::debug("health poll of cluster {} by {}", uuid, core_->opt.host);
     if (!*health) {
       spdlog::info("health poll of cluster {}: {}", uuid, health->error().message());
       continue;
