@@ -165,6 +165,26 @@ class NotificationsTest(unittest.TestCase):
         self.assertEqual(len(self.received.about(failing)), 2)
         self.assertIsNone(self.conductor.proc.poll())
 
+    def test_notifications_go_on_after_the_broker_closed_the_connections(self):
+        template = create_template(self.api, ALICE)
+        first = self.create(template)
+        self.assertEqual(wait_status(self.api, first, ALICE, timeout=40), "CREATE_COMPLETE")
+        self.received.wait(first, 2)
+        vhost = self.url.rsplit("/", 1)[1]
+        closed = 0
+        for line in rs.ctl("list_connections", "pid", "vhost").splitlines():
+            fields = line.split("\t")
+            if len(fields) == 2 and fields[1] == vhost:
+                rs.ctl("close_connection", fields[0], "test: connection closed")
+                closed += 1
+        self.assertGreaterEqual(closed, 2, "the conductor's RPC and notification connections")
+        second = self.create(template)
+        self.assertEqual(wait_status(self.api, second, ALICE, timeout=40), "CREATE_COMPLETE")
+        got = self.received.wait(second, 2)
+        self.check_event(got[0], second, "INFO", "create", "pending", "CREATE_IN_PROGRESS")
+        self.check_event(got[1], second, "INFO", "create", "success", "CREATE_COMPLETE")
+        self.assertEqual(len(self.received.about(first)), 2, "nothing sent twice")
+
 
 class EmbeddedWithoutBrokerTest(unittest.TestCase):
     def test_magnumd_refuses_messagingv2_without_a_broker(self):

@@ -174,36 +174,33 @@ Result<std::vector<objects::NodeGroup>> NodeGroupsOf(db::Database& db, const std
 
 }  // namespace
 
-void ClusterNotifications::Started(db::Database& db, const Operation& op) {
-  if (!enabled()) return;
+std::shared_ptr<rpc::Notification> ClusterNotifications::Build(db::Database& db,
+                                                               const Operation& op,
+                                                               CadfOutcome outcome) const {
   auto cluster = objects::GetOne<objects::Cluster>(db, ByUuid(op.cluster_uuid));
   auto ngs = NodeGroupsOf(db, op.cluster_uuid);
   if (!cluster || !*cluster || !ngs) {
-    spdlog::warn("cluster {}: no start notification for {}: cannot read the cluster",
-                 op.cluster_uuid, op.name);
-    return;
+    spdlog::warn("cluster {}: no {} notification for {}: cannot read the cluster",
+                 op.cluster_uuid, outcome == CadfOutcome::kPending ? "start" : "end", op.name);
+    return nullptr;
   }
-  Send(ClusterNotification(host_, **cluster, *ngs, op.kind, CadfOutcome::kPending, op.caller,
-                           clock_->Now()));
+  objects::Cluster& c = **cluster;
+  if (outcome == CadfOutcome::kSuccess && op.in_progress == st::kDeleteInProgress) {
+    c.status = objects::ClusterStatus::kDeleteComplete;  // its rows go in this transaction
+  }
+  return std::make_shared<rpc::Notification>(
+      ClusterNotification(host_, c, *ngs, op.kind, outcome, op.caller, clock_->Now()));
+}
+
+void ClusterNotifications::Started(db::Database& db, const Operation& op) {
+  if (!enabled()) return;
+  if (auto n = Build(db, op, CadfOutcome::kPending)) Send(*n);
 }
 
 void ClusterNotifications::Ending(db::Database& tx, Operation& op, bool success) {
   op.end_notice.reset();
   if (!enabled()) return;
-  auto cluster = objects::GetOne<objects::Cluster>(tx, ByUuid(op.cluster_uuid));
-  auto ngs = NodeGroupsOf(tx, op.cluster_uuid);
-  if (!cluster || !*cluster || !ngs) {
-    spdlog::warn("cluster {}: no end notification for {}: cannot read the cluster",
-                 op.cluster_uuid, op.name);
-    return;
-  }
-  objects::Cluster& c = **cluster;
-  if (success && op.in_progress == st::kDeleteInProgress) {
-    c.status = objects::ClusterStatus::kDeleteComplete;  // its rows go in this transaction
-  }
-  op.end_notice = std::make_shared<rpc::Notification>(ClusterNotification(
-      host_, c, *ngs, op.kind, success ? CadfOutcome::kSuccess : CadfOutcome::kFailure,
-      op.caller, clock_->Now()));
+  op.end_notice = Build(tx, op, success ? CadfOutcome::kSuccess : CadfOutcome::kFailure);
 }
 
 void ClusterNotifications::Flush(Operation& op) {

@@ -76,6 +76,10 @@ class ClusterNotifications {
   void Flush(Operation& op);
 
  private:
+  // The notification about `op`'s cluster as `db` holds it now; nullptr when it cannot be
+  // read (logged).
+  std::shared_ptr<rpc::Notification> Build(db::Database& db, const Operation& op,
+                                           CadfOutcome outcome) const;
   void Send(const rpc::Notification& n);
 
   const std::unique_ptr<rpc::Notifier> notifier_;
