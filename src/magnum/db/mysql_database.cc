@@ -13,6 +13,7 @@
 #include "magnum/db/mysql_rows.h"
 #include "magnum/db/sql_builder.h"
 #include "magnum/db/takeover.h"
+#include "magnum/db/writer_lock_policy.h"
 
 namespace magnum::db {
 namespace {
@@ -66,10 +67,14 @@ class MysqlDatabase::Connection {
     MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
     MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Insert(*t, values));
     std::vector<Row> rows;
-    MAGNUM_RETURN_IF_ERROR(Write([&]() -> Result<void> {
+    auto insert = [&]() -> Result<void> {
       MAGNUM_ASSIGN_OR_RETURN(rows, Query(st, t));
       return {};
-    }));
+    };
+    // An append to a log table takes no writer lock (writer_lock_policy.h); like a read, it
+    // runs once more on a fresh connection when it found this one lost.
+    MAGNUM_RETURN_IF_ERROR(InsertTakesWriterLock(t->name) || in_tx_ ? Write(insert)
+                                                                    : Read<void>(insert));
     if (rows.size() != 1) return Fail(Error::Internal("INSERT into " + t->name + " returned no row"));
     return std::move(rows[0]);
   }

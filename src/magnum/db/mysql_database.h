@@ -10,6 +10,7 @@
 // Writers take turns, as in SQLite: Transaction() and every write outside one (Insert,
 // Update, Delete) first take the server-side named lock "magnum:<database>" (GET_LOCK),
 // waiting up to busy_timeout_ms, and hold it to COMMIT; a wait past that is kUnavailable.
+// Only appends to the event log skip it (writer_lock_policy.h).
 // Transactions are therefore serializable without deadlocks among our processes, and
 // readers outside transactions are never blocked (InnoDB consistent reads). Writers that do
 // not take the lock (other programs) are still kept serializable by InnoDB's SERIALIZABLE
