@@ -21,8 +21,10 @@
 //       cluster_uuid, pem}
 //   sign_certificate(cluster, certificate) -> the Certificate with its pem
 //   rotate_ca_certificate(cluster) -> Cluster
-//   object_class_action / object_action / object_backport: refused (NotSupported); the
-//       Python API only uses them with an indirection API, which Magnum does not set.
+//   object_class_action / object_action / object_backport: refused (NotSupported). Not
+//       enough for a real Python magnum-api process: its main() sets the objects'
+//       indirection API (magnum/cmd/api.py), so its object reads and writes
+//       (Cluster.get_by_uuid, NodeGroup.list, ClusterTemplate.save, ...) arrive here too.
 // The stored rows are the truth: a primitive names its object (uuid); what the conductor
 // acts on is read from the database. Failures carry upstream's exception class
 // (rpc::AsUpstreamException): ClusterNotFound, NodeGroupNotFound, ClusterTemplateNotFound,

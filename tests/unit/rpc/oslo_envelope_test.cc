@@ -133,6 +133,29 @@ TEST(OsloEnvelopeTest, FailureKeepsOurCodeAndIsUpstreamShaped) {
   EXPECT_EQ(r->outcome.error().message(), "busy");
 }
 
+TEST(OsloEnvelopeTest, UpstreamExceptionClassTravelsForPython) {
+  // A Python client allowing magnum.common.exception re-raises the class named here.
+  Error e = AsUpstreamException(Error::NotFound("Cluster x could not be found."),
+                                "ClusterNotFound");
+  std::string body = EncodeOsloReply(Fail(e), "m4");
+  Json f = Json::parse(Inner(body)["failure"].get<std::string>());
+  EXPECT_EQ(f["class"], "ClusterNotFound");
+  EXPECT_EQ(f["module"], "magnum.common.exception");
+  EXPECT_EQ(f["message"], "Cluster x could not be found.");
+  EXPECT_EQ(f["args"], Json::array({"Cluster x could not be found."}));
+  // Our own client still gets the code and the plain message back.
+  auto r = DecodeOsloReply(body);
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(r->outcome);
+  EXPECT_EQ(r->outcome.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(r->outcome.error().message(), "Cluster x could not be found.");
+  // Without the class, the module stays ours.
+  Json plain = Json::parse(
+      Inner(EncodeOsloReply(Fail(Error::NotFound("gone")), "m5"))["failure"].get<std::string>());
+  EXPECT_EQ(plain["class"], "NotFound");
+  EXPECT_EQ(plain["module"], "magnum.rpc.errors");
+}
+
 TEST(OsloEnvelopeTest, PythonFailureMapsByClass) {
   Json failure = {{"class", "ClusterNotFound"},
                   {"module", "magnum.common.exception"},
