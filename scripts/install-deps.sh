@@ -20,6 +20,8 @@ test_pkgs+=("${openstack_pkgs[@]}")
 # The `multinode` tests: a private RabbitMQ node (scripts/rabbitmq/) and upstream's
 # oslo.messaging, which proves our wire format; PyMySQL, the tests' SQL on MariaDB.
 test_pkgs+=(rabbitmq-server python3-oslo.messaging python3-pymysql)
+# test_db_takeover: Debian's Python Magnum 15 builds and fills the database we take over.
+test_pkgs+=(python3-magnum)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

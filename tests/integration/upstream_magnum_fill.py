@@ -77,6 +77,20 @@ def main(config_file):
             labels=ng.labels, node_addresses=ng.node_addresses, status=ng.status,
             min_node_count=ng.min_node_count, max_node_count=ng.max_node_count, **when(ng)))
 
+    def keypair(ctx, name):
+        """An x509keypair as upstream's x509keypair cert manager keeps a cluster's CA."""
+        kp = objects.X509KeyPair(
+            ctx, uuid=str(uuid.uuid4()), project_id=ctx.project_id, user_id=ctx.user_id,
+            certificate="-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n" % name,
+            private_key="-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n",
+            private_key_passphrase="secret-" + name, intermediates=None)
+        kp.create()
+        kp = objects.X509KeyPair.get_by_uuid(ctx, kp.uuid)
+        out["x509keypairs"].append(dict(uuid=kp.uuid, project_id=kp.project_id,
+                                        user_id=kp.user_id, certificate=kp.certificate,
+                                        private_key=kp.private_key, **when(kp)))
+        return kp.uuid
+
     def cluster(ctx, t, name, status, masters, workers, extra=False):
         c = objects.Cluster(
             ctx, uuid=str(uuid.uuid4()), name=name, project_id=ctx.project_id,
@@ -86,8 +100,8 @@ def main(config_file):
             api_address="https://192.0.2.10:6443", status=status,
             status_reason="Stack CREATE completed successfully", health_status="HEALTHY",
             health_status_reason={"api": "ok"}, create_timeout=60,
-            discovery_url="https://discovery.etcd.io/abc", ca_cert_ref=str(uuid.uuid4()),
-            magnum_cert_ref=str(uuid.uuid4()), coe_version="v1.24.3",
+            discovery_url="https://discovery.etcd.io/abc", ca_cert_ref=keypair(ctx, name + "-ca"),
+            magnum_cert_ref=keypair(ctx, name + "-client"), coe_version="v1.24.3",
             container_version="1.12.6", fixed_network=None, fixed_subnet=None,
             floating_ip_enabled=False, master_lb_enabled=True)
         c.create()
@@ -103,7 +117,8 @@ def main(config_file):
             node_count=c.node_count, api_address=c.api_address, stack_id=c.stack_id,
             keypair=c.keypair, health_status=c.health_status,
             health_status_reason=c.health_status_reason, create_timeout=c.create_timeout,
-            coe_version=c.coe_version, discovery_url=c.discovery_url, **when(c)))
+            coe_version=c.coe_version, discovery_url=c.discovery_url,
+            ca_cert_ref=c.ca_cert_ref, **when(c)))
         return c
 
     pub = template(ctx_alice, "k8s-public", True, {"kube_tag": "v1.24.3", "boot": "ok"})
@@ -120,18 +135,6 @@ def main(config_file):
         if entry["uuid"] == c3.uuid:
             c3 = objects.Cluster.get_by_uuid(ctx_bob, c3.uuid)
             entry.update(status_reason=c3.status_reason, **when(c3))
-
-    for ctx, name in ((ctx_alice, "ca-prod"), (ctx_bob, "ca-bob")):
-        kp = objects.X509KeyPair(
-            ctx, uuid=str(uuid.uuid4()), project_id=ctx.project_id, user_id=ctx.user_id,
-            certificate="-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n" % name,
-            private_key="-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n",
-            private_key_passphrase="secret-" + name, intermediates=None)
-        kp.create()
-        kp = objects.X509KeyPair.get_by_uuid(ctx, kp.uuid)
-        out["x509keypairs"].append(dict(uuid=kp.uuid, project_id=kp.project_id,
-                                        user_id=kp.user_id, certificate=kp.certificate,
-                                        private_key=kp.private_key, **when(kp)))
 
     for project, limit in (("proj-alice", 7), ("proj-bob", 2)):
         q = objects.Quota(ctx_alice, project_id=project, resource="Cluster", hard_limit=limit)
