@@ -6,6 +6,7 @@ create / update / delete with outcome pending then success (priority INFO), and 
 create (fake driver label fake_fail=create) as failure (priority ERROR), each a CADF event
 whose initiator is the caller and whose target is the cluster. magnumd with messagingv2 and
 no broker refuses to start and says why."""
+import json
 import shutil
 import subprocess
 import tempfile
@@ -14,7 +15,7 @@ import time
 import unittest
 
 from harness import Magnumd, binary
-from cluster_fixtures import ALICE, create_template, wait_status
+from cluster_fixtures import ALICE, FAST_CERTS, create_cluster, create_template, wait_status
 import rabbit_support as rs
 
 EVENT = "http://schemas.dmtf.org/cloud/audit/1.0/event"
@@ -127,6 +128,7 @@ class NotificationsTest(unittest.TestCase):
         self.assertEqual(content["project_id"], "p-alice")
         self.assertEqual(ctxt.get("project_id"), "p-alice")
         self.assertEqual(ctxt.get("user_id"), "alice")
+        self.assertEqual(ctxt.get("roles"), ["member"])
         self.assertIsNone(ctxt.get("auth_token"))
 
     def test_create_update_delete_and_a_failed_create(self):
@@ -196,6 +198,29 @@ class EmbeddedWithoutBrokerTest(unittest.TestCase):
         said = p.stdout + p.stderr + m.log()
         self.assertIn("[oslo_messaging_notifications]", said)
         self.assertIn("transport_url", said)
+
+
+class LogDriverTest(unittest.TestCase):
+    def test_the_log_driver_writes_each_notification_to_the_log(self):
+        config = {"oslo_messaging_notifications": {"driver": "log"}}
+        config.update(FAST_CERTS)
+        m = Magnumd(extra_config=config)
+        self.addCleanup(m.cleanup)
+        m.start(timeout=40)
+        cluster = create_cluster(m, create_template(m, ALICE), ALICE)
+
+        def logged():
+            lines = [line for line in m.log().splitlines()
+                     if "notification magnum.cluster.create: " in line]
+            return lines if len(lines) >= 2 else None
+        lines = m.wait_for(logged, timeout=20, what="two create notifications in the log")
+        messages = [json.loads(line.split("notification magnum.cluster.create: ", 1)[1])
+                    for line in lines]
+        self.assertEqual([(n["priority"], n["payload"]["outcome"]) for n in messages],
+                         [("INFO", "pending"), ("INFO", "success")])
+        self.assertEqual(messages[1]["payload"]["target"]["id"], cluster)
+        self.assertEqual(messages[1]["payload"]["initiator"]["project_id"], "p-alice")
+        self.assertEqual(messages[1]["event_type"], "magnum.cluster.create")
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ Json ContextOf(const Caller& caller, bool known) {
   c["request_id"] = known && !caller.request_id.empty() ? Json(caller.request_id) : Json(nullptr);
   c["global_request_id"] = nullptr;
   c["resource_uuid"] = nullptr;
-  c["roles"] = Json::array();
+  c["roles"] = known ? Json(caller.roles) : Json::array();
   c["user_identity"] = text(user) + " " + text(project) + " - - -";
   c["user_name"] = nullptr;
   c["project_name"] = nullptr;

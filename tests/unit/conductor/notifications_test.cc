@@ -73,7 +73,7 @@ std::vector<objects::NodeGroup> SampleNodeGroups() {
 }
 
 TEST(ClusterNotificationTest, CadfEventAsUpstreamSendsIt) {
-  Caller caller{"req-1", "p-alice", "alice", false};
+  Caller caller{"req-1", "p-alice", "alice", false, {"member", "reader"}};
   const TimePoint at = TimePoint(std::chrono::seconds(1796347593)) + 633765us;
   rpc::Notification n = ClusterNotification("ctl-1", SampleCluster(), SampleNodeGroups(),
                                             OpKind::kCreate, CadfOutcome::kPending, caller, at);
@@ -123,6 +123,7 @@ TEST(ClusterNotificationTest, CadfEventAsUpstreamSendsIt) {
   EXPECT_EQ(ctx["project_id"], "p-alice");
   EXPECT_EQ(ctx["request_id"], "req-1");
   EXPECT_EQ(ctx["is_admin"], false);
+  EXPECT_EQ(ctx["roles"], (Json{"member", "reader"}));
   EXPECT_TRUE(ctx["auth_token"].is_null()) << "no secret leaves in a notification";
 }
 
