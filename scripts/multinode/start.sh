@@ -34,14 +34,18 @@ done
 exec 8>"$LAYOUT_DIR/.lock"
 flock 8
 
-# The database server and the broker.
-mysql_url="$("$ROOT/scripts/mariadb/start.sh" --dir "$MARIADB_STATE" --port "$MARIADB_PORT" \
-  --mark "$LAYOUT_DIR/mariadb.started" 8>&-)"
+# The database server and the broker (at the same time: each may take seconds to boot).
+"$ROOT/scripts/mariadb/start.sh" --dir "$MARIADB_STATE" --port "$MARIADB_PORT" \
+  --mark "$LAYOUT_DIR/mariadb.started" >"$LAYOUT_DIR/mariadb.url" 8>&- &
+mariadb_starting=$!
+rabbit_env "$ROOT/scripts/rabbitmq/start.sh" --mark "$LAYOUT_DIR/rabbitmq.started" 8>&- ||
+  { wait "$mariadb_starting" || true; ndie "RabbitMQ did not start"; }
+wait "$mariadb_starting" || ndie "MariaDB did not start"
+rabbit_url="$(cat "$RABBITMQ_STATE/url")"
+mysql_url="$(cat "$LAYOUT_DIR/mariadb.url")"
 mysql_url="${mysql_url%%/magnum\?*}/$DATABASE?charset=utf8"
 MYSQL_PWD=magnum-test-pass mariadb --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -u magnum_test \
   -e "CREATE DATABASE IF NOT EXISTS \`$DATABASE\` CHARACTER SET utf8mb4"
-rabbit_env "$ROOT/scripts/rabbitmq/start.sh" --mark "$LAYOUT_DIR/rabbitmq.started" 8>&-
-rabbit_url="$(cat "$RABBITMQ_STATE/url")"
 ctl() { rabbit_env "$ROOT/scripts/rabbitmq/ctl.sh" -q "$@"; }
 if ! ctl list_vhosts | grep -qx "$VHOST"; then ctl add_vhost "$VHOST" >/dev/null; fi
 ctl set_permissions -p "$VHOST" magnum '.*' '.*' '.*' >/dev/null

@@ -34,7 +34,6 @@ FLEET = {"DEFAULT": {"report_interval": "1", "service_down_time": "5", "debug": 
          "kubernetes": {"health_polling_interval": "1"},
          "x509": {"rsa_key_size": "1024"}}
 DRIVER_STEPS = {"network", "node", "cluster", "nodes", "nodegroup"}
-ADMIN_ALL = dict(ADMIN)
 
 
 def events(api, cluster):
@@ -208,7 +207,7 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
             self.assertEqual(states[("it-api-1", "magnum-api")], "up")
 
     def states(self, api):
-        r = api.get("/v1/mservices", headers=ADMIN_ALL)
+        r = api.get("/v1/mservices", headers=ADMIN)
         self.assertEqual(r.status, 200, r)
         return {(s["host"], s["binary"]): s["state"] for s in r.json["mservices"]}
 
@@ -218,7 +217,7 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
         for api in self.layout.apis:
             api.wait_for(lambda: {k for k, v in self.states(api).items() if v == "up"} == want,
                          timeout=30, what="the four processes up")
-        one, two = (api.get("/v1/mservices", headers=ADMIN_ALL).json["mservices"]
+        one, two = (api.get("/v1/mservices", headers=ADMIN).json["mservices"]
                     for api in self.layout.apis)
         self.assertEqual([(s["id"], s["host"], s["binary"]) for s in one],
                          [(s["id"], s["host"], s["binary"]) for s in two])
@@ -245,7 +244,7 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
                          timeout=30, what="every process up")
         time.sleep(2)  # every conductor has seen the other's heartbeat in its last poll
         before = {n: len(p) for n, p in self.health_polls().items()}
-        window = 6
+        window = 5
         time.sleep(window)
         polls = [p for n, ps in self.health_polls().items() for p in ps[before[n]:]
                  if p[0] in clusters]
@@ -257,10 +256,12 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
             self.assertEqual(len(set(hosts)), 1, (c, polls))
 
 
-class RabbitmqRestartTest(FleetMixin, ms.LayoutTestCase):
-    """On a RabbitMQ node of the layout's own (the shared one is never restarted)."""
+class ServerRestartTest(FleetMixin, ms.LayoutTestCase):
+    """On a RabbitMQ node and a MariaDB server of the layout's own (the shared ones are
+    never restarted)."""
     config = FLEET
     own_rabbitmq = True
+    own_mariadb = True
 
     def test_broker_restart_under_load_loses_and_repeats_nothing(self):
         template = create_template(self.api1, ALICE)
@@ -303,11 +304,6 @@ class RabbitmqRestartTest(FleetMixin, ms.LayoutTestCase):
         self.assertEqual({n: self.layout.pid(n) for n in ms.PROCESSES}, before)
 
 
-class MariadbRestartTest(FleetMixin, ms.LayoutTestCase):
-    """On a MariaDB server of the layout's own (the shared one is never restarted)."""
-    config = FLEET
-    own_mariadb = True
-
     def assert_unavailable(self, r):
         self.assertEqual(r.status, 503, r)
         err = r.json["errors"][0]
@@ -321,7 +317,7 @@ class MariadbRestartTest(FleetMixin, ms.LayoutTestCase):
         self.layout.mariadb("stop.sh")
         for api in self.layout.apis:
             self.assert_unavailable(api.get("/v1/clustertemplates", headers=ALICE))
-            self.assert_unavailable(api.get("/v1/mservices", headers=ADMIN_ALL))
+            self.assert_unavailable(api.get("/v1/mservices", headers=ADMIN))
             self.assert_unavailable(self.create(0, template, "during", 0))
         time.sleep(2)  # heartbeats, lease renewals and status sync meet the outage too
         self.layout.mariadb("start.sh")
