@@ -86,6 +86,7 @@ class DbTakeoverTest(unittest.TestCase):
         conf = os.path.join(workdir, "magnum.conf")
         with open(conf, "w") as f:
             f.write("[database]\nconnection = %s\n" % db.url)
+        self.upstream_conf = conf
         p = subprocess.run([UPSTREAM_TOOL, "--config-file", conf, "upgrade"],
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
@@ -183,6 +184,23 @@ class DbTakeoverTest(unittest.TestCase):
         services = api.get("/v1/mservices", headers=ADMIN).json["mservices"]
         self.assertTrue({("python-host", "magnum-conductor"), ("python-host", "magnum-api")}
                         <= {(s["host"], s["binary"]) for s in services}, services)
+
+        # Rollback: the Python objects still read every cluster and template, and write; we
+        # read what they wrote (their timestamps in their own text form).
+        prod = next(c for c in held["clusters"] if c["name"] == "prod")
+        p = subprocess.run([SYSTEM_PYTHON, FILL, "--read-back", self.upstream_conf,
+                            prod["uuid"]], capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        python = json.loads(p.stdout)
+        self.assertEqual(python["clusters"], sorted(
+            [c["uuid"], c["name"], c["status"], c["node_count"], c["created_at"]]
+            for c in held["clusters"]))
+        self.assertEqual(python["cluster_templates"], sorted(
+            [t["uuid"] for t in held["cluster_templates"] if t["name"] != "bob-hidden"] +
+            [template]))
+        got = api.get("/v1/clusters/" + prod["uuid"], headers=alice).json
+        self.assertEqual(got["status_reason"], "saved by the Python Magnum")
+        self.assertRegex(got["updated_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 
     def check_templates(self, api, held):
         for t in held:

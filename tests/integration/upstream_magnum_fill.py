@@ -4,6 +4,7 @@ Debian's own python3-magnum objects (magnum.objects over magnum.db.sqlalchemy), 
 as JSON what the objects read back: the reference test_db_takeover.py compares our API with.
 
     /usr/bin/python3 upstream_magnum_fill.py CONFIG_FILE
+    /usr/bin/python3 upstream_magnum_fill.py --read-back CONFIG_FILE CLUSTER_UUID
 
 CONFIG_FILE holds `[database] connection = mysql+pymysql://...`. Runs under Debian's
 /usr/bin/python3 (python3-magnum, python3-pymysql), not a virtualenv's Python.
@@ -166,5 +167,28 @@ def main(config_file):
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
 
 
+def read_back(config_file, cluster_uuid):
+    """The rollback check: the Python objects on a database we took over list every
+    cluster and template, and save a change to `cluster_uuid`. Prints what they read."""
+    from magnum.common import context as magnum_context
+    import magnum.conf
+    from magnum import objects
+
+    magnum.conf.CONF([], project="magnum", default_config_files=[config_file])
+    ctx = magnum_context.RequestContext(project_id="proj-alice", user_id="user-alice",
+                                        is_admin=True, all_tenants=True)
+    c = objects.Cluster.get_by_uuid(ctx, cluster_uuid)
+    c.status_reason = "saved by the Python Magnum"
+    c.save()
+    out = {"clusters": sorted([c.uuid, c.name, c.status, c.node_count,
+                               c.created_at.strftime("%Y-%m-%dT%H:%M:%S")]
+                              for c in objects.Cluster.list(ctx)),
+           "cluster_templates": sorted(t.uuid for t in objects.ClusterTemplate.list(ctx))}
+    json.dump(out, sys.stdout, sort_keys=True)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--read-back":
+        read_back(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1])
