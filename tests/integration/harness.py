@@ -115,6 +115,13 @@ class Magnumd:
         threading.Thread(target=self.proc.stdout.read, daemon=True).start()
         return self
 
+    def spawn(self):
+        """Starts the program without waiting for a port (magnum-conductor listens on none);
+        its output is discarded, its log file kept as with start()."""
+        self.proc = subprocess.Popen([binary(self.program), "--config-file", self.config_path],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self
+
     def log(self):
         path = os.path.join(self.dir, self.program + ".log")
         if os.path.exists(path):

@@ -114,9 +114,7 @@ class MagnumdOnMariadbTest(unittest.TestCase):
         conductor = Magnumd(extra_config=mariadb_config(self.url, "mdb-cond"),
                             program="magnum-conductor")
         self.addCleanup(conductor.cleanup)
-        conductor.proc = subprocess.Popen(
-            [binary("magnum-conductor"), "--config-file", conductor.config_path],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        conductor.spawn()
 
         def both_up():
             rows = api.get("/v1/mservices", headers=ADMIN).json["mservices"]
