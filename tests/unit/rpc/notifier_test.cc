@@ -15,6 +15,8 @@
 #include <regex>
 #include <thread>
 
+#include <unistd.h>
+
 #include "magnum/config/config.h"
 #include "magnum/rpc/rabbit_notify_publisher.h"
 
@@ -153,8 +155,8 @@ TEST(NotifierTest, UnknownDriverOrMissingBrokerIsRefused) {
 class NotifierConfigTest : public ::testing::Test {
  protected:
   Result<config::Config> Load(const std::string& text) {
-    const std::string path = ::testing::TempDir() + "notifier_test_" +
-                             std::to_string(reinterpret_cast<uintptr_t>(this)) + ".conf";
+    const std::string path =
+        ::testing::TempDir() + "notifier_test_" + std::to_string(getpid()) + ".conf";
     std::ofstream(path) << text;
     auto c = config::Load({path});
     std::remove(path.c_str());
