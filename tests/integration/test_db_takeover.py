@@ -180,10 +180,11 @@ class DbTakeoverTest(unittest.TestCase):
         self.assertEqual(api.delete("/v1/clusters/" + cluster, headers=alice).status, 204)
         api.wait_for(lambda: api.get("/v1/clusters/" + cluster, headers=alice).status == 404,
                      timeout=60, what="new cluster deleted")
-        # The upstream services are listed next to ours.
+        # The Python services are listed next to ours, down (they no longer report).
         services = api.get("/v1/mservices", headers=ADMIN).json["mservices"]
-        self.assertTrue({("python-host", "magnum-conductor"), ("python-host", "magnum-api")}
-                        <= {(s["host"], s["binary"]) for s in services}, services)
+        self.assertTrue({("python-host", "magnum-conductor", "down"),
+                         ("python-host", "magnum-api", "down")}
+                        <= {(s["host"], s["binary"], s["state"]) for s in services}, services)
 
         # Rollback: the Python objects still read every cluster and template, and write; we
         # read what they wrote (their timestamps in their own text form).
