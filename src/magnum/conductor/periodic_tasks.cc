@@ -21,38 +21,26 @@ namespace {
 
 namespace st = status;
 
-// The share of the clusters this conductor polls when several run: the live conductors
-// (magnum_service rows of magnum-conductor heard from within service_down_time, not forced
-// down; this one always) sorted by host, and a cluster belongs to the one its UUID hashes
-// to, so that each cluster is polled once per interval across the fleet. A conductor that
-// dies leaves its share to the others once it is reported down.
-class FleetShare {
- public:
-  explicit FleetShare(ConductorCore& core) : me_(core.opt.host) {
-    hosts_.push_back(me_);
-    db::ListQuery q;
-    q.filter.Where(db::Condition::Eq("binary", std::string(kConductorBinary)));
-    auto rows = objects::List<objects::MagnumService>(*core.db, q);
-    if (!rows) return;  // this one alone: a missed share is polled again next interval
-    for (const auto& row : *rows) {
-      if (!row.host || *row.host == me_ || core.lease->IsDown(row)) continue;
-      hosts_.push_back(*row.host);
-    }
-    std::sort(hosts_.begin(), hosts_.end());
-  }
-
-  bool Mine(std::string_view uuid) const {
-    uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same in every process
-    for (unsigned char c : uuid) h = (h ^ c) * 1099511628211ULL;
-    return hosts_[h % hosts_.size()] == me_;
-  }
-
- private:
-  std::string me_;
-  std::vector<std::string> hosts_;
-};
-
 }  // namespace
+
+FleetShare::FleetShare(ConductorCore& core) : me_(core.opt.host) {
+  hosts_.push_back(me_);
+  db::ListQuery q;
+  q.filter.Where(db::Condition::Eq("binary", std::string(kConductorBinary)));
+  auto rows = objects::List<objects::MagnumService>(*core.db, q);
+  if (!rows) return;  // this one alone: a share missed now is handled next interval
+  for (const auto& row : *rows) {
+    if (!row.host || *row.host == me_ || core.lease->IsDown(row)) continue;
+    hosts_.push_back(*row.host);
+  }
+  std::sort(hosts_.begin(), hosts_.end());
+}
+
+bool FleetShare::Mine(std::string_view cluster_uuid) const {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same in every process
+  for (unsigned char c : cluster_uuid) h = (h ^ c) * 1099511628211ULL;
+  return hosts_[h % hosts_.size()] == me_;
+}
 
 void StatusSyncTask::RunOnce() {
   auto clusters = core_->ClustersWithStatus(st::InProgressStatuses());
@@ -60,8 +48,10 @@ void StatusSyncTask::RunOnce() {
     spdlog::warn("status sync: cannot list clusters: {}", clusters.error().message());
     return;
   }
+  const FleetShare share(*core_);
   for (const auto& cluster : *clusters) {
     const std::string& uuid = cluster.uuid;
+    if (!share.Mine(uuid)) continue;  // another live conductor syncs it
     // Only clusters nobody runs: no operation here, no lock row anywhere (a live owner
     // reports itself, a dead one is for recovery), and not just inserted by the API.
     auto unowned = [&]() -> bool {

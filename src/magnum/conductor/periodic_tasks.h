@@ -10,12 +10,30 @@
 // Thread-safe: each RunOnce may run on the scheduler thread or a test's.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace magnum::conductor {
 
 struct ConductorCore;
 class ServiceHeartbeat;
+
+// The share of the clusters this conductor takes in a fleet-wide periodic pass (status
+// sync, health polling, reconciliation) when several conductors run: the live ones
+// (magnum_service rows of magnum-conductor heard from within service_down_time, not forced
+// down; this one always) sorted by host, a cluster belonging to the one its UUID hashes to,
+// so that each cluster is handled once per interval across the fleet. A conductor that dies
+// leaves its share to the others once it is reported down. Taken once per pass.
+class FleetShare {
+ public:
+  explicit FleetShare(ConductorCore& core);
+  bool Mine(std::string_view cluster_uuid) const;
+
+ private:
+  std::string me_;
+  std::vector<std::string> hosts_;
+};
 
 class PeriodicTask {
  public:

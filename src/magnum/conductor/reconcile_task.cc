@@ -90,9 +90,10 @@ void ReconcileTask::RunOnce() {
     spdlog::warn("reconcile: cannot list clusters: {}", clusters.error().message());
     return;
   }
+  const FleetShare share(*core_);
   for (const auto& c : *clusters) {
     if (core_->registry.Stopping()) return;
-    ReconcileCluster(c.uuid);
+    if (share.Mine(c.uuid)) ReconcileCluster(c.uuid);  // else another live conductor's
   }
 }
 

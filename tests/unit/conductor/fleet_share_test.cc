@@ -1,8 +1,10 @@
-// Health polling across several conductors (periodic_tasks.cc, FleetShare): each live
-// conductor polls its share of the clusters, so a cluster is polled once per interval
-// across the fleet; a conductor reported down leaves its share to the others.
+// The per-cluster periodic passes across several conductors (FleetShare, periodic_tasks.h):
+// each live conductor polls and reconciles its share of the clusters, so a cluster is
+// handled once per interval across the fleet; a conductor reported down leaves its share to
+// the others.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +18,20 @@ using testing::ConductorTestBase;
 using db::Condition;
 using db::Filter;
 using db::Row;
+
+// A driver that reconciles and records the clusters it was asked to.
+class CountingReconciler final : public testing::NoOpDriver {
+ public:
+  CountingReconciler() : NoOpDriver("recon", "recon-os") {}
+  bool Reconciles() const override { return true; }
+  Result<void> Reconcile(drivers::OperationContext& op) override {
+    std::lock_guard<std::mutex> lock(mu);
+    calls.push_back(op.cluster().uuid);
+    return {};
+  }
+  std::mutex mu;
+  std::vector<std::string> calls;
+};
 
 class FleetShareTest : public ConductorTestBase {
  protected:
@@ -65,6 +81,26 @@ TEST_F(FleetShareTest, EachClusterIsPolledByOneLiveConductor) {
   ForgetHealth();
   a->PollHealthOnce();
   EXPECT_EQ(Polled(clusters).size(), clusters.size());
+}
+
+TEST_F(FleetShareTest, EachClusterIsReconciledByOneLiveConductor) {
+  auto driver = std::make_unique<CountingReconciler>();
+  CountingReconciler* recon = driver.get();
+  registry_.Register(std::move(driver));
+  auto* a = StartConductor(Options("host-a"));
+  auto* b = StartConductor(Options("host-b"), OtherDatabase());
+  std::set<std::string> clusters;
+  for (int i = 0; i < 24; ++i) {
+    clusters.insert(InsertCluster(
+        {.name = "r" + std::to_string(i), .driver = "recon", .status = "CREATE_COMPLETE"}));
+  }
+  a->ReconcileOnce();
+  const size_t by_a = recon->calls.size();
+  b->ReconcileOnce();
+  EXPECT_GT(by_a, 0u);
+  EXPECT_LT(by_a, clusters.size());
+  EXPECT_EQ(recon->calls.size(), clusters.size());
+  EXPECT_EQ(std::set<std::string>(recon->calls.begin(), recon->calls.end()), clusters);
 }
 
 }  // namespace
