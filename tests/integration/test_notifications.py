@@ -4,9 +4,12 @@ python3-oslo.messaging notification listener (topic `notifications`, exchange `m
 receives, from magnum-conductor with `[oslo_messaging_notifications] driver = messagingv2`,
 create / update / delete with outcome pending then success (priority INFO), and a failed
 create (fake driver label fake_fail=create) as failure (priority ERROR), each a CADF event
-whose initiator is the caller and whose target is the cluster. magnumd with messagingv2 and
-no broker refuses to start and says why."""
+whose initiator is the caller and whose target is the cluster, with every key (CADF event,
+cluster attachment, context) of what Debian's Magnum 15 itself sends; the notifications go on
+after the broker closed the connections. magnumd with messagingv2 and no broker refuses to
+start and says why; the log driver writes each notification to the log."""
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +23,55 @@ import rabbit_support as rs
 
 EVENT = "http://schemas.dmtf.org/cloud/audit/1.0/event"
 CLUSTER = "service/magnum/cluster"
+
+# Runs Debian's Magnum 15 notify_about_cluster_operation (oslo.messaging's `test` driver
+# keeps what it would send) for a cluster object and prints the notification as JSON.
+UPSTREAM = """
+import datetime, json, sys
+import magnum.conf
+from magnum.common import context, rpc
+from magnum.conductor import utils
+from oslo_messaging.notify import _impl_test
+import oslo_messaging
+CONF = magnum.conf.CONF
+CONF(["--config-file", sys.argv[1]], project="magnum")
+oslo_messaging.set_transport_defaults("magnum")
+rpc.init(CONF)
+class Cluster: pass
+c = Cluster()
+for k in ("uuid name status status_reason project_id cluster_template_id keypair "
+          "docker_volume_size labels master_flavor_id flavor_id stack_id health_status "
+          "create_timeout api_address discovery_url node_addresses master_addresses "
+          "node_count master_count updated_at").split():
+    setattr(c, k, None)
+c.uuid, c.name, c.status, c.project_id = "u", "n", "CREATE_IN_PROGRESS", "p"
+c.created_at = datetime.datetime(2026, 12, 5, 1, 2, 3)
+ctx = context.RequestContext(user_id="alice", project_id="p-alice", roles=["member"])
+utils.notify_about_cluster_operation(ctx, "create", "pending", c)
+ctxt, message, priority, retry = _impl_test.NOTIFICATIONS[0]
+print(json.dumps({"ctxt": ctxt, "message": message}, default=str))
+"""
+
+
+def shape(value):
+    """The keys of every object in `value`, nested (lists by their first element); values,
+    empty objects and lists of values are all None (their contents differ)."""
+    if isinstance(value, dict) and value:
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [shape(value[0])]
+    return None
+
+
+def upstream_notification(workdir):
+    conf = os.path.join(workdir, "upstream-notify.conf")
+    with open(conf, "w") as f:
+        f.write("[DEFAULT]\nhost = upstream-host\ntransport_url = fake://\n"
+                "[oslo_messaging_notifications]\ndriver = test\n")
+    p = subprocess.run(["/usr/bin/python3", "-c", UPSTREAM, conf], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 class Received:
@@ -166,6 +218,18 @@ class NotificationsTest(unittest.TestCase):
         self.assertEqual(len(self.received.about(cluster)), 6)
         self.assertEqual(len(self.received.about(failing)), 2)
         self.assertIsNone(self.conductor.proc.poll())
+
+        # The same shape as what Debian's Magnum 15 sends: every key of the CADF event and
+        # of the cluster attachment, and every context key.
+        self.maxDiff = None
+        upstream = upstream_notification(self.dir)
+        ours = self.received.about(cluster)[0]
+        self.assertEqual(shape(ours[4]), shape(upstream["message"]["payload"]))
+        # (client_timeout is added by the receiving side's unpack_context)
+        self.assertEqual(set(ours[1]) - {"client_timeout"}, set(upstream["ctxt"]))
+        self.assertEqual(upstream["message"]["publisher_id"], "container-infra.upstream-host")
+        self.assertEqual(upstream["message"]["event_type"], ours[3])
+        self.assertEqual(upstream["message"]["priority"], ours[0])
 
     def test_notifications_go_on_after_the_broker_closed_the_connections(self):
         template = create_template(self.api, ALICE)
