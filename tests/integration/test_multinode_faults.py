@@ -105,11 +105,12 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
 
     def test_conflicting_cluster_patches_one_wins(self):
         template = create_template(self.api1, ALICE)
-        r = self.create(0, template, "patched", 0, node_count=1)
+        r = self.create(0, template, "patched", 500, node_count=1)
         self.assertEqual(r.status, 202, r)
         cluster = r.json["uuid"]
         self.wait_statuses([cluster], {"CREATE_COMPLETE"}, 30)
-        # Slow updates, so that the second PATCH meets the first one's UPDATE_IN_PROGRESS.
+        # Slow updates (0.5 s a step), so that the PATCH that comes second meets the first
+        # one's UPDATE_IN_PROGRESS in whichever API process it reaches.
         for rnd in range(3):
             with concurrent.futures.ThreadPoolExecutor(2) as pool:
                 answers = list(pool.map(
@@ -196,6 +197,8 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
                               ("cluster_lock", "cluster_uuid")):
             self.assertEqual(self.layout.sql("SELECT COUNT(*) FROM %s WHERE %s IN (%s)" % (
                 table, column, quoted)), "0", table)
+        self.assertEqual(self.layout.sql("SELECT COUNT(*) FROM x509keypair WHERE " + " OR ".join(
+            "name LIKE '%s/%%'" % c for c in old)), "0", "certificates of deleted clusters")
         self.assertEqual(self.layout.sql("SELECT COUNT(*) FROM cluster_lock"), "0")
         # The dead conductor goes down after service_down_time, the others stay up.
         for api in self.layout.apis:
@@ -224,7 +227,6 @@ class FleetTest(FleetMixin, ms.LayoutTestCase):
         for s in one:
             self.assertGreaterEqual(s["report_count"], 1)
             self.assertIs(s["disabled"], False)
-
 
     def health_polls(self):
         """{conductor: [(cluster, host) of each health poll it logged so far]}."""
