@@ -2,6 +2,9 @@
 //
 //   magnum-db-manage [--config-file PATH]... [--database-connection URL] upgrade
 //   magnum-db-manage [--config-file PATH]... [--database-connection URL] version
+//
+// On MariaDB, `upgrade` takes over a database the Python Magnum 15 created (db/takeover.h)
+// and `version` says so on stderr when it finds one (stdout stays the number).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
@@ -10,6 +13,7 @@
 
 #include "magnum/config/config.h"
 #include "magnum/db/database.h"
+#include "magnum/db/mysql_database.h"
 
 namespace {
 
@@ -39,6 +43,19 @@ magnum::Result<void> RunVersion(const Options& o) {
   MAGNUM_ASSIGN_OR_RETURN(auto db, OpenConfiguredDatabase(o));
   MAGNUM_ASSIGN_OR_RETURN(int version, db->SchemaVersion());
   std::cout << version << "\n";
+  // A Python Magnum's database (version 0 to us): say what `upgrade` will do with it.
+  auto* mysql = dynamic_cast<magnum::db::MysqlDatabase*>(db.get());
+  if (version == 0 && mysql != nullptr) {
+    MAGNUM_ASSIGN_OR_RETURN(auto state, mysql->UpstreamState());
+    using Kind = magnum::db::AlembicState::Kind;
+    if (state.kind == Kind::kKnownHead) {
+      std::cerr << "A Python Magnum database at alembic revision " << state.revision
+                << " (Magnum 15): `magnum-db-manage upgrade` takes it over in place "
+                   "(back it up first)\n";
+    } else if (state.kind == Kind::kUnsupported) {
+      std::cerr << magnum::db::UnsupportedRevisionMessage(state) << "\n";
+    }
+  }
   return {};
 }
 

@@ -137,7 +137,9 @@ class DbTakeoverTest(unittest.TestCase):
     def test_every_row_is_served_and_writes_work(self):
         db, held = self.upstream_database()
         counts = {t: db.sql("SELECT COUNT(*) FROM %s" % t)[0][0] for t in UPSTREAM_TABLES}
-        self.assertEqual(self.manage(db, "version").stdout.split(), ["0"])
+        p = self.manage(db, "version")
+        self.assertEqual(p.stdout.split(), ["0"])
+        self.assertIn("Python Magnum database at alembic revision " + HEAD, p.stderr)
         p = self.upgrade(db)
         self.assertIn("Took over the Python Magnum database", p.stdout + p.stderr)
         self.assertEqual(self.manage(db, "version").stdout.split()[-1], "4")
@@ -235,7 +237,10 @@ class DbTakeoverTest(unittest.TestCase):
             self.assert_time(got["updated_at"], c["updated_at"])
             # The cluster's CA as upstream's x509keypair store held it.
             ca = next(k for k in held["x509keypairs"] if k["uuid"] == c["ca_cert_ref"])
-            cert = api.get("/v1/certificates/" + c["uuid"], headers=headers)
+            # (The conductor's heartbeat may come before its RPC queue: 503 until then.)
+            cert = api.wait_for(lambda: (lambda r: r if r.status != 503 else None)(
+                api.get("/v1/certificates/" + c["uuid"], headers=headers)),
+                timeout=30, what="the conductor serving certificates")
             self.assertEqual(cert.status, 200, cert)
             self.assertEqual(cert.json["pem"], ca["certificate"])
             mine = [n for n in held["nodegroups"] if n["cluster_id"] == c["uuid"]]
@@ -294,6 +299,7 @@ class DbTakeoverTest(unittest.TestCase):
         db, _ = self.upstream_database()
         db.sql("UPDATE alembic_version SET version_num = 'a0e7c8450ab1'")
         before = db.schema()
+        self.assertIn("a0e7c8450ab1", self.manage(db, "version").stderr)
         p = self.manage(db, "upgrade")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("a0e7c8450ab1", p.stderr)

@@ -191,6 +191,13 @@ class MysqlDatabase::Connection {
     return result;
   }
 
+  Result<AlembicState> UpstreamState() {
+    return Read<AlembicState>([&]() -> Result<AlembicState> {
+      TakeoverSession session(*this);
+      return ReadAlembicState(session);
+    });
+  }
+
   bool in_transaction() const { return in_tx_; }
 
  private:
@@ -522,6 +529,9 @@ Result<int> MysqlDatabase::SchemaVersion() {
 }
 Result<int> MysqlDatabase::Upgrade() {
   return OnThisThread([&](Connection& c) { return c.Upgrade(); });
+}
+Result<AlembicState> MysqlDatabase::UpstreamState() {
+  return OnThisThread([&](Connection& c) { return c.UpstreamState(); });
 }
 
 }  // namespace magnum::db

@@ -41,6 +41,7 @@
 #include "magnum/common/clock.h"
 #include "magnum/db/database.h"
 #include "magnum/db/mysql_url.h"
+#include "magnum/db/upstream_schema.h"
 
 namespace magnum::db {
 
@@ -69,6 +70,10 @@ class MysqlDatabase final : public Database {
   Result<int> Upgrade() override;
 
   const MysqlUrl& url() const { return url_; }
+
+  // What the database's alembic_version says: whether the Python Magnum created it
+  // (takeover.h), for `magnum-db-manage version`.
+  Result<AlembicState> UpstreamState();
 
   // Runs `sql` (no result) on a new connection to `url`'s server without selecting its
   // database: CREATE DATABASE / DROP DATABASE for tests and tools.

@@ -36,18 +36,29 @@ Result<LiveSchema> ReadLiveSchema(SqlSession& s) {
   return live;
 }
 
-}  // namespace
-
-Result<bool> TakeOverUpstreamMagnum(SqlSession& s, const std::string& applied_at) {
-  MAGNUM_ASSIGN_OR_RETURN(LiveSchema live, ReadLiveSchema(s));
-  const bool has_alembic = live.count(kAlembicVersionTable) > 0;
+Result<AlembicState> AlembicStateOf(SqlSession& s, bool has_alembic) {
   std::vector<std::string> revisions;
   if (has_alembic) {
     MAGNUM_ASSIGN_OR_RETURN(auto rows,
                             s.Query("SELECT \"version_num\" FROM \"alembic_version\""));
     for (const auto& row : rows) revisions.push_back(Text(row, 0));
   }
-  const AlembicState state = ClassifyAlembic(has_alembic, revisions);
+  return ClassifyAlembic(has_alembic, revisions);
+}
+
+}  // namespace
+
+Result<AlembicState> ReadAlembicState(SqlSession& s) {
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto rows, s.Query("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                         "DATABASE() AND TABLE_NAME = 'alembic_version'"));
+  return AlembicStateOf(s, !rows.empty() && Text(rows.front(), 0) != "0");
+}
+
+Result<bool> TakeOverUpstreamMagnum(SqlSession& s, const std::string& applied_at) {
+  MAGNUM_ASSIGN_OR_RETURN(LiveSchema live, ReadLiveSchema(s));
+  MAGNUM_ASSIGN_OR_RETURN(const AlembicState state,
+                          AlembicStateOf(s, live.count(kAlembicVersionTable) > 0));
   if (state.kind == AlembicState::Kind::kNone) return false;
   if (state.kind == AlembicState::Kind::kUnsupported) {
     return Fail(Error::FailedPrecondition(UnsupportedRevisionMessage(state)));

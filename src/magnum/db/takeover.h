@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "magnum/common/error.h"
+#include "magnum/db/upstream_schema.h"
 
 namespace magnum::db {
 
@@ -33,5 +34,8 @@ class SqlSession {
 // over (our migrations 1..kTakeoverVersion are then recorded). `applied_at` stamps them.
 // Call only under the upgrade lock, when schema_migrations holds no version.
 Result<bool> TakeOverUpstreamMagnum(SqlSession& session, const std::string& applied_at);
+
+// What alembic_version says (for `magnum-db-manage version`): kNone without that table.
+Result<AlembicState> ReadAlembicState(SqlSession& session);
 
 }  // namespace magnum::db
