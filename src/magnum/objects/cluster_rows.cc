@@ -45,16 +45,27 @@ void MarkCreateNotStarted(db::Database& db, const Cluster& cluster, const std::s
   // status, status_reason and updated_at: columns of both tables.
   const db::Row failed = ChangedColumns(cluster, after);
   const std::string in_progress(Name(ClusterStatus::kCreateInProgress));
-  (void)db.Update(db::kClusterTable,
-                  db::Filter()
-                      .Where(db::Condition::Eq("uuid", cluster.uuid))
-                      .Where(db::Condition::Eq("status", in_progress)),
-                  failed);
-  (void)db.Update(db::kNodeGroupTable,
-                  db::Filter()
-                      .Where(db::Condition::Eq("cluster_id", cluster.uuid))
-                      .Where(db::Condition::Eq("status", in_progress)),
-                  failed);
+  (void)db.Transaction([&](db::Database& tx) -> Result<void> {
+    // A conductor that recorded the create (its lease row) runs it, or another resumes it,
+    // even when its answer never came back (a reply lost, a conductor killed after
+    // accepting): the create is not "not started" then.
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t leases,
+        tx.Count(db::kClusterLockTable,
+                 db::Filter().Where(db::Condition::Eq("cluster_uuid", cluster.uuid))));
+    if (leases > 0) return {};
+    MAGNUM_RETURN_IF_ERROR(tx.Update(db::kClusterTable,
+                                     db::Filter()
+                                         .Where(db::Condition::Eq("uuid", cluster.uuid))
+                                         .Where(db::Condition::Eq("status", in_progress)),
+                                     failed));
+    MAGNUM_RETURN_IF_ERROR(tx.Update(db::kNodeGroupTable,
+                                     db::Filter()
+                                         .Where(db::Condition::Eq("cluster_id", cluster.uuid))
+                                         .Where(db::Condition::Eq("status", in_progress)),
+                                     failed));
+    return {};
+  });
 }
 
 }  // namespace magnum::objects

@@ -32,8 +32,10 @@ Result<void> InsertClusterRows(db::Database& tx, const Cluster& cluster, const N
 
 // After a create of new rows could not be started: the cluster and its nodegroups that are
 // still CREATE_IN_PROGRESS become CREATE_FAILED, status_reason "Cluster create could not
-// be started: <why>", so that a visible, deletable record says why nothing happens. Best
-// effort (a database error is ignored: the recovery task fails such orphans later).
+// be started: <why>", so that a visible, deletable record says why nothing happens; unless
+// a conductor holds the cluster's lease (it accepted the create but its answer was lost:
+// the create runs). Best effort (a database error is ignored: the recovery task fails such
+// orphans later).
 void MarkCreateNotStarted(db::Database& db, const Cluster& cluster, const std::string& why,
                           const DbTimestamp& now);
 
