@@ -41,10 +41,20 @@ def available():
     return ""
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count, first=9600, last=9700):
+    """`count` ports of 127.0.0.1 free now, below the ephemeral range (32768-): a port the
+    kernel hands out to client connections could be taken before the layout binds it."""
+    found = []
+    for port in range(first, last):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    raise RuntimeError("no %d free ports in %d-%d" % (count, first, last))
 
 
 class Api(Magnumd):
@@ -72,16 +82,17 @@ class Layout:
         mariadb = ["--mariadb-dir", os.path.join(ROOT, "build", "mariadb"),
                    "--mariadb-port", str(url.port or 3306)]
         if own_mariadb:
-            self.mariadb_dir = os.path.join(self.dir, "mariadb")
-            self.mariadb_port = free_port()
-            mariadb = ["--mariadb-dir", self.mariadb_dir, "--mariadb-port", str(self.mariadb_port)]
+            # The port after the shared server's (3318): not an ephemeral port, which a
+            # client connection could take between picking and binding it.
+            mariadb = ["--mariadb-dir", os.path.join(self.dir, "mariadb"),
+                       "--mariadb-port", str((url.port or 3306) + 1)]
         self.mariadb_args = mariadb
         rabbit = ["--rabbitmq-state", RABBIT_STATE, "--rabbitmq-port", RABBIT_PORT]
         if own_rabbitmq:
             rabbit = ["--rabbitmq-state", os.path.join(self.dir, "rabbitmq"),
                       "--rabbitmq-port", str(OWN_RABBIT_PORT)]
         self.rabbit_args = rabbit
-        self.ports = [free_port(), free_port()]
+        self.ports = free_ports(2)
         self.common = ["--dir", self.dir, "--database", self.tag, "--vhost", self.tag] + \
             mariadb + rabbit
         self.start_args = self.common + [
@@ -182,7 +193,12 @@ class Layout:
         return text
 
     def logs(self):
-        return "\n".join("--- %s\n%s" % (n, self.log(n)) for n in PROCESSES)
+        text = "\n".join("--- %s\n%s" % (n, self.log(n)) for n in PROCESSES)
+        path = os.path.join(self.mariadb_args[1], "mariadb.log")
+        if self.mariadb_args[1].startswith(self.dir) and os.path.exists(path):
+            with open(path, errors="replace") as f:
+                text += "\n--- mariadb\n" + f.read()[-4000:]
+        return text
 
     def services(self, api=0):
         r = self.apis[api].get("/v1/mservices", headers=ADMIN)
