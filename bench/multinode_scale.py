@@ -19,15 +19,19 @@ no number of conductors on one 2-core machine goes faster). The client keeps
 `--in-flight` creates outstanding (load_data.create_clusters), the same for both
 configurations and more than 2 conductors' slots, so the conductors' queues never run dry.
 The rate is taken from the server's own completion times (the last `cluster_event` of
-each create): the middle 80 % of the completions (no ramp-up or tail), and the whole
-round (first POST to last completion) for reference.
+each create): the least-squares slope over the middle 80 % of the completions (no
+ramp-up or tail), and the whole round (first acceptance to last completion).
 
 Reads: `wrk` (bench/wrk/report.lua) as two processes of `--read-connections / 2`
 connections each, on the same API port (1 API) or one per API port (2 APIs), so the client
 is the same in both cases; the summed req/s are compared.
 
     bench/multinode_scale.py [--rounds 3] [--clusters 48] [--delay-ms 200] [--workers 4]
-        [--read-duration 5] [--read-connections 16] [--only creates|reads]
+        [--control] [--read-duration 5] [--read-connections 16] [--only creates|reads]
+
+--control adds a third configuration, 1 conductor with twice the workers (the slots of
+two conductors in one process): what two processes cost over the same slots in one.
+docs/benchmarks.md, "Several conductors and API processes", has a run and its reading.
 
 Writes bench/results/multinode-<time>.json.
 """
@@ -109,11 +113,19 @@ def completion_times(fleet, uuids):
 
 
 def steady_rate(times, frac=0.1):
-    """Completions per second between the 10th and the 90th percentile completion."""
-    lo, hi = int(len(times) * frac), int(len(times) * (1 - frac)) - 1
-    if hi <= lo or times[hi] <= times[lo]:
+    """Completions per second over the middle 80 % of the completions (no ramp-up, no
+    tail): the least-squares slope of completion count against time, which batches of
+    completions (a conductor's workers started together finish together) do not bias as
+    a first-to-last count would."""
+    window = times[int(len(times) * frac):int(len(times) * (1 - frac))]
+    if len(window) < 3:
         return None
-    return (hi - lo) / (times[hi] - times[lo])
+    mean_t = statistics.mean(window)
+    mean_i = (len(window) - 1) / 2.0
+    var = sum((t - mean_t) ** 2 for t in window)
+    if var <= 0:
+        return None
+    return sum((t - mean_t) * (i - mean_i) for i, t in enumerate(window)) / var
 
 
 class LeaseSampler(threading.Thread):
@@ -203,6 +215,7 @@ def create_round(fleet, api, template, n, in_flight, start, pids, workers=4):
         "server_wall_s": times[-1] - first_accept,
         "rate_whole": n / (times[-1] - first_accept),
         "rate_steady": steady_rate(times),
+        "completion_times": [t - first_accept for t in times],
         "event_span_p50_s": span,
         "cpu_pressure_some": (psi1 - psi0) / (wall * 1e6) if psi0 is not None else None,
         "event_gap_p50_ms": completion_times.gaps,

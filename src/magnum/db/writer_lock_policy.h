@@ -7,9 +7,10 @@
 // what it writes, never updated, deleted only with their cluster. An append there cannot
 // change what a transaction decided; InnoDB (SERIALIZABLE, row and gap locks) still orders
 // it against a transaction deleting the same cluster's rows, so it lands before that delete
-// or after its commit, as with the lock. Measured (bench/multinode_scale.py): a create
-// appends 8 events; through the lock they were about half of the lock's turns, which with
-// 2 conductors became the fleet's queue (docs/benchmarks.md, "Several conductors").
+// or after its commit, as with the lock. A create appends 8 events, about as many as its
+// other writes together (accept, certificates, reports, end); with 2 conductors making
+// ~16 creates/s, 1.8 connections waited for the lock on average (bench/multinode_scale.py;
+// docs/benchmarks.md, "Several conductors").
 #pragma once
 
 #include <string_view>
