@@ -40,11 +40,15 @@ else
     --innodb-flush-log-at-trx-commit=0 --skip-log-bin --max-connections=1000 \
     --log-error="$MARIADB_DIR/mariadb.log" \
     >>"$MARIADB_DIR/mariadb.out" 2>&1 </dev/null 9>&- &
-  echo $! >"$MARIADB_DIR/server.pid"
+  spawned=$!
+  echo "$spawned" >"$MARIADB_DIR/server.pid"
   echo "$MARIADB_PORT" >"$MARIADB_DIR/port"
   for _ in $(seq 1 300); do
     root_client -e 'SELECT 1' >/dev/null 2>&1 && break
-    server_pid >/dev/null || {
+    # Whether the child still lives, not whether it is mariadbd yet: under load the
+    # forked shell may not have exec'd the server at the first checks.
+    { kill -0 "$spawned" 2>/dev/null &&
+      ! grep -q '^State:.*Z' "/proc/$spawned/status" 2>/dev/null; } || {
       tail -n 20 "$MARIADB_DIR/mariadb.log" >&2 2>/dev/null || true
       mdie "mariadbd exited while starting; see $MARIADB_DIR/mariadb.log"
     }
