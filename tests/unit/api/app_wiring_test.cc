@@ -10,15 +10,9 @@
 #include <string>
 
 #include "magnum/api/app.h"
-#include "magnum/auth/auth.h"
 #include "magnum/auth/context.h"
-#include "magnum/clients/cloud_resources.h"
-#include "magnum/common/clock.h"
-#include "magnum/config/config.h"
-#include "magnum/db/database.h"
-#include "magnum/drivers/registry.h"
 #include "magnum/policy/enforcer.h"
-#include "testing/temp_dir.h"
+#include "unit/api/api_app_fixture.h"
 
 namespace magnum::api {
 namespace {
@@ -45,28 +39,17 @@ class DenyOne final : public policy::Enforcer {
   std::string rule_;
 };
 
-class AppWiringTest : public ::testing::Test {
+class AppWiringTest : public ApiAppFixture {
  protected:
   void SetUp() override {
-    auto opened = db::OpenDatabase("sqlite:///" + dir_.File("magnum.sqlite"));
-    ASSERT_TRUE(opened) << opened.error().message();
-    db_ = std::move(*opened);
-    ASSERT_TRUE(db_->Upgrade());
-    cloud_ = clients::NewLocalCloudResources(&registry_);
-    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
+    ASSERT_NO_FATAL_FAILURE(ApiAppFixture::SetUp());
     app_ = App(nullptr);
   }
 
   std::unique_ptr<ApiApp> App(const policy::Enforcer* enforcer) {
-    ApiDependencies deps;
-    deps.config = &config_;
-    deps.db = db_.get();
-    deps.auth = auth_.get();
-    deps.drivers = &registry_;
-    deps.cloud = cloud_.get();
-    deps.clock = &SystemClock();
+    ApiDependencies deps = Deps();
     deps.policy = enforcer;
-    return std::make_unique<ApiApp>(deps);
+    return MakeApp(deps);
   }
 
   static http::Response Get(ApiApp& app, const std::string& path, const std::string& host = "") {
@@ -80,14 +63,6 @@ class AppWiringTest : public ::testing::Test {
   http::Response Get(const std::string& path, const std::string& host) {
     return Get(*app_, path, host);
   }
-
-  testing_util::TempDir dir_;
-  config::Config config_;
-  drivers::DriverRegistry registry_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<clients::CloudResources> cloud_;
-  std::unique_ptr<auth::AuthStrategy> auth_;
-  std::unique_ptr<ApiApp> app_;
 };
 
 TEST_F(AppWiringTest, EachHostGetsItsOwnLinksAlsoPastTheCacheBound) {

@@ -3,10 +3,7 @@
 // conductor (cluster, CA type, CSR, caller), what comes back (refusals verbatim, PEM
 // trimmed), which checks happen before the call, and the 503 when there is no conductor.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,15 +12,11 @@
 
 #include "magnum/api/api_types.h"
 #include "magnum/api/app.h"
-#include "magnum/auth/auth.h"
-#include "magnum/clients/cloud_resources.h"
-#include "magnum/common/clock.h"
 #include "magnum/conductor/conductor_api.h"
-#include "magnum/config/config.h"
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
 #include "magnum/drivers/fake/fake_driver.h"
-#include "magnum/drivers/registry.h"
+#include "unit/api/api_app_fixture.h"
 
 namespace magnum::api {
 namespace {
@@ -113,43 +106,21 @@ const Caller kOtherAdmin{"p-admin", "root", "admin"};
 constexpr char kCluster[] = "0b4b766f-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
 constexpr char kPlainCluster[] = "1c5c877a-2d3e-4f6a-9b0c-1d2e3f4a5b6c";
 
-class CertificatesAppTest : public ::testing::Test {
+class CertificatesAppTest : public ApiAppFixture {
  protected:
   void SetUp() override {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/magnum-api-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    auto opened = db::OpenDatabase("sqlite:///" + dir_ + "/magnum.sqlite");
-    ASSERT_TRUE(opened) << opened.error().message();
-    db_ = std::move(*opened);
-    ASSERT_TRUE(db_->Upgrade());
+    ASSERT_NO_FATAL_FAILURE(ApiAppFixture::SetUp());
     registry_.Register(drivers::NewFakeDriver());
-    cloud_ = clients::NewLocalCloudResources(&registry_);
-    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
     Build(&conductor_);
     // One TLS cluster and one on a tls_disabled template, both u1's in p1.
     InsertCluster(kCluster, "certs", InsertTemplate("tls", false));
     InsertCluster(kPlainCluster, "plain", InsertTemplate("no-tls", true));
   }
 
-  void TearDown() override {
-    app_.reset();
-    db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   void Build(conductor::ConductorApi* conductor) {
-    ApiDependencies deps;
-    deps.config = &config_;
-    deps.db = db_.get();
-    deps.auth = auth_.get();
-    deps.drivers = &registry_;
-    deps.cloud = cloud_.get();
+    ApiDependencies deps = Deps();
     deps.conductor = conductor;
-    deps.clock = &SystemClock();
-    app_ = std::make_unique<ApiApp>(deps);
+    app_ = MakeApp(deps);
   }
 
   std::string InsertTemplate(const std::string& name, bool tls_disabled) {
@@ -213,14 +184,7 @@ class CertificatesAppTest : public ::testing::Test {
     return {{"cluster_uuid", cluster}, {"csr", "CSR-PEM"}};
   }
 
-  std::string dir_;
-  config::Config config_;
-  std::unique_ptr<db::Database> db_;
-  drivers::DriverRegistry registry_;
-  std::unique_ptr<clients::CloudResources> cloud_;
-  std::unique_ptr<auth::AuthStrategy> auth_;
   CertConductor conductor_;
-  std::unique_ptr<ApiApp> app_;
 };
 
 TEST_F(CertificatesAppTest, GetCaForwardsClusterTypeAndCaller) {

@@ -4,9 +4,7 @@
 // calls the conductor, what it passes, and what it does when the conductor refuses or is
 // missing (cases magnumd over HTTP cannot produce).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,15 +12,11 @@
 
 #include "magnum/api/api_types.h"
 #include "magnum/api/app.h"
-#include "magnum/auth/auth.h"
-#include "magnum/clients/cloud_resources.h"
-#include "magnum/common/clock.h"
 #include "magnum/conductor/conductor_api.h"
-#include "magnum/config/config.h"
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
 #include "magnum/drivers/fake/fake_driver.h"
-#include "magnum/drivers/registry.h"
+#include "unit/api/api_app_fixture.h"
 
 namespace magnum::api {
 namespace {
@@ -106,40 +100,19 @@ class RecordingConductor final : public conductor::ConductorApi {
   }
 };
 
-class ClusterApiTest : public ::testing::Test {
+class ClusterApiTest : public ApiAppFixture {
  protected:
   void SetUp() override {
-    std::string templ = "/tmp/magnum-api-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    auto opened = db::OpenDatabase("sqlite:///" + dir_ + "/magnum.sqlite");
-    ASSERT_TRUE(opened) << opened.error().message();
-    db_ = std::move(*opened);
-    ASSERT_TRUE(db_->Upgrade());
+    ASSERT_NO_FATAL_FAILURE(ApiAppFixture::SetUp());
     config_.max_clusters_per_project = 3;
     registry_.Register(drivers::NewFakeDriver());
-    cloud_ = clients::NewLocalCloudResources(&registry_);
-    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
     Build(&conductor_);
   }
 
-  void TearDown() override {
-    app_.reset();
-    db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   void Build(conductor::ConductorApi* conductor) {
-    ApiDependencies deps;
-    deps.config = &config_;
-    deps.db = db_.get();
-    deps.auth = auth_.get();
-    deps.drivers = &registry_;
-    deps.cloud = cloud_.get();
+    ApiDependencies deps = Deps();
     deps.conductor = conductor;
-    deps.clock = &SystemClock();
-    app_ = std::make_unique<ApiApp>(deps);
+    app_ = MakeApp(deps);
   }
 
   struct Reply {
@@ -214,14 +187,7 @@ class ClusterApiTest : public ::testing::Test {
                             db::Filter().Where(Condition::Eq("cluster_id", uuid)), ng));
   }
 
-  std::string dir_;
-  config::Config config_;
-  std::unique_ptr<db::Database> db_;
-  drivers::DriverRegistry registry_;
-  std::unique_ptr<clients::CloudResources> cloud_;
-  std::unique_ptr<auth::AuthStrategy> auth_;
   RecordingConductor conductor_;
-  std::unique_ptr<ApiApp> app_;
 };
 
 TEST_F(ClusterApiTest, CreateInsertsClusterAndDefaultNodegroupsThenCallsTheConductor) {

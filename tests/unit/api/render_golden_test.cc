@@ -13,16 +13,11 @@
 #include "magnum/api/cluster_fields.h"
 #include "magnum/api/cluster_template_fields.h"
 #include "magnum/api/nodegroups.h"
-#include "magnum/auth/auth.h"
-#include "magnum/clients/cloud_resources.h"
-#include "magnum/common/clock.h"
-#include "magnum/config/config.h"
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
-#include "magnum/drivers/registry.h"
 #include "magnum/objects/mappers.h"
 #include "render_fixtures.h"
-#include "testing/temp_dir.h"
+#include "unit/api/api_app_fixture.h"
 
 namespace magnum::api {
 namespace {
@@ -164,23 +159,11 @@ TEST(RenderGoldenTest, NodeGroupsDetailAndBrief) {
 // byte for byte, the items GET of each template gives (rows read whole, through FromRow)
 // inside WriteCollection's envelope, and the fixture's item is the golden text above: for
 // /v1/clustertemplates, its /detail, a page with a next link, and the legacy /v1/baymodels.
-class TemplateListBytesTest : public ::testing::Test {
+class TemplateListBytesTest : public ApiAppFixture {
  protected:
   void SetUp() override {
-    auto opened = db::OpenDatabase("sqlite:///" + dir_.File("magnum.sqlite"));
-    ASSERT_TRUE(opened) << opened.error().message();
-    db_ = std::move(*opened);
-    ASSERT_TRUE(db_->Upgrade());
-    cloud_ = clients::NewLocalCloudResources(&registry_);
-    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
-    ApiDependencies deps;
-    deps.config = &config_;
-    deps.db = db_.get();
-    deps.auth = auth_.get();
-    deps.drivers = &registry_;
-    deps.cloud = cloud_.get();
-    deps.clock = &SystemClock();
-    app_ = std::make_unique<ApiApp>(deps);
+    ASSERT_NO_FATAL_FAILURE(ApiAppFixture::SetUp());
+    BuildApp();
   }
 
   // The fixture template first, then variants: other names and labels (other keys, none,
@@ -243,13 +226,6 @@ class TemplateListBytesTest : public ::testing::Test {
     return out + "}";
   }
 
-  testing_util::TempDir dir_;
-  config::Config config_;
-  drivers::DriverRegistry registry_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<clients::CloudResources> cloud_;
-  std::unique_ptr<auth::AuthStrategy> auth_;
-  std::unique_ptr<ApiApp> app_;
   std::vector<std::string> uuids_;
 };
 

@@ -15,15 +15,10 @@
 #include <vector>
 
 #include "magnum/api/app.h"
-#include "magnum/auth/auth.h"
 #include "magnum/auth/context.h"
-#include "magnum/clients/cloud_resources.h"
-#include "magnum/common/clock.h"
-#include "magnum/config/config.h"
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
-#include "magnum/drivers/registry.h"
-#include "testing/temp_dir.h"
+#include "unit/api/api_app_fixture.h"
 #include "unit/api/render_fixtures.h"
 
 namespace magnum::api {
@@ -33,15 +28,11 @@ using Json = nlohmann::json;
 
 constexpr char kPrivateUuid[] = "8d1e5b43-5bde-4d4b-b1c2-59b3a1e4d001";
 
-class ResponseCacheAppTest : public ::testing::Test {
+class ResponseCacheAppTest : public ApiAppFixture {
  protected:
   void SetUp() override {
-    path_ = dir_.File("magnum.sqlite");
-    db_ = Open();
-    ASSERT_TRUE(db_->Upgrade());
-    other_ = Open();  // another process's connection to the same database
-    cloud_ = clients::NewLocalCloudResources(&registry_);
-    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
+    ASSERT_NO_FATAL_FAILURE(ApiAppFixture::SetUp());
+    other_ = Connect();  // another process's connection to the same database
 
     db::Row pub = fixtures::TemplateRow();
     pub.Erase("id");
@@ -58,21 +49,10 @@ class ResponseCacheAppTest : public ::testing::Test {
     app_ = MakeApp();
   }
 
-  std::unique_ptr<db::Database> Open() {
-    auto opened = db::OpenDatabase("sqlite:///" + path_);
-    EXPECT_TRUE(opened) << opened.error().message();
-    return opened ? std::move(*opened) : nullptr;
-  }
-
   std::unique_ptr<ApiApp> MakeApp(const config::Config* config = nullptr) {
-    ApiDependencies deps;
-    deps.config = config ? config : &config_;
-    deps.db = db_.get();
-    deps.auth = auth_.get();
-    deps.drivers = &registry_;
-    deps.cloud = cloud_.get();
-    deps.clock = &SystemClock();
-    return std::make_unique<ApiApp>(deps);
+    ApiDependencies deps = Deps();
+    if (config) deps.config = config;
+    return ApiAppFixture::MakeApp(deps);
   }
 
   static http::Request Get(const std::string& target, const std::string& project = "p1",
@@ -100,15 +80,7 @@ class ResponseCacheAppTest : public ::testing::Test {
     return names;
   }
 
-  std::string path_;
-  testing_util::TempDir dir_;
-  config::Config config_;
-  drivers::DriverRegistry registry_;
-  std::unique_ptr<db::Database> db_;
   std::unique_ptr<db::Database> other_;
-  std::unique_ptr<clients::CloudResources> cloud_;
-  std::unique_ptr<auth::AuthStrategy> auth_;
-  std::unique_ptr<ApiApp> app_;
 };
 
 TEST_F(ResponseCacheAppTest, AHitIsByteIdenticalAndSharesTheBody) {

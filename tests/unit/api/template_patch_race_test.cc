@@ -8,16 +8,10 @@
 #include <memory>
 #include <string>
 
-#include "magnum/api/app.h"
-#include "magnum/auth/auth.h"
-#include "magnum/clients/cloud_resources.h"
-#include "magnum/common/clock.h"
-#include "magnum/config/config.h"
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
 #include "magnum/drivers/fake/fake_driver.h"
-#include "magnum/drivers/registry.h"
-#include "testing/temp_dir.h"
+#include "unit/api/api_app_fixture.h"
 
 namespace magnum::api {
 namespace {
@@ -76,25 +70,15 @@ class RacingDatabase final : public db::Database {
   db::Database* inner_;
 };
 
-class TemplatePatchRaceTest : public ::testing::Test {
+class TemplatePatchRaceTest : public ApiAppFixture {
  protected:
   void SetUp() override {
-    auto opened = db::OpenDatabase("sqlite:///" + dir_.File("magnum.sqlite"));
-    ASSERT_TRUE(opened) << opened.error().message();
-    inner_ = std::move(*opened);
-    ASSERT_TRUE(inner_->Upgrade());
-    db_ = std::make_unique<RacingDatabase>(inner_.get());
+    ASSERT_NO_FATAL_FAILURE(ApiAppFixture::SetUp());
+    racing_ = std::make_unique<RacingDatabase>(db_.get());
     registry_.Register(drivers::NewFakeDriver());
-    cloud_ = clients::NewLocalCloudResources(&registry_);
-    auth_ = auth::NewNoAuth("p1", "u1", "member,reader");
-    ApiDependencies deps;
-    deps.config = &config_;
-    deps.db = db_.get();
-    deps.auth = auth_.get();
-    deps.drivers = &registry_;
-    deps.cloud = cloud_.get();
-    deps.clock = &SystemClock();
-    app_ = std::make_unique<ApiApp>(deps);
+    ApiDependencies deps = Deps();
+    deps.db = racing_.get();
+    app_ = MakeApp(deps);
   }
 
   http::Response Call(const std::string& method, const std::string& path, const Json& body) {
@@ -120,22 +104,15 @@ class TemplatePatchRaceTest : public ::testing::Test {
                 Json::array({{{"op", "add"}, {"path", "/labels/" + key}, {"value", "v"}}}));
   }
 
-  testing_util::TempDir dir_;
-  config::Config config_;
-  drivers::DriverRegistry registry_;
-  std::unique_ptr<db::Database> inner_;
-  std::unique_ptr<RacingDatabase> db_;
-  std::unique_ptr<clients::CloudResources> cloud_;
-  std::unique_ptr<auth::AuthStrategy> auth_;
-  std::unique_ptr<ApiApp> app_;
+  std::unique_ptr<RacingDatabase> racing_;
 };
 
 TEST_F(TemplatePatchRaceTest, ALostRaceIsAppliedOnTopOfTheWinner) {
   const std::string uuid = CreateTemplate();
-  db_->races = 2;
+  racing_->races = 2;
   http::Response r = AddLabel(uuid, "mine");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(db_->raced, 2);
+  EXPECT_EQ(racing_->raced, 2);
   const Json expected = {{"base", "1"}, {"other1", "x"}, {"other2", "x"}, {"mine", "v"}};
   EXPECT_EQ(Json::parse(r.body)["labels"], expected);
   http::Response shown = Call("GET", "/v1/clustertemplates/" + uuid, nullptr);
@@ -144,12 +121,12 @@ TEST_F(TemplatePatchRaceTest, ALostRaceIsAppliedOnTopOfTheWinner) {
 
 TEST_F(TemplatePatchRaceTest, AlwaysLosingIsA409) {
   const std::string uuid = CreateTemplate();
-  db_->races = 100;
+  racing_->races = 100;
   http::Response r = AddLabel(uuid, "mine");
   EXPECT_EQ(r.status, 409) << r.body;
-  EXPECT_EQ(db_->raced, 5);
+  EXPECT_EQ(racing_->raced, 5);
   EXPECT_NE(r.body.find("is being updated concurrently; try again."), std::string::npos);
-  db_->races = 0;
+  racing_->races = 0;
   http::Response shown = Call("GET", "/v1/clustertemplates/" + uuid, nullptr);
   EXPECT_FALSE(Json::parse(shown.body)["labels"].contains("mine"));
 }
