@@ -64,9 +64,7 @@ def start_conductor(test, workdir, url, host="rmq-conductor"):
     c = Magnumd(extra_config=rabbit_config(url, host), program="magnum-conductor",
                 workdir=workdir)
     test.addCleanup(c.stop)
-    c.proc = subprocess.Popen([binary("magnum-conductor"), "--config-file", c.config_path],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return c
+    return c.spawn()
 
 
 def oslo_transport(url):
