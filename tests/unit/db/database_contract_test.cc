@@ -456,24 +456,13 @@ TEST_P(DatabaseContractTest, UpdateWithoutChangesDoesNotTouchTheDatabase) {
   DatabaseOptions quick;
   quick.busy_timeout_ms = 1;
   ASSERT_OK_AND_ASSIGN(auto other, OpenAnother(quick));
-  std::latch locked(1), release(1);
-  std::thread holder([&] {
-    auto r = db_->Transaction([&](Database& tx) -> Result<void> {
-      MAGNUM_RETURN_IF_ERROR(tx.Insert(kClusterTable, ClusterRow("u-2")));
-      locked.count_down();
-      release.wait();
-      return {};
-    });
-    EXPECT_TRUE(r) << r.error().message();
-  });
-  locked.wait();
+  testing::WriteLockHolder holder(*db_, ClusterRow("u-2"));
   ASSERT_OK_AND_ASSIGN(int64_t n, other->Update(kClusterTable, {}, Row()));
   EXPECT_EQ(n, 0);
   Row change;
   change.Set("name", std::string("x"));
   EXPECT_ERROR_CODE(other->Update(kClusterTable, {}, change), ErrorCode::kUnavailable);
-  release.count_down();
-  holder.join();
+  holder.Release();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -796,21 +785,10 @@ TEST_P(DatabaseContractTest, LockHeldPastTheBusyTimeoutIsUnavailable) {
   DatabaseOptions quick;
   quick.busy_timeout_ms = 50;
   ASSERT_OK_AND_ASSIGN(auto other, OpenAnother(quick));
-  std::latch locked(1), release(1);
-  std::thread holder([&] {
-    auto r = db_->Transaction([&](Database& tx) -> Result<void> {
-      MAGNUM_RETURN_IF_ERROR(tx.Insert(kClusterTable, ClusterRow("u-1")));
-      locked.count_down();
-      release.wait();
-      return {};
-    });
-    EXPECT_TRUE(r) << r.error().message();
-  });
-  locked.wait();
+  testing::WriteLockHolder holder(*db_, ClusterRow("u-1"));
   auto insert = other->Insert(kClusterTable, ClusterRow("u-2"));
   auto tx = other->Transaction([](Database&) -> Result<void> { return {}; });
-  release.count_down();
-  holder.join();
+  holder.Release();
   ASSERT_FALSE(insert);
   EXPECT_EQ(insert.error().code(), ErrorCode::kUnavailable) << insert.error().message();
   ASSERT_FALSE(tx);

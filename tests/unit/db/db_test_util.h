@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <latch>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <atomic>
@@ -20,6 +22,7 @@
 #include "magnum/db/database.h"
 #include "magnum/db/mysql_database.h"
 #include "magnum/db/mysql_url.h"
+#include "magnum/db/schema.h"
 #include "magnum/db/sqlite_database.h"
 
 namespace magnum::db::testing {
@@ -150,6 +153,39 @@ class DatabaseContractTest : public ::testing::TestWithParam<Backend> {
 
   TempDir dir_;
   std::unique_ptr<Database> db_;
+};
+
+// Holds the write lock of `db` from another thread, as another process would: a transaction
+// that has inserted `cluster` into the clusters table and waits. Constructed once the lock
+// is held; Release() (or the destructor) lets the transaction commit and joins the thread.
+class WriteLockHolder {
+ public:
+  WriteLockHolder(Database& db, Row cluster)
+      : thread_([this, &db, row = std::move(cluster)] {
+          auto r = db.Transaction([&](Database& tx) -> Result<void> {
+            MAGNUM_RETURN_IF_ERROR(tx.Insert(kClusterTable, row));
+            locked_.count_down();
+            release_.wait();
+            return {};
+          });
+          EXPECT_TRUE(r) << r.error().message();
+        }) {
+    locked_.wait();
+  }
+  ~WriteLockHolder() { Release(); }
+  WriteLockHolder(const WriteLockHolder&) = delete;
+  WriteLockHolder& operator=(const WriteLockHolder&) = delete;
+
+  void Release() {
+    if (!thread_.joinable()) return;
+    release_.count_down();
+    thread_.join();
+  }
+
+ private:
+  std::latch locked_{1};
+  std::latch release_{1};
+  std::thread thread_;  // last: it starts once the latches exist
 };
 
 }  // namespace magnum::db::testing

@@ -134,27 +134,16 @@ TEST_P(WriterLockTest, EventAppendsDoNotWaitForTheWriterLockOtherWritesDo) {
   DatabaseOptions quick;
   quick.busy_timeout_ms = 50;
   ASSERT_OK_AND_ASSIGN(auto other, OpenAnother(quick));
-  std::latch locked(1), release(1);
-  std::thread holder([&] {
-    auto r = db_->Transaction([&](Database& tx) -> Result<void> {
-      Row cluster;
-      cluster.Set("uuid", std::string("u-1"));
-      MAGNUM_RETURN_IF_ERROR(tx.Insert(kClusterTable, cluster));
-      locked.count_down();
-      release.wait();
-      return {};
-    });
-    EXPECT_TRUE(r) << r.error().message();
-  });
-  locked.wait();
+  Row holding;
+  holding.Set("uuid", std::string("u-1"));
+  testing::WriteLockHolder holder(*db_, holding);
   const auto t0 = std::chrono::steady_clock::now();
   auto event = other->Insert(kClusterEventTable, EventRow("u-1", "while locked"));
   const auto waited = std::chrono::steady_clock::now() - t0;
   Row cluster;
   cluster.Set("uuid", std::string("u-2"));
   auto write = other->Insert(kClusterTable, cluster);
-  release.count_down();
-  holder.join();
+  holder.Release();
   ASSERT_TRUE(event) << event.error().message();
   EXPECT_LT(waited, std::chrono::seconds(2));
   ASSERT_FALSE(write) << "a cluster insert got past the writer lock";
