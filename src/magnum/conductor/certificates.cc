@@ -1,8 +1,11 @@
 #include "magnum/conductor/certificates.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <system_error>
 
+#include "magnum/certs/pem_private_key.h"
 #include "magnum/common/clock.h"
 #include "magnum/common/uuid.h"
 #include "magnum/conductor/conductor_api.h"
@@ -165,7 +168,25 @@ Result<certs::KeyPair> ClusterCertificates::LoadKeyPair(const std::string& ref) 
   MAGNUM_ASSIGN_OR_RETURN(objects::X509KeyPair row, StoredKeyPair(*db_, ref));
   certs::KeyPair pair;
   pair.certificate_pem = row.certificate.value_or("");
-  MAGNUM_ASSIGN_OR_RETURN(pair.private_key_pem, encryptor_.Decrypt(row.private_key.value_or("")));
+  const std::string stored = row.private_key.value_or("");
+  if (!certs::IsPemPrivateKey(stored)) {
+    MAGNUM_ASSIGN_OR_RETURN(pair.private_key_pem, encryptor_.Decrypt(stored));
+    return pair;
+  }
+  // A key the Python Magnum stored (a taken-over database): PEM under the row's passphrase.
+  // Read as it is, never rewritten; a CA rotation replaces it with a key in our form.
+  auto key = certs::DecryptPemPrivateKey(stored, row.private_key_passphrase.value_or(""));
+  if (!key) {
+    std::string what = "The private key of certificate " + ref +
+                       " (stored by the Python Magnum, x509keypair.private_key with its "
+                       "private_key_passphrase) cannot be used: " + key.error().message();
+    spdlog::error("{}. Restore that row's private_key and private_key_passphrase from the "
+                  "database backup taken before the takeover, or rotate the cluster's CA "
+                  "(openstack coe ca rotate <cluster>) to replace it with a new one.",
+                  what);
+    return Fail(Error::Internal(std::move(what)));
+  }
+  pair.private_key_pem = std::move(*key);
   return pair;
 }
 

@@ -7,6 +7,8 @@
 // magnum) whose `uuid` is the ref stored on the cluster row (ca_cert_ref, etcd_ca_cert_ref,
 // front_proxy_ca_cert_ref, magnum_cert_ref). Private keys are stored encrypted with the
 // KeyEncryptor (AES-256-GCM token, never PEM plaintext); private_key_passphrase stays NULL.
+// Rows a Python Magnum stored (taken-over database: encrypted PKCS#8 PEM under the row's
+// private_key_passphrase, pem_private_key.h) are read as they are, never rewritten.
 // Rotation adds a new generation; DeleteForCluster removes every generation.
 //
 // Private keys never leave this class except inside IssuedCertificate for a driver.
