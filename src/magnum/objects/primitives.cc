@@ -24,31 +24,14 @@ class Reader {
  public:
   Reader(const Json& data, std::string object) : data_(data), object_(std::move(object)) {}
 
-  void Field(const char* k, std::optional<std::string>& v) { Read(k, true, v); }
-  void Field(const char* k, std::optional<int64_t>& v) { Read(k, true, v); }
-  void Field(const char* k, std::optional<bool>& v) { Read(k, true, v); }
-  void Field(const char* k, std::optional<StringMap>& v) { Read(k, true, v); }
-  void Field(const char* k, std::optional<NullableStringMap>& v) { Read(k, true, v); }
-  void Field(const char* k, std::optional<StringList>& v) { Read(k, true, v); }
-  void Field(const char* k, std::optional<ClusterStatus>& v) { Read(k, true, v); }
-  void Field(const char* k, std::optional<HealthStatus>& v) { Read(k, true, v); }
-  void Field(const char* k, std::string& v) {  // a UUID or name upstream allows to be null
-    std::optional<std::string> o;
-    Read(k, true, o);
-    if (o) v = *o;
-  }
+  template <typename T>
+  void Field(const char* k, std::optional<T>& v) { Read(k, true, v); }
+  // A UUID or name upstream allows to be null: null leaves it as it is.
+  void Field(const char* k, std::string& v) { ReadInto(k, true, v); }
   template <typename T>
   void Req(const char* k, std::optional<T>& v) { Read(k, false, v); }
-  void Req(const char* k, std::string& v) {
-    std::optional<std::string> o;
-    Read(k, false, o);
-    if (o) v = *o;
-  }
-  void Req(const char* k, int64_t& v) {
-    std::optional<int64_t> o;
-    Read(k, false, o);
-    if (o) v = *o;
-  }
+  void Req(const char* k, std::string& v) { ReadInto(k, false, v); }
+  void Req(const char* k, int64_t& v) { ReadInto(k, false, v); }
   void Time(const char* k, std::optional<DbTimestamp>& v) {
     std::optional<std::string> iso;
     Read(k, true, iso);
@@ -61,6 +44,14 @@ class Reader {
   std::vector<std::string> present() && { return std::move(present_); }
 
  private:
+  // A field held without optional: set only when the data has a value for it.
+  template <typename T>
+  void ReadInto(const char* k, bool nullable, T& v) {
+    std::optional<T> o;
+    Read(k, nullable, o);
+    if (o) v = std::move(*o);
+  }
+
   template <typename T>
   void Read(const char* k, bool nullable, std::optional<T>& out) {
     if (error_) return;
@@ -176,11 +167,10 @@ class Writer {
   Json data = Json::object();
 
  private:
-  void Put(const char* k, const std::string& v) { data[k] = v; }
-  void Put(const char* k, int64_t v) { data[k] = v; }
-  void Put(const char* k, bool v) { data[k] = v; }
-  void Put(const char* k, const StringMap& v) { data[k] = v; }
-  void Put(const char* k, const StringList& v) { data[k] = v; }
+  template <typename T>  // a string, integer, boolean, dict or list of strings
+  void Put(const char* k, const T& v) {
+    data[k] = v;
+  }
   void Put(const char* k, const NullableStringMap& v) {
     Json m = Json::object();
     for (const auto& [key, value] : v) {
