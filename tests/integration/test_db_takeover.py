@@ -4,6 +4,8 @@
 fill it (upstream_magnum_fill.py), then our `magnum-db-manage upgrade` converts it in place,
 and our magnum-api and magnum-conductor serve every template, cluster, nodegroup,
 certificate, quota and federation the Python objects read back, and accept new writes.
+A cluster whose certificates the Python conductor's own code made (upstream_magnum_certs.py:
+keys as encrypted PKCS#8 PEM under a passphrase in the row) gets CSRs signed by its CAs.
 Also: a second upgrade changes nothing; an upgrade after a crash midway completes to the
 same schema; a database at another alembic revision is refused untouched.
 
@@ -26,6 +28,7 @@ SERVER_URL = os.environ.get("MAGNUM_TEST_MYSQL_URL", "")
 UPSTREAM_TOOL = "/usr/bin/magnum-db-manage"
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with python3-magnum and python3-pymysql
 FILL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "upstream_magnum_fill.py")
+CERTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "upstream_magnum_certs.py")
 HEAD = "7da8489d6a68"
 UPSTREAM_TABLES = ("cluster_template", "cluster", "nodegroup", "x509keypair",
                    "magnum_service", "quotas", "federation")
@@ -96,6 +99,66 @@ class DbTakeoverTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
         return db, json.loads(p.stdout)
 
+    def python_certificates(self, db, held, name):
+        """Cluster `name` gets real certificates from the Python conductor's own code (the
+        fill script's are placeholders); `held` follows. Returns the cluster and its refs."""
+        c = next(c for c in held["clusters"] if c["name"] == name)
+        p = subprocess.run([SYSTEM_PYTHON, CERTS, self.upstream_conf, c["uuid"],
+                            c["project_id"], c["user_id"]], capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        out = json.loads(p.stdout)
+        for ref in out["refs"].values():  # upstream's form: encrypted PKCS#8 + passphrase
+            key, passphrase = db.sql("SELECT LEFT(private_key, 37), private_key_passphrase "
+                                     "FROM x509keypair WHERE uuid = '%s'" % ref)[0]
+            self.assertEqual(key, "-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            self.assertRegex(passphrase, r"^\w{8,}$")
+        c.update(ca_cert_ref=out["refs"]["ca_cert_ref"], updated_at=out["updated_at"])
+        held["x509keypairs"].append(dict(uuid=c["ca_cert_ref"],
+                                         certificate=out["certificates"][c["ca_cert_ref"]]))
+        return c, out["refs"]
+
+    def check_signing(self, api, db, cluster, refs):
+        """POST /v1/certificates with the Python-made CAs; openssl verifies the results. A
+        CA whose stored passphrase is wrong is a 500, and the services keep serving."""
+        headers = project(cluster["project_id"], cluster["user_id"])
+        work = tempfile.mkdtemp(prefix="magnum-it-takeover-csr-")
+        path = lambda name: os.path.join(work, name)
+        subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        path("key.pem"), "-subj", "/O=devs/CN=carol", "-out", path("csr.pem")],
+                       check=True, capture_output=True, timeout=120)
+        with open(path("csr.pem")) as f:
+            csr = f.read()
+        for ca_type in ("", "etcd", "front-proxy"):
+            body = {"cluster_uuid": cluster["uuid"], "csr": csr}
+            if ca_type:
+                body["ca_cert_type"] = ca_type
+            r = api.post("/v1/certificates", body, headers=headers)
+            self.assertEqual(r.status, 201, (ca_type, r))
+            ca = api.get("/v1/certificates/%s?ca_cert_type=%s" % (cluster["uuid"], ca_type),
+                         headers=headers)
+            self.assertEqual(ca.status, 200, ca)
+            for name, pem in (("ca.pem", ca.json["pem"]), ("cert.pem", r.json["pem"])):
+                with open(path(name), "w") as f:
+                    f.write(pem + "\n")
+            v = subprocess.run(["openssl", "verify", "-CAfile", path("ca.pem"),
+                                path("cert.pem")], capture_output=True, text=True, timeout=60)
+            self.assertEqual(v.returncode, 0, (ca_type, v.stdout, v.stderr))
+            subject = subprocess.run(["openssl", "x509", "-noout", "-subject", "-issuer", "-in",
+                                      path("cert.pem")], capture_output=True, text=True,
+                                     timeout=60).stdout
+            self.assertIn("CN = carol", subject)
+            self.assertIn("issuer=CN = " + cluster["name"], subject)
+        db.sql("UPDATE x509keypair SET private_key_passphrase = 'not-the-passphrase' "
+               "WHERE uuid = '%s'" % refs["etcd_ca_cert_ref"])
+        r = api.post("/v1/certificates", {"cluster_uuid": cluster["uuid"], "csr": csr,
+                                          "ca_cert_type": "etcd"}, headers=headers)
+        self.assertEqual(r.status, 500, r)
+        self.assertEqual(len(r.json["errors"]), 1, r.json)
+        r = api.post("/v1/certificates", {"cluster_uuid": cluster["uuid"], "csr": csr},
+                     headers=headers)
+        self.assertEqual(r.status, 201, r)
+
     def manage(self, db, *args):
         return subprocess.run([binary("magnum-db-manage"), "--database-connection", db.url,
                                *args], capture_output=True, text=True, timeout=300)
@@ -136,6 +199,7 @@ class DbTakeoverTest(unittest.TestCase):
 
     def test_every_row_is_served_and_writes_work(self):
         db, held = self.upstream_database()
+        bobs, bobs_refs = self.python_certificates(db, held, "bobs")
         counts = {t: db.sql("SELECT COUNT(*) FROM %s" % t)[0][0] for t in UPSTREAM_TABLES}
         p = self.manage(db, "version")
         self.assertEqual(p.stdout.split(), ["0"])
@@ -158,6 +222,7 @@ class DbTakeoverTest(unittest.TestCase):
         api, _ = self.start_services(db)
         self.check_templates(api, held["cluster_templates"])
         self.check_clusters(api, held)
+        self.check_signing(api, db, bobs, bobs_refs)
         self.check_quotas_and_federations(api, held)
 
         # Writes on upstream rows: a quota changed, the unused hidden template deleted (a
