@@ -242,10 +242,18 @@ Result<int64_t> ClusterCertificates::DeleteForCluster(const std::string& cluster
 }
 
 Result<int64_t> ClusterCertificates::DeleteForCluster(db::Database& tx,
-                                                      const std::string& cluster_uuid) {
+                                                      const std::string& cluster_uuid,
+                                                      const std::vector<std::string>& refs) {
   std::vector<db::Value> names;
   for (const char* kind : kKinds) names.emplace_back(RowName(cluster_uuid, kind));
-  return tx.Delete(db::kX509KeyPairTable, Filter().Where(Condition::In("name", names)));
+  MAGNUM_ASSIGN_OR_RETURN(
+      int64_t n, tx.Delete(db::kX509KeyPairTable, Filter().Where(Condition::In("name", names))));
+  std::vector<db::Value> uuids(refs.begin(), refs.end());
+  if (uuids.empty()) return n;
+  MAGNUM_ASSIGN_OR_RETURN(
+      int64_t by_ref,
+      tx.Delete(db::kX509KeyPairTable, Filter().Where(Condition::In("uuid", uuids))));
+  return n + by_ref;
 }
 
 }  // namespace magnum::conductor

@@ -94,8 +94,10 @@ class ClusterCertificates {
   // Removes every certificate generation of the cluster; returns the number of rows.
   Result<int64_t> DeleteForCluster(const std::string& cluster_uuid);
   // The same inside a caller's transaction `tx` (the cluster's removal), so that a crash
-  // between the two cannot leave certificates without a cluster.
-  static Result<int64_t> DeleteForCluster(db::Database& tx, const std::string& cluster_uuid);
+  // between the two cannot leave certificates without a cluster. `refs` (the cluster's
+  // *_cert_ref values) also go: a Python Magnum's rows, taken over, carry no name.
+  static Result<int64_t> DeleteForCluster(db::Database& tx, const std::string& cluster_uuid,
+                                          const std::vector<std::string>& refs = {});
 
   // The decrypted key pair stored under `ref` (for the conductor and tests).
   Result<certs::KeyPair> LoadKeyPair(const std::string& ref);

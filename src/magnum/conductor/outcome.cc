@@ -145,6 +145,16 @@ void OutcomeWriter::Write(Operation& op, bool success, const std::string& reason
 
 Result<void> OutcomeWriter::RemoveClusterTx(db::Database& tx, const std::string& uuid,
                                             bool* removed) {
+  // The certificate rows its refs name (read before the row goes).
+  std::vector<std::string> refs;
+  MAGNUM_ASSIGN_OR_RETURN(std::optional<Cluster> cluster,
+                          objects::GetOne<Cluster>(tx, ByUuid(uuid)));
+  if (cluster) {
+    for (const auto* ref : {&cluster->ca_cert_ref, &cluster->magnum_cert_ref,
+                            &cluster->etcd_ca_cert_ref, &cluster->front_proxy_ca_cert_ref}) {
+      if (ref->has_value() && !(*ref)->empty()) refs.push_back(**ref);
+    }
+  }
   MAGNUM_ASSIGN_OR_RETURN(
       int64_t n,
       tx.Delete(db::kClusterTable,
@@ -156,7 +166,7 @@ Result<void> OutcomeWriter::RemoveClusterTx(db::Database& tx, const std::string&
   MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterEventTable, LockOf(uuid)));
   MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterLockTable, LockOf(uuid)));
   // Its certificates go in the same transaction: no crash can leave them behind.
-  MAGNUM_RETURN_IF_ERROR(ClusterCertificates::DeleteForCluster(tx, uuid));
+  MAGNUM_RETURN_IF_ERROR(ClusterCertificates::DeleteForCluster(tx, uuid, refs));
   return {};
 }
 

@@ -120,5 +120,19 @@ TEST_F(PythonCaKeyTest, RotationReplacesAPythonCaWithOneInOurForm) {
   EXPECT_OK(certs::VerifySignedBy(*pem, *ca));
 }
 
+TEST_F(PythonCaKeyTest, ThePythonRowsWithoutANameGoWithTheirCluster) {
+  auto* c = StartConductor();
+  std::string uuid = CreatedCluster(c, {.name = "taken"});
+  StorePythonCa(uuid, "Zx81pQ", "Zx81pQ");
+  // As a Python Magnum leaves them: the rows the refs name carry no name of ours.
+  Row unnamed;
+  unnamed.SetNull("name");
+  ASSERT_OK(db_->Update(db::kX509KeyPairTable, Filter(), unnamed));
+  ASSERT_OK(c->ClusterDelete(Caller{}, uuid));
+  ASSERT_TRUE(c->WaitIdle(seconds(10)));
+  EXPECT_FALSE(*db_->GetOne(db::kClusterTable, Filter().Where(Condition::Eq("uuid", uuid))));
+  EXPECT_EQ(CountRows(db::kX509KeyPairTable), 0) << "the rows its refs named went with it";
+}
+
 }  // namespace
 }  // namespace magnum::conductor::testing
