@@ -6,6 +6,10 @@
 # (/var/tmp/magnum-rabbitmq). Creates the user magnum and the vhost magnum, and writes
 # the transport URL to $MAGNUM_RABBITMQ_STATE/url (and env.sh).
 #
+# A TLS listener as well when MAGNUM_RABBITMQ_SSL_PORT is set (127.0.0.1 only), with the
+# PEM files MAGNUM_RABBITMQ_SSL_CACERT, _CERT and _KEY; the node asks for no client
+# certificate unless MAGNUM_RABBITMQ_SSL_VERIFY_PEER=1 (then it requires one).
+#
 # Idempotent: a node already running from the state directory is reused.
 # `start.sh --mark FILE` writes "rabbitmq" to FILE when this run started the node (and
 # "epmd" when it started the port mapper), for `stop.sh --mark FILE` (the ctest fixture).
@@ -34,6 +38,25 @@ disk_free_limit.absolute = 50MB
 log.file.level = info
 log.console = false
 CONF
+  if [ -n "${MAGNUM_RABBITMQ_SSL_PORT:-}" ]; then
+    for f in CACERT CERT KEY; do
+      v="MAGNUM_RABBITMQ_SSL_$f"
+      [ -r "${!v:-}" ] || die "$v must name a readable PEM file for the TLS listener"
+    done
+    if [ "${MAGNUM_RABBITMQ_SSL_VERIFY_PEER:-0}" = 1 ]; then
+      verify="verify_peer"; need_cert=true
+    else
+      verify="verify_none"; need_cert=false
+    fi
+    cat >>"$RABBITMQ_CONFIG_FILE" <<CONF
+listeners.ssl.1 = 127.0.0.1:$MAGNUM_RABBITMQ_SSL_PORT
+ssl_options.cacertfile = $MAGNUM_RABBITMQ_SSL_CACERT
+ssl_options.certfile = $MAGNUM_RABBITMQ_SSL_CERT
+ssl_options.keyfile = $MAGNUM_RABBITMQ_SSL_KEY
+ssl_options.verify = $verify
+ssl_options.fail_if_no_peer_cert = $need_cert
+CONF
+  fi
   echo "[]." >"$RABBITMQ_ENABLED_PLUGINS_FILE"
   # Erlang distribution on loopback too (its port mapper is told so by ERL_EPMD_ADDRESS).
   echo "[{kernel, [{inet_dist_use_interface, {127,0,0,1}}]}]." >"$RABBITMQ_ADVANCED_CONFIG_FILE"

@@ -31,6 +31,15 @@ struct Config {
   int heartbeat_timeout_threshold = 60;
   int rabbit_qos_prefetch_count = 0;  // 0 = executor_thread_pool_size (upstream: unlimited)
   int rabbit_transient_queues_ttl = 1800;
+  // TLS to the broker (rpc/amqp_tls.h): ssl, ssl_ca_file, ssl_cert_file, ssl_key_file,
+  // ssl_version, ssl_enforce_hostname_verification, ssl_enforce_fips_mode.
+  bool rabbit_ssl = false;
+  std::string rabbit_ssl_ca_file;
+  std::string rabbit_ssl_cert_file;
+  std::string rabbit_ssl_key_file;
+  std::string rabbit_ssl_version;
+  bool rabbit_ssl_enforce_hostname_verification = false;
+  bool rabbit_ssl_enforce_fips_mode = false;
   // [oslo_messaging_notifications] (rpc/notifier.h; upstream names and defaults). `driver`
   // may be repeated (and comma-separated); the values accumulate, as oslo's MultiStrOpt.
   std::vector<std::string> notification_drivers;  // messagingv2, messaging, log, noop

@@ -1,12 +1,13 @@
 #include "magnum/rpc/amqp_connection.h"
 
 #include <amqp.h>
-#include <amqp_tcp_socket.h>
 #include <poll.h>
 #include <sys/time.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "magnum/rpc/amqp_tls_socket.h"
 
 namespace magnum::rpc {
 namespace {
@@ -90,7 +91,7 @@ bool AmqpConnection::usable() const { return s_->usable; }
 
 Result<std::unique_ptr<AmqpConnection>> AmqpConnection::Open(
     const BrokerHost& host, const std::string& vhost, int heartbeat,
-    std::chrono::milliseconds connect_timeout) {
+    std::chrono::milliseconds connect_timeout, const AmqpTls& tls) {
   std::string peer =
       (host.host.find(':') != std::string::npos ? "[" + host.host + "]" : host.host) + ":" +
       std::to_string(host.port);
@@ -98,15 +99,15 @@ Result<std::unique_ptr<AmqpConnection>> AmqpConnection::Open(
   s->heartbeat = heartbeat;
   s->conn = amqp_new_connection();
   if (!s->conn) return Fail(Error::Internal("cannot allocate an AMQP connection"));
-  amqp_socket_t* sock = amqp_tcp_socket_new(s->conn);
-  if (!sock) return Fail(Error::Internal("cannot allocate an AMQP socket"));
+  MAGNUM_ASSIGN_OR_RETURN(amqp_socket_t * sock, NewAmqpSocket(s->conn, tls));
   timeval tv = ToTimeval(connect_timeout);
   amqp_set_handshake_timeout(s->conn, &tv);
   amqp_set_rpc_timeout(s->conn, &tv);
   int rc = amqp_socket_open_noblock(sock, host.host.c_str(), host.port, &tv);
   if (rc != AMQP_STATUS_OK) {
-    return Fail(Error::Unavailable("cannot connect to RabbitMQ at " + peer + ": " +
-                                   amqp_error_string2(rc)));
+    return Fail(Error::Unavailable("cannot connect to RabbitMQ at " + peer +
+                                   (tls.enabled ? " over TLS: " : ": ") +
+                                   amqp_error_string2(rc) + TlsFailureHint(rc, tls)));
   }
   amqp_rpc_reply_t r =
       amqp_login(s->conn, vhost.c_str(), 0, 131072, heartbeat, AMQP_SASL_METHOD_PLAIN,

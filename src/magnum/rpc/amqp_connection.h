@@ -45,11 +45,13 @@ struct Delivery {
 class AmqpConnection {
  public:
   // Connects (TCP within `connect_timeout`), logs in (PLAIN) to `vhost` with `heartbeat`
-  // seconds (0 = none) and opens both channels. kUnavailable with the broker's reason;
-  // messages never hold the password.
+  // seconds (0 = none) and opens both channels; over TLS when `tls.enabled` (rpc/amqp_tls.h).
+  // kUnavailable with the broker's (or the TLS handshake's) reason; messages never hold the
+  // password.
   static Result<std::unique_ptr<AmqpConnection>> Open(const BrokerHost& host,
                                                       const std::string& vhost, int heartbeat,
-                                                      std::chrono::milliseconds connect_timeout);
+                                                      std::chrono::milliseconds connect_timeout,
+                                                      const AmqpTls& tls = AmqpTls{});
   ~AmqpConnection();
   AmqpConnection(const AmqpConnection&) = delete;
   AmqpConnection& operator=(const AmqpConnection&) = delete;

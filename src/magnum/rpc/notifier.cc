@@ -10,6 +10,7 @@
 
 #include "magnum/common/strings.h"
 #include "magnum/config/config.h"
+#include "magnum/rpc/amqp_tls.h"
 #include "magnum/rpc/inproc_transport.h"
 #include "magnum/rpc/oslo_envelope.h"
 #include "magnum/rpc/rabbit_notify_publisher.h"
@@ -150,6 +151,7 @@ Result<std::unique_ptr<Notifier>> OpenNotifier(const config::Config& cfg) {
       return Fail(Error::InvalidArgument("notifications transport_url: " +
                                          parsed.error().message()));
     }
+    MAGNUM_RETURN_IF_ERROR(ApplyAmqpTls(cfg, &*parsed));  // rpc/amqp_tls.h
     RabbitNotifyOptions r;
     r.url = std::move(*parsed);
     r.durable = cfg.amqp_durable_queues;

@@ -1,5 +1,6 @@
 #include "magnum/rpc/open_transport.h"
 
+#include "magnum/rpc/amqp_tls.h"
 #include "magnum/rpc/inproc_transport.h"
 #include "magnum/rpc/rabbit_transport.h"
 
@@ -10,6 +11,7 @@ Result<std::unique_ptr<Transport>> OpenTransport(const config::Config& cfg) {
     return NewInprocTransport();
   }
   MAGNUM_ASSIGN_OR_RETURN(TransportUrl url, ParseTransportUrl(cfg.transport_url));
+  MAGNUM_RETURN_IF_ERROR(ApplyAmqpTls(cfg, &url));
   RabbitOptions o;
   o.url = std::move(url);
   o.control_exchange = cfg.control_exchange;

@@ -173,7 +173,8 @@ class RabbitNotificationPublisher final : public NotificationPublisher {
     const auto& hosts = o_.url.hosts;
     for (size_t i = 0; i < hosts.size(); ++i) {
       const BrokerHost& h = hosts[next_host_++ % hosts.size()];
-      auto c = AmqpConnection::Open(h, o_.url.virtual_host, o_.heartbeat, o_.connect_timeout);
+      auto c = AmqpConnection::Open(h, o_.url.virtual_host, o_.heartbeat, o_.connect_timeout,
+                                    o_.url.tls);
       if (!c) {
         if (failed_rounds_ == 0) spdlog::warn("notifications: {}", c.error().message());
         continue;

@@ -334,7 +334,7 @@ class RabbitTransport final : public Transport {
     for (size_t i = 0; i < hosts.size(); ++i) {
       const BrokerHost& h = hosts[next_host_++ % hosts.size()];
       auto c = AmqpConnection::Open(h, o_.url.virtual_host, o_.heartbeat_timeout_threshold,
-                                    o_.connect_timeout);
+                                    o_.connect_timeout, o_.url.tls);
       if (!c) {
         SetLastError(c.error().message());
         if (failed_rounds_ == 0) spdlog::warn("{}", c.error().message());
