@@ -9,7 +9,7 @@ build_pkgs=(cmake g++ make pkg-config ccache
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # The default `docker` cluster driver: the host's Docker Engine and the node image build.
 run_pkgs=(docker.io debootstrap curl)
-test_pkgs=(python3 python3-magnumclient python3-openstackclient openssl wrk)
+test_pkgs=(python3 python3-magnumclient python3-openstackclient openssl ca-certificates wrk)
 # make test-sanitize / make fuzz: clang with the sanitizer and libFuzzer runtimes, and
 # llvm-symbolizer (package llvm) for symbolised reports.
 test_pkgs+=(clang libclang-rt-14-dev llvm)
