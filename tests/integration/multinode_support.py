@@ -79,7 +79,11 @@ class Layout:
         self.dir = tempfile.mkdtemp(prefix="magnum-it-multinode-")
         self.tag = "mn_" + uuid.uuid4().hex[:10]
         url = urllib.parse.urlsplit(MYSQL_URL)
-        mariadb = ["--mariadb-dir", os.path.join(ROOT, "build", "mariadb"),
+        # The fixture's server: its datadir is in the build tree that runs the tests (build/,
+        # build-asan/), which ctest names.
+        shared_dir = os.environ.get("MAGNUM_TEST_MARIADB_DIR") or os.path.join(
+            os.path.dirname(os.path.abspath(BIN_DIR)), "mariadb")
+        mariadb = ["--mariadb-dir", shared_dir,
                    "--mariadb-port", str(url.port or 3306)]
         if own_mariadb:
             # The port after the shared server's (3318): not an ephemeral port, which a
