@@ -109,7 +109,7 @@ Result<std::unique_ptr<ConductorService>> ConductorService::FromConfig(
   return std::make_unique<ConductorService>(std::move(deps), ConductorOptionsFromConfig(config));
 }
 
-Result<void> ConductorService::Start() {
+Result<void> ConductorService::Start(const std::function<Result<void>()>& serve) {
   Impl& i = *impl_;
   ConductorCore& m = i.core;
   if (!m.registry.BeginStart()) {
@@ -118,7 +118,6 @@ Result<void> ConductorService::Start() {
   i.heartbeat = std::make_unique<ServiceHeartbeat>(m.db, m.clock, m.opt.host, kConductorBinary,
                                                    m.opt.report_interval);
   i.heartbeat_task = std::make_unique<HeartbeatTask>(i.heartbeat.get());
-  i.heartbeat_task->RunOnce();
   i.recovery.Recover(/*at_start=*/true);
   const auto renew_every =
       std::max<std::chrono::milliseconds>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -145,6 +144,8 @@ Result<void> ConductorService::Start() {
     });
   }
   if (m.opt.run_timer_thread) m.scheduler.Start();
+  if (serve) MAGNUM_RETURN_IF_ERROR(serve());
+  i.heartbeat_task->RunOnce();
   spdlog::info("conductor {} started ({} workers)", m.opt.host, m.opt.workers);
   return {};
 }

@@ -44,6 +44,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,8 +116,11 @@ class ConductorService final : public ConductorApi {
       const config::Config& config, db::Database* db, const drivers::DriverRegistry* drivers,
       const Clock* clock);
 
-  // Heartbeat, restart recovery, then the scheduler thread. Call once.
-  Result<void> Start();
+  // Restart recovery, the scheduler thread, then `serve` (subscribing to the RPC topic),
+  // and only then the first heartbeat: a conductor listed "up" already takes calls, so an
+  // API that waits for it never gets "no server is listening". A failed `serve` fails the
+  // start with nothing announced. Call once.
+  Result<void> Start(const std::function<Result<void>()>& serve = {});
   // Refuses new operations and cancels the running ones. Operations a later conductor can
   // take up are left in progress: a resumable operation keeps its persisted record and its
   // lease is released (expired), a delete keeps its lock; what is left is marked failed

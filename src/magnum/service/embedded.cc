@@ -114,14 +114,17 @@ int Run(int argc, char** argv, const Options& opts) {
       return 1;
     }
     conductor_service = std::move(*made);
-    if (auto started = conductor_service->Start(); !started) {
+    auto serve = [&]() -> Result<void> {
+      auto served =
+          conductor::ServeConductor(transport.get(), cfg.conductor_topic, conductor_service.get());
+      if (!served) {
+        return Fail(Error::Unavailable("cannot serve topic " + cfg.conductor_topic + ": " +
+                                       served.error().message()));
+      }
+      return {};
+    };
+    if (auto started = conductor_service->Start(serve); !started) {
       spdlog::critical("cannot start the conductor: {}", started.error().message());
-      return 1;
-    }
-    if (auto served = conductor::ServeConductor(transport.get(), cfg.conductor_topic,
-                                                conductor_service.get());
-        !served) {
-      spdlog::critical("cannot serve topic {}: {}", cfg.conductor_topic, served.error().message());
       return 1;
     }
     conductor_client = conductor::NewRpcConductorClient(transport.get(), cfg.conductor_topic);

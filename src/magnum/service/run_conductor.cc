@@ -54,15 +54,18 @@ int RunConductor(int argc, char** argv) {
     spdlog::critical("cannot set up the conductor: {}", conductor.error().message());
     return 1;
   }
-  if (auto started = (*conductor)->Start(); !started) {
+  // Subscribed before the first heartbeat: "up" in mservices means it takes calls.
+  auto serve = [&]() -> Result<void> {
+    auto served = conductor::ServeConductor(transport->get(), cfg.conductor_topic,
+                                            conductor->get(), db.get());
+    if (!served) {
+      return Fail(Error::Unavailable("cannot serve topic " + cfg.conductor_topic + ": " +
+                                     served.error().message()));
+    }
+    return {};
+  };
+  if (auto started = (*conductor)->Start(serve); !started) {
     spdlog::critical("cannot start the conductor: {}", started.error().message());
-    return 1;
-  }
-  if (auto served =
-          conductor::ServeConductor(transport->get(), cfg.conductor_topic, conductor->get(),
-                                    db.get());
-      !served) {
-    spdlog::critical("cannot serve topic {}: {}", cfg.conductor_topic, served.error().message());
     return 1;
   }
   int sig = cli::WaitForSignal();

@@ -105,5 +105,53 @@ TEST_F(ConductorRpcTest, NoConductorIsUnavailable) {
   EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);
 }
 
+// A conductor is listed up only once it takes calls: the first heartbeat follows `serve`,
+// so an API that waits for "up" never gets "no server is listening".
+class ConductorAnnounceTest : public ConductorTestBase {
+ protected:
+  int64_t ConductorRows(const std::string& host) {
+    auto n = db_->Count(db::kMagnumServiceTable,
+                        db::Filter()
+                            .Where(db::Condition::Eq("host", host))
+                            .Where(db::Condition::Eq("binary", std::string("magnum-conductor"))));
+    EXPECT_TRUE(n);
+    return n ? *n : -1;
+  }
+  std::unique_ptr<ConductorService> Make(const std::string& host) {
+    ConductorDeps deps;
+    deps.db = db_.get();
+    deps.drivers = &registry_;
+    deps.clock = &SystemClock();
+    deps.certificates = NewCertificates();
+    return std::make_unique<ConductorService>(std::move(deps), Options(host));
+  }
+};
+
+TEST_F(ConductorAnnounceTest, HeartbeatFollowsServing) {
+  auto service = Make("announce-1");
+  auto transport = rpc::NewInprocTransport(2);
+  int64_t rows_while_serving = -1;
+  ASSERT_OK(service->Start([&]() -> Result<void> {
+    rows_while_serving = ConductorRows("announce-1");
+    return ServeConductor(transport.get(), "magnum-conductor", service.get());
+  }));
+  EXPECT_EQ(rows_while_serving, 0);
+  EXPECT_EQ(ConductorRows("announce-1"), 1);
+  auto client = NewRpcConductorClient(transport.get(), "magnum-conductor", seconds(10));
+  EXPECT_OK(client->Ping());
+  transport->Shutdown();
+  service->Stop();
+}
+
+TEST_F(ConductorAnnounceTest, FailedServingAnnouncesNothing) {
+  auto service = Make("announce-2");
+  auto started =
+      service->Start([]() -> Result<void> { return Fail(Error::Unavailable("broker down")); });
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(ConductorRows("announce-2"), 0);
+  service->Stop();
+}
+
 }  // namespace
 }  // namespace magnum::conductor::testing
