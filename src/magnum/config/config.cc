@@ -316,6 +316,7 @@ const std::vector<Option>& Options() {
     AddServiceClientOptions("glance_client", &Config::glance_client, &v);
     AddServiceClientOptions("nova_client", &Config::nova_client, &v);
     AddServiceClientOptions("neutron_client", &Config::neutron_client, &v);
+    AddServiceClientOptions("heat_client", &Config::heat_client, &v);
     return v;
   }();
   return all;

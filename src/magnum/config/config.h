@@ -130,6 +130,8 @@ struct Config {
   ServiceClient glance_client{"", "publicURL", "2", "", false};
   ServiceClient nova_client{"", "publicURL", "2", "", false};
   ServiceClient neutron_client;
+  // [heat_client]: where the Heat driver reaches the orchestration service (api_version 1).
+  ServiceClient heat_client{"", "publicURL", "1", "", false};
 
   // [database]
   std::string connection;  // "" = sqlite:///<state_path>/magnum.sqlite
