@@ -16,6 +16,8 @@ test_pkgs+=(clang libclang-rt-14-dev llvm)
 # The `keystone`-labelled tests: real OpenStack services from Debian's packages, started on
 # 127.0.0.1 by scripts/openstack/start.sh (docs/openstack.md). Neutron needs MariaDB.
 openstack_pkgs=(keystone glance-api nova-api neutron-server mariadb-server)
+# The `heat` tests: a real Heat (API and engine, scripts/openstack/heat.sh) on that Keystone.
+openstack_pkgs+=(heat-api heat-engine)
 test_pkgs+=("${openstack_pkgs[@]}")
 # The `multinode` tests: a private RabbitMQ node (scripts/rabbitmq/) and upstream's
 # oslo.messaging, which proves our wire format; PyMySQL, the tests' SQL on MariaDB.

@@ -25,6 +25,8 @@ DB_USER=osvc
 DB_PASSWORD=osvcpass
 # Every service, in start order; start.sh takes a subset (MAGNUM_OPENSTACK_SERVICES).
 ALL_SERVICES="keystone glance nova mariadb neutron"
+# Started only when MAGNUM_OPENSTACK_SERVICES names them (heat.sh: Heat and its broker).
+OPTIONAL_SERVICES="heat"
 
 log() { echo "openstack: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -101,5 +103,18 @@ service_prog() {
     nova) echo "nova-api" ;;
     mariadb) echo "mariadbd" ;;
     neutron) echo "neutron-server" ;;
+    heat) echo "heat-api" ;;  # and heat-engine (heat.sh)
   esac
 }
+
+# The pid(s) of service $1 when it runs: a service with more than one process has its own
+# <name>_live (heat.sh), the others are one recorded process group.
+service_live() {
+  if declare -F "$1_live" >/dev/null; then "$1_live"; else live_pid "$1" "$(service_prog "$1")"; fi
+}
+
+service_stop() {  # stops service $1 (<name>_stop when it has one)
+  if declare -F "$1_stop" >/dev/null; then "$1_stop"; else stop_service "$1" "$(service_prog "$1")"; fi
+}
+
+. "$(dirname "${BASH_SOURCE[0]}")/heat.sh"

@@ -2,7 +2,7 @@
 """Creates the dev services' content through their REST APIs (stdlib only, idempotent:
 whatever exists already is found by name and kept). Run by scripts/openstack/start.sh.
 
-    seed.py keystone|glance|nova|neutron   (settings from the environment, see start.sh)
+    seed.py keystone|glance|nova|neutron|heat   (settings from the environment, see start.sh)
 
 keystone: projects demo and alt_demo with member users demo and alt_demo, the service
 project with service users glance, nova, neutron and magnum (role admin there), and the
@@ -11,11 +11,15 @@ image, compute and network services in the catalog. glance: public images fedora
 test driver's). nova: flavors m1.small and
 m1.medium, keypairs demokey (user demo) and altkey (user alt_demo). neutron: external flat
 network public with subnet public-subnet; network private with private-subnet owned by demo.
+heat: service user heat, roles heat_stack_owner and heat_stack_user, the domain heat with
+its admin heat_domain_admin, the orchestration service; then waits until demo's stack list
+answers 200 (heat.sh).
 Writes $OS_STATE/env.json with what tests need (URLs, users, ids).
 """
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -27,7 +31,8 @@ ADMIN_PASSWORD = os.environ["ADMIN_PASSWORD"]
 SUFFIX = os.environ.get("SERVICE_PASSWORD_SUFFIX", "pass")
 PORTS = {"glance": os.environ.get("GLANCE_PORT", "9292"),
          "nova": os.environ.get("NOVA_PORT", "8774"),
-         "neutron": os.environ.get("NEUTRON_PORT", "9696")}
+         "neutron": os.environ.get("NEUTRON_PORT", "9696"),
+         "heat": os.environ.get("HEAT_PORT", "8004")}
 
 # name -> (project, password, role)
 USERS = {
@@ -122,16 +127,21 @@ def seed_keystone():
             env["projects"][project], u["id"], roles[role]), token=tok)
         env["users"][name] = {"password": password, "project": project, "id": u["id"]}
     for name, stype, url in SERVICES:
-        svc = find_or_create(tok, "services", "service", "type=" + stype,
-                             {"name": name, "type": stype, "enabled": True})
-        _, _, doc = call("GET", KEYSTONE + "/v3/endpoints?service_id=" + svc["id"], token=tok)
-        have = {e["interface"] for e in doc["endpoints"]}
-        for interface in ("public", "internal", "admin"):
-            if interface not in have:
-                call("POST", KEYSTONE + "/v3/endpoints", {"endpoint": {
-                    "service_id": svc["id"], "interface": interface, "url": url,
-                    "region_id": REGION, "enabled": True}}, token=tok)
+        register_service(tok, name, stype, url)
     save_env(env)
+
+
+def register_service(tok, name, stype, url):
+    """The catalog entry of service `stype`, with public, internal and admin endpoints."""
+    svc = find_or_create(tok, "services", "service", "type=" + stype,
+                         {"name": name, "type": stype, "enabled": True})
+    _, _, doc = call("GET", KEYSTONE + "/v3/endpoints?service_id=" + svc["id"], token=tok)
+    have = {e["interface"] for e in doc["endpoints"]}
+    for interface in ("public", "internal", "admin"):
+        if interface not in have:
+            call("POST", KEYSTONE + "/v3/endpoints", {"endpoint": {
+                "service_id": svc["id"], "interface": interface, "url": url,
+                "region_id": REGION, "enabled": True}}, token=tok)
 
 
 def service_url(port, path=""):
@@ -218,6 +228,66 @@ def seed_neutron():
     save_env(env)
 
 
+def pid_alive(name):
+    """Whether the process recorded in pids/<name>.pid runs."""
+    try:
+        with open(os.path.join(STATE, "pids", name + ".pid")) as f:
+            return os.path.exists("/proc/%s" % f.read().strip())
+    except OSError:
+        return False
+
+
+def seed_heat():
+    tok = admin_token()
+    env = load_env()
+    for name in ("heat_stack_owner", "heat_stack_user"):
+        find_or_create(tok, "roles", "role", "name=" + name, {"name": name})
+    admin_role = find_or_create(tok, "roles", "role", "name=admin", {"name": "admin"})["id"]
+    service = find_or_create(tok, "projects", "project", "domain_id=default&name=service",
+                             {"name": "service", "domain_id": "default"})["id"]
+    heat = find_or_create(tok, "users", "user", "domain_id=default&name=heat",
+                          {"name": "heat", "password": "heat" + SUFFIX,
+                           "domain_id": "default", "default_project_id": service})
+    call("PUT", KEYSTONE + "/v3/projects/%s/users/%s/roles/%s" % (
+        service, heat["id"], admin_role), token=tok)
+    # The stack user domain (heat.conf stack_user_domain_name) and its admin.
+    domain = find_or_create(tok, "domains", "domain", "name=heat",
+                            {"name": "heat", "description": "users Heat creates for stacks"})
+    dadmin = find_or_create(tok, "users", "user", "domain_id=%s&name=heat_domain_admin" %
+                            domain["id"], {"name": "heat_domain_admin", "domain_id": domain["id"],
+                                           "password": "heat_domain_admin" + SUFFIX})
+    call("PUT", KEYSTONE + "/v3/domains/%s/users/%s/roles/%s" % (
+        domain["id"], dadmin["id"], admin_role), token=tok)
+    base = "http://%s:%s/v1" % (HOST, PORTS["heat"])
+    register_service(tok, "heat", "orchestration", base + "/%(tenant_id)s")
+    env["heat"] = {"url": base, "stack_user_domain": domain["id"]}
+    save_env(env)
+    # Ready when a member's stack list answers 200: heat-api, its Keystone user and the
+    # engine (the list is an RPC call) all work.
+    demo = USERS["demo"]
+    dtok, body = token("demo", demo[1], demo[0])
+    url = "%s/%s/stacks" % (base, body["project"]["id"])
+    deadline = time.monotonic() + 120
+    last = "no answer"
+    while time.monotonic() < deadline:
+        for name in ("heat", "heat-engine"):
+            if not pid_alive(name):
+                raise SystemExit("seed: %s exited while starting (see %s/heat/%s.log)" %
+                                 (name, STATE, "heat-api" if name == "heat" else name))
+        req = urllib.request.Request(url, headers={"X-Auth-Token": dtok,
+                                                   "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                if r.status == 200:
+                    return
+        except urllib.error.HTTPError as e:
+            last = "%d %s" % (e.code, e.read()[:200])
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.3)
+    raise SystemExit("seed: heat did not list stacks within 120 s (%s)" % last)
+
+
 if __name__ == "__main__":
     {"keystone": seed_keystone, "glance": seed_glance, "nova": seed_nova,
-     "neutron": seed_neutron}[sys.argv[1]]()
+     "neutron": seed_neutron, "heat": seed_heat}[sys.argv[1]]()

@@ -8,7 +8,8 @@
 # Idempotent: a service already running from this state directory is reused, content
 # already there is kept. `start.sh --mark FILE` appends the names of the services this
 # run started (not those reused) to FILE, for `stop.sh --mark FILE` (the ctest fixture). MAGNUM_OPENSTACK_SERVICES picks a subset in start order, e.g.
-# "keystone" alone (default: keystone glance nova mariadb neutron). Prints the time each
+# "keystone" alone (default: keystone glance nova mariadb neutron; `heat`, after keystone,
+# only when named: heat.sh). Prints the time each
 # step took. Afterwards $MAGNUM_OPENSTACK_STATE/env.json describes the deployment and
 # openrc.<user> files set OS_* variables for the openstack CLI (docs/openstack.md).
 set -euo pipefail
@@ -25,7 +26,7 @@ mkdir -p "$OS_STATE/pids"
 exec 9>"$OS_STATE/.lock"
 flock 9
 export OS_STATE KEYSTONE_URL OS_HOST OS_REGION ADMIN_PASSWORD SERVICE_PASSWORD_SUFFIX \
-  GLANCE_PORT NOVA_PORT NEUTRON_PORT
+  GLANCE_PORT NOVA_PORT NEUTRON_PORT HEAT_PORT
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 elapsed() { local d=$(($(ms) - $1)); printf '%d.%d s' $((d / 1000)) $((d % 1000 / 100)); }
@@ -283,11 +284,12 @@ port_of() {
   case "$1" in
     keystone) echo "$KEYSTONE_PORT" ;; glance) echo "$GLANCE_PORT" ;;
     nova) echo "$NOVA_PORT" ;; mariadb) echo "$MARIADB_PORT" ;; neutron) echo "$NEUTRON_PORT" ;;
+    heat) echo "$HEAT_PORT" ;;
   esac
 }
 
 for s in $services; do
-  if pid="$(live_pid "$s" "$(service_prog "$s")")"; then
+  if pid="$(service_live "$s")"; then
     log "$s already running (pid $pid): reused"
   else
     port_free_or_ours "$s" "$(port_of "$s")"

@@ -5,8 +5,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 
 any=1
-for s in $ALL_SERVICES; do
-  if pid="$(live_pid "$s" "$(service_prog "$s")")"; then
+for s in $ALL_SERVICES $OPTIONAL_SERVICES; do
+  if pid="$(service_live "$s")"; then
     echo "$s running (pid $pid)"
     any=0
   else

@@ -7,7 +7,7 @@
 #   stop.sh --mark FILE   only those that `start.sh --mark FILE` started (none if FILE is
 #                         absent: that run reused services someone else had started)
 #   stop.sh --purge       every service, then removes the state directory
-#   stop.sh NAME...       those services (keystone glance nova mariadb neutron)
+#   stop.sh NAME...       those services (keystone glance nova mariadb neutron heat)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
@@ -16,7 +16,7 @@ if [ -d "$OS_STATE" ]; then
   exec 9>"$OS_STATE/.lock"
   flock 9
 fi
-which="neutron mariadb nova glance keystone"
+which="heat neutron mariadb nova glance keystone"
 if [ "${1:-}" = "--mark" ]; then
   mark="${2:?--mark FILE}"
   [ -r "$mark" ] || { log "nothing to stop ($mark absent)"; exit 0; }
@@ -29,7 +29,7 @@ elif [ $# -gt 0 ] && [ "$1" != "--purge" ]; then
   which="$*"
 fi
 for s in $which; do
-  stop_service "$s" "$(service_prog "$s")"
+  service_stop "$s"
 done
 if [ "${1:-}" = "--purge" ]; then
   case "$OS_STATE" in /|"") die "refusing to purge '$OS_STATE'" ;; esac
