@@ -65,6 +65,7 @@ Result<int64_t> ClusterLease::Take(db::Database& d, const objects::Cluster& clus
         ParseDbTimestamp(lock->lease_expires_at.value_or(""), &until)) {
       taker->displaced_owner = owner;
       taker->displaced_until = until;
+      taker->displaced_handovers = EventLog::Handovers(d, uuid, owner);
     }
     MAGNUM_RETURN_IF_ERROR(d.Delete(db::kClusterLockTable, ById(lock->id)));
   }

@@ -37,4 +37,19 @@ void EventLog::Append(const std::string& cluster_uuid, const std::string& projec
   }
 }
 
+void EventLog::AppendHandover(const std::string& cluster_uuid, const std::string& project_id,
+                              const std::string& host, std::string_view message) {
+  Append(cluster_uuid, project_id, kHandoverStep, host, EventLevel::kWarning, message);
+}
+
+int64_t EventLog::Handovers(db::Database& d, const std::string& cluster_uuid,
+                            const std::string& host) {
+  auto n = d.Count(db::kClusterEventTable,
+                   db::Filter()
+                       .Where(db::Condition::Eq("cluster_uuid", cluster_uuid))
+                       .Where(db::Condition::Eq("step", std::string(kHandoverStep)))
+                       .Where(db::Condition::Eq("node", host)));
+  return n ? *n : -1;
+}
+
 }  // namespace magnum::conductor

@@ -5,6 +5,7 @@
 // event log must not turn a good operation into a failed one. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,18 @@ class EventLog {
 
   void Append(const std::string& cluster_uuid, const std::string& project_id, std::string_view step,
               std::string_view node, EventLevel level, std::string_view message);
+
+  // Handovers. A conductor that stopped an operation because another conductor took the
+  // cluster over (a delete) says so with an event of step "handover" and node = its host.
+  // The taker counts those markers when it takes the lease and waits for one more (or for
+  // the old lease to expire, when the marker cannot be written or the owner died) before it
+  // acts on the cluster: milliseconds instead of up to [conductor] lease_ttl.
+  static constexpr std::string_view kHandoverStep = "handover";
+  void AppendHandover(const std::string& cluster_uuid, const std::string& project_id,
+                      const std::string& host, std::string_view message);
+  // The number of handover markers `host` left on the cluster; -1 when it cannot be read.
+  static int64_t Handovers(db::Database& d, const std::string& cluster_uuid,
+                           const std::string& host);
 
  private:
   db::Database* const db_;

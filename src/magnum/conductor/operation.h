@@ -66,9 +66,12 @@ struct Operation {
   std::string timeout_text;  // "60 minutes" or "0.5 seconds (label create_timeout_seconds)"
   int64_t lock_id = 0;
   // A live lease of another conductor this operation took over (a delete): that conductor
-  // stops its operation when its next renewal fails; we wait for it until its lease expires.
+  // stops its operation when it finds the lease gone (its next renewal, or the end of its
+  // running step) and leaves a handover marker (event_log.h); we wait for that marker, at
+  // most until its lease expires. displaced_handovers: the markers it had left before.
   std::string displaced_owner;
   TimePoint displaced_until{};
+  int64_t displaced_handovers = -1;
   bool fenced = false;  // its outcome was not written: another conductor holds the cluster
   // Set when the operation is left for a later conductor at a stop (a delete, or a
   // resumable operation): its lock row stays.

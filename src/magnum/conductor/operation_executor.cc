@@ -44,8 +44,9 @@ void OperationExecutor::RunStep(const OpPtr& op) {
   if (!op->started) {
     if (c.cancelled.load() && c.reason.load() == CancelReason::kSuperseded) {
       c.MarkFinished();
-      core_->events.Append(op->cluster_uuid, op->project_id, op->name, "", EventLevel::kInfo,
-                           op->name + " cancelled before it started: the cluster is being deleted");
+      core_->events.AppendHandover(op->cluster_uuid, op->project_id, core_->opt.host,
+                                   op->name + " cancelled before it started on conductor " +
+                                       core_->opt.host + ": the cluster is being deleted");
       core_->registry.Done(op);
       return;
     }
@@ -66,7 +67,7 @@ void OperationExecutor::RunStep(const OpPtr& op) {
                                "lease expires)");
     }
     const TimePoint now = core_->clock->Now();
-    if (now < op->displaced_until && !c.cancelled.load()) {
+    if (now < op->displaced_until && !c.cancelled.load() && !DisplacedOwnerStopped(*op)) {
       {
         std::lock_guard<std::mutex> lock(op->mu);
         op->in_step = false;
@@ -220,9 +221,11 @@ void OperationExecutor::Finish(const OpPtr& op, const Result<void>& r) {
   }
   const CancelReason why = c.cancelled.load() ? c.reason.load() : CancelReason::kNone;
   if (why == CancelReason::kSuperseded) {
-    core_->events.Append(op->cluster_uuid, op->project_id, op->name, "", EventLevel::kInfo,
-                         op->name + " stopped: the cluster is being deleted" +
-                             (r ? std::string() : " (" + r.error().message() + ")"));
+    // A handover marker: a delete another conductor accepted waits for it (event_log.h).
+    core_->events.AppendHandover(op->cluster_uuid, op->project_id, core_->opt.host,
+                                 op->name + " stopped on conductor " + core_->opt.host +
+                                     ": the cluster is being deleted" +
+                                     (r ? std::string() : " (" + r.error().message() + ")"));
     return;  // the delete owns the cluster and its lock now
   }
   if (why == CancelReason::kTimeout) {
@@ -266,12 +269,20 @@ void OperationExecutor::Interrupted(Operation& op) {
   core_->outcome->Write(op, false, core_->outcome->ShutdownReason(op, core_->opt.host), true);
 }
 
+bool OperationExecutor::DisplacedOwnerStopped(const Operation& op) const {
+  if (op.displaced_handovers < 0) return false;  // unknown before: wait for the expiry
+  return EventLog::Handovers(*core_->db, op.cluster_uuid, op.displaced_owner) >
+         op.displaced_handovers;
+}
+
 void OperationExecutor::EndSuperseded(const std::vector<OpPtr>& ops) {
   for (const auto& op : ops) {
     if (!op->FinishIfIdle()) continue;
-    core_->events.Append(op->cluster_uuid, op->project_id, op->name, "", EventLevel::kInfo,
-                         op->name + (op->started ? " stopped" : " cancelled before it started") +
-                             ": the cluster is being deleted");
+    // A handover marker: a delete another conductor accepted waits for it (event_log.h).
+    core_->events.AppendHandover(
+        op->cluster_uuid, op->project_id, core_->opt.host,
+        op->name + (op->started ? " stopped" : " cancelled before it started") +
+            " on conductor " + core_->opt.host + ": the cluster is being deleted");
     core_->registry.Done(op);
   }
 }

@@ -39,6 +39,8 @@ class OperationExecutor {
 
  private:
   void RunStep(const OpPtr& op);
+  // The conductor `op` took the cluster from left a new handover marker (it stopped).
+  bool DisplacedOwnerStopped(const Operation& op) const;
   // Cluster snapshot, certificates, driver, spec; an error names its step.
   Result<void> Prepare(Operation& op);
   Result<drivers::Step> Advance(Operation& op);

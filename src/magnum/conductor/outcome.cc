@@ -120,10 +120,11 @@ void OutcomeWriter::Write(Operation& op, bool success, const std::string& reason
   }
   if (!op.fenced) core_->notices.Flush(op);
   if (op.fenced) {
-    core_->events.Append(op.cluster_uuid, op.project_id, op.name, "", EventLevel::kWarning,
-                         "the end of the " + Label(op.name) + " on conductor " +
-                             core_->opt.host +
-                             " is not recorded: another conductor took the cluster over");
+    // A handover marker: the conductor that took the cluster over waits for it.
+    core_->events.AppendHandover(op.cluster_uuid, op.project_id, core_->opt.host,
+                                 "the end of the " + Label(op.name) + " on conductor " +
+                                     core_->opt.host +
+                                     " is not recorded: another conductor took the cluster over");
     spdlog::warn("cluster {}: {} lost its lease; its end is not recorded", op.cluster_uuid,
                  op.name);
     return;

@@ -80,6 +80,47 @@ TEST_F(LeaseTest, DeleteInAnotherConductorCancelsTheRunningCreate) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 8s);
 }
 
+// The same with a lease of an hour: B does not wait for A's lease to expire. A, finding
+// its lease gone at the end of its step, leaves a handover marker (an event of step
+// "handover", node host-a), and B's delete goes on as soon as it sees it.
+TEST_F(LeaseTest, DeleteInAnotherConductorGoesOnOnceTheOldOwnerHandsOver) {
+  auto* a = StartConductor(LeaseOptions("host-a", 1h));
+  auto* b = StartConductor(LeaseOptions("host-b", 1h), OtherDatabase());
+  CloseGate(*gate_);
+  gate_->ignore_cancel = true;  // A's step runs to its end
+  std::string uuid = InsertCluster({.driver = "gate"});
+  ASSERT_OK(a->ClusterCreate(Caller{}, uuid));
+  ASSERT_TRUE(testing::WaitEntered(*gate_, 1));
+
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_OK(b->ClusterDelete(Caller{}, uuid));
+  EXPECT_EQ(Status(uuid), "DELETE_IN_PROGRESS");
+  EXPECT_FALSE(b->WaitIdle(300ms)) << "B waits while A's step runs";
+  EXPECT_TRUE(Cluster(uuid));
+  OpenGate(*gate_);  // A's create step ends (its outcome fenced off), then B's delete passes
+  ASSERT_TRUE(a->WaitIdle(10s));
+  ASSERT_TRUE(b->WaitIdle(10s));
+  EXPECT_FALSE(Cluster(uuid)) << "deleted by B";
+  EXPECT_EQ(CountRows(db::kClusterLockTable), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 8s) << "not A's lease of an hour";
+}
+
+// A resumable create (the fake driver, advanced by polls) finds the lease gone when it
+// persists its progress, stops and hands over: B's delete does not wait out the lease.
+TEST_F(LeaseTest, ResumableCreateHandsOverToADeleteInAnotherConductor) {
+  auto* a = StartConductor(LeaseOptions("host-a", 1h));
+  auto* b = StartConductor(LeaseOptions("host-b", 1h), OtherDatabase());
+  std::string uuid = InsertCluster({.driver = "fake", .labels = {{"fake_delay_ms", "300"}}});
+  ASSERT_OK(a->ClusterCreate(Caller{}, uuid));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_OK(b->ClusterDelete(Caller{}, uuid));
+  ASSERT_TRUE(a->WaitIdle(10s));
+  ASSERT_TRUE(b->WaitIdle(10s));
+  EXPECT_FALSE(Cluster(uuid)) << "deleted by B";
+  EXPECT_EQ(CountRows(db::kClusterLockTable), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 8s) << "not A's lease of an hour";
+}
+
 // A conductor that stops renewing (dead, hung) loses the cluster when its lease expires:
 // another conductor's recovery takes it over and records the outcome. If the old owner
 // wakes up later and its driver succeeds while a newer operation runs under another
