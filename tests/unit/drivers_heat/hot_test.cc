@@ -115,7 +115,7 @@ std::vector<Variant> Variants() {
                                          {"boot_volume_type", "ssd"},
                                          {"docker_volume_size", "50"},
                                          {"availability_zone", "az1"}}),
-          Variant::Of("calico_fixed_lb").Net("net-1", "").Lb(true, true, 2).Calico().Labels(
+          Variant::Of("calico_fixed_lb").Net("net-1", "subnet-1").Lb(true, true, 2).Calico().Labels(
               {{"kube_tag", "v1.29.0"}})};
 }
 
@@ -199,13 +199,18 @@ TEST_P(HotVariantTest, ResourcesFollowTheSpec) {
   bool docker = v.labels.count("docker_volume_size") > 0;
   bool boot = v.labels.count("boot_volume_size") > 0;
   for (const RenderedStack* s : {&*cluster, &*nodegroup}) {
-    EXPECT_EQ(ResourcesOfType(*s, "OS::Cinder::Volume").size(), docker ? 1u : 0u);
+    EXPECT_EQ(ResourcesOfType(*s, "OS::Cinder::Volume").size(),
+              (docker ? 1u : 0u) + (boot ? 1u : 0u));
     EXPECT_EQ(ResourcesOfType(*s, "OS::Cinder::VolumeAttachment").size(), docker ? 1u : 0u);
     auto servers = ResourcesOfType(*s, "OS::Nova::Server");
     ASSERT_EQ(servers.size(), 1u);
     const Json& props = servers[0]["properties"];
     EXPECT_EQ(props.contains("block_device_mapping_v2"), boot);
     EXPECT_EQ(props.contains("image"), !boot);
+    if (boot) {
+      EXPECT_EQ(props["block_device_mapping_v2"][0]["volume_id"],
+                (Json{{"get_resource", "boot_volume"}}));
+    }
     EXPECT_EQ(props["key_name"], (Json{{"get_param", "keypair"}}));
     EXPECT_EQ(props["user_data_format"], "RAW");
     std::string ign = props["user_data"]["str_replace"]["template"];
@@ -224,7 +229,8 @@ TEST_P(HotVariantTest, ResourcesFollowTheSpec) {
     EXPECT_EQ(top["outputs"]["api_address"]["value"]["get_attr"][0],
               lb_fip ? "api_lb_floating_ip" : "api_lb");
   } else {
-    EXPECT_EQ(top["outputs"]["api_address"]["value"]["get_attr"][0], "masters");
+    EXPECT_EQ(top["outputs"]["api_address"]["value"],
+              Json::parse(R"({"get_attr": ["masters", "resource.0.address"]})"));
   }
 }
 
@@ -309,6 +315,11 @@ TEST(HotTest, RefusesWhatCannotBeBuilt) {
   auto r = RenderClusterStack(spec);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("master_lb_enabled"), std::string::npos);
+  spec = Spec(Variant::Of("fixed_network_only").Net("net-1", ""));
+  spec.master_lb_enabled = true;
+  r = RenderClusterStack(spec);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("fixed_subnet"), std::string::npos);
   spec = Spec(Variant::Of("own_network"));
   NodeSecrets bad = Secrets();
   bad.bootstrap_token = "short.token";

@@ -150,12 +150,13 @@ Json MemberTemplate(const ClusterStackSpec& s, NodeRole role) {
     server["availability_zone"] = GetParam("availability_zone");
   }
   if (s.labels.boot_volume_size > 0) {
-    Json bdm{{"boot_index", 0},
-             {"image", GetParam("image")},
-             {"volume_size", GetParam("boot_volume_size")},
-             {"delete_on_termination", true}};
-    if (!s.labels.boot_volume_type.empty()) bdm["volume_type"] = GetParam("boot_volume_type");
-    server["block_device_mapping_v2"] = Json::array({bdm});
+    // A volume of its own (Nova's block_device_mapping_v2 in Heat takes no volume type).
+    Json vol{{"image", GetParam("image")}, {"size", GetParam("boot_volume_size")}};
+    if (!s.labels.boot_volume_type.empty()) vol["volume_type"] = GetParam("boot_volume_type");
+    r["boot_volume"] = Json{{"type", "OS::Cinder::Volume"}, {"properties", vol}};
+    server["block_device_mapping_v2"] = Json::array({Json{{"boot_index", 0},
+                                                          {"volume_id", GetResource("boot_volume")},
+                                                          {"delete_on_termination", true}}});
   } else {
     server["image"] = GetParam("image");
   }
@@ -257,6 +258,10 @@ Result<void> CheckSpec(const ClusterStackSpec& s) {
   if (!s.fixed_subnet.empty() && s.fixed_network.empty()) {
     return Fail(Error::InvalidArgument("fixed_subnet needs fixed_network"));
   }
+  if (s.master_lb_enabled && !s.HasSubnet()) {
+    return Fail(Error::InvalidArgument(
+        "master_lb_enabled with fixed_network needs fixed_subnet (the load balancer's subnet)"));
+  }
   if (s.api_port < 1 || s.api_port > 65535) {
     return Fail(Error::InvalidArgument("apiserver_port must be from 1 to 65535"));
   }
@@ -320,8 +325,7 @@ Result<RenderedStack> RenderClusterStack(const ClusterStackSpec& s) {
 
   Json api_address;
   if (s.master_lb_enabled) {
-    Json lb = subnet.is_null() ? Json{{"vip_network", GetParam("fixed_network")}}
-                               : Json{{"vip_subnet", subnet}};
+    Json lb{{"vip_subnet", subnet}};
     r["api_lb"] = Json{{"type", "OS::Octavia::LoadBalancer"}, {"properties", lb}};
     r["api_listener"] = Json{{"type", "OS::Octavia::Listener"},
                              {"properties", Json{{"loadbalancer", GetResource("api_lb")},
@@ -348,7 +352,7 @@ Result<RenderedStack> RenderClusterStack(const ClusterStackSpec& s) {
       api_address = GetAttr(Json::array({"api_lb_floating_ip", "floating_ip_address"}));
     }
   } else {
-    api_address = GetAttr(Json::array({"masters", "resource.0", "address"}));
+    api_address = GetAttr(Json::array({"masters", "resource.0.address"}));
   }
   r["masters"] = masters;
 
