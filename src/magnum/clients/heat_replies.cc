@@ -90,6 +90,18 @@ std::string Printable(std::string_view s, size_t max) {
   return out;
 }
 
+// The members resources and events share: status, reason, physical id, owning stack.
+template <typename T>
+Result<void> StateOf(const Json& obj, std::string_view what, T* out) {
+  MAGNUM_ASSIGN_OR_RETURN(out->status, Status(obj, "resource_status", what));
+  MAGNUM_ASSIGN_OR_RETURN(std::string reason, Str(obj, "resource_status_reason", what));
+  out->status_reason = Printable(reason, 64 * 1024);
+  MAGNUM_ASSIGN_OR_RETURN(out->physical_id, Str(obj, "physical_resource_id", what));
+  return OwningStack(obj, what, &out->stack_name, &out->stack_id);
+}
+
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 }  // namespace
 
 HeatStatus ParseHeatStatus(std::string_view status) {
@@ -161,15 +173,14 @@ Result<HeatStack> ParseHeatStack(std::string_view body) {
       MAGNUM_ASSIGN_OR_RETURN(std::string error, Str(o, "output_error", kWhat));
       if (!error.empty()) out.output_errors[key] = Printable(error, 64 * 1024);
       auto value = o.find("output_value");
-      if (value != o.end()) out.outputs[key] = value->dump(-1, ' ', false, Json::error_handler_t::replace);
+      if (value != o.end()) out.outputs[key] = Dump(*value);
     }
   }
   auto params = s.find("parameters");
   if (params != s.end() && !params->is_null()) {
     if (!params->is_object()) return Fail(Bad(kWhat, "\"parameters\" is not an object"));
     for (const auto& [k, v] : params->items()) {
-      out.parameters[k] =
-          v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
+      out.parameters[k] = v.is_string() ? v.get<std::string>() : Dump(v);
     }
   }
   return out;
@@ -185,8 +196,7 @@ Result<HeatOutput> ParseHeatOutput(std::string_view body) {
   out.error = Printable(error, 64 * 1024);
   MAGNUM_ASSIGN_OR_RETURN(out.description, Str(o, "description", kWhat));
   auto value = o.find("output_value");
-  out.value_json =
-      value == o.end() ? "null" : value->dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.value_json = value == o.end() ? "null" : Dump(*value);
   return out;
 }
 
@@ -199,13 +209,9 @@ Result<std::vector<HeatResource>> ParseHeatResources(std::string_view body) {
     HeatResource res;
     MAGNUM_ASSIGN_OR_RETURN(res.name, RequiredStr(r, "resource_name", kWhat));
     MAGNUM_ASSIGN_OR_RETURN(res.type, Str(r, "resource_type", kWhat));
-    MAGNUM_ASSIGN_OR_RETURN(res.status, Status(r, "resource_status", kWhat));
-    MAGNUM_ASSIGN_OR_RETURN(std::string reason, Str(r, "resource_status_reason", kWhat));
-    res.status_reason = Printable(reason, 64 * 1024);
-    MAGNUM_ASSIGN_OR_RETURN(res.physical_id, Str(r, "physical_resource_id", kWhat));
+    MAGNUM_RETURN_IF_ERROR(StateOf(r, kWhat, &res));
     MAGNUM_ASSIGN_OR_RETURN(res.parent_resource, Str(r, "parent_resource", kWhat));
     MAGNUM_ASSIGN_OR_RETURN(res.updated_time, Str(r, "updated_time", kWhat));
-    MAGNUM_RETURN_IF_ERROR(OwningStack(r, kWhat, &res.stack_name, &res.stack_id));
     MAGNUM_ASSIGN_OR_RETURN(std::string nested, LinkHref(r, "nested", kWhat));
     std::string nested_name;
     StackFromLink(nested, &nested_name, &res.nested_stack_id);
@@ -224,12 +230,8 @@ Result<std::vector<HeatEvent>> ParseHeatEvents(std::string_view body) {
     MAGNUM_ASSIGN_OR_RETURN(ev.id, RequiredStr(e, "id", kWhat));
     MAGNUM_ASSIGN_OR_RETURN(ev.resource_name, Str(e, "resource_name", kWhat));
     MAGNUM_ASSIGN_OR_RETURN(ev.resource_type, Str(e, "resource_type", kWhat));
-    MAGNUM_ASSIGN_OR_RETURN(ev.physical_id, Str(e, "physical_resource_id", kWhat));
-    MAGNUM_ASSIGN_OR_RETURN(ev.status, Status(e, "resource_status", kWhat));
-    MAGNUM_ASSIGN_OR_RETURN(std::string reason, Str(e, "resource_status_reason", kWhat));
-    ev.status_reason = Printable(reason, 64 * 1024);
+    MAGNUM_RETURN_IF_ERROR(StateOf(e, kWhat, &ev));
     MAGNUM_ASSIGN_OR_RETURN(ev.time, Str(e, "event_time", kWhat));
-    MAGNUM_RETURN_IF_ERROR(OwningStack(e, kWhat, &ev.stack_name, &ev.stack_id));
     out.push_back(std::move(ev));
   }
   return out;
