@@ -44,8 +44,8 @@ void CheckStack(const heat::RenderedStack& stack) {
   Require(Json::parse(stack.template_json).is_object());
   for (const auto& [name, text] : stack.files) {
     Json member = Json::parse(text);
-    CheckIgnition(member["resources"]["server"]["properties"]["user_data"]["str_replace"]
-                        ["template"]);
+    CheckIgnition(
+        member["resources"]["server"]["properties"]["user_data"]["str_replace"]["template"]);
   }
 }
 

@@ -38,8 +38,8 @@ inline void CollectRefs(const Json& j, std::set<std::string>& params,
 inline std::vector<std::string> CheckHot(const Json& t,
                                          const std::map<std::string, std::string>& files) {
   std::vector<std::string> bad;
-  const std::set<std::string> sections = {"heat_template_version", "description", "parameters",
-                                          "resources", "outputs", "conditions"};
+  const std::set<std::string> sections = {
+      "heat_template_version", "description", "parameters", "resources", "outputs", "conditions"};
   for (auto it = t.begin(); it != t.end(); ++it) {
     if (!sections.count(it.key())) bad.push_back("unknown section " + it.key());
   }
@@ -53,8 +53,9 @@ inline std::vector<std::string> CheckHot(const Json& t,
     if (!types.count(it.value().value("type", ""))) bad.push_back("param type " + it.key());
   }
   std::set<std::string> params, resources;
-  const std::set<std::string> keys = {"type", "properties", "depends_on", "update_policy",
-                                      "deletion_policy", "metadata", "condition"};
+  const std::set<std::string> keys = {"type",          "properties",      "depends_on",
+                                      "update_policy", "deletion_policy", "metadata",
+                                      "condition"};
   for (auto it = t["resources"].begin(); it != t["resources"].end(); ++it) {
     const Json& r = it.value();
     for (auto k = r.begin(); k != r.end(); ++k) {

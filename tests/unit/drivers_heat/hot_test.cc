@@ -106,17 +106,22 @@ std::vector<Variant> Variants() {
   return {Variant::Of("own_network"),
           Variant::Of("fixed_network_and_subnet").Net("net-1", "subnet-1"),
           Variant::Of("fixed_network_only").Net("net-1", ""),
-          Variant::Of("lb_three_masters").Lb(true, true, 3).Labels(
-              {{"master_lb_floating_ip_enabled", "true"}}),
+          Variant::Of("lb_three_masters")
+              .Lb(true, true, 3)
+              .Labels({{"master_lb_floating_ip_enabled", "true"}}),
           Variant::Of("lb_no_floating_ips").Lb(true, false, 1),
-          Variant::Of("lb_floating_ip_label_off").Lb(true, true, 1).Labels(
-              {{"master_lb_floating_ip_enabled", "false"}}),
+          Variant::Of("lb_floating_ip_label_off")
+              .Lb(true, true, 1)
+              .Labels({{"master_lb_floating_ip_enabled", "false"}}),
           Variant::Of("volumes").Labels({{"boot_volume_size", "20"},
                                          {"boot_volume_type", "ssd"},
                                          {"docker_volume_size", "50"},
                                          {"availability_zone", "az1"}}),
-          Variant::Of("calico_fixed_lb").Net("net-1", "subnet-1").Lb(true, true, 2).Calico().Labels(
-              {{"kube_tag", "v1.29.0"}})};
+          Variant::Of("calico_fixed_lb")
+              .Net("net-1", "subnet-1")
+              .Lb(true, true, 2)
+              .Calico()
+              .Labels({{"kube_tag", "v1.29.0"}})};
 }
 
 class HotVariantTest : public ::testing::TestWithParam<Variant> {};
@@ -157,8 +162,7 @@ TEST_P(HotVariantTest, TemplatesAndParametersAreConsistent) {
   }
   auto cp = ClusterStackParameters(spec, c, Secrets(), 2);
   ASSERT_TRUE(cp) << cp.error().message();
-  EXPECT_EQ(CheckParameters(Json::parse(cluster->template_json), *cp),
-            std::vector<std::string>{});
+  EXPECT_EQ(CheckParameters(Json::parse(cluster->template_json), *cp), std::vector<std::string>{});
   EXPECT_EQ(cp->at("master_count"), std::to_string(GetParam().masters));
   EXPECT_EQ(cp->at("update_max_batch_size"), "2");
   ClusterStackOutputs out{"10.0.0.5", "net-1", spec.HasSubnet() ? "subnet-1" : "", "sg-w"};
@@ -185,9 +189,9 @@ TEST_P(HotVariantTest, ResourcesFollowTheSpec) {
     EXPECT_EQ(ResourcesOfType(*cluster, type).size(), own_net ? 1u : 0u) << type;
     EXPECT_EQ(ResourcesOfType(*nodegroup, type).size(), 0u) << type;
   }
-  for (const char* type : {"OS::Octavia::LoadBalancer", "OS::Octavia::Listener",
-                           "OS::Octavia::Pool", "OS::Octavia::HealthMonitor",
-                           "OS::Octavia::PoolMember"}) {
+  for (const char* type :
+       {"OS::Octavia::LoadBalancer", "OS::Octavia::Listener", "OS::Octavia::Pool",
+        "OS::Octavia::HealthMonitor", "OS::Octavia::PoolMember"}) {
     EXPECT_EQ(ResourcesOfType(*cluster, type).size(), v.lb ? 1u : 0u) << type;
   }
   bool lb_fip = v.lb && v.labels.count("master_lb_floating_ip_enabled")
@@ -246,10 +250,10 @@ TEST(HotTest, CheckerFindsBrokenTemplates) {
                     "g": {"type": "member.json"}},
       "outputs": {"o": {"value": {"get_resource": "t"}}}})");
   auto bad = CheckHot(t, {});
-  for (const char* want : {"get_param of undeclared b", "reference to undeclared resource s",
-                           "reference to undeclared resource t",
-                           "reference to undeclared resource gone",
-                           "resource g names a missing file member.json"}) {
+  for (const char* want :
+       {"get_param of undeclared b", "reference to undeclared resource s",
+        "reference to undeclared resource t", "reference to undeclared resource gone",
+        "resource g names a missing file member.json"}) {
     EXPECT_NE(std::find(bad.begin(), bad.end(), want), bad.end()) << want;
   }
   t["heat_template_version"] = 20210416;
@@ -263,13 +267,16 @@ TEST(HotTest, CalicoOpensBgpAndIpInIpNotVxlan) {
   ASSERT_EQ(spec.labels.network_driver, NetworkDriver::kCalico);
   auto cluster = RenderClusterStack(spec);
   ASSERT_TRUE(cluster);
-  std::string rules = Json::parse(cluster->template_json)["resources"]["worker_security_group"]
-                          ["properties"]["rules"].dump();
+  std::string rules =
+      Json::parse(
+          cluster->template_json)["resources"]["worker_security_group"]["properties"]["rules"]
+          .dump();
   EXPECT_NE(rules.find(R"("port_range_min":179)"), std::string::npos);
   EXPECT_NE(rules.find(R"("protocol":"4")"), std::string::npos);
   EXPECT_EQ(rules.find("8472"), std::string::npos);
-  std::string ign = Json::parse(cluster->files.at(kMasterTemplateFile))["resources"]["server"]
-                        ["properties"]["user_data"]["str_replace"]["template"];
+  std::string ign =
+      Json::parse(cluster->files.at(kMasterTemplateFile))["resources"]["server"]["properties"]
+                                                         ["user_data"]["str_replace"]["template"];
   EXPECT_NE(ign.find("NETWORK_DRIVER%3Dcalico"), std::string::npos);
 }
 
@@ -339,7 +346,8 @@ TEST(HotTest, RefusesWhatCannotBeBuilt) {
 TEST(HotTest, KubeadmSecretsHaveTheirFormats) {
   std::string bytes;
   for (int i = 0; i < 64; ++i) bytes += char(i * 37);
-  EXPECT_TRUE(std::regex_match(MakeBootstrapToken(bytes), std::regex("[a-z0-9]{6}\\.[a-z0-9]{16}")));
+  EXPECT_TRUE(
+      std::regex_match(MakeBootstrapToken(bytes), std::regex("[a-z0-9]{6}\\.[a-z0-9]{16}")));
   EXPECT_TRUE(std::regex_match(MakeCertificateKey(bytes), std::regex("[0-9a-f]{64}")));
   EXPECT_EQ(MakeBootstrapToken("short"), "");
 }

@@ -56,13 +56,18 @@ Parsed Parse(const std::string& text) {
 TEST(IgnitionTest, MasterHasItsFilesModesAndUnits) {
   Parsed p = Parse(RenderIgnition(Inputs(NodeRole::kMaster)));
   EXPECT_EQ(p.config["ignition"]["version"], "3.3.0");
-  const std::map<std::string, int> expected = {
-      {"/etc/magnum/cluster.env", 0644},          {"/etc/magnum/secrets.env", 0600},
-      {"/etc/kubernetes/pki/ca.crt", 0644},       {"/etc/kubernetes/pki/ca.key", 0600},
-      {"/etc/kubernetes/pki/apiserver.crt", 0644}, {"/etc/kubernetes/pki/apiserver.key", 0600},
-      {"/etc/kubernetes/kubeadm-init.yaml", 0600}, {"/usr/local/bin/magnum-install-kubernetes", 0755},
-      {"/usr/local/bin/magnum-kubeadm", 0755},     {"/usr/local/bin/magnum-notify", 0755},
-      {"/etc/sysctl.d/90-kubernetes.conf", 0644},  {"/etc/modules-load.d/kubernetes.conf", 0644}};
+  const std::map<std::string, int> expected = {{"/etc/magnum/cluster.env", 0644},
+                                               {"/etc/magnum/secrets.env", 0600},
+                                               {"/etc/kubernetes/pki/ca.crt", 0644},
+                                               {"/etc/kubernetes/pki/ca.key", 0600},
+                                               {"/etc/kubernetes/pki/apiserver.crt", 0644},
+                                               {"/etc/kubernetes/pki/apiserver.key", 0600},
+                                               {"/etc/kubernetes/kubeadm-init.yaml", 0600},
+                                               {"/usr/local/bin/magnum-install-kubernetes", 0755},
+                                               {"/usr/local/bin/magnum-kubeadm", 0755},
+                                               {"/usr/local/bin/magnum-notify", 0755},
+                                               {"/etc/sysctl.d/90-kubernetes.conf", 0644},
+                                               {"/etc/modules-load.d/kubernetes.conf", 0644}};
   for (const auto& [path, mode] : expected) {
     ASSERT_TRUE(p.files.count(path)) << path;
     EXPECT_EQ(p.files[path].first, mode) << path;
@@ -79,9 +84,9 @@ TEST(IgnitionTest, MasterHasItsFilesModesAndUnits) {
   EXPECT_NE(env.find("KUBE_TAG=v1.28.4\n"), std::string::npos);
   EXPECT_NE(env.find("NETWORK_DRIVER=flannel\n"), std::string::npos);
   EXPECT_NE(env.find("MAGNUM_ROLE=master\n"), std::string::npos);
-  EXPECT_NE(p.files["/etc/magnum/secrets.env"].second.find("CERTIFICATE_KEY=" +
-                                                           std::string(64, 'e')),
-            std::string::npos);
+  EXPECT_NE(
+      p.files["/etc/magnum/secrets.env"].second.find("CERTIFICATE_KEY=" + std::string(64, 'e')),
+      std::string::npos);
 
   for (const char* name : {"magnum-install-kubernetes.service", "kubelet.service",
                            "magnum-kubeadm.service", "magnum-notify.service"}) {
@@ -89,12 +94,13 @@ TEST(IgnitionTest, MasterHasItsFilesModesAndUnits) {
     EXPECT_EQ(p.units[name]["enabled"], true) << name;
   }
   EXPECT_EQ(p.units["magnum-notify-failure.service"]["enabled"], false);
-  EXPECT_NE(p.units["magnum-install-kubernetes.service"]["contents"].get<std::string>().find(
-                "v1.28.4"),
-            std::string::npos);
+  EXPECT_NE(
+      p.units["magnum-install-kubernetes.service"]["contents"].get<std::string>().find("v1.28.4"),
+      std::string::npos);
   std::string notify = p.units["magnum-notify.service"]["contents"];
-  EXPECT_NE(notify.find("Environment=MAGNUM_WAIT_ENDPOINT=" + Inputs(NodeRole::kMaster).wait_endpoint),
-            std::string::npos);
+  EXPECT_NE(
+      notify.find("Environment=MAGNUM_WAIT_ENDPOINT=" + Inputs(NodeRole::kMaster).wait_endpoint),
+      std::string::npos);
   EXPECT_NE(notify.find("Environment=MAGNUM_WAIT_TOKEN=gAAAAABl-token_x"), std::string::npos);
   EXPECT_NE(notify.find("After=magnum-kubeadm.service"), std::string::npos);
   EXPECT_NE(p.units["magnum-kubeadm.service"]["contents"].get<std::string>().find(
@@ -122,8 +128,7 @@ TEST(IgnitionTest, WorkerJoinsWithoutControlPlaneSecrets) {
   EXPECT_NE(env.find("MAGNUM_ROLE=worker\n"), std::string::npos);
   EXPECT_NE(env.find("NETWORK_DRIVER=calico\n"), std::string::npos);
   EXPECT_NE(env.find("KUBE_API_ADDRESS=10.0.0.5\n"), std::string::npos);
-  EXPECT_EQ(p.files["/etc/magnum/secrets.env"].second,
-            "BOOTSTRAP_TOKEN=abcdef.0123456789abcdef\n");
+  EXPECT_EQ(p.files["/etc/magnum/secrets.env"].second, "BOOTSTRAP_TOKEN=abcdef.0123456789abcdef\n");
   ASSERT_TRUE(p.units.count("var-lib-containerd.mount"));
   EXPECT_EQ(p.units["var-lib-containerd.mount"]["enabled"], true);
   EXPECT_EQ(p.config["storage"]["filesystems"][0]["device"], "/dev/vdb");
@@ -135,8 +140,8 @@ TEST(IgnitionTest, WorkerJoinsWithoutControlPlaneSecrets) {
 // RSA material (about 3.3 KB of PEM per key) stays well under it.
 TEST(IgnitionTest, MasterUserDataFitsNovasLimit) {
   IgnitionInputs in = Inputs(NodeRole::kMaster);
-  std::string big_pem = "-----BEGIN PRIVATE KEY-----\n" + std::string(3300, 'A') +
-                        "\n-----END PRIVATE KEY-----\n";
+  std::string big_pem =
+      "-----BEGIN PRIVATE KEY-----\n" + std::string(3300, 'A') + "\n-----END PRIVATE KEY-----\n";
   in.ca_cert_b64 = in.ca_key_b64 = in.apiserver_cert_b64 = in.apiserver_key_b64 =
       Base64Encode(big_pem);
   size_t encoded = Base64Encode(RenderIgnition(in)).size();
@@ -177,8 +182,7 @@ TEST(IgnitionTest, TemplatePlaceholdersSubstituteIntoValidIgnition) {
   EXPECT_NE(p.files["/etc/kubernetes/kubeadm-init.yaml"].second.find(
                 "controlPlaneEndpoint: 192.168.1.20:6443"),
             std::string::npos);
-  EXPECT_NE(p.units["magnum-notify.service"]["contents"].get<std::string>().find(
-                want.wait_token),
+  EXPECT_NE(p.units["magnum-notify.service"]["contents"].get<std::string>().find(want.wait_token),
             std::string::npos);
 }
 

@@ -75,29 +75,25 @@ TEST_P(HeatLabelsBadTest, RefusedNamingTheLabel) {
   auto l = ParseLabels({{GetParam().label, GetParam().value}});
   ASSERT_FALSE(l) << GetParam().label << "=" << GetParam().value;
   EXPECT_TRUE(l.error().Is(ErrorCode::kInvalidArgument));
-  EXPECT_NE(l.error().message().find(GetParam().label), std::string::npos)
-      << l.error().message();
+  EXPECT_NE(l.error().message().find(GetParam().label), std::string::npos) << l.error().message();
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Table, HeatLabelsBadTest,
-    ::testing::Values(BadCase{"kube_tag", "1.27.8"}, BadCase{"kube_tag", "v1.27"},
-                      BadCase{"kube_tag", "v1.27.8; rm -rf /"}, BadCase{"kube_tag", ""},
-                      BadCase{"container_runtime", "docker"},
-                      BadCase{"boot_volume_size", "-1"}, BadCase{"boot_volume_size", "ten"},
-                      BadCase{"boot_volume_size", "10GB"},
-                      BadCase{"docker_volume_size", "99999999999999999999"},
-                      BadCase{"docker_volume_size", "16385"},
-                      BadCase{"boot_volume_type", "bad\ntype"},
-                      BadCase{"master_lb_floating_ip_enabled", "yes"},
-                      BadCase{"flannel_backend", "wireguard"},
-                      BadCase{"flannel_network_cidr", "10.0.0.0"},
-                      BadCase{"flannel_network_cidr", "300.0.0.0/16"},
-                      BadCase{"service_cluster_ip_range", "10.0.0.0/31"},
-                      BadCase{"fixed_subnet_cidr", "fe80::/64"},
-                      BadCase{"calico_tag", "v3 latest"}, BadCase{"selinux_mode", "off"},
-                      BadCase{"kubelet_options", "--x=\"$(reboot)\""},
-                      BadCase{"availability_zone", "-zone"}));
+    ::testing::Values(
+        BadCase{"kube_tag", "1.27.8"}, BadCase{"kube_tag", "v1.27"},
+        BadCase{"kube_tag", "v1.27.8; rm -rf /"}, BadCase{"kube_tag", ""},
+        BadCase{"container_runtime", "docker"}, BadCase{"boot_volume_size", "-1"},
+        BadCase{"boot_volume_size", "ten"}, BadCase{"boot_volume_size", "10GB"},
+        BadCase{"docker_volume_size", "99999999999999999999"},
+        BadCase{"docker_volume_size", "16385"}, BadCase{"boot_volume_type", "bad\ntype"},
+        BadCase{"master_lb_floating_ip_enabled", "yes"}, BadCase{"flannel_backend", "wireguard"},
+        BadCase{"flannel_network_cidr", "10.0.0.0"},
+        BadCase{"flannel_network_cidr", "300.0.0.0/16"},
+        BadCase{"service_cluster_ip_range", "10.0.0.0/31"},
+        BadCase{"fixed_subnet_cidr", "fe80::/64"}, BadCase{"calico_tag", "v3 latest"},
+        BadCase{"selinux_mode", "off"}, BadCase{"kubelet_options", "--x=\"$(reboot)\""},
+        BadCase{"availability_zone", "-zone"}));
 
 TEST(HeatLabelsTest, RefusesAnUnknownNetworkDriverAndANegativeVolume) {
   auto l = ParseLabels({}, "weave");
@@ -109,8 +105,8 @@ TEST(HeatLabelsTest, RefusesAnUnknownNetworkDriverAndANegativeVolume) {
 }
 
 TEST(HeatLabelsTest, ClusterLabelsOverrideTheTemplates) {
-  LabelMap merged = MergeLabels({{"kube_tag", "v1.26.0"}, {"boot_volume_size", "10"}},
-                                {{"kube_tag", "v1.27.1"}});
+  LabelMap merged =
+      MergeLabels({{"kube_tag", "v1.26.0"}, {"boot_volume_size", "10"}}, {{"kube_tag", "v1.27.1"}});
   EXPECT_EQ(merged.at("kube_tag"), "v1.27.1");
   EXPECT_EQ(merged.at("boot_volume_size"), "10");
 }

@@ -19,8 +19,8 @@ int Sextet(char c) {
 }
 
 bool Unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -86,9 +86,7 @@ std::string PercentDataUrl(std::string_view bytes) {
   return out;
 }
 
-std::string Base64DataUrl(std::string_view bytes) {
-  return "data:;base64," + Base64Encode(bytes);
-}
+std::string Base64DataUrl(std::string_view bytes) { return "data:;base64," + Base64Encode(bytes); }
 
 std::optional<std::string> DecodeDataUrl(std::string_view url) {
   constexpr std::string_view kScheme = "data:";
@@ -99,8 +97,8 @@ std::optional<std::string> DecodeDataUrl(std::string_view url) {
   std::string_view meta = url.substr(0, comma);
   std::string_view data = url.substr(comma + 1);
   constexpr std::string_view kBase64 = ";base64";
-  bool base64 = meta.size() >= kBase64.size() &&
-                meta.substr(meta.size() - kBase64.size()) == kBase64;
+  bool base64 =
+      meta.size() >= kBase64.size() && meta.substr(meta.size() - kBase64.size()) == kBase64;
   std::string decoded;
   if (!PercentDecode(data, /*plus_is_space=*/false, &decoded)) return std::nullopt;
   if (base64) return Base64Decode(decoded);

@@ -44,9 +44,9 @@ struct RenderedStack {
 struct ClusterStackSpec {
   std::string cluster_uuid;
   int64_t master_count = 1;
-  std::string keypair;           // "" = no key pair on the servers
-  std::string fixed_network;     // "" = the cluster stack creates network, subnet, router
-  std::string fixed_subnet;      // with fixed_network: "" = its first subnet is not known
+  std::string keypair;        // "" = no key pair on the servers
+  std::string fixed_network;  // "" = the cluster stack creates network, subnet, router
+  std::string fixed_subnet;   // with fixed_network: "" = its first subnet is not known
   std::string external_network = "public";
   std::string dns_nameserver = "8.8.8.8";
   bool master_lb_enabled = false;
@@ -56,8 +56,7 @@ struct ClusterStackSpec {
 
   // Whether the API load balancer gets a floating IP (the label, else floating_ip_enabled).
   bool LbFloatingIp() const {
-    return master_lb_enabled &&
-           labels.master_lb_floating_ip_enabled.value_or(floating_ip_enabled);
+    return master_lb_enabled && labels.master_lb_floating_ip_enabled.value_or(floating_ip_enabled);
   }
   // Whether the nodes' ports name a subnet (created, or fixed_subnet given).
   bool HasSubnet() const { return fixed_network.empty() || !fixed_subnet.empty(); }
@@ -86,8 +85,8 @@ struct NodeSecrets {
   std::string ca_key_pem;          // masters: kubeadm signs the other certificates with it
   std::string apiserver_cert_pem;  // masters: issued by the cluster CA for the API address
   std::string apiserver_key_pem;
-  std::string bootstrap_token;     // "[a-z0-9]{6}.[a-z0-9]{16}" (MakeBootstrapToken)
-  std::string certificate_key;     // 64 hex digits (MakeCertificateKey)
+  std::string bootstrap_token;  // "[a-z0-9]{6}.[a-z0-9]{16}" (MakeBootstrapToken)
+  std::string certificate_key;  // 64 hex digits (MakeCertificateKey)
 };
 
 // Random values of the kubeadm formats, from `random_bytes` (at least 22 and 32 bytes).

@@ -38,7 +38,8 @@ Result<void> NodeParams(const ClusterStackSpec& s, const ClusterState& c,
   static const std::regex token(R"(^[a-z0-9]{6}\.[a-z0-9]{16}$)");
   static const std::regex cert_key(R"(^[0-9a-f]{64}$)");
   if (!std::regex_match(secrets.bootstrap_token, token)) {
-    return Fail(Error::InvalidArgument("bootstrap token is not of the form [a-z0-9]{6}.[a-z0-9]{16}"));
+    return Fail(
+        Error::InvalidArgument("bootstrap token is not of the form [a-z0-9]{6}.[a-z0-9]{16}"));
   }
   p["cluster_uuid"] = s.cluster_uuid;
   p["name_prefix"] = prefix;
@@ -134,22 +135,20 @@ Result<ClusterStackSpec> MakeClusterStackSpec(const ClusterState& cluster,
   s.master_lb_enabled = t.master_lb_enabled;
   s.floating_ip_enabled = t.floating_ip_enabled;
   if (t.apiserver_port) s.api_port = *t.apiserver_port;
-  std::optional<int64_t> volume = cluster.docker_volume_size ? cluster.docker_volume_size
-                                                             : t.docker_volume_size;
+  std::optional<int64_t> volume =
+      cluster.docker_volume_size ? cluster.docker_volume_size : t.docker_volume_size;
   MAGNUM_ASSIGN_OR_RETURN(
       s.labels, ParseLabels(MergeLabels(t.labels, cluster.labels), t.network_driver, volume));
   return s;
 }
 
-Result<StackParameters> ClusterStackParameters(const ClusterStackSpec& s,
-                                               const ClusterState& c,
-                                               const NodeSecrets& secrets,
-                                               int64_t max_batch_size) {
+Result<StackParameters> ClusterStackParameters(const ClusterStackSpec& s, const ClusterState& c,
+                                               const NodeSecrets& secrets, int64_t max_batch_size) {
   const NodeGroupState* master = MasterGroup(c);
-  std::string flavor = master && !master->flavor_id.empty() ? master->flavor_id
-                                                            : c.master_flavor_id;
-  std::string image = master && !master->image_id.empty() ? master->image_id
-                                                          : c.cluster_template.image_id;
+  std::string flavor =
+      master && !master->flavor_id.empty() ? master->flavor_id : c.master_flavor_id;
+  std::string image =
+      master && !master->image_id.empty() ? master->image_id : c.cluster_template.image_id;
   if (flavor.empty()) return Fail(Error::InvalidArgument("the cluster has no master flavor"));
   if (image.empty()) return Fail(Error::InvalidArgument("the cluster template has no image"));
   StackParameters p;
@@ -170,8 +169,7 @@ Result<StackParameters> ClusterStackParameters(const ClusterStackSpec& s,
   return p;
 }
 
-Result<StackParameters> NodeGroupStackParameters(const ClusterStackSpec& s,
-                                                 const ClusterState& c,
+Result<StackParameters> NodeGroupStackParameters(const ClusterStackSpec& s, const ClusterState& c,
                                                  const NodeGroupState& ng,
                                                  const ClusterStackOutputs& outputs,
                                                  const NodeSecrets& secrets,

@@ -68,14 +68,12 @@ std::vector<const char*> DeclareNodeParams(Json& p, const ClusterStackSpec& s, N
     }
   }
   add("ca_cert_b64", "string", "Base64 of the cluster CA certificate (PEM)", nullptr, true);
-  add("bootstrap_token", "string", "kubeadm bootstrap token the nodes join with", nullptr,
-      true);
+  add("bootstrap_token", "string", "kubeadm bootstrap token the nodes join with", nullptr, true);
   if (role == NodeRole::kMaster) {
     add("ca_key_b64", "string", "Base64 of the cluster CA private key (PEM)", nullptr, true);
-    add("apiserver_cert_b64", "string", "Base64 of the API server certificate (PEM)",
-        nullptr, true);
-    add("apiserver_key_b64", "string", "Base64 of the API server private key (PEM)", nullptr,
+    add("apiserver_cert_b64", "string", "Base64 of the API server certificate (PEM)", nullptr,
         true);
+    add("apiserver_key_b64", "string", "Base64 of the API server private key (PEM)", nullptr, true);
     add("certificate_key", "string", "kubeadm key of the control-plane certificates", nullptr,
         true);
   }
@@ -133,18 +131,16 @@ Json MemberTemplate(const ClusterStackSpec& s, NodeRole role) {
   }
   bool volume = s.labels.docker_volume_size > 0;
   Json server{
-      {"name", Json{{"list_join",
-                     Json::array({"-", Json::array({GetParam("name_prefix"),
-                                                    master ? "master" : "node",
-                                                    GetParam("index")})})}}},
+      {"name", Json{{"list_join", Json::array({"-", Json::array({GetParam("name_prefix"),
+                                                                 master ? "master" : "node",
+                                                                 GetParam("index")})})}}},
       {"flavor", GetParam("flavor")},
       {"networks", Json::array({Json{{"port", GetResource("port")}}})},
       {"metadata", Json{{"magnum_cluster_uuid", GetParam("cluster_uuid")}}},
       {"user_data_format", "RAW"},
       {"user_data",
-       Json{{"str_replace",
-             Json{{"template", RenderIgnitionTemplate(role, s.labels, "", volume)},
-                  {"params", subst}}}}}};
+       Json{{"str_replace", Json{{"template", RenderIgnitionTemplate(role, s.labels, "", volume)},
+                                 {"params", subst}}}}}};
   if (!s.keypair.empty()) server["key_name"] = GetParam("keypair");
   if (!s.labels.availability_zone.empty()) {
     server["availability_zone"] = GetParam("availability_zone");
@@ -183,9 +179,8 @@ Json MemberTemplate(const ClusterStackSpec& s, NodeRole role) {
   Output(t, "name", "The server's name", GetAttr(Json::array({"server", "name"})));
   Output(t, "private_address", "The server's fixed IP", PortIp());
   Output(t, "address", "The server's reachable address (floating IP if any)",
-         s.floating_ip_enabled
-             ? GetAttr(Json::array({"floating_ip", "floating_ip_address"}))
-             : PortIp());
+         s.floating_ip_enabled ? GetAttr(Json::array({"floating_ip", "floating_ip_address"}))
+                               : PortIp());
   return t;
 }
 
@@ -197,16 +192,15 @@ Json Group(const ClusterStackSpec& s, NodeRole role, const std::vector<const cha
   props["index"] = "%index%";
   props["flavor"] = GetParam(flavor_param);
   props["image"] = GetParam(image_param);
-  return Json{{"type", "OS::Heat::ResourceGroup"},
-              {"update_policy",
-               Json{{"rolling_update",
-                     Json{{"max_batch_size", GetParam("update_max_batch_size")}}}}},
-              {"properties",
-               Json{{"count", GetParam(count_param)},
-                    {"resource_def",
-                     Json{{"type", role == NodeRole::kMaster ? kMasterTemplateFile
-                                                             : kWorkerTemplateFile},
-                          {"properties", props}}}}}};
+  return Json{
+      {"type", "OS::Heat::ResourceGroup"},
+      {"update_policy",
+       Json{{"rolling_update", Json{{"max_batch_size", GetParam("update_max_batch_size")}}}}},
+      {"properties",
+       Json{{"count", GetParam(count_param)},
+            {"resource_def",
+             Json{{"type", role == NodeRole::kMaster ? kMasterTemplateFile : kWorkerTemplateFile},
+                  {"properties", props}}}}}};
 }
 
 Json Rule(const char* protocol, int min, int max, Json remote) {
@@ -243,10 +237,10 @@ Json SecurityGroups(const ClusterStackSpec& s, bool master) {
     rules.push_back(Rule("udp", 30000, 32767, "0.0.0.0/0"));
   }
   CniRules(rules, s);
-  return Json{{"type", "OS::Neutron::SecurityGroup"},
-              {"properties", Json{{"description", master ? "Kubernetes masters"
-                                                         : "Kubernetes workers"},
-                                  {"rules", rules}}}};
+  return Json{
+      {"type", "OS::Neutron::SecurityGroup"},
+      {"properties", Json{{"description", master ? "Kubernetes masters" : "Kubernetes workers"},
+                          {"rules", rules}}}};
 }
 
 Result<void> CheckSpec(const ClusterStackSpec& s) {
@@ -291,17 +285,18 @@ Result<RenderedStack> RenderClusterStack(const ClusterStackSpec& s) {
           s.labels.fixed_subnet_cidr);
     Param(p, "dns_nameserver", "string", "DNS server of the private subnet", s.dns_nameserver);
     r["network"] = Json{{"type", "OS::Neutron::Net"}};
-    r["subnet"] = Json{{"type", "OS::Neutron::Subnet"},
-                       {"properties", Json{{"network", GetResource("network")},
-                                           {"cidr", GetParam("fixed_subnet_cidr")},
-                                           {"dns_nameservers",
-                                            Json::array({GetParam("dns_nameserver")})}}}};
-    r["router"] = Json{{"type", "OS::Neutron::Router"},
-                       {"properties", Json{{"external_gateway_info",
-                                            Json{{"network", GetParam("external_network")}}}}}};
-    r["router_interface"] = Json{{"type", "OS::Neutron::RouterInterface"},
-                                 {"properties", Json{{"router", GetResource("router")},
-                                                     {"subnet", GetResource("subnet")}}}};
+    r["subnet"] =
+        Json{{"type", "OS::Neutron::Subnet"},
+             {"properties", Json{{"network", GetResource("network")},
+                                 {"cidr", GetParam("fixed_subnet_cidr")},
+                                 {"dns_nameservers", Json::array({GetParam("dns_nameserver")})}}}};
+    r["router"] =
+        Json{{"type", "OS::Neutron::Router"},
+             {"properties",
+              Json{{"external_gateway_info", Json{{"network", GetParam("external_network")}}}}}};
+    r["router_interface"] = Json{
+        {"type", "OS::Neutron::RouterInterface"},
+        {"properties", Json{{"router", GetResource("router")}, {"subnet", GetResource("subnet")}}}};
     network = GetResource("network");
     subnet = GetResource("subnet");
   } else {
@@ -315,8 +310,8 @@ Result<RenderedStack> RenderClusterStack(const ClusterStackSpec& s) {
   r["master_security_group"] = SecurityGroups(s, true);
   r["worker_security_group"] = SecurityGroups(s, false);
 
-  Json masters = Group(s, NodeRole::kMaster, shared, "master_count", "master_flavor",
-                       "master_image");
+  Json masters =
+      Group(s, NodeRole::kMaster, shared, "master_count", "master_flavor", "master_image");
   Json& mp = masters["properties"]["resource_def"]["properties"];
   mp["network"] = network;
   if (!subnet.is_null()) mp["subnet"] = subnet;
@@ -365,8 +360,7 @@ Result<RenderedStack> RenderClusterStack(const ClusterStackSpec& s) {
          GetAttr(Json::array({"masters", "private_address"})));
   Output(t, "master_names", "Server names of the masters",
          GetAttr(Json::array({"masters", "name"})));
-  Output(t, "master_refs", "Server ids of the masters",
-         GetAttr(Json::array({"masters", "refs"})));
+  Output(t, "master_refs", "Server ids of the masters", GetAttr(Json::array({"masters", "refs"})));
   Output(t, "network", "Neutron network of the nodes", network);
   Output(t, "subnet", "Neutron subnet of the nodes", subnet.is_null() ? Json("") : subnet);
   Output(t, "worker_security_group", "Security group of the workers",
@@ -405,8 +399,7 @@ Result<RenderedStack> RenderNodeGroupStack(const ClusterStackSpec& s) {
          GetAttr(Json::array({"workers", "address"})));
   Output(t, "node_private_addresses", "Fixed IPs of the workers",
          GetAttr(Json::array({"workers", "private_address"})));
-  Output(t, "node_names", "Server names of the workers",
-         GetAttr(Json::array({"workers", "name"})));
+  Output(t, "node_names", "Server names of the workers", GetAttr(Json::array({"workers", "name"})));
   Output(t, "node_refs", "Server ids of the workers", GetAttr(Json::array({"workers", "refs"})));
   Output(t, "node_refs_map", "Member name -> server id",
          GetAttr(Json::array({"workers", "refs_map"})));

@@ -14,10 +14,8 @@ constexpr int kModeSecret = 0600;
 constexpr int kModeExec = 0755;
 
 Json File(const std::string& path, int mode, const std::string& source) {
-  return Json{{"path", path},
-              {"mode", mode},
-              {"overwrite", true},
-              {"contents", Json{{"source", source}}}};
+  return Json{
+      {"path", path}, {"mode", mode}, {"overwrite", true}, {"contents", Json{{"source", source}}}};
 }
 
 Json TextFile(const std::string& path, int mode, const std::string& text) {
@@ -132,23 +130,39 @@ std::string KubeadmInitConfig(const IgnitionInputs& in) {
   return "apiVersion: kubeadm.k8s.io/v1beta3\n"
          "kind: InitConfiguration\n"
          "bootstrapTokens:\n"
-         "- token: " + in.bootstrap_token + "\n"
+         "- token: " +
+         in.bootstrap_token +
+         "\n"
          "  ttl: 0s\n"
-         "certificateKey: " + in.certificate_key + "\n"
+         "certificateKey: " +
+         in.certificate_key +
+         "\n"
          "nodeRegistration:\n"
          "  criSocket: unix:///run/containerd/containerd.sock\n"
          "---\n"
          "apiVersion: kubeadm.k8s.io/v1beta3\n"
          "kind: ClusterConfiguration\n"
-         "kubernetesVersion: " + l.kube_tag + "\n"
-         "clusterName: " + in.cluster_uuid + "\n"
-         "controlPlaneEndpoint: " + endpoint + "\n"
+         "kubernetesVersion: " +
+         l.kube_tag +
+         "\n"
+         "clusterName: " +
+         in.cluster_uuid +
+         "\n"
+         "controlPlaneEndpoint: " +
+         endpoint +
+         "\n"
          "apiServer:\n"
          "  certSANs:\n"
-         "  - " + in.api_address + "\n"
+         "  - " +
+         in.api_address +
+         "\n"
          "networking:\n"
-         "  podSubnet: " + l.pod_cidr + "\n"
-         "  serviceSubnet: " + l.service_cidr + "\n"
+         "  podSubnet: " +
+         l.pod_cidr +
+         "\n"
+         "  serviceSubnet: " +
+         l.service_cidr +
+         "\n"
          "---\n"
          "apiVersion: kubelet.config.k8s.io/v1beta1\n"
          "kind: KubeletConfiguration\n"
@@ -171,23 +185,22 @@ RestartSec=10
 WantedBy=multi-user.target
 )sh";
 
-std::string OneShot(std::string_view description, std::string_view after,
-                     std::string_view exec, std::string_view extra_unit) {
+std::string OneShot(std::string_view description, std::string_view after, std::string_view exec,
+                    std::string_view extra_unit) {
   return "[Unit]\nDescription=" + std::string(description) +
-         "\nWants=network-online.target\nAfter=network-online.target " + std::string(after) +
-         "\n" + std::string(extra_unit) +
+         "\nWants=network-online.target\nAfter=network-online.target " + std::string(after) + "\n" +
+         std::string(extra_unit) +
          "\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=" + std::string(exec) +
          "\n\n[Install]\nWantedBy=multi-user.target\n";
 }
 
 std::string NotifyUnit(std::string_view status, const IgnitionInputs& in) {
   bool ok = status == "SUCCESS";
-  return "[Unit]\nDescription=Report " + std::string(status) +
-         " to the Heat wait condition\n" +
+  return "[Unit]\nDescription=Report " + std::string(status) + " to the Heat wait condition\n" +
          (ok ? "Requires=magnum-kubeadm.service\nAfter=magnum-kubeadm.service\n" : "") +
          "\n[Service]\nType=oneshot\nRemainAfterExit=yes\n"
-         "Environment=MAGNUM_WAIT_ENDPOINT=" + in.wait_endpoint + "\n" +
-         "Environment=MAGNUM_WAIT_TOKEN=" + in.wait_token + "\n" +
+         "Environment=MAGNUM_WAIT_ENDPOINT=" +
+         in.wait_endpoint + "\n" + "Environment=MAGNUM_WAIT_TOKEN=" + in.wait_token + "\n" +
          "ExecStart=/usr/local/bin/magnum-notify " + std::string(status) + "\n" +
          (ok ? "\n[Install]\nWantedBy=multi-user.target\n" : "");
 }
@@ -201,11 +214,11 @@ std::string RenderIgnition(const IgnitionInputs& in) {
   files.push_back(TextFile("/etc/magnum/secrets.env", kModeSecret,
                            "BOOTSTRAP_TOKEN=" + in.bootstrap_token + "\n" +
                                (master ? "CERTIFICATE_KEY=" + in.certificate_key + "\n" : "")));
-  files.push_back(File("/etc/kubernetes/pki/ca.crt", kModePublic,
-                       "data:;base64," + in.ca_cert_b64));
+  files.push_back(
+      File("/etc/kubernetes/pki/ca.crt", kModePublic, "data:;base64," + in.ca_cert_b64));
   if (master) {
-    files.push_back(File("/etc/kubernetes/pki/ca.key", kModeSecret,
-                         "data:;base64," + in.ca_key_b64));
+    files.push_back(
+        File("/etc/kubernetes/pki/ca.key", kModeSecret, "data:;base64," + in.ca_key_b64));
     if (!in.apiserver_cert_b64.empty()) {
       files.push_back(File("/etc/kubernetes/pki/apiserver.crt", kModePublic,
                            "data:;base64," + in.apiserver_cert_b64));
@@ -221,12 +234,11 @@ std::string RenderIgnition(const IgnitionInputs& in) {
                            "net.ipv4.ip_forward = 1\n"));
   files.push_back(
       TextFile("/etc/modules-load.d/kubernetes.conf", kModePublic, "br_netfilter\noverlay\n"));
-  files.push_back(TextFile("/usr/local/bin/magnum-install-kubernetes", kModeExec,
-                           std::string(kInstallScript)));
+  files.push_back(
+      TextFile("/usr/local/bin/magnum-install-kubernetes", kModeExec, std::string(kInstallScript)));
   files.push_back(
       TextFile("/usr/local/bin/magnum-kubeadm", kModeExec, std::string(kKubeadmScript)));
-  files.push_back(
-      TextFile("/usr/local/bin/magnum-notify", kModeExec, std::string(kNotifyScript)));
+  files.push_back(TextFile("/usr/local/bin/magnum-notify", kModeExec, std::string(kNotifyScript)));
 
   Json units = Json::array();
   if (in.container_volume) {
@@ -242,21 +254,21 @@ std::string RenderIgnition(const IgnitionInputs& in) {
                                "/usr/local/bin/magnum-install-kubernetes",
                                "OnFailure=magnum-notify-failure.service")));
   units.push_back(Unit("kubelet.service", true, std::string(kKubeletUnit)));
-  units.push_back(Unit("magnum-kubeadm.service", true,
-                       OneShot(master ? "kubeadm init or join as a control-plane node"
-                                      : "kubeadm join as a worker",
-                               "magnum-install-kubernetes.service",
-                               "/usr/local/bin/magnum-kubeadm",
-                               "Requires=magnum-install-kubernetes.service\n"
-                               "OnFailure=magnum-notify-failure.service")));
+  units.push_back(Unit(
+      "magnum-kubeadm.service", true,
+      OneShot(master ? "kubeadm init or join as a control-plane node" : "kubeadm join as a worker",
+              "magnum-install-kubernetes.service", "/usr/local/bin/magnum-kubeadm",
+              "Requires=magnum-install-kubernetes.service\n"
+              "OnFailure=magnum-notify-failure.service")));
   units.push_back(Unit("magnum-notify.service", true, NotifyUnit("SUCCESS", in)));
   units.push_back(Unit("magnum-notify-failure.service", false, NotifyUnit("FAILURE", in)));
 
   Json storage = Json{{"files", files}};
   if (in.container_volume) {
-    storage["filesystems"] = Json::array(
-        {Json{{"device", "/dev/vdb"}, {"format", "xfs"}, {"wipeFilesystem", false},
-              {"label", "containerd"}}});
+    storage["filesystems"] = Json::array({Json{{"device", "/dev/vdb"},
+                                               {"format", "xfs"},
+                                               {"wipeFilesystem", false},
+                                               {"label", "containerd"}}});
   }
   Json config = Json{{"ignition", Json{{"version", std::string(kIgnitionVersion)}}},
                      {"storage", storage},

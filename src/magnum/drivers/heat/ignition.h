@@ -43,7 +43,7 @@ struct IgnitionInputs {
   NodeRole role = NodeRole::kWorker;
   HeatLabels labels;
   std::string cluster_uuid;
-  std::string api_address;      // host of the Kubernetes API (LB VIP or first master)
+  std::string api_address;  // host of the Kubernetes API (LB VIP or first master)
   int api_port = 6443;
   std::string node_index = "0";  // masters: 0 runs `kubeadm init`, the others join
   std::string bootstrap_token;   // kubeadm token "[a-z0-9]{6}.[a-z0-9]{16}"

@@ -10,9 +10,8 @@ namespace magnum::drivers::heat {
 namespace {
 
 Error Bad(std::string_view label, std::string_view value, std::string_view expected) {
-  return Error::InvalidArgument("label " + std::string(label) + "='" +
-                                Printable(value, 64) + "' is invalid: expected " +
-                                std::string(expected));
+  return Error::InvalidArgument("label " + std::string(label) + "='" + Printable(value, 64) +
+                                "' is invalid: expected " + std::string(expected));
 }
 
 const std::string* Find(const LabelMap& labels, std::string_view key) {
@@ -123,8 +122,8 @@ Result<HeatLabels> ParseLabels(const LabelMap& labels, const std::string& networ
                                        "' is not supported by k8s_fedora_coreos_v1: expected "
                                        "flannel or calico"));
   }
-  MAGNUM_RETURN_IF_ERROR(OneOf(labels, "container_runtime", {"containerd"},
-                               &out.container_runtime));
+  MAGNUM_RETURN_IF_ERROR(
+      OneOf(labels, "container_runtime", {"containerd"}, &out.container_runtime));
   MAGNUM_RETURN_IF_ERROR(Size(labels, "boot_volume_size", &out.boot_volume_size));
   MAGNUM_RETURN_IF_ERROR(Matching(labels, "boot_volume_type", volume_type,
                                   "a Cinder volume type name", &out.boot_volume_type));
@@ -141,20 +140,20 @@ Result<HeatLabels> ParseLabels(const LabelMap& labels, const std::string& networ
       Bool(labels, "master_lb_floating_ip_enabled", &out.master_lb_floating_ip_enabled));
   MAGNUM_RETURN_IF_ERROR(
       OneOf(labels, "flannel_backend", {"vxlan", "host-gw", "udp"}, &out.flannel_backend));
-  MAGNUM_RETURN_IF_ERROR(Cidr(labels, out.network_driver == NetworkDriver::kCalico
-                                          ? "calico_ipv4pool"
-                                          : "flannel_network_cidr",
-                              &out.pod_cidr));
+  MAGNUM_RETURN_IF_ERROR(Cidr(
+      labels,
+      out.network_driver == NetworkDriver::kCalico ? "calico_ipv4pool" : "flannel_network_cidr",
+      &out.pod_cidr));
   MAGNUM_RETURN_IF_ERROR(Cidr(labels, "service_cluster_ip_range", &out.service_cidr));
   MAGNUM_RETURN_IF_ERROR(Cidr(labels, "fixed_subnet_cidr", &out.fixed_subnet_cidr));
   MAGNUM_RETURN_IF_ERROR(Matching(labels, "availability_zone", volume_type,
                                   "an availability zone name", &out.availability_zone));
   MAGNUM_RETURN_IF_ERROR(
       Matching(labels, "calico_tag", image_tag, "an image tag such as v3.26.4", &out.calico_tag));
-  MAGNUM_RETURN_IF_ERROR(Matching(labels, "flannel_tag", image_tag,
-                                  "an image tag such as v0.24.2", &out.flannel_tag));
-  MAGNUM_RETURN_IF_ERROR(OneOf(labels, "selinux_mode", {"enforcing", "permissive", "disabled"},
-                               &out.selinux_mode));
+  MAGNUM_RETURN_IF_ERROR(
+      Matching(labels, "flannel_tag", image_tag, "an image tag such as v0.24.2", &out.flannel_tag));
+  MAGNUM_RETURN_IF_ERROR(
+      OneOf(labels, "selinux_mode", {"enforcing", "permissive", "disabled"}, &out.selinux_mode));
   MAGNUM_RETURN_IF_ERROR(Matching(labels, "kubelet_options", kubelet_opts,
                                   "kubelet flags of letters, digits and = , . / : _ - only",
                                   &out.kubelet_options));
