@@ -97,13 +97,14 @@ asan-build: test-deps $(ASAN_DIR)/CMakeCache.txt
 	flock /tmp/magnum-build-asan.lock cmake --build $(ASAN_DIR) -j $(JOBS)
 
 # Unit and integration suites (and the fuzz corpora replayed) under ASan+UBSan+LSan.
-# The integration suite's MariaDB variant (integration.mariadb.*) runs in `make test` only: the
-# same C++ paths run here on SQLite, and the MariaDB back end under ASan in db.mariadb.contract
-# and the multinode tests; running it twice more would cost CI ~5 min.
+# The integration suite's MariaDB and layout variants (integration.mariadb.*,
+# integration.layout.*) run in `make test` only: the same C++ paths run here on SQLite, and
+# the MariaDB back end and the API/conductor split over RabbitMQ under ASan in
+# db.mariadb.contract and the multinode tests; running them twice more would cost CI ~8 min.
 test-asan: asan-build
 	scripts/sanitizer-ctest.sh $(ASAN_DIR) --output-on-failure -j $(JOBS) \
-	  -L 'unit|integration|fuzz' -LE '$(SANITIZE_EXCLUDE)' -E '^integration[.]mariadb[.]' \
-	  $(CTEST_ARGS)
+	  -L 'unit|integration|fuzz' -LE '$(SANITIZE_EXCLUDE)' \
+	  -E '^integration[.](mariadb|layout)[.]' $(CTEST_ARGS)
 
 # The conductor and HTTP unit tests under TSan (run directly: only these two are built).
 # Tests to leave out of the TSan run (gtest filter patterns, ':'-separated); none today.

@@ -8,8 +8,15 @@ MAGNUM_BIN_DIR (set by ctest) names the directory holding the binaries. The data
 SQLite in the state directory, or with MAGNUM_TEST_DATABASE=mariadb a fresh database of its
 own on the MariaDB server MAGNUM_TEST_MYSQL_URL (database_support.py); `Magnumd.database`
 runs SQL on it in either mode.
+
+With MAGNUM_TEST_LAYOUT=multinode (and MariaDB) a `Magnumd` of the program magnumd is the
+multi-node layout of scripts/multinode/start.sh instead (multinode_support.Layout): two
+magnum-api and two magnum-conductor processes on that database and a RabbitMQ virtual host
+of their own, with the test's configuration; requests alternate between the two APIs, so
+each test sees both and its clusters run on either conductor.
 """
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -27,6 +34,16 @@ BIN_DIR = os.environ.get(
     os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
 
 LATEST = "container-infra latest"
+
+LAYOUT = os.environ.get("MAGNUM_TEST_LAYOUT", "")
+if LAYOUT not in ("", "multinode"):
+    raise RuntimeError("MAGNUM_TEST_LAYOUT=%r: empty or multinode" % LAYOUT)
+if LAYOUT and not mariadb_mode():
+    raise RuntimeError("MAGNUM_TEST_LAYOUT=multinode needs MAGNUM_TEST_DATABASE=mariadb")
+
+
+def layout_mode():
+    return LAYOUT == "multinode"
 
 
 def binary(name):
@@ -93,8 +110,28 @@ class Magnumd:
         write_config(self.config_path, sections)
         self.proc = None
         self.port = None
+        self.layout = None
+        if layout_mode() and program == "magnumd" and not own_url:
+            from multinode_support import Layout  # it imports this module
+            self.layout = Layout(config=extra_config, directory=self.dir,
+                                 database=self.database.name)
+            self._turn = itertools.count()
+
+    def _port(self):
+        """The port of the next request: the two APIs in turn in layout mode."""
+        if self.layout is None:
+            return self.port
+        return self.layout.ports[next(self._turn) % 2]
 
     def start(self, timeout=20):
+        if self.layout is not None:
+            try:
+                self.layout.start()
+            except Exception as e:
+                self.layout.halt()
+                raise RuntimeError("the layout did not start: %s" % e) from e
+            self.port = self.layout.ports[0]
+            return self
         self.proc = subprocess.Popen(
             [binary(self.program), "--config-file", self.config_path],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -122,7 +159,16 @@ class Magnumd:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return self
 
+    def running(self):
+        """Whether the server runs: the process, or in layout mode all four processes."""
+        if self.layout is not None:
+            from multinode_support import PROCESSES
+            return all(self.layout.pid(name) for name in PROCESSES)
+        return self.proc is not None and self.proc.poll() is None
+
     def log(self):
+        if self.layout is not None:
+            return self.layout.logs()
         path = os.path.join(self.dir, self.program + ".log")
         if os.path.exists(path):
             with open(path) as f:
@@ -130,6 +176,16 @@ class Magnumd:
         return ""
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.layout is not None:
+            # Every process of the layout; its directory, database and vhost stay.
+            if sig == signal.SIGTERM:
+                self.layout.halt()
+                return 0
+            from multinode_support import PROCESSES
+            for name in PROCESSES:
+                if self.layout.pid(name):
+                    self.layout.kill(name, sig)
+            return -sig
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -151,6 +207,16 @@ class Magnumd:
         return self.stop(sig=signal.SIGKILL)
 
     def cleanup(self):
+        if self.layout is not None:
+            if self.own_dir:
+                self.layout.stop()  # the processes, the database, the vhost and the directory
+                release_database(self.dir)
+            else:
+                self.layout.halt()
+                self.layout.drop_vhost()
+                from multinode_support import release_ports
+                release_ports(self.layout.ports)
+            return
         self.stop()
         if self.own_dir:
             release_database(self.dir)
@@ -166,7 +232,7 @@ class Magnumd:
 
     def request(self, method, path, body=None, headers=None, version=LATEST, raw_body=None,
                 timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self._port(), timeout=timeout)
         h = {"Accept": "application/json"}
         if version is not None:
             h["OpenStack-API-Version"] = version
@@ -175,6 +241,9 @@ class Magnumd:
             data = json.dumps(body)
         if data is not None:
             h["Content-Type"] = "application/json"
+        if self.layout is not None:
+            # As behind a load balancer: one public address (the links in responses).
+            h["Host"] = "127.0.0.1:%d" % self.port
         h.update(headers or {})
         if isinstance(data, str):
             data = data.encode()
@@ -221,13 +290,20 @@ class RestartableServerTest(unittest.TestCase):
 
     def tearDown(self):
         if self.m:
-            self.m.stop()
+            self.m.cleanup()  # keeps self.dir (not the server's own)
         release_database(self.dir)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self):
         self.m = Magnumd(extra_config=self.config, workdir=self.dir).start()
         return self.m
+
+
+def single_process_only(reason):
+    """Skips a test or class in layout mode (MAGNUM_TEST_LAYOUT=multinode): `reason` says
+    what about it needs the one magnumd process."""
+    return unittest.skipIf(layout_mode(),
+                           "one magnumd only (MAGNUM_TEST_LAYOUT=multinode): " + reason)
 
 
 def sqlite_only(reason):

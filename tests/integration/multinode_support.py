@@ -7,7 +7,10 @@ By default the layout uses the ctest fixtures' MariaDB (MAGNUM_TEST_MYSQL_URL) a
 RabbitMQ node (MAGNUM_RABBITMQ_STATE), in a database and a virtual host of its own; a
 class that restarts the broker or the database server sets `own_rabbitmq` /
 `own_mariadb` and gets a node or server of its own that the script starts and stops."""
+import atexit
+import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -41,19 +44,76 @@ def available():
     return ""
 
 
+PORT_RESERVATIONS = "/tmp/magnum-it-ports"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _reserve(port):
+    """Claims `port` for this test process across every test process of the machine (a file
+    naming the claimer's pid; a dead claimer's file is taken over)."""
+    os.makedirs(PORT_RESERVATIONS, exist_ok=True)
+    path = os.path.join(PORT_RESERVATIONS, str(port))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    holder = int(f.read() or "0")
+            except (OSError, ValueError):
+                holder = 0
+            if holder and _pid_alive(holder):
+                return False
+            try:
+                os.unlink(path)  # a dead process's claim
+            except FileNotFoundError:
+                pass
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def release_ports(ports):
+    for port in ports:
+        try:
+            os.unlink(os.path.join(PORT_RESERVATIONS, str(port)))
+        except FileNotFoundError:
+            pass
+
+
 def free_ports(count, first=9600, last=9700):
-    """`count` ports of 127.0.0.1 free now, below the ephemeral range (32768-): a port the
-    kernel hands out to client connections could be taken before the layout binds it."""
+    """`count` ports of 127.0.0.1 free now and claimed for this process (release_ports),
+    below the ephemeral range (32768-): a port the kernel hands out to client connections
+    could be taken before the layout binds it. Layouts of test processes running at once
+    never pick the same port."""
     found = []
-    for port in range(first, last):
+    candidates = list(range(first, last))
+    random.shuffle(candidates)
+    for port in candidates:
+        if not _reserve(port):
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
+                release_ports([port])
                 continue
         found.append(port)
         if len(found) == count:
+            atexit.register(release_ports, list(found))
             return found
+    release_ports(found)
     raise RuntimeError("no %d free ports in %d-%d" % (count, first, last))
 
 
@@ -75,9 +135,16 @@ class Layout:
     `own_mariadb`: a MariaDB server of the layout's own (another datadir and port);
     `own_rabbitmq`: a RabbitMQ node of its own (on OWN_RABBIT_PORT)."""
 
-    def __init__(self, config=None, own_mariadb=False, own_rabbitmq=False):
-        self.dir = tempfile.mkdtemp(prefix="magnum-it-multinode-")
-        self.tag = "mn_" + uuid.uuid4().hex[:10]
+    def __init__(self, config=None, own_mariadb=False, own_rabbitmq=False, directory=None,
+                 database=None):
+        """`directory`: the state directory (a new one by default); `database`: the name of
+        the layout's database on the shared server (a new one by default)."""
+        self.dir = directory or tempfile.mkdtemp(prefix="magnum-it-multinode-")
+        # The virtual host: one per state directory, so a layout started again on the same
+        # directory (a restart) finds its queues.
+        self.tag = "mn_" + (hashlib.sha1(os.path.realpath(self.dir).encode()).hexdigest()[:10]
+                            if directory else uuid.uuid4().hex[:10])
+        self.database = database or self.tag
         url = urllib.parse.urlsplit(MYSQL_URL)
         # The fixture's server: its datadir is in the build tree that runs the tests (build/,
         # build-asan/), which ctest names.
@@ -97,7 +164,7 @@ class Layout:
                       "--rabbitmq-port", str(OWN_RABBIT_PORT)]
         self.rabbit_args = rabbit
         self.ports = free_ports(2)
-        self.common = ["--dir", self.dir, "--database", self.tag, "--vhost", self.tag] + \
+        self.common = ["--dir", self.dir, "--database", self.database, "--vhost", self.tag] + \
             mariadb + rabbit
         self.start_args = self.common + [
             "--build", os.path.dirname(os.path.abspath(BIN_DIR)),
@@ -114,7 +181,7 @@ class Layout:
         """Runs SQL on the layout's database (the `mariadb` client); returns its output
         (tab-separated rows)."""
         p = subprocess.run(["mariadb", "--no-defaults", "-N", "-B", "-h", "127.0.0.1",
-                            "-P", self.mariadb_args[3], "-u", self.db_user, self.tag,
+                            "-P", self.mariadb_args[3], "-u", self.db_user, self.database,
                             "-e", statement], capture_output=True, text=True, timeout=60,
                            env=dict(os.environ, MYSQL_PWD=self.db_password))
         assert p.returncode == 0, "mariadb %r: %s" % (statement, p.stderr)
@@ -151,6 +218,16 @@ class Layout:
         out = self.run("start.sh", *self.start_args, *(["--only", only] if only else []))
         return out.split()
 
+    def halt(self):
+        """stop.sh without --purge: the processes stop; DIR, the database and the virtual
+        host stay, and start() starts the processes again on them."""
+        self.run("stop.sh", *self.common)
+
+    def drop_vhost(self):
+        """Deletes the layout's virtual host (after halt(), when DIR is not the layout's to
+        purge)."""
+        self.rabbitmq("ctl.sh", "-q", "delete_vhost", self.tag, check=False)
+
     def stop(self):
         """stop.sh --purge: the processes, what it started, the database and vhost, DIR.
         A server or node of the layout's own (under DIR) is stopped whatever its start
@@ -163,6 +240,7 @@ class Layout:
             self.run("stop.sh", *self.common, "--purge")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+            release_ports(self.ports)
 
     def host(self, name):
         """[DEFAULT] host of process `name` (its name in GET /v1/mservices)."""
