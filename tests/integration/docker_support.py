@@ -162,7 +162,16 @@ class DriverApi:
         self.wait(ident, statuses=("GONE", "DELETE_FAILED"), timeout=timeout)
 
     def cleanup(self):
+        """Deletes the test's clusters through the API first (so that no operation of the
+        server, e.g. a reconciliation replacing a killed node, recreates a container after
+        this), then removes whatever objects are left."""
         for c in self.clusters:
+            try:
+                if self.cluster(c) is not None:
+                    self.m.delete("/v1/clusters/" + c)
+                    self.wait(c, statuses=("GONE", "DELETE_FAILED"), timeout=60)
+            except (OSError, AssertionError):
+                pass  # a server that is gone or stuck: the objects go below
             try:
                 self.engine.remove_cluster_objects(c)
             except OSError:

@@ -88,6 +88,8 @@ class Response:
 class Magnumd:
     """A running magnumd (or another server binary) for one test class or case."""
 
+    multinode = None  # the multinode_support.Layout standing for magnumd in layout mode
+
     def __init__(self, extra_config=None, program="magnumd", workdir=None, test_drivers=True):
         """`workdir`: a state directory the caller owns (and so its database, see
         database_support.release_database); by default a new one, removed by cleanup()."""
@@ -110,27 +112,27 @@ class Magnumd:
         write_config(self.config_path, sections)
         self.proc = None
         self.port = None
-        self.layout = None
+        self.multinode = None
         if layout_mode() and program == "magnumd" and not own_url:
             from multinode_support import Layout  # it imports this module
-            self.layout = Layout(config=extra_config, directory=self.dir,
+            self.multinode = Layout(config=extra_config, directory=self.dir,
                                  database=self.database.name)
             self._turn = itertools.count()
 
     def _port(self):
         """The port of the next request: the two APIs in turn in layout mode."""
-        if self.layout is None:
+        if self.multinode is None:
             return self.port
-        return self.layout.ports[next(self._turn) % 2]
+        return self.multinode.ports[next(self._turn) % 2]
 
     def start(self, timeout=20):
-        if self.layout is not None:
+        if self.multinode is not None:
             try:
-                self.layout.start()
+                self.multinode.start()
             except Exception as e:
-                self.layout.halt()
+                self.multinode.halt()
                 raise RuntimeError("the layout did not start: %s" % e) from e
-            self.port = self.layout.ports[0]
+            self.port = self.multinode.ports[0]
             return self
         self.proc = subprocess.Popen(
             [binary(self.program), "--config-file", self.config_path],
@@ -161,14 +163,14 @@ class Magnumd:
 
     def running(self):
         """Whether the server runs: the process, or in layout mode all four processes."""
-        if self.layout is not None:
+        if self.multinode is not None:
             from multinode_support import PROCESSES
-            return all(self.layout.pid(name) for name in PROCESSES)
+            return all(self.multinode.pid(name) for name in PROCESSES)
         return self.proc is not None and self.proc.poll() is None
 
     def log(self):
-        if self.layout is not None:
-            return self.layout.logs()
+        if self.multinode is not None:
+            return self.multinode.logs()
         path = os.path.join(self.dir, self.program + ".log")
         if os.path.exists(path):
             with open(path) as f:
@@ -176,15 +178,15 @@ class Magnumd:
         return ""
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.layout is not None:
+        if self.multinode is not None:
             # Every process of the layout; its directory, database and vhost stay.
             if sig == signal.SIGTERM:
-                self.layout.halt()
+                self.multinode.halt()
                 return 0
             from multinode_support import PROCESSES
             for name in PROCESSES:
-                if self.layout.pid(name):
-                    self.layout.kill(name, sig)
+                if self.multinode.pid(name):
+                    self.multinode.kill(name, sig)
             return -sig
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -207,15 +209,15 @@ class Magnumd:
         return self.stop(sig=signal.SIGKILL)
 
     def cleanup(self):
-        if self.layout is not None:
+        if self.multinode is not None:
             if self.own_dir:
-                self.layout.stop()  # the processes, the database, the vhost and the directory
+                self.multinode.stop()  # the processes, the database, the vhost and the directory
                 release_database(self.dir)
             else:
-                self.layout.halt()
-                self.layout.drop_vhost()
+                self.multinode.halt()
+                self.multinode.drop_vhost()
                 from multinode_support import release_ports
-                release_ports(self.layout.ports)
+                release_ports(self.multinode.ports)
             return
         self.stop()
         if self.own_dir:
@@ -241,7 +243,7 @@ class Magnumd:
             data = json.dumps(body)
         if data is not None:
             h["Content-Type"] = "application/json"
-        if self.layout is not None:
+        if self.multinode is not None:
             # As behind a load balancer: one public address (the links in responses).
             h["Host"] = "127.0.0.1:%d" % self.port
         h.update(headers or {})
