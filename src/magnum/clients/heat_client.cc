@@ -71,13 +71,6 @@ Json StringMap(const std::map<std::string, std::string>& m) {
   return j;
 }
 
-bool ValidEndpointType(const std::string& t) {
-  for (const char* ok : {"public", "internal", "admin", "publicURL", "internalURL", "adminURL"}) {
-    if (t == ok) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 struct HeatClient::Call {

@@ -216,13 +216,6 @@ ServiceClientOptions FromSection(const config::Config::ServiceClient& s) {
   return o;
 }
 
-bool ValidEndpointType(const std::string& t) {
-  for (const char* ok : {"public", "internal", "admin", "publicURL", "internalURL", "adminURL"}) {
-    if (t == ok) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Result<OpenStackCloudOptions> OpenStackCloudOptionsFromConfig(const config::Config& c) {

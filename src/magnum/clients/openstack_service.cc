@@ -6,6 +6,14 @@
 
 namespace magnum::clients {
 
+bool ValidEndpointType(std::string_view t) {
+  for (std::string_view ok :
+       {"public", "internal", "admin", "publicURL", "internalURL", "adminURL"}) {
+    if (t == ok) return true;
+  }
+  return false;
+}
+
 std::string UrlOrigin(std::string_view url) {
   auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return "";
@@ -31,7 +39,8 @@ Error OpenStackService::Unavailable(const std::string& problem) const {
       ", so the request was not carried out and nothing was changed. Try again later; if "
       "this persists, the operator should check that the service runs and that [" +
       kind_.section + "] region_name (" + (region_.empty() ? "any" : region_) +
-      ") and endpoint_type (" + opt_.endpoint_type + ") name its endpoint in the service "
+      ") and endpoint_type (" + opt_.endpoint_type +
+      ") name its endpoint in the service "
       "catalog.");
 }
 

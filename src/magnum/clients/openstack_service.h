@@ -74,6 +74,10 @@ class OpenStackService {
 // "scheme://host[:port]" of an absolute URL ("" when it is not one).
 std::string UrlOrigin(std::string_view url);
 
+// Whether `t` is an endpoint interface the [*_client] endpoint_type option accepts:
+// public, internal, admin, or their Keystone v2 names publicURL, internalURL, adminURL.
+bool ValidEndpointType(std::string_view t);
+
 template <typename T>
 Result<std::vector<T>> OpenStackService::ListAll(
     const auth::RequestContext& ctx, const std::string& base, const std::string& first_url,
