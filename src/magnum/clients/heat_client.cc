@@ -96,11 +96,7 @@ HeatAuthProvider CallerHeatAuth(const auth::RequestContext& ctx) {
 Result<HeatClientOptions> HeatClientOptionsFromConfig(const config::Config& c) {
   HeatClientOptions o;
   const auto& s = c.heat_client;
-  o.service.region_name = s.region_name;
-  o.service.endpoint_type = s.endpoint_type.empty() ? "publicURL" : s.endpoint_type;
-  o.service.api_version = s.api_version;
-  o.service.ca_file = s.ca_file;
-  o.service.insecure = s.insecure;
+  o.service = ServiceClientOptionsOf(s);
   o.default_region = c.keystone_region_name;
   o.connect_timeout_s = c.keystone_http_connect_timeout;
   if (!s.api_version.empty() && s.api_version != "1") {

@@ -206,23 +206,13 @@ class OpenStackCloudResources final : public CloudResources {
   const int request_timeout_s_;
 };
 
-ServiceClientOptions FromSection(const config::Config::ServiceClient& s) {
-  ServiceClientOptions o;
-  o.region_name = s.region_name;
-  o.endpoint_type = s.endpoint_type.empty() ? "publicURL" : s.endpoint_type;
-  o.api_version = s.api_version;
-  o.ca_file = s.ca_file;
-  o.insecure = s.insecure;
-  return o;
-}
-
 }  // namespace
 
 Result<OpenStackCloudOptions> OpenStackCloudOptionsFromConfig(const config::Config& c) {
   OpenStackCloudOptions o;
-  o.glance = FromSection(c.glance_client);
-  o.nova = FromSection(c.nova_client);
-  o.neutron = FromSection(c.neutron_client);
+  o.glance = ServiceClientOptionsOf(c.glance_client);
+  o.nova = ServiceClientOptionsOf(c.nova_client);
+  o.neutron = ServiceClientOptionsOf(c.neutron_client);
   o.default_region = c.keystone_region_name;
   o.identity_url = c.keystone_auth_url;
   o.identity_ca_file = c.keystone_cafile;

@@ -6,6 +6,16 @@
 
 namespace magnum::clients {
 
+ServiceClientOptions ServiceClientOptionsOf(const config::Config::ServiceClient& s) {
+  ServiceClientOptions o;
+  o.region_name = s.region_name;
+  o.endpoint_type = s.endpoint_type.empty() ? "publicURL" : s.endpoint_type;
+  o.api_version = s.api_version;
+  o.ca_file = s.ca_file;
+  o.insecure = s.insecure;
+  return o;
+}
+
 bool ValidEndpointType(std::string_view t) {
   for (std::string_view ok :
        {"public", "internal", "admin", "publicURL", "internalURL", "adminURL"}) {

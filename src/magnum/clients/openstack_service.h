@@ -19,6 +19,7 @@
 #include "magnum/clients/cloud_resources.h"
 #include "magnum/clients/openstack_replies.h"
 #include "magnum/common/http_client.h"
+#include "magnum/config/config.h"
 
 namespace magnum::clients {
 
@@ -73,6 +74,9 @@ class OpenStackService {
 
 // "scheme://host[:port]" of an absolute URL ("" when it is not one).
 std::string UrlOrigin(std::string_view url);
+
+// The options of a [<service>_client] section (an empty endpoint_type is publicURL).
+ServiceClientOptions ServiceClientOptionsOf(const config::Config::ServiceClient& s);
 
 // Whether `t` is an endpoint interface the [*_client] endpoint_type option accepts:
 // public, internal, admin, or their Keystone v2 names publicURL, internalURL, adminURL.
