@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "magnum/common/strings.h"
 #include "magnum/drivers/heat/data_url.h"
 #include "magnum/drivers/heat/hot.h"
 #include "magnum/drivers/heat/ignition.h"
@@ -92,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   literal.labels = *parsed;
   literal.role = size % 2 ? heat::NodeRole::kMaster : heat::NodeRole::kWorker;
   literal.api_address = "10.0.0.5";
-  literal.ca_cert_b64 = heat::Base64Encode(std::string(data, data + size));
+  literal.ca_cert_b64 = magnum::Base64Encode(std::string(data, data + size));
   std::string text = heat::RenderIgnition(literal);
   CheckIgnition(text);
   Require(text.find(parsed->kube_tag) != std::string::npos);

@@ -14,9 +14,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "magnum/certs/openssl_util.h"
+#include "magnum/common/strings.h"
 
 namespace magnum::certs {
 namespace {
@@ -59,37 +62,6 @@ Error CannotDecrypt(std::string_view why) {
 
 Error SysError(std::string_view what, const std::string& path, int err) {
   return Error::Internal(std::string(what) + " " + path + ": " + std::strerror(err));
-}
-
-std::string Base64Encode(const unsigned char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  const int len =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<size_t>(len));
-  return out;
-}
-
-// Strict standard base64 with padding; false on anything else.
-bool Base64Decode(std::string_view in, std::vector<unsigned char>* out) {
-  if (in.empty() || in.size() % 4 != 0 || in.size() > static_cast<size_t>(INT_MAX)) return false;
-  size_t padding = 0;
-  for (size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (alnum || c == '+' || c == '/') {
-      if (padding > 0) return false;  // data after '='
-    } else if (c == '=' && i + 2 >= in.size()) {
-      ++padding;
-    } else {
-      return false;
-    }
-  }
-  out->assign(in.size() / 4 * 3, 0);
-  const int len = EVP_DecodeBlock(out->data(), reinterpret_cast<const unsigned char*>(in.data()),
-                                  static_cast<int>(in.size()));
-  if (len < 0 || static_cast<size_t>(len) < padding) return false;
-  out->resize(static_cast<size_t>(len) - padding);
-  return true;
 }
 
 int HexValue(char c) {
@@ -316,7 +288,7 @@ Result<std::string> KeyEncryptor::Encrypt(std::string_view plaintext) const {
     return Fail(InternalSsl("encryption failed"));
   }
   std::string token(kTokenPrefix);
-  token += Base64Encode(blob.data(), blob.size());
+  token += Base64Encode(std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size()));
   return token;
 }
 
@@ -325,15 +297,15 @@ Result<std::string> KeyEncryptor::Decrypt(std::string_view token) const {
   if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) {
     return Fail(CannotDecrypt("not a v1 token"));
   }
-  std::vector<unsigned char> blob;
-  if (!Base64Decode(token.substr(kTokenPrefix.size()), &blob) ||
-      blob.size() < kNonceSize + kTagSize) {
+  std::optional<std::string> decoded = Base64Decode(token.substr(kTokenPrefix.size()));
+  if (!decoded || decoded->size() < kNonceSize + kTagSize) {
     return Fail(CannotDecrypt("malformed token"));
   }
-  const unsigned char* nonce = blob.data();
-  const unsigned char* ciphertext = blob.data() + kNonceSize;
-  const size_t ciphertext_size = blob.size() - kNonceSize - kTagSize;
-  unsigned char* tag = blob.data() + kNonceSize + ciphertext_size;
+  unsigned char* blob = reinterpret_cast<unsigned char*>(decoded->data());
+  const unsigned char* nonce = blob;
+  const unsigned char* ciphertext = blob + kNonceSize;
+  const size_t ciphertext_size = decoded->size() - kNonceSize - kTagSize;
+  unsigned char* tag = blob + kNonceSize + ciphertext_size;
 
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return Fail(InternalSsl("EVP_CIPHER_CTX_new"));

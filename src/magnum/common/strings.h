@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,11 @@ std::string Printable(std::string_view s, size_t max);
 // %XX-decodes `in` into `out` (a '+' becomes a space when `plus_is_space`, as in a query
 // string; otherwise it stays '+'). False on a malformed escape (then `out` is unspecified).
 bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
+
+// Standard base64 (RFC 4648 §4, with '=' padding).
+std::string Base64Encode(std::string_view bytes);
+// The bytes of strict standard base64 with padding; nullopt on a character outside the
+// alphabet, '=' anywhere but the last two places, or a length that is not a multiple of 4.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace magnum

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 namespace magnum {
 namespace {
 
@@ -40,6 +43,25 @@ TEST(StringsTest, PercentDecodeRefusesMalformedEscapes) {
   EXPECT_FALSE(PercentDecode("ab%4", false, &out));
   EXPECT_FALSE(PercentDecode("%zz", false, &out));
   EXPECT_FALSE(PercentDecode("%4g", true, &out));
+}
+
+TEST(StringsTest, Base64KnownVectorsAndRefusals) {
+  // RFC 4648 §10.
+  const std::pair<const char*, const char*> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : cases) {
+    EXPECT_EQ(Base64Encode(plain), encoded);
+    EXPECT_EQ(Base64Decode(encoded), std::optional<std::string>(plain));
+  }
+  EXPECT_FALSE(Base64Decode("Zm9"));
+  EXPECT_FALSE(Base64Decode("Zm9v!A=="));
+  EXPECT_FALSE(Base64Decode("Zg=A"));
+  EXPECT_FALSE(Base64Decode("Zg==Zm9v"));
 }
 
 }  // namespace

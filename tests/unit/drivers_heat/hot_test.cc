@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <regex>
 
-#include "magnum/drivers/heat/data_url.h"
+#include "magnum/common/strings.h"
 #include "magnum/drivers/heat/ignition.h"
 #include "unit/drivers_heat/hot_check.h"
 

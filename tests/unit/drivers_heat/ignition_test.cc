@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "magnum/common/strings.h"
 #include "magnum/drivers/heat/data_url.h"
 
 namespace magnum::drivers::heat {

@@ -1,7 +1,7 @@
 // The stacks' parameters (hot.h): what the driver passes at create and update.
 #include <regex>
 
-#include "magnum/drivers/heat/data_url.h"
+#include "magnum/common/strings.h"
 #include "magnum/drivers/heat/hot.h"
 
 namespace magnum::drivers::heat {
