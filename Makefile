@@ -122,4 +122,4 @@ fuzz: asan-build
 	scripts/fuzz.sh -b $(ASAN_DIR) -t $(FUZZ_SECONDS)
 
 fuzz-smoke: asan-build
-	scripts/fuzz.sh -b $(ASAN_DIR) -t $(FUZZ_SMOKE_SECONDS)
+	scripts/fuzz.sh -b $(ASAN_DIR) -t $(FUZZ_SMOKE_SECONDS) -j $(JOBS)

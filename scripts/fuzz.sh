@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets of a MAGNUM_FUZZ=ON build (docs/testing.md).
 #
-#   scripts/fuzz.sh [-b BUILD_DIR] [-t SECONDS] [--replay] [TARGET...]
+#   scripts/fuzz.sh [-b BUILD_DIR] [-t SECONDS] [-j JOBS] [--replay] [TARGET...]
 #
 # Default: every target (fuzz/*_fuzzer.cc) for SECONDS each (default $FUZZ_SECONDS or 300),
-# one after the other, bounded by -max_total_time, -rss_limit_mb=2048 and -timeout=10.
+# JOBS targets at a time (default 1; each target is one single-threaded process), bounded
+# by -max_total_time, -rss_limit_mb=2048 and -timeout=10.
 # Inputs come from fuzz/corpus/<t>/ (seeds) and fuzz/regressions/<t>/ (fixed findings);
 # new coverage goes to BUILD_DIR/fuzz-corpus/<t>/ and crash artefacts to
 # BUILD_DIR/artifacts/<t>/, never into the source tree. --replay runs each input once
@@ -15,13 +16,15 @@ cd "$(dirname "$0")/.."
 build=build-asan
 seconds=${FUZZ_SECONDS:-300}
 replay=0
+jobs=1
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -b) build=$2; shift 2 ;;
     -t) seconds=$2; shift 2 ;;
+    -j) jobs=$2; shift 2 ;;
     --replay) replay=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
@@ -38,20 +41,25 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && command -v llvm-symbolizer >/dev/null; 
   export ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer)
 fi
 
-failed=()
-summary=()
 for t in "${targets[@]}"; do
-  bin=$build/fuzz/fuzz_$t
-  if [ ! -x "$bin" ]; then
-    echo "fuzz.sh: $bin is missing (build the 'fuzzers' target of a -DMAGNUM_FUZZ=ON tree)" >&2
+  if [ ! -x "$build/fuzz/fuzz_$t" ]; then
+    echo "fuzz.sh: $build/fuzz/fuzz_$t is missing (build the 'fuzzers' target of a -DMAGNUM_FUZZ=ON tree)" >&2
     exit 2
   fi
-  dirs=(fuzz/corpus/$t)
+done
+mkdir -p "$build/fuzz-logs"
+
+# One target: its log in $build/fuzz-logs/<t>.log, its summary line in <t>.summary and,
+# on a finding, the excerpt in <t>.failed.
+run_target() {
+  local t=$1 bin=$build/fuzz/fuzz_$1
+  local dirs=(fuzz/corpus/$t)
   [ -d fuzz/regressions/$t ] && dirs+=(fuzz/regressions/$t)
-  opts=(-rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
+  local opts=(-rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
   [ -f fuzz/dict/$t.dict ] && opts+=(-dict=fuzz/dict/$t.dict)
-  mkdir -p "$build/artifacts/$t" "$build/fuzz-corpus/$t" "$build/fuzz-logs"
-  log=$build/fuzz-logs/$t.log
+  mkdir -p "$build/artifacts/$t" "$build/fuzz-corpus/$t"
+  local log=$build/fuzz-logs/$t.log cmd
+  rm -f "$build/fuzz-logs/$t.summary" "$build/fuzz-logs/$t.failed"
   if [ $replay -eq 1 ]; then
     # Every seed and regression once; no new inputs are written anywhere.
     cmd=("$bin" -runs=0 "${opts[@]}" -artifact_prefix="$build/artifacts/$t/" "${dirs[@]}")
@@ -60,20 +68,35 @@ for t in "${targets[@]}"; do
          "$build/fuzz-corpus/$t" "${dirs[@]}")
   fi
   echo "== fuzz $t: ${cmd[*]}"
-  rc=0
+  local rc=0
   "${cmd[@]}" >"$log" 2>&1 || rc=$?
+  local execs rate cov corpus
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1 || true)
   cov=$({ grep -o 'cov: [0-9]*' "$log" || true; } | tail -1 | cut -d' ' -f2)
   corpus=$(ls "$build/fuzz-corpus/$t" | wc -l)
-  line=$(printf '%-14s rc=%d execs=%s exec/s=%s cov=%s new_corpus=%s' "$t" "$rc" \
-         "${execs:-?}" "${rate:-?}" "${cov:-?}" "$corpus")
-  summary+=("$line")
-  echo "$line"
+  printf '%-14s rc=%d execs=%s exec/s=%s cov=%s new_corpus=%s\n' "$t" "$rc" \
+    "${execs:-?}" "${rate:-?}" "${cov:-?}" "$corpus" >"$build/fuzz-logs/$t.summary"
   if [ $rc -ne 0 ]; then
+    { echo "---- fuzz $t FAILED (log $log, artefacts in $build/artifacts/$t/):"
+      grep -n -A40 -E '^==[0-9]+==ERROR|runtime error|=== api_request finding|deadly signal|ERROR: libFuzzer' "$log" | head -80 || tail -40 "$log"
+    } >"$build/fuzz-logs/$t.failed"
+  fi
+}
+
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  run_target "$t" &
+done
+wait
+
+failed=()
+summary=()
+for t in "${targets[@]}"; do
+  summary+=("$(cat "$build/fuzz-logs/$t.summary" 2>/dev/null || echo "$t: no result")")
+  if [ -f "$build/fuzz-logs/$t.failed" ] || [ ! -f "$build/fuzz-logs/$t.summary" ]; then
     failed+=("$t")
-    echo "---- fuzz $t FAILED (log $log, artefacts in $build/artifacts/$t/):"
-    grep -n -A40 -E '^==[0-9]+==ERROR|runtime error|=== api_request finding|deadly signal|ERROR: libFuzzer' "$log" | head -80 || tail -40 "$log"
+    cat "$build/fuzz-logs/$t.failed" 2>/dev/null || true
   fi
 done
 echo "== fuzz summary"

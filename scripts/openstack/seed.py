@@ -128,6 +128,19 @@ def seed_keystone():
         env["users"][name] = {"password": password, "project": project, "id": u["id"]}
     for name, stype, url in SERVICES:
         register_service(tok, name, stype, url)
+    # Magnum's trustee domain ([trust]) and its admin, who creates the clusters' trustee
+    # users (admin role on the domain, as upstream's install guide does).
+    domain = find_or_create(tok, "domains", "domain", "name=magnum",
+                            {"name": "magnum", "description": "trustee users of Magnum's clusters"})
+    dadmin_password = "trustee_domain_admin" + SUFFIX
+    dadmin = find_or_create(tok, "users", "user",
+                            "domain_id=%s&name=trustee_domain_admin" % domain["id"],
+                            {"name": "trustee_domain_admin", "domain_id": domain["id"],
+                             "password": dadmin_password})
+    call("PUT", KEYSTONE + "/v3/domains/%s/users/%s/roles/%s" % (
+        domain["id"], dadmin["id"], roles["admin"]), token=tok)
+    env["trust"] = {"domain_id": domain["id"], "domain_name": "magnum", "admin_id": dadmin["id"],
+                    "admin_name": "trustee_domain_admin", "admin_password": dadmin_password}
     save_env(env)
 
 

@@ -160,7 +160,19 @@ class ConvergeCase(unittest.TestCase):
 
     def variant_template(self, tag, name):
         run(["bash", SCRIPT, "--variant", tag], timeout=900)
-        return self.api.template(name=name, image="swarm-node:" + tag)
+        # The docker driver lists the engine's node images at most every 5 s: an image built
+        # (or, by a test running at the same time, found built) just now may not be known yet.
+        deadline = time.monotonic() + 10
+        while True:
+            r = self.api.m.post("/v1/clustertemplates", {
+                "name": name, "coe": "swarm-mode", "image_id": "swarm-node:" + tag,
+                "server_type": "container", "external_network_id": "public"})
+            if r.status != 400 or "could not be found" not in str(r) or \
+                    time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertEqual(r.status, 201, r)
+        return r.json["uuid"]
 
 
 TERMINAL_OF = {

@@ -96,6 +96,16 @@ def keystone_authtoken(env, **overrides):
     return section
 
 
+def trust_config(env, **overrides):
+    """The [trust] section of a magnumd that creates per-cluster trustee users and trusts in
+    the dev Keystone's `magnum` domain (seeded by scripts/openstack/seed.py)."""
+    t = env["trust"]
+    section = {"trustee_domain_id": t["domain_id"], "trustee_domain_admin_id": t["admin_id"],
+               "trustee_domain_admin_password": t["admin_password"]}
+    section.update(overrides)
+    return section
+
+
 def register_magnum_endpoint(env, url):
     """Points the container-infra service of the dev Keystone at `url` (REST, as admin; the
     same result as scripts/openstack/register-catalog.sh, in well under a second). The

@@ -60,6 +60,7 @@ conductor::Caller CallerOf(const ApiRequest& req) {
   c.user_id = req.ctx.user_id;
   c.is_admin = req.ctx.is_admin;
   c.roles = req.ctx.roles;
+  c.auth_token = req.ctx.auth_token;
   return c;
 }
 

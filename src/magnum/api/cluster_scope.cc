@@ -28,6 +28,7 @@ conductor::Caller ConductorCallerOf(const auth::RequestContext& ctx) {
   c.project_id = ctx.project_id;
   c.user_id = ctx.user_id;
   c.is_admin = ctx.is_admin;
+  c.auth_token = ctx.auth_token;
   return c;
 }
 

@@ -237,6 +237,12 @@ Result<drivers::IssuedCertificate> ClusterCertificates::IssueClientCertificate(
                                     ca.certificate_pem};
 }
 
+Result<drivers::IssuedCertificate> ClusterCertificates::ClusterCaKeyPair(
+    const std::string& cluster_uuid) {
+  MAGNUM_ASSIGN_OR_RETURN(certs::KeyPair ca, LoadCa(cluster_uuid, ""));
+  return drivers::IssuedCertificate{ca.certificate_pem, ca.private_key_pem, ca.certificate_pem};
+}
+
 Result<int64_t> ClusterCertificates::DeleteForCluster(const std::string& cluster_uuid) {
   return DeleteForCluster(*db_, cluster_uuid);
 }

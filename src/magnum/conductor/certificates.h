@@ -91,6 +91,10 @@ class ClusterCertificates {
                                                             const std::string& common_name,
                                                             const std::string& organization);
 
+  // The cluster CA itself (certificate and private key; ca_certificate_pem = the
+  // certificate), for a driver whose nodes sign their own control-plane certificates
+  // (kubeadm on the Heat driver's masters).
+  Result<drivers::IssuedCertificate> ClusterCaKeyPair(const std::string& cluster_uuid);
   // Removes every certificate generation of the cluster; returns the number of rows.
   Result<int64_t> DeleteForCluster(const std::string& cluster_uuid);
   // The same inside a caller's transaction `tx` (the cluster's removal), so that a crash

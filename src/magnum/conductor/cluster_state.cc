@@ -30,6 +30,9 @@ drivers::TemplateState TemplateStateOf(const objects::ClusterTemplate& r) {
   t.volume_driver = Text(r.volume_driver);
   t.docker_storage_driver = Text(r.docker_storage_driver);
   t.dns_nameserver = Text(r.dns_nameserver);
+  t.external_network_id = Text(r.external_network_id);
+  t.fixed_network = Text(r.fixed_network);
+  t.fixed_subnet = Text(r.fixed_subnet);
   t.http_proxy = Text(r.http_proxy);
   t.https_proxy = Text(r.https_proxy);
   t.no_proxy = Text(r.no_proxy);
@@ -82,7 +85,15 @@ drivers::ClusterState ClusterStateOf(const objects::Cluster& c,
   s.api_address = Text(c.api_address);
   s.coe_version = Text(c.coe_version);
   s.keypair = Text(c.keypair);
+  s.fixed_network = Text(c.fixed_network);
+  s.fixed_subnet = Text(c.fixed_subnet);
+  s.floating_ip_enabled = c.floating_ip_enabled;
+  s.master_lb_enabled = c.master_lb_enabled;
   s.discovery_url = Text(c.discovery_url);
+  s.trustee_user_id = Text(c.trustee_user_id);
+  s.trustee_username = Text(c.trustee_username);
+  s.trustee_password = Text(c.trustee_password);
+  s.trust_id = Text(c.trust_id);
   s.master_flavor_id = Text(c.master_flavor_id);
   s.flavor_id = Text(c.flavor_id);
   s.create_timeout_minutes = c.create_timeout.value_or(60);

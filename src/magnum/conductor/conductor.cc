@@ -10,12 +10,14 @@
 #include <cstdlib>
 
 #include "magnum/certs/x509.h"
+#include "magnum/clients/keystone_trusts.h"
 #include "magnum/common/clock.h"
 #include "magnum/conductor/accept.h"
 #include "magnum/conductor/certificates.h"
 #include "magnum/conductor/cluster_lease.h"
 #include "magnum/conductor/cluster_state.h"
 #include "magnum/conductor/cluster_status.h"
+#include "magnum/conductor/cluster_trust.h"
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/conductor/heartbeat.h"
 #include "magnum/conductor/operation_executor.h"
@@ -106,6 +108,18 @@ Result<std::unique_ptr<ConductorService>> ConductorService::FromConfig(
   deps.certificates = std::make_unique<ClusterCertificates>(
       db, std::move(encryptor), certs::X509OptionsFromConfig(config), clock);
   MAGNUM_ASSIGN_OR_RETURN(deps.notifier, rpc::OpenNotifier(config));
+  if (config.auth_strategy == "keystone") {
+    MAGNUM_ASSIGN_OR_RETURN(clients::TrustOptions trust, clients::TrustOptionsFromConfig(config));
+    if (clients::TrustsConfigured(trust)) {
+      spdlog::info("keystone trusts: trustee users in domain {}",
+                   trust.trustee_domain_id.empty() ? trust.trustee_domain_name
+                                                   : trust.trustee_domain_id);
+      deps.trusts = std::make_shared<clients::TrustManager>(std::move(trust));
+    } else {
+      spdlog::info("keystone trusts: [trust] is not set; drivers that create clusters through "
+                   "a trust refuse cluster create");
+    }
+  }
   return std::make_unique<ConductorService>(std::move(deps), ConductorOptionsFromConfig(config));
 }
 
@@ -165,8 +179,17 @@ Result<void> ConductorService::ClusterCreate(const Caller& caller, const std::st
   op->cluster_uuid = uuid;
   ConductorCore& m = impl_->core;
   AcceptPhase& a = impl_->accept;
+  if (m.registry.Stopping()) {
+    return Fail(Error::Unavailable("The conductor is stopping; try again shortly."));
+  }
+  // The cluster's trust, when its driver uses one: Keystone calls, so before the accept
+  // transaction; the caller's token is not kept past this point.
+  MAGNUM_RETURN_IF_ERROR(EnsureClusterTrust(m, caller, uuid));
+  Caller without_token = caller;
+  without_token.auth_token.clear();
   return a.Accept(
-      caller, op, false, [&m](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
+      without_token, op, false,
+      [&m](db::Database& tx, const Cluster& c, Operation& o) -> Result<bool> {
         MAGNUM_RETURN_IF_ERROR(CheckClusterState(tx, ClusterOperation::kCreate, c));
         o.in_progress = st::NameOf(c.status);
         const objects::StringMap labels = c.labels.value_or(objects::StringMap());

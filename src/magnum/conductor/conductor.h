@@ -60,6 +60,9 @@ class Database;
 namespace drivers {
 class DriverRegistry;
 }
+namespace clients {
+class TrustManager;
+}
 namespace config {
 struct Config;
 }
@@ -102,6 +105,9 @@ struct ConductorDeps {
   std::unique_ptr<ClusterCertificates> certificates;  // owned
   // Cluster notifications (notifications.h); owned; nullptr = none.
   std::unique_ptr<rpc::Notifier> notifier;
+  // Per-cluster Keystone trusts (clients/keystone_trusts.h); nullptr = none (noauth, or
+  // [trust] not set): a create whose driver UsesTrust() is then refused.
+  std::shared_ptr<clients::TrustManager> trusts;
 };
 
 class ConductorService final : public ConductorApi {
@@ -111,7 +117,8 @@ class ConductorService final : public ConductorApi {
   ConductorService(const ConductorService&) = delete;
   ConductorService& operator=(const ConductorService&) = delete;
 
-  // Builds the service from the configuration (certificate key file, [x509] options).
+  // Builds the service from the configuration (certificate key file, [x509] options, and
+  // with auth_strategy = keystone and [trust] set, the TrustManager).
   static Result<std::unique_ptr<ConductorService>> FromConfig(
       const config::Config& config, db::Database* db, const drivers::DriverRegistry* drivers,
       const Clock* clock);

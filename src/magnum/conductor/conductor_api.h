@@ -24,6 +24,9 @@ struct Caller {
   std::string user_id;
   bool is_admin = false;
   std::vector<std::string> roles;
+  // The caller's Keystone token ("" under noauth): the trustor's credential when the
+  // conductor creates a cluster's trust. Secret: never logged, never persisted.
+  std::string auth_token;
 };
 
 // Which CA (§2.4): "" or anything else = the cluster CA; "etcd"; "front_proxy"/"front-proxy".

@@ -12,6 +12,7 @@ ConductorCore::ConductorCore(ConductorDeps d, ConductorOptions o)
       drivers(d.drivers),
       clock(d.clock),
       certs(std::move(d.certificates)),
+      trusts(std::move(d.trusts)),
       opt(std::move(o)),
       events(db, clock),
       notices(std::move(d.notifier), opt.host, clock),

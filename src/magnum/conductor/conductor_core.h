@@ -30,6 +30,9 @@
 namespace magnum::drivers {
 class DriverRegistry;
 }
+namespace magnum::clients {
+class TrustManager;
+}
 
 namespace magnum::conductor {
 
@@ -46,6 +49,7 @@ struct ConductorCore {
   const drivers::DriverRegistry* const drivers;
   const Clock* const clock;
   const std::unique_ptr<ClusterCertificates> certs;
+  const std::shared_ptr<clients::TrustManager> trusts;  // nullptr = none
   const ConductorOptions opt;
   EventLog events;
   ClusterNotifications notices;  // operation start/end notifications

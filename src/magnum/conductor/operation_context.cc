@@ -106,6 +106,10 @@ Result<drivers::IssuedCertificate> OperationContextImpl::IssueServerCertificate(
   return certificates_->IssueServerCertificate(cluster_.uuid, common_name, dns_sans, ip_sans);
 }
 
+Result<drivers::IssuedCertificate> OperationContextImpl::ClusterCa() {
+  return certificates_->ClusterCaKeyPair(cluster_.uuid);
+}
+
 Result<drivers::IssuedCertificate> OperationContextImpl::IssueClientCertificate(
     const std::string& common_name, const std::string& organization) {
   auto key = std::make_pair(common_name, organization);

@@ -68,6 +68,7 @@ class OperationContextImpl final : public drivers::OperationContext {
   // cluster's CA does not change while the operation holds the cluster).
   Result<drivers::IssuedCertificate> IssueClientCertificate(
       const std::string& common_name, const std::string& organization) override;
+  Result<drivers::IssuedCertificate> ClusterCa() override;
 
   // Where the operation was when it failed: the step (and node) of the last warning, else
   // of the last event; empty when the driver recorded neither.

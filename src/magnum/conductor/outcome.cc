@@ -7,6 +7,7 @@
 #include "magnum/conductor/certificates.h"
 #include "magnum/conductor/cluster_lease.h"
 #include "magnum/conductor/cluster_status.h"
+#include "magnum/conductor/cluster_trust.h"
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/db/database.h"
 #include "magnum/objects/mappers.h"
@@ -109,6 +110,10 @@ std::string OutcomeWriter::ShutdownReason(const Operation& op, const std::string
 
 void OutcomeWriter::Write(Operation& op, bool success, const std::string& reason,
                           bool release_lock) {
+  if (success && op.in_progress == st::kDeleteInProgress) {
+    // Keystone first (never inside the transaction); repeated harmlessly by a rerun.
+    RemoveClusterTrust(*core_, op.cluster_uuid, op.project_id);
+  }
   bool removed = false;
   auto r = core_->db->Transaction([&](db::Database& tx) -> Result<void> {
     return WriteTx(tx, op, success, reason, release_lock, &removed);

@@ -97,7 +97,8 @@ class RpcConductorClient final : public ConductorApi {
                   {"project_id", caller.project_id},
                   {"user_id", caller.user_id},
                   {"is_admin", caller.is_admin},
-                  {"roles", caller.roles}}},
+                  {"roles", caller.roles},
+                  {"auth_token", caller.auth_token}}},
                 {"cluster_uuid", uuid}};
   }
   static Json NodeGroupRequest(const Caller& caller, const std::string& uuid,

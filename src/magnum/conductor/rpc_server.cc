@@ -59,6 +59,7 @@ class Args {
     c.request_id = str("request_id");
     c.project_id = str("project_id");
     c.user_id = str("user_id");
+    c.auth_token = str("auth_token");
     auto admin = it->find("is_admin");
     c.is_admin = admin != it->end() && admin->is_boolean() && admin->get<bool>();
     if (auto roles = it->find("roles"); roles != it->end() && roles->is_array()) {

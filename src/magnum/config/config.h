@@ -132,6 +132,27 @@ struct Config {
   ServiceClient neutron_client;
   // [heat_client]: where the Heat driver reaches the orchestration service (api_version 1).
   ServiceClient heat_client{"", "publicURL", "1", "", false};
+  // [cluster_heat] (the Heat driver, docs/heat-driver.md): seconds between polls of a
+  // stack (upstream name), and ours: extra Heat environment files sent with every stack
+  // (by base name, applied in order after the driver's own) and the template files they
+  // name (provider templates), also sent by base name.
+  int cluster_heat_wait_interval = 1;
+  std::vector<std::string> cluster_heat_environment_files;
+  std::vector<std::string> cluster_heat_template_files;
+
+  // [trust] (keystone mode: per-cluster trustee users and trusts, clients/keystone_trusts.h;
+  // upstream names and defaults, docs/configuration.md).
+  bool trust_cluster_user_trust = false;
+  std::string trust_trustee_domain_id;
+  std::string trust_trustee_domain_name;
+  std::string trust_trustee_domain_admin_id;
+  std::string trust_trustee_domain_admin_name;
+  std::string trust_trustee_domain_admin_domain_id;    // "" = the trustee domain
+  std::string trust_trustee_domain_admin_domain_name;  // "" = the trustee domain
+  std::string trust_trustee_domain_admin_password;
+  std::vector<std::string> trust_roles;  // delegated roles; empty = the trustor's roles
+  std::string trust_trustee_keystone_interface = "public";
+  std::string trust_trustee_keystone_region_name;  // "" = [keystone_authtoken] region_name
 
   // [database]
   std::string connection;  // "" = sqlite:///<state_path>/magnum.sqlite
@@ -153,6 +174,7 @@ struct Config {
   std::vector<std::string> enabled_beta_drivers;
   std::string default_driver;   // used when the image does not name one
   bool enable_test_drivers = false;  // ours: registers the `fake` test driver
+  bool test_drivers_use_trust = false;  // ours, tests: the fake drivers' UsesTrust()
 
   // [conductor]
   std::string conductor_topic = "magnum-conductor";

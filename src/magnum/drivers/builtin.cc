@@ -1,7 +1,13 @@
 #include "magnum/config/config.h"
 #include "magnum/drivers/docker/docker_driver.h"
 #include "magnum/drivers/fake/fake_driver.h"
+#include "magnum/drivers/k8s_fedora_coreos/k8s_fedora_coreos_driver.h"
+#include "magnum/drivers/k8s_fedora_coreos/trust_auth.h"
 #include "magnum/drivers/registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include "magnum/clients/keystone_trusts.h"
 
 namespace magnum::drivers {
 
@@ -9,9 +15,30 @@ void RegisterBuiltinDrivers(DriverRegistry* registry, const config::Config& conf
   // The embedded default: real Swarm clusters on the local Docker Engine.
   registry->Register(docker::NewDockerDriver(docker::DockerDriverOptionsFromConfig(config)),
                      config.disabled_drivers, config.enabled_beta_drivers);
+  // The OpenStack mode: Kubernetes on Fedora CoreOS through Heat, on the cluster's trust.
+  if (config.auth_strategy == "keystone") {
+    auto options = k8s::K8sFedoraCoreosOptionsFromConfig(config);
+    auto trusts = clients::TrustOptionsFromConfig(config);
+    if (!options) {
+      spdlog::error("driver {} not loaded: {}", k8s::kDriverName, options.error().message());
+    } else {
+      k8s::ClusterHeatAuth auth;
+      if (trusts && clients::TrustsConfigured(*trusts)) {
+        auth = k8s::TrustHeatAuth(std::make_shared<clients::TrustManager>(*trusts));
+      } else {
+        spdlog::warn("driver {}: no [trust] options, so its clusters cannot be created: {}",
+                     k8s::kDriverName,
+                     trusts ? "set [trust] trustee_domain_* (docs/configuration.md)"
+                            : trusts.error().message());
+      }
+      registry->Register(k8s::NewK8sFedoraCoreosDriver(std::move(*options), std::move(auth)),
+                         config.disabled_drivers, config.enabled_beta_drivers);
+    }
+  }
   if (config.enable_test_drivers) {
-    registry->Register(NewFakeDriver(), config.disabled_drivers, config.enabled_beta_drivers);
-    registry->Register(NewBlockingFakeDriver(), config.disabled_drivers,
+    const FakeDriverOptions fake{config.test_drivers_use_trust};
+    registry->Register(NewFakeDriver(fake), config.disabled_drivers, config.enabled_beta_drivers);
+    registry->Register(NewBlockingFakeDriver(fake), config.disabled_drivers,
                        config.enabled_beta_drivers);
   }
 }

@@ -59,6 +59,9 @@ struct TemplateState {
   std::string volume_driver;
   std::string docker_storage_driver;
   std::string dns_nameserver;
+  std::string external_network_id;
+  std::string fixed_network;
+  std::string fixed_subnet;
   std::string http_proxy, https_proxy, no_proxy, insecure_registry;
   std::string driver;
   bool tls_disabled = false;
@@ -111,7 +114,15 @@ struct ClusterState {
   std::string flavor_id;
   int64_t create_timeout_minutes = 60;
   std::optional<int64_t> docker_volume_size;
+  // The cluster's own network choices (nullopt / "" = the template's).
+  std::string fixed_network;
+  std::string fixed_subnet;
+  std::optional<bool> floating_ip_enabled;
+  std::optional<bool> master_lb_enabled;
   StringMap labels;
+  // The cluster's Keystone trust (clients/keystone_trusts.h), set at create when the driver
+  // UsesTrust(); "" otherwise. Secret: never logged, never reported in events.
+  std::string trustee_user_id, trustee_username, trustee_password, trust_id;
   TemplateState cluster_template;
   std::vector<NodeGroupState> nodegroups;
 
@@ -191,6 +202,11 @@ class OperationContext {
   // A client certificate (e.g. the CN=admin, O=system:masters certificate Magnum uses).
   virtual Result<IssuedCertificate> IssueClientCertificate(const std::string& common_name,
                                                            const std::string& organization) = 0;
+  // The cluster CA's own certificate and private key, for nodes that sign their control
+  // plane's certificates themselves (kubeadm). The default refuses (kUnimplemented).
+  virtual Result<IssuedCertificate> ClusterCa() {
+    return Fail(Error::FailedPrecondition("this operation context gives no CA key"));
+  }
 };
 
 // The cluster operations: what a driver runs, and the rows of the conductor's state table
@@ -246,6 +262,10 @@ class Driver {
   virtual std::vector<KnownImage> images() const { return {}; }
   virtual bool beta() const { return false; }
   virtual bool test_only() const { return false; }
+  // The driver calls OpenStack on the cluster's behalf through a trust: the conductor
+  // creates a trustee user and a trust of the creating user at cluster create (refusing the
+  // create when it cannot) and hands them over in ClusterState; they go with the cluster.
+  virtual bool UsesTrust() const { return false; }
 
   // API-side validation; no side effects.
   virtual Result<void> ValidateMasterSize(int64_t master_count) const;

@@ -156,6 +156,7 @@ TEST_F(UpstreamRpcTest, CapturedCreateInsertsTheRowsAndCreates) {
   EXPECT_EQ(api_->last.request_id, "req-1c36d92f-709b-4004-8e5e-d3f065e8ad72");
   EXPECT_TRUE(api_->last.is_admin);
   EXPECT_EQ(api_->last.roles, (std::vector<std::string>{"admin", "reader", "member"}));
+  EXPECT_EQ(api_->last.auth_token, "<redacted>");  // _context_auth_token (redacted capture)
   ASSERT_TRUE(service_->WaitIdle(seconds(20)));
   EXPECT_EQ(Status(kCapturedUuid), "CREATE_COMPLETE");
   auto row = Cluster(kCapturedUuid);

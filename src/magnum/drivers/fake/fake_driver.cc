@@ -174,7 +174,8 @@ Result<void> RunStep(OperationContext& op, const std::string& operation, const F
 
 class FakeDriver final : public Driver {
  public:
-  explicit FakeDriver(bool resumable) : resumable_(resumable) {}
+  FakeDriver(bool resumable, FakeDriverOptions options)
+      : resumable_(resumable), uses_trust_(options.uses_trust) {}
 
   std::string_view name() const override { return resumable_ ? "fake" : "fake-blocking"; }
 
@@ -198,6 +199,7 @@ class FakeDriver final : public Driver {
   }
 
   bool test_only() const override { return true; }
+  bool UsesTrust() const override { return uses_trust_; }
 
   bool Resumable(OperationKind kind) const override {
     return resumable_ && kind != OperationKind::kRotateCa;
@@ -206,11 +208,13 @@ class FakeDriver final : public Driver {
   // One step per call; the delay before a step is a poll.
   Result<Step> Advance(OperationContext& op, const OperationSpec& spec,
                        std::string& progress) override {
+    MAGNUM_RETURN_IF_ERROR(CheckTrust(op, spec.kind));
     if (!Resumable(spec.kind)) return Driver::Advance(op, spec, progress);
     return AdvanceOne(op, spec, progress);
   }
 
   Result<void> CreateCluster(OperationContext& op) override {
+    MAGNUM_RETURN_IF_ERROR(CheckTrust(op, OperationKind::kCreate));
     return Blocking(op, SpecOf(OperationKind::kCreate));
   }
   Result<void> ResizeNodeGroup(OperationContext& op, const std::string& ng_uuid,
@@ -254,6 +258,17 @@ class FakeDriver final : public Driver {
   }
 
  private:
+  // With uses_trust: a create runs only with the trust the conductor set up.
+  Result<void> CheckTrust(OperationContext& op, OperationKind kind) const {
+    const ClusterState& c = op.cluster();
+    if (!uses_trust_ || kind != OperationKind::kCreate) return {};
+    if (c.trust_id.empty() || c.trustee_user_id.empty() || c.trustee_password.empty() ||
+        c.trustee_username.empty()) {
+      return Fail(Error::FailedPrecondition("fake driver: the cluster has no trust"));
+    }
+    return {};
+  }
+
   static Result<Step> AdvanceOne(OperationContext& op, const OperationSpec& spec,
                                  std::string& progress) {
     MAGNUM_ASSIGN_OR_RETURN(auto steps, StepsOf(op.cluster(), spec));
@@ -292,11 +307,16 @@ class FakeDriver final : public Driver {
   }
 
   const bool resumable_;
+  const bool uses_trust_;
 };
 
 }  // namespace
 
-std::unique_ptr<Driver> NewFakeDriver() { return std::make_unique<FakeDriver>(true); }
-std::unique_ptr<Driver> NewBlockingFakeDriver() { return std::make_unique<FakeDriver>(false); }
+std::unique_ptr<Driver> NewFakeDriver(FakeDriverOptions options) {
+  return std::make_unique<FakeDriver>(true, options);
+}
+std::unique_ptr<Driver> NewBlockingFakeDriver(FakeDriverOptions options) {
+  return std::make_unique<FakeDriver>(false, options);
+}
 
 }  // namespace magnum::drivers

@@ -25,7 +25,13 @@
 
 namespace magnum::drivers {
 
-std::unique_ptr<Driver> NewFakeDriver();
-std::unique_ptr<Driver> NewBlockingFakeDriver();
+struct FakeDriverOptions {
+  // UsesTrust() answers true ([drivers] test_drivers_use_trust, for the trust tests): the
+  // conductor sets up a Keystone trust at create, and a create without one fails.
+  bool uses_trust = false;
+};
+
+std::unique_ptr<Driver> NewFakeDriver(FakeDriverOptions options = {});
+std::unique_ptr<Driver> NewBlockingFakeDriver(FakeDriverOptions options = {});
 
 }  // namespace magnum::drivers

@@ -28,8 +28,8 @@
 namespace magnum::drivers::heat {
 
 inline constexpr const char* kHeatTemplateVersion = "2021-04-16";
-inline constexpr const char* kMasterTemplateFile = "magnum-k8s-master.json";
-inline constexpr const char* kWorkerTemplateFile = "magnum-k8s-worker.json";
+inline constexpr const char* kMasterTemplateFile = "magnum-k8s-master.yaml";
+inline constexpr const char* kWorkerTemplateFile = "magnum-k8s-worker.yaml";
 // The nodegroup stack's parameter naming the members a scale-down removes first.
 inline constexpr const char* kNodesToRemoveParam = "nodes_to_remove";
 

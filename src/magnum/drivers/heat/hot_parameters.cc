@@ -132,8 +132,8 @@ Result<ClusterStackSpec> MakeClusterStackSpec(const ClusterState& cluster,
   s.fixed_subnet = fixed_subnet;
   if (!external_network.empty()) s.external_network = external_network;
   if (!t.dns_nameserver.empty()) s.dns_nameserver = t.dns_nameserver;
-  s.master_lb_enabled = t.master_lb_enabled;
-  s.floating_ip_enabled = t.floating_ip_enabled;
+  s.master_lb_enabled = cluster.master_lb_enabled.value_or(t.master_lb_enabled);
+  s.floating_ip_enabled = cluster.floating_ip_enabled.value_or(t.floating_ip_enabled);
   if (t.apiserver_port) s.api_port = *t.apiserver_port;
   std::optional<int64_t> volume =
       cluster.docker_volume_size ? cluster.docker_volume_size : t.docker_volume_size;
