@@ -352,5 +352,15 @@ TEST(HotTest, KubeadmSecretsHaveTheirFormats) {
   EXPECT_EQ(MakeBootstrapToken("short"), "");
 }
 
+TEST(HotTest, NodesToRemoveValueJoinsNamesAndRefusesCommas) {
+  auto v = NodesToRemoveValue({"1", "6f2b0c1e-0d1a-4f7e-9a55-2a5d8c3e4b10"});
+  ASSERT_TRUE(v) << v.error().message();
+  EXPECT_EQ(*v, "1,6f2b0c1e-0d1a-4f7e-9a55-2a5d8c3e4b10");
+  EXPECT_EQ(*NodesToRemoveValue({}), "");
+  auto bad = NodesToRemoveValue({"a,b"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace magnum::drivers::heat

@@ -110,6 +110,10 @@ struct ClusterStackOutputs {
   std::string security_group;  // output worker_security_group
 };
 
+// The `nodes_to_remove` parameter's value (comma_delimited_list) of member names or refs;
+// kInvalidArgument for a name holding a comma.
+Result<std::string> NodesToRemoveValue(const std::vector<std::string>& nodes_to_remove);
+
 // A nodegroup stack's parameters. `nodes_to_remove`: member names or refs (server ids).
 Result<StackParameters> NodeGroupStackParameters(
     const ClusterStackSpec& spec, const ClusterState& cluster, const NodeGroupState& nodegroup,

@@ -196,6 +196,11 @@ Result<StackParameters> NodeGroupStackParameters(const ClusterStackSpec& s, cons
   p["flavor"] = ng.flavor_id;
   p["image"] = ng.image_id;
   p["update_max_batch_size"] = std::to_string(std::max<int64_t>(max_batch_size, 1));
+  MAGNUM_ASSIGN_OR_RETURN(p[kNodesToRemoveParam], NodesToRemoveValue(nodes_to_remove));
+  return p;
+}
+
+Result<std::string> NodesToRemoveValue(const std::vector<std::string>& nodes_to_remove) {
   std::string list;
   for (const std::string& n : nodes_to_remove) {
     if (n.find(',') != std::string::npos) {
@@ -203,8 +208,7 @@ Result<StackParameters> NodeGroupStackParameters(const ClusterStackSpec& s, cons
     }
     list += (list.empty() ? "" : ",") + n;
   }
-  p[kNodesToRemoveParam] = list;
-  return p;
+  return list;
 }
 
 }  // namespace magnum::drivers::heat

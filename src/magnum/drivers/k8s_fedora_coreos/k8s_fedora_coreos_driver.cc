@@ -379,7 +379,7 @@ StackRef& Run::Ref(const std::string& key) {
 }
 
 Result<void> Run::Plan() {
-  auto workers = [&](bool) {
+  auto workers = [&] {
     std::vector<std::string> out;
     for (const NodeGroupState& ng : c_.nodegroups) {
       if (!ng.IsMaster()) out.push_back(ng.uuid);
@@ -400,10 +400,10 @@ Result<void> Run::Plan() {
   switch (spec_.kind) {
     case OperationKind::kCreate:
       p_.batches = {tasks({kClusterKey}, "create")};
-      if (auto w = workers(false); !w.empty()) p_.batches.push_back(tasks(w, "create"));
+      if (auto w = workers(); !w.empty()) p_.batches.push_back(tasks(w, "create"));
       break;
     case OperationKind::kDelete:
-      if (auto w = workers(false); !w.empty()) p_.batches.push_back(tasks(w, "delete"));
+      if (auto w = workers(); !w.empty()) p_.batches.push_back(tasks(w, "delete"));
       p_.batches.push_back(tasks({kClusterKey}, "delete"));
       break;
     case OperationKind::kUpdate:
@@ -432,7 +432,7 @@ Result<void> Run::Plan() {
       }
       if (!ng || ng->IsMaster()) p_.batches.push_back(tasks({kClusterKey}, "update"));
       if (!ng) {
-        if (auto w = workers(false); !w.empty()) p_.batches.push_back(tasks(w, "update"));
+        if (auto w = workers(); !w.empty()) p_.batches.push_back(tasks(w, "update"));
       } else if (!ng->IsMaster()) {
         p_.batches.push_back(tasks({ng_uuid}, "update"));
       }
@@ -440,7 +440,7 @@ Result<void> Run::Plan() {
     }
     case OperationKind::kRotateCa: {
       p_.batches = {tasks({kClusterKey}, "update")};
-      if (auto w = workers(false); !w.empty()) p_.batches.push_back(tasks(w, "update"));
+      if (auto w = workers(); !w.empty()) p_.batches.push_back(tasks(w, "update"));
       break;
     }
     case OperationKind::kRotateCredential:
@@ -876,19 +876,11 @@ Result<heat::StackParameters> Run::UpdateParameters(const std::string& key) {
     }
     default: {  // resize
       if (!ng) {
-        int64_t masters = 0;
-        for (const NodeGroupState& m : c_.nodegroups) masters += m.IsMaster() ? m.node_count : 0;
-        p["master_count"] = std::to_string(std::max<int64_t>(masters, 1));
+        p["master_count"] = std::to_string(std::max<int64_t>(c_.MasterCount(), 1));
       } else {
         p["node_count"] = std::to_string(ng->node_count);
-        std::string list;
-        for (const std::string& n : spec_.nodes_to_remove) {
-          if (n.find(',') != std::string::npos) {
-            return Fail(Error::InvalidArgument("node name '" + n + "' contains a comma"));
-          }
-          list += (list.empty() ? "" : ",") + n;
-        }
-        p[heat::kNodesToRemoveParam] = list;
+        MAGNUM_ASSIGN_OR_RETURN(p[heat::kNodesToRemoveParam],
+                                heat::NodesToRemoveValue(spec_.nodes_to_remove));
       }
       break;
     }
