@@ -37,4 +37,7 @@ if [ -n "$reports" ]; then
   done
   exit 1
 fi
+if [ "$rc" -ne 0 ]; then
+  "$(dirname "$0")/ctest-failures.py" "$build"  # why, at the end where CI logs keep it
+fi
 exit $rc

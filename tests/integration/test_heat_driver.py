@@ -479,6 +479,12 @@ class HeatDriverLifecycleTest(unittest.TestCase):
             self.assertIn(text, reason, self.cloud.diagnose(self.failing))
         self.assertIn("default-worker", c["faults"], c["faults"])
         self.assertIn(leaf["resource_status_reason"], c["faults"]["default-worker"])
+        # The masters' own stack completed: their nodegroup is CREATE_COMPLETE, not in
+        # faults (upstream derives a nodegroup's status from its stack).
+        master = ngs["default-master"]
+        self.assertEqual(master["status"], "CREATE_COMPLETE", master)
+        self.assertFalse(master.get("status_reason"), master)
+        self.assertNotIn("default-master", c["faults"], c["faults"])
         warnings = [e["message"] for e in self.cloud.events(self.failing)
                     if e["step"] == "heat" and e["level"] == "warning"]
         self.assertTrue(any("CREATE_FAILED" in w for w in warnings), warnings)

@@ -185,11 +185,19 @@ class HeatServiceTest(unittest.TestCase):
         self.assertIn("Test Resource failed", failed["1"]["resource_status_reason"])
         self.assertNotIn("0", failed)
         # Member 0 took the create delay: its create events are >= 3 s apart (seconds).
-        status, _, doc = self.heat.call(
-            "GET", "/stacks/%s/events?nested_depth=1&sort_dir=asc" % name)
-        self.assertEqual(status, 200, doc)
-        times = {e["resource_status"]: e["event_time"] for e in doc["events"]
-                 if e["resource_name"] == "0"}
+        # Member 1 fails as member 0 ends (both wait 4 s): the stack can be CREATE_FAILED
+        # a moment before member 0's CREATE_COMPLETE event is written, so wait for it.
+        deadline = time.monotonic() + 30
+        while True:
+            status, _, doc = self.heat.call(
+                "GET", "/stacks/%s/events?nested_depth=1&sort_dir=asc" % name)
+            self.assertEqual(status, 200, doc)
+            times = {e["resource_status"]: e["event_time"] for e in doc["events"]
+                     if e["resource_name"] == "0"}
+            if "CREATE_COMPLETE" in times or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertIn("CREATE_COMPLETE", times, doc["events"])
         secs = [time.mktime(time.strptime(times[s], "%Y-%m-%dT%H:%M:%SZ"))
                 for s in ("CREATE_IN_PROGRESS", "CREATE_COMPLETE")]
         self.assertGreaterEqual(secs[1] - secs[0], 3, times)

@@ -456,4 +456,19 @@ Result<void> TrustManager::DeleteTrusteeAndTrust(const std::string& trustee_user
   return {};
 }
 
+Result<std::shared_ptr<TrustManager>> TrustManagerFromConfig(const config::Config& config) {
+  if (config.auth_strategy != "keystone") return std::shared_ptr<TrustManager>();
+  MAGNUM_ASSIGN_OR_RETURN(TrustOptions trust, TrustOptionsFromConfig(config));
+  if (!TrustsConfigured(trust)) {
+    spdlog::info(
+        "keystone trusts: [trust] is not set; drivers that create clusters through "
+        "a trust refuse cluster create");
+    return std::shared_ptr<TrustManager>();
+  }
+  spdlog::info("keystone trusts: trustee users in domain {}", trust.trustee_domain_id.empty()
+                                                                  ? trust.trustee_domain_name
+                                                                  : trust.trustee_domain_id);
+  return std::make_shared<TrustManager>(std::move(trust));
+}
+
 }  // namespace magnum::clients

@@ -64,6 +64,12 @@ Result<TrustOptions> TrustOptionsFromConfig(const config::Config& config);
 // A trustee domain (id or name) and its admin (id or name) are set.
 bool TrustsConfigured(const TrustOptions& options);
 
+class TrustManager;
+// The one TrustManager of a process (the conductor and the drivers share it, and so its
+// token caches): nullptr unless auth_strategy = keystone and [trust] is set (logged either
+// way); TrustOptionsFromConfig's refusals.
+Result<std::shared_ptr<TrustManager>> TrustManagerFromConfig(const config::Config& config);
+
 struct Trustee {
   std::string user_id, username, password;
 };

@@ -98,7 +98,7 @@ ConductorService::~ConductorService() { Stop(); }
 
 Result<std::unique_ptr<ConductorService>> ConductorService::FromConfig(
     const config::Config& config, db::Database* db, const drivers::DriverRegistry* drivers,
-    const Clock* clock) {
+    const Clock* clock, std::shared_ptr<clients::TrustManager> trusts) {
   MAGNUM_ASSIGN_OR_RETURN(certs::KeyEncryptor encryptor,
                           ClusterCertificates::LoadEncryptor(config));
   ConductorDeps deps;
@@ -108,18 +108,7 @@ Result<std::unique_ptr<ConductorService>> ConductorService::FromConfig(
   deps.certificates = std::make_unique<ClusterCertificates>(
       db, std::move(encryptor), certs::X509OptionsFromConfig(config), clock);
   MAGNUM_ASSIGN_OR_RETURN(deps.notifier, rpc::OpenNotifier(config));
-  if (config.auth_strategy == "keystone") {
-    MAGNUM_ASSIGN_OR_RETURN(clients::TrustOptions trust, clients::TrustOptionsFromConfig(config));
-    if (clients::TrustsConfigured(trust)) {
-      spdlog::info("keystone trusts: trustee users in domain {}",
-                   trust.trustee_domain_id.empty() ? trust.trustee_domain_name
-                                                   : trust.trustee_domain_id);
-      deps.trusts = std::make_shared<clients::TrustManager>(std::move(trust));
-    } else {
-      spdlog::info("keystone trusts: [trust] is not set; drivers that create clusters through "
-                   "a trust refuse cluster create");
-    }
-  }
+  deps.trusts = std::move(trusts);
   return std::make_unique<ConductorService>(std::move(deps), ConductorOptionsFromConfig(config));
 }
 

@@ -117,11 +117,12 @@ class ConductorService final : public ConductorApi {
   ConductorService(const ConductorService&) = delete;
   ConductorService& operator=(const ConductorService&) = delete;
 
-  // Builds the service from the configuration (certificate key file, [x509] options, and
-  // with auth_strategy = keystone and [trust] set, the TrustManager).
+  // Builds the service from the configuration (certificate key file, [x509] options) and
+  // `trusts` (clients::TrustManagerFromConfig, the one the drivers were given; nullptr =
+  // no trusts).
   static Result<std::unique_ptr<ConductorService>> FromConfig(
       const config::Config& config, db::Database* db, const drivers::DriverRegistry* drivers,
-      const Clock* clock);
+      const Clock* clock, std::shared_ptr<clients::TrustManager> trusts = nullptr);
 
   // Restart recovery, the scheduler thread, then `serve` (subscribing to the RPC topic),
   // and only then the first heartbeat: a conductor listed "up" already takes calls, so an

@@ -1,6 +1,7 @@
 #include "magnum/conductor/operation_context.h"
 
 #include "magnum/conductor/certificates.h"
+#include "magnum/conductor/cluster_status.h"
 #include "magnum/conductor/event_log.h"
 #include "magnum/db/database.h"
 #include "magnum/objects/mappers.h"
@@ -96,6 +97,26 @@ Result<void> OperationContextImpl::ReportNodeGroup(const drivers::NodeGroupRepor
   if (n && *n == 0) {
     return Fail(Error::NotFound("Nodegroup " + report.uuid + " could not be found in cluster " +
                                 cluster_.uuid + "."));
+  }
+  if (report.finished) {
+    const Filter row = Filter()
+                           .Where(Condition::Eq("uuid", report.uuid))
+                           .Where(Condition::Eq("cluster_id", cluster_.uuid));
+    MAGNUM_ASSIGN_OR_RETURN(auto ng, objects::GetOne<objects::NodeGroup>(*db_, row));
+    if (!ng) {
+      return Fail(Error::NotFound("Nodegroup " + report.uuid + " could not be found in cluster " +
+                                  cluster_.uuid + "."));
+    }
+    const std::string before = status::NameOf(ng->status);
+    if (status::IsInProgress(before)) {
+      objects::NodeGroup after = *ng;
+      after.status = status::Named(status::CompleteOf(before));
+      after.status_reason.reset();
+      after.updated_at = FormatDbTimestamp(clock_->Now());
+      // Only from the status read: an outcome written meanwhile wins.
+      MAGNUM_RETURN_IF_ERROR(
+          objects::Update(*db_, Filter(row).Where(Condition::Eq("status", before)), *ng, after));
+    }
   }
   return {};
 }

@@ -72,6 +72,38 @@ Setter Int(IntT Config::*m, int64_t min, int64_t max) {
   };
 }
 
+// Seconds, with a fraction if wanted ("1", "0.5", "2.25"), kept in milliseconds within
+// [min_ms, max_ms].
+Setter Millis(int64_t Config::*m, int64_t min_ms, int64_t max_ms) {
+  return [m, min_ms, max_ms](Config& c, const std::string& v) {
+    auto expected = [&] {
+      std::string lo =
+          std::to_string(min_ms / 1000) + "." + std::to_string(min_ms % 1000 + 1000).substr(1);
+      return "a number of seconds between " + lo + " and " + std::to_string(max_ms / 1000);
+    };
+    int64_t whole = 0;
+    const char* p = v.data();
+    const char* end = v.data() + v.size();
+    auto [q, ec] = std::from_chars(p, end, whole);
+    if (ec != std::errc() || whole < 0) return expected();
+    int64_t ms = 0;
+    if (q != end) {
+      if (*q != '.' || q + 1 == end) return expected();
+      int64_t scale = 100;
+      for (++q; q != end; ++q) {
+        if (*q < '0' || *q > '9') return expected();
+        ms += (*q - '0') * scale;
+        scale /= 10;
+      }
+    }
+    if (whole > max_ms / 1000) return expected();
+    const int64_t total = whole * 1000 + ms;
+    if (total < min_ms || total > max_ms) return expected();
+    c.*m = total;
+    return std::string();
+  };
+}
+
 Setter List(std::vector<std::string> Config::*m) {
   return [m](Config& c, const std::string& v) {
     std::vector<std::string> out;
@@ -166,16 +198,14 @@ const std::vector<Option>& Options() {
       {"DEFAULT", "transport_url", Str(&Config::transport_url)},
       {"DEFAULT", "control_exchange", Str(&Config::control_exchange)},
       {"DEFAULT", "rpc_response_timeout", Int(&Config::rpc_response_timeout, 1, 86400)},
-      {"DEFAULT", "executor_thread_pool_size",
-       Int(&Config::executor_thread_pool_size, 1, 1024)},
+      {"DEFAULT", "executor_thread_pool_size", Int(&Config::executor_thread_pool_size, 1, 1024)},
       {"oslo_messaging_rabbit", "amqp_durable_queues", Bool(&Config::amqp_durable_queues)},
       {"oslo_messaging_rabbit", "amqp_auto_delete", Bool(&Config::amqp_auto_delete)},
       {"oslo_messaging_rabbit", "rabbit_retry_interval",
        Int(&Config::rabbit_retry_interval, 0, 3600)},
       {"oslo_messaging_rabbit", "rabbit_retry_backoff",
        Int(&Config::rabbit_retry_backoff, 0, 3600)},
-      {"oslo_messaging_rabbit", "rabbit_interval_max",
-       Int(&Config::rabbit_interval_max, 1, 3600)},
+      {"oslo_messaging_rabbit", "rabbit_interval_max", Int(&Config::rabbit_interval_max, 1, 3600)},
       {"oslo_messaging_rabbit", "heartbeat_timeout_threshold",
        Int(&Config::heartbeat_timeout_threshold, 0, 3600)},
       {"oslo_messaging_rabbit", "rabbit_qos_prefetch_count",
@@ -199,8 +229,7 @@ const std::vector<Option>& Options() {
        Bool(&Config::rabbit_ssl_enforce_fips_mode)},
       {"oslo_messaging_notifications", "driver", NotificationDrivers()},
       {"oslo_messaging_notifications", "topics", List(&Config::notification_topics)},
-      {"oslo_messaging_notifications", "transport_url",
-       Str(&Config::notification_transport_url)},
+      {"oslo_messaging_notifications", "transport_url", Str(&Config::notification_transport_url)},
       {"oslo_messaging_notifications", "retry", Int(&Config::notification_retry, -1, 1000000)},
       {"DEFAULT", "state_path", Str(&Config::state_path)},
       {"DEFAULT", "auth_strategy", Choice(&Config::auth_strategy, {"noauth", "keystone"})},
@@ -239,8 +268,7 @@ const std::vector<Option>& Options() {
       {"oslo_policy", "policy_file", Str(&Config::policy_file)},
       {"oslo_policy", "enforce_scope", Bool(&Config::policy_enforce_scope)},
       {"oslo_policy", "enforce_new_defaults", Bool(&Config::policy_enforce_new_defaults)},
-      {"keystone_authtoken", "www_authenticate_uri",
-       Str(&Config::keystone_www_authenticate_uri)},
+      {"keystone_authtoken", "www_authenticate_uri", Str(&Config::keystone_www_authenticate_uri)},
       {"keystone_authtoken", "auth_uri", Str(&Config::keystone_www_authenticate_uri)},
       {"keystone_authtoken", "auth_url", Str(&Config::keystone_auth_url)},
       {"keystone_authtoken", "auth_type",
@@ -272,13 +300,11 @@ const std::vector<Option>& Options() {
        Str(&Config::trust_trustee_domain_admin_domain_id)},
       {"trust", "trustee_domain_admin_domain_name",
        Str(&Config::trust_trustee_domain_admin_domain_name)},
-      {"trust", "trustee_domain_admin_password",
-       Str(&Config::trust_trustee_domain_admin_password)},
+      {"trust", "trustee_domain_admin_password", Str(&Config::trust_trustee_domain_admin_password)},
       {"trust", "roles", List(&Config::trust_roles)},
       {"trust", "trustee_keystone_interface",
        Choice(&Config::trust_trustee_keystone_interface, {"public", "internal", "admin"})},
-      {"trust", "trustee_keystone_region_name",
-       Str(&Config::trust_trustee_keystone_region_name)},
+      {"trust", "trustee_keystone_region_name", Str(&Config::trust_trustee_keystone_region_name)},
       {"database", "connection", Str(&Config::connection)},
       {"database", "busy_timeout_ms", Int(&Config::busy_timeout_ms, 0, 3600000)},
       {"cluster_template", "kubernetes_allowed_network_drivers",
@@ -315,8 +341,7 @@ const std::vector<Option>& Options() {
       {"certificates", "cert_manager_type",
        Choice(&Config::cert_manager_type, {"x509keypair", "local"})},
       {"certificates", "encryption_key_file", Str(&Config::encryption_key_file)},
-      {"kubernetes", "health_polling_interval",
-       Int(&Config::health_polling_interval, 1, 86400)},
+      {"kubernetes", "health_polling_interval", Int(&Config::health_polling_interval, 1, 86400)},
       {"docker", "host", Str(&Config::docker_host)},
       {"docker", "ca_file", Str(&Config::docker_ca_file)},
       {"docker", "cert_file", Str(&Config::docker_cert_file)},
@@ -327,7 +352,10 @@ const std::vector<Option>& Options() {
       {"docker", "image_build_script", Str(&Config::docker_image_build_script)},
       {"docker", "max_parallel_nodes", Int(&Config::docker_max_parallel_nodes, 1, 64)},
       {"docker", "flavor_limits", List(&Config::docker_flavor_limits)},
-      {"cluster_heat", "wait_interval", Int(&Config::cluster_heat_wait_interval, 1, 3600)},
+      {"cluster_heat", "wait_interval",
+       Millis(&Config::cluster_heat_wait_interval_ms, 50, 3600 * 1000)},
+      {"cluster_heat", "unreachable_timeout",
+       Int(&Config::cluster_heat_unreachable_timeout, 1, 7 * 24 * 3600)},
       {"cluster_heat", "environment_files", List(&Config::cluster_heat_environment_files)},
       {"cluster_heat", "template_files", List(&Config::cluster_heat_template_files)},
   };

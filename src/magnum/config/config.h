@@ -132,11 +132,14 @@ struct Config {
   ServiceClient neutron_client;
   // [heat_client]: where the Heat driver reaches the orchestration service (api_version 1).
   ServiceClient heat_client{"", "publicURL", "1", "", false};
-  // [cluster_heat] (the Heat driver, docs/heat-driver.md): seconds between polls of a
-  // stack (upstream name), and ours: extra Heat environment files sent with every stack
-  // (by base name, applied in order after the driver's own) and the template files they
-  // name (provider templates), also sent by base name.
-  int cluster_heat_wait_interval = 1;
+  // [cluster_heat] (the Heat driver, docs/heat-driver.md): the time between polls of a
+  // stack (upstream name, seconds; here fractions too, kept in milliseconds), and ours: how
+  // long an operation without a deadline of its own (a delete) retries an unreachable Heat
+  // (seconds), extra Heat environment files sent with every stack (by base name, applied
+  // in order after the driver's own) and the template files they name (provider
+  // templates), also sent by base name.
+  int64_t cluster_heat_wait_interval_ms = 500;
+  int cluster_heat_unreachable_timeout = 600;
   std::vector<std::string> cluster_heat_environment_files;
   std::vector<std::string> cluster_heat_template_files;
 

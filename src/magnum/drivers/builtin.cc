@@ -11,25 +11,25 @@
 
 namespace magnum::drivers {
 
-void RegisterBuiltinDrivers(DriverRegistry* registry, const config::Config& config) {
+void RegisterBuiltinDrivers(DriverRegistry* registry, const config::Config& config,
+                            std::shared_ptr<const clients::TrustManager> trusts) {
   // The embedded default: real Swarm clusters on the local Docker Engine.
   registry->Register(docker::NewDockerDriver(docker::DockerDriverOptionsFromConfig(config)),
                      config.disabled_drivers, config.enabled_beta_drivers);
   // The OpenStack mode: Kubernetes on Fedora CoreOS through Heat, on the cluster's trust.
   if (config.auth_strategy == "keystone") {
     auto options = k8s::K8sFedoraCoreosOptionsFromConfig(config);
-    auto trusts = clients::TrustOptionsFromConfig(config);
     if (!options) {
       spdlog::error("driver {} not loaded: {}", k8s::kDriverName, options.error().message());
     } else {
       k8s::ClusterHeatAuth auth;
-      if (trusts && clients::TrustsConfigured(*trusts)) {
-        auth = k8s::TrustHeatAuth(std::make_shared<clients::TrustManager>(*trusts));
+      if (trusts) {
+        auth = k8s::TrustHeatAuth(std::move(trusts));
       } else {
-        spdlog::warn("driver {}: no [trust] options, so its clusters cannot be created: {}",
-                     k8s::kDriverName,
-                     trusts ? "set [trust] trustee_domain_* (docs/configuration.md)"
-                            : trusts.error().message());
+        spdlog::warn(
+            "driver {}: no [trust] options, so its clusters cannot be created: set "
+            "[trust] trustee_domain_* (docs/configuration.md)",
+            k8s::kDriverName);
       }
       registry->Register(k8s::NewK8sFedoraCoreosDriver(std::move(*options), std::move(auth)),
                          config.disabled_drivers, config.enabled_beta_drivers);

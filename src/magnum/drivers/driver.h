@@ -147,6 +147,11 @@ struct NodeGroupReport {
   std::optional<std::string> stack_id;
   std::optional<std::string> version;
   std::optional<std::string> image_id;
+  // This nodegroup's part of the operation ended well (its own stack is complete): its
+  // status becomes the *_COMPLETE of its *_IN_PROGRESS now, so that a failure elsewhere
+  // later fails only the nodegroups still in progress (upstream derives a nodegroup's
+  // status from its own stack).
+  bool finished = false;
 };
 
 // A cluster's health: the objects' enum (stored as is in cluster.health_status).

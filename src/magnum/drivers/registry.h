@@ -15,6 +15,10 @@ namespace magnum::config {
 struct Config;
 }
 
+namespace magnum::clients {
+class TrustManager;
+}
+
 namespace magnum::drivers {
 
 class DriverRegistry {
@@ -50,7 +54,10 @@ class DriverRegistry {
   std::vector<std::unique_ptr<Driver>> drivers_;  // sorted by name
 };
 
-// Registers every driver built into this binary, honouring the [drivers] options.
-void RegisterBuiltinDrivers(DriverRegistry* registry, const config::Config& config);
+// Registers every driver built into this binary, honouring the [drivers] options. `trusts`
+// (clients::TrustManagerFromConfig, shared with the conductor) gives the drivers that act
+// through a cluster's trust their tokens; without it they refuse cluster create.
+void RegisterBuiltinDrivers(DriverRegistry* registry, const config::Config& config,
+                            std::shared_ptr<const clients::TrustManager> trusts = nullptr);
 
 }  // namespace magnum::drivers

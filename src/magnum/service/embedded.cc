@@ -1,7 +1,5 @@
 #include "magnum/service/embedded.h"
 
-#include "magnum/service/database_setup.h"
-
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -14,6 +12,7 @@
 #include "magnum/auth/auth.h"
 #include "magnum/cli/cli.h"
 #include "magnum/clients/cloud_resources.h"
+#include "magnum/clients/keystone_trusts.h"
 #include "magnum/common/clock.h"
 #include "magnum/conductor/conductor.h"
 #include "magnum/conductor/heartbeat.h"
@@ -26,6 +25,7 @@
 #include "magnum/policy/enforcer.h"
 #include "magnum/rpc/inproc_transport.h"
 #include "magnum/rpc/open_transport.h"
+#include "magnum/service/database_setup.h"
 
 namespace magnum::service {
 namespace {
@@ -67,8 +67,17 @@ int Run(int argc, char** argv, const Options& opts) {
   std::unique_ptr<db::Database> db = OpenServiceDatabase(cfg, opts.embedded);
   if (!db) return 1;
 
+  // One TrustManager for the conductor and the drivers (keystone mode with [trust] set).
+  auto trusts = clients::TrustManagerFromConfig(cfg);
+  if (!trusts) {
+    if (opts.embedded) {
+      spdlog::critical("cannot set up the conductor: {}", trusts.error().message());
+      return 1;
+    }
+    spdlog::warn("{}", trusts.error().message());  // the API only checks templates
+  }
   drivers::DriverRegistry registry;
-  drivers::RegisterBuiltinDrivers(&registry, cfg);
+  drivers::RegisterBuiltinDrivers(&registry, cfg, trusts ? *trusts : nullptr);
   for (auto* d : registry.All()) {
     spdlog::info("driver {} enabled{}", d->name(), d->test_only() ? " (test-only)" : "");
   }
@@ -108,7 +117,8 @@ int Run(int argc, char** argv, const Options& opts) {
                    rpc::RedactedTransportUrl(cfg.transport_url));
     }
     transport = rpc::NewInprocTransport();
-    auto made = conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock());
+    auto made =
+        conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock(), *trusts);
     if (!made) {
       spdlog::critical("cannot set up the conductor: {}", made.error().message());
       return 1;

@@ -1,10 +1,9 @@
 #include "magnum/service/run_conductor.h"
 
-#include "magnum/service/database_setup.h"
-
 #include <spdlog/spdlog.h>
 
 #include "magnum/cli/cli.h"
+#include "magnum/clients/keystone_trusts.h"
 #include "magnum/common/clock.h"
 #include "magnum/conductor/conductor.h"
 #include "magnum/conductor/rpc_server.h"
@@ -13,6 +12,7 @@
 #include "magnum/drivers/registry.h"
 #include "magnum/rpc/inproc_transport.h"
 #include "magnum/rpc/open_transport.h"
+#include "magnum/service/database_setup.h"
 
 namespace magnum::service {
 
@@ -45,11 +45,17 @@ int RunConductor(int argc, char** argv) {
 
   std::unique_ptr<db::Database> db = OpenServiceDatabase(cfg, /*migrate=*/false);
   if (!db) return 1;
+  // One TrustManager for the conductor and the drivers (keystone mode with [trust] set).
+  auto trusts = clients::TrustManagerFromConfig(cfg);
+  if (!trusts) {
+    spdlog::critical("cannot set up the conductor: {}", trusts.error().message());
+    return 1;
+  }
   drivers::DriverRegistry registry;
-  drivers::RegisterBuiltinDrivers(&registry, cfg);
+  drivers::RegisterBuiltinDrivers(&registry, cfg, *trusts);
 
   auto conductor =
-      conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock());
+      conductor::ConductorService::FromConfig(cfg, db.get(), &registry, &SystemClock(), *trusts);
   if (!conductor) {
     spdlog::critical("cannot set up the conductor: {}", conductor.error().message());
     return 1;

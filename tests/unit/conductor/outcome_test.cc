@@ -50,13 +50,17 @@ class PartWayShrinkDriver final : public NoOpDriver {
   }
 };
 
-class FailedResizeTest : public ConductorTestBase {
+// A conductor whose registry also has the driver D.
+template <typename D>
+class WithDriverTest : public ConductorTestBase {
  protected:
   void SetUp() override {
     ConductorTestBase::SetUp();
-    registry_.Register(std::make_unique<PartWayShrinkDriver>());
+    registry_.Register(std::make_unique<D>());
   }
 };
+
+using FailedResizeTest = WithDriverTest<PartWayShrinkDriver>;
 
 TEST_F(FailedResizeTest, AShrinkThatStoppedPartWayKeepsTheCountOfTheNodesLeft) {
   auto* c = StartConductor();
@@ -68,6 +72,39 @@ TEST_F(FailedResizeTest, AShrinkThatStoppedPartWayKeepsTheCountOfTheNodesLeft) {
   auto worker = NodeGroup(uuid, "default-worker");
   EXPECT_EQ(worker->GetInt("node_count"), 2) << "the API says what runs";
   EXPECT_EQ(worker->GetString("status"), "UPDATE_FAILED");
+}
+
+// A driver whose create finishes the masters' part (their own stack, as the Heat driver's
+// cluster stack) and then fails on the workers'.
+class MastersThenWorkersFailDriver final : public NoOpDriver {
+ public:
+  MastersThenWorkersFailDriver() : NoOpDriver("mastersfirst", "mastersfirst-os") {}
+  Result<void> CreateCluster(drivers::OperationContext& op) override {
+    for (const auto& ng : op.cluster().nodegroups) {
+      if (!ng.IsMaster()) continue;
+      drivers::NodeGroupReport r;
+      r.uuid = ng.uuid;
+      r.node_addresses = Nodes(1);
+      r.finished = true;
+      MAGNUM_RETURN_IF_ERROR(op.ReportNodeGroup(r));
+    }
+    return Fail(Error::Internal("worker stack CREATE_FAILED: server quota exceeded"));
+  }
+};
+
+using FinishedNodeGroupTest = WithDriverTest<MastersThenWorkersFailDriver>;
+
+TEST_F(FinishedNodeGroupTest, AFailureAfterANodegroupFinishedFailsOnlyTheOthers) {
+  auto* c = StartConductor();
+  std::string uuid = CreatedCluster(c, {.name = "half", .driver = "mastersfirst", .node_count = 2});
+  EXPECT_EQ(Status(uuid), "CREATE_FAILED");
+  auto master = NodeGroup(uuid, "default-master");
+  auto worker = NodeGroup(uuid, "default-worker");
+  ASSERT_TRUE(master && worker);
+  EXPECT_EQ(master->GetString("status"), "CREATE_COMPLETE");
+  EXPECT_TRUE(master->IsNull("status_reason")) << master->GetString("status_reason");
+  EXPECT_EQ(worker->GetString("status"), "CREATE_FAILED");
+  EXPECT_NE(worker->GetString("status_reason").find("server quota exceeded"), std::string::npos);
 }
 
 }  // namespace

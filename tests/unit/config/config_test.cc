@@ -62,6 +62,13 @@ TEST(ConfigTest, InvalidValuesAreRefusedWithAClearMessage) {
       {"[DEFAULT]\nauth_strategy = ldap\n", "one of: noauth, keystone"},
       {"[api]\nmax_limit = 0\n", "[api] max_limit"},
       {"[api\nport = 1\n", "syntax error on line 1"},
+      {"[cluster_heat]\nwait_interval = 0.01\n", "a number of seconds between 0.050 and 3600"},
+      {"[cluster_heat]\nwait_interval = 1.\n", "[cluster_heat] wait_interval"},
+      {"[cluster_heat]\nwait_interval = -1\n", "[cluster_heat] wait_interval"},
+      {"[cluster_heat]\nwait_interval = 1.5s\n", "[cluster_heat] wait_interval"},
+      {"[cluster_heat]\nwait_interval = 3601\n", "[cluster_heat] wait_interval"},
+      {"[cluster_heat]\nwait_interval = 99999999999999999999\n", "[cluster_heat] wait_interval"},
+      {"[cluster_heat]\nunreachable_timeout = 0\n", "[cluster_heat] unreachable_timeout"},
   };
   for (const auto& c : cases) {
     auto r = LoadFromString(c.text, "test.conf");
@@ -69,6 +76,23 @@ TEST(ConfigTest, InvalidValuesAreRefusedWithAClearMessage) {
     EXPECT_TRUE(r.error().Is(ErrorCode::kInvalidArgument));
     EXPECT_NE(r.error().message().find(c.fragment), std::string::npos) << r.error().message();
     EXPECT_EQ(r.error().message().rfind("test.conf", 0), 0u) << r.error().message();
+  }
+}
+
+TEST(ConfigTest, HeatWaitIntervalTakesWholeAndFractionalSeconds) {
+  auto d = LoadFromString("");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->cluster_heat_wait_interval_ms, 500);
+  EXPECT_EQ(d->cluster_heat_unreachable_timeout, 600);
+  for (auto [text, ms] : {std::pair<const char*, int64_t>{"2", 2000},
+                          {"0.5", 500},
+                          {"0.25", 250},
+                          {"1.2345", 1234},
+                          {"3600", 3600000},
+                          {"0.05", 50}}) {
+    auto c = LoadFromString(std::string("[cluster_heat]\nwait_interval = ") + text + "\n");
+    ASSERT_TRUE(c) << text << ": " << c.error().message();
+    EXPECT_EQ(c->cluster_heat_wait_interval_ms, ms) << text;
   }
 }
 

@@ -4,15 +4,16 @@
 // crashed call created, failure reasons from the failed resources, retries while Heat is
 // unreachable, resize with named removal, upgrade, nodegroup create/delete, delete.
 // The same driver against the real Heat: tests/integration/test_heat_driver.py.
-#include "magnum/drivers/k8s_fedora_coreos/k8s_fedora_coreos_driver.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "magnum/common/http_client.h"
+#include "magnum/drivers/k8s_fedora_coreos/k8s_fedora_coreos_driver.h"
 
 namespace magnum::drivers::k8s {
 namespace {
@@ -168,6 +169,7 @@ class Op final : public OperationContext {
     if (r.stack_id) ng_stack[r.uuid] = *r.stack_id;
     if (r.node_addresses) ng_addresses[r.uuid] = *r.node_addresses;
     if (r.version) ng_version[r.uuid] = *r.version;
+    if (r.finished) ng_finished.insert(r.uuid);
     return {};
   }
   bool Cancelled() const override { return false; }
@@ -194,6 +196,7 @@ class Op final : public OperationContext {
   std::string stack_id, api_address, coe_version;
   std::map<std::string, std::string> ng_stack, ng_version;
   std::map<std::string, std::vector<std::string>> ng_addresses;
+  std::set<std::string> ng_finished;  // nodegroups reported done with their part
   TimePoint deadline = TimePoint::max();
 
  private:
@@ -331,6 +334,8 @@ TEST_F(K8sDriverTest, CreateRunsClusterStackThenWorkerStacksFromItsOutputs) {
   EXPECT_EQ(op.api_address, "https://172.24.4.10:6443");
   EXPECT_EQ(op.coe_version, "v1.28.3");
   EXPECT_EQ(op.ng_addresses["ng-m"], std::vector<std::string>{"172.24.4.10"});
+  // The masters (the cluster stack's) are done whatever becomes of the workers.
+  EXPECT_EQ(op.ng_finished, std::set<std::string>{"ng-m"});
   // The same call went on to the worker stack, on the cluster stack's network.
   s = Advance(op, spec);
   ASSERT_TRUE(s) << s.error().message();
@@ -350,6 +355,7 @@ TEST_F(K8sDriverTest, CreateRunsClusterStackThenWorkerStacksFromItsOutputs) {
   ASSERT_TRUE(done) << done.error().message();
   EXPECT_TRUE(*done);
   EXPECT_EQ(op.ng_addresses["ng-w"].size(), 3u);
+  EXPECT_EQ(op.ng_finished, (std::set<std::string>{"ng-m", "ng-w"}));
   EXPECT_EQ(heat->Count("POST"), 2);
   EXPECT_TRUE(op.Said("stack " + cluster_stack + " CREATE_COMPLETE"));
 }
@@ -419,6 +425,58 @@ TEST_F(K8sDriverTest, UnreachableHeatIsRetriedThenFailsAtTheDeadline) {
   EXPECT_EQ(s3.error().code(), ErrorCode::kUnavailable);
   EXPECT_NE(s3.error().message().find("gave up at the operation's deadline"), std::string::npos)
       << s3.error().message();
+}
+
+TEST_F(K8sDriverTest, ADeleteWithoutDeadlineStopsRetryingAfterTheUnreachableTimeout) {
+  K8sFedoraCoreosOptions o;
+  o.wait_interval = std::chrono::milliseconds(50);
+  o.unreachable_timeout = std::chrono::milliseconds(300);
+  auto auth = [](const ClusterState&, bool) -> Result<clients::HeatAuth> {
+    clients::HeatAuth a;
+    a.token = "trust-token";
+    a.project_id = "p1";
+    a.endpoint = kBase;
+    return a;
+  };
+  auto d = NewK8sFedoraCoreosDriver(o, auth, heat);
+  ClusterState c = Cluster();
+  c.stack_id = "id-1";
+  Op op(c);  // no deadline (TimePoint::max), as a delete
+  const OperationSpec spec = OperationSpec::Of(OperationKind::kDelete);
+  heat->down = true;
+  Result<Step> s = d->Advance(op, spec, progress);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_FALSE(s->done);
+  int tries = 1;
+  while (s && tries < 50) {
+    std::this_thread::sleep_for(s->after);
+    s = d->Advance(op, spec, progress);
+    ++tries;
+  }
+  ASSERT_FALSE(s) << "still retrying after " << tries << " tries";
+  EXPECT_EQ(s.error().code(), ErrorCode::kUnavailable);
+  const std::string& m = s.error().message();
+  EXPECT_NE(m.find("unreachable_timeout"), std::string::npos) << m;
+  EXPECT_NE(m.find("delete the cluster again"), std::string::npos) << m;
+  EXPECT_NE(m.find("Heat) cannot be reached"), std::string::npos) << m;  // what failed
+  EXPECT_GE(tries, 3);
+
+  // A delete that works again in between starts the budget afresh.
+  heat->down = false;
+  heat->Create(Json{{"stack_name", cluster_stack}, {"parameters", Json::object()}});
+  heat->Create(Json{{"stack_name", worker_stack}, {"parameters", Json::object()}});
+  progress.clear();
+  heat->down = true;
+  ASSERT_TRUE(d->Advance(op, spec, progress));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  heat->down = false;
+  ASSERT_TRUE(d->Advance(op, spec, progress));
+  heat->down = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto again = d->Advance(op, spec, progress);
+  ASSERT_TRUE(again) << "the 300 ms count from the last good call: " << again.error().message();
+  EXPECT_FALSE(again->done);
+  EXPECT_EQ(heat->Stack(worker_stack).status, "DELETE_IN_PROGRESS");
 }
 
 TEST_F(K8sDriverTest, ResizeRemovesTheNamedNodesAndWaitsForItsOwnUpdate) {

@@ -101,6 +101,7 @@ struct Progress {
   std::map<std::string, StackRef> stacks;
   std::map<std::string, std::string> markers;  // stack key → last event id copied
   int retries = 0;                              // consecutive transient failures
+  int64_t unreachable_since_ms = 0;             // the first of them (system clock, epoch)
 
   static Result<Progress> Parse(const std::string& text) {
     Progress p;
@@ -111,6 +112,7 @@ struct Progress {
       p.planned = j.value("planned", false);
       p.batch = j.value("batch", size_t{0});
       p.retries = j.value("retries", 0);
+      p.unreachable_since_ms = j.value("unreachable_since_ms", int64_t{0});
       for (const auto& b : j.value("batches", Json::array())) {
         std::vector<Task> tasks;
         for (const auto& t : b) {
@@ -143,6 +145,7 @@ struct Progress {
     j["planned"] = planned;
     j["batch"] = batch;
     if (retries) j["retries"] = retries;
+    if (unreachable_since_ms) j["unreachable_since_ms"] = unreachable_since_ms;
     Json bs = Json::array();
     for (const auto& b : batches) {
       Json tasks = Json::array();
@@ -455,13 +458,26 @@ Result<Step> Run::Retry(const Error& e) {
   const int n = std::min(p_.retries, 5);
   milliseconds delay = d_.options().wait_interval * (1 << n);
   if (delay > d_.options().max_retry_delay) delay = d_.options().max_retry_delay;
+  const TimePoint now = SystemClock().Now();
+  const int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+  if (p_.retries == 0 || p_.unreachable_since_ms == 0) p_.unreachable_since_ms = now_ms;
   const TimePoint deadline = op_.Deadline();
   const bool has_deadline = deadline.time_since_epoch().count() > 0 && deadline != TimePoint::max();
-  if (has_deadline &&
-      SystemClock().Now() + std::chrono::duration_cast<std::chrono::microseconds>(delay) >=
-          deadline) {
+  const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(delay);
+  if (has_deadline && now + wait >= deadline) {
     return Fail(Error::Unavailable(e.message() + " (gave up at the operation's deadline after " +
                                    std::to_string(p_.retries + 1) + " attempts)"));
+  }
+  if (!has_deadline && now_ms + delay.count() - p_.unreachable_since_ms >=
+                           d_.options().unreachable_timeout.count()) {
+    // A delete has no deadline: it stops after [cluster_heat] unreachable_timeout, so that
+    // the cluster does not sit in DELETE_IN_PROGRESS for ever; deleting again retries.
+    return Fail(Error::Unavailable(
+        e.message() + " (gave up after " +
+        std::to_string((now_ms - p_.unreachable_since_ms) / 1000) + " s and " +
+        std::to_string(p_.retries + 1) + " attempts ([cluster_heat] unreachable_timeout); " +
+        (spec_.kind == OperationKind::kDelete ? "delete the cluster" : "run the operation") +
+        " again once Heat answers)"));
   }
   ++p_.retries;
   op_.Warning(kStep, e.message() + "; retrying in " + std::to_string(delay.count() / 1000.0)
@@ -493,6 +509,7 @@ Result<Step> Run::Advance() {
       if (!*done) all_done = false;
     }
     p_.retries = 0;
+    p_.unreachable_since_ms = 0;
     if (!all_done) return Step::PollAfter(d_.options().wait_interval);
     ++p_.batch;
   }
@@ -681,6 +698,7 @@ Result<void> Run::ReportDone(const Task& t, const HeatStack& s) {
     MAGNUM_RETURN_IF_ERROR(op_.Report(r));
     std::vector<std::string> addresses = ListOutput(s, "master_addresses");
     if (addresses.empty()) addresses = ListOutput(s, "master_private_addresses");
+    auto master_image = s.parameters.find("master_image");
     for (const NodeGroupState& ng : c_.nodegroups) {
       if (!ng.IsMaster()) continue;
       NodeGroupReport n;
@@ -688,6 +706,10 @@ Result<void> Run::ReportDone(const Task& t, const HeatStack& s) {
       n.stack_id = s.id;
       if (ng.is_default) n.node_addresses = addresses;
       if (!kube_tag.empty()) n.version = kube_tag;
+      if (master_image != s.parameters.end() && !master_image->second.empty()) {
+        n.image_id = master_image->second;
+      }
+      n.finished = true;  // the masters are this stack's: done even if a worker stack fails
       MAGNUM_RETURN_IF_ERROR(op_.ReportNodeGroup(n));
     }
     return {};
@@ -695,6 +717,7 @@ Result<void> Run::ReportDone(const Task& t, const HeatStack& s) {
   NodeGroupReport n;
   n.uuid = t.key;
   n.stack_id = s.id;
+  n.finished = true;
   std::vector<std::string> addresses = ListOutput(s, "node_addresses");
   if (addresses.empty()) addresses = ListOutput(s, "node_private_addresses");
   n.node_addresses = addresses;
@@ -936,7 +959,10 @@ std::string DescribeEvent(const HeatEvent& e) {
 Result<K8sFedoraCoreosOptions> K8sFedoraCoreosOptionsFromConfig(const config::Config& config) {
   K8sFedoraCoreosOptions o;
   MAGNUM_ASSIGN_OR_RETURN(o.heat, clients::HeatClientOptionsFromConfig(config));
-  o.wait_interval = std::chrono::seconds(std::max(config.cluster_heat_wait_interval, 1));
+  o.wait_interval =
+      std::chrono::milliseconds(std::max<int64_t>(config.cluster_heat_wait_interval_ms, 50));
+  o.unreachable_timeout =
+      std::chrono::seconds(std::max(config.cluster_heat_unreachable_timeout, 1));
   for (const std::string& path : config.cluster_heat_environment_files) {
     MAGNUM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
     o.environment_files.emplace_back(BaseName(path), std::move(text));

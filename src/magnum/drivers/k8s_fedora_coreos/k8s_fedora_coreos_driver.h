@@ -43,7 +43,10 @@ inline constexpr const char* kDriverName = "k8s_fedora_coreos_v1";
 
 struct K8sFedoraCoreosOptions {
   clients::HeatClientOptions heat;                      // [heat_client]
-  std::chrono::milliseconds wait_interval{1000};        // [cluster_heat] wait_interval
+  std::chrono::milliseconds wait_interval{500};         // [cluster_heat] wait_interval
+  // [cluster_heat] unreachable_timeout: how long an operation without a deadline of its
+  // own (a delete) retries an unreachable Heat before it fails.
+  std::chrono::milliseconds unreachable_timeout{600000};
   // [cluster_heat] environment_files / template_files, read at start: base name → text.
   std::vector<std::pair<std::string, std::string>> environment_files;
   std::map<std::string, std::string> template_files;
