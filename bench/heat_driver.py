@@ -45,10 +45,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 from harness import Magnumd  # noqa: E402
-from heat_support import HEAT_DIR, STANDIN_ENV, HeatClient  # noqa: E402
-from keystone_support import issue_token, keystone_authtoken, load_env, trust_config  # noqa: E402
+from heat_support import HeatClient, driver_config  # noqa: E402
+from keystone_support import issue_token, load_env  # noqa: E402
 
-PROVIDERS = ("standin-server.yaml", "standin-port.yaml", "standin-floatingip.yaml")
 POLL = 0.1
 TIMEOUT = 300
 # Lengths of the hidden parameters' real values (base64 of PEM; kubeadm's formats).
@@ -73,16 +72,7 @@ class Bench:
     def __init__(self, env, wait_interval):
         self.env = env
         self.dir = tempfile.mkdtemp(prefix="magnum-bench-heat-")
-        cfg = {
-            "DEFAULT": {"auth_strategy": "keystone"},
-            "keystone_authtoken": keystone_authtoken(env),
-            "trust": trust_config(env),
-            "cluster_heat": {
-                "wait_interval": wait_interval,
-                "environment_files": os.path.join(HEAT_DIR, STANDIN_ENV),
-                "template_files": ",".join(os.path.join(HEAT_DIR, p) for p in PROVIDERS),
-            },
-        }
+        cfg = driver_config(env, self.dir, wait_interval=wait_interval)
         self.m = Magnumd(extra_config=cfg, test_drivers=False)
         self.heat = HeatClient(env, "demo")
         self.token, _ = issue_token(env, "demo")

@@ -13,10 +13,8 @@ import unittest
 from keystone_mode import TEMPLATE_OPTIONS, KeystoneConformanceCase
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from heat_support import HEAT_DIR, HeatClient, require_heat  # noqa: E402
+from heat_support import region_heat_client, require_heat, standin_cluster_heat  # noqa: E402
 from keystone_support import trust_config  # noqa: E402
-
-PROVIDERS = ("standin-server.yaml", "standin-port.yaml", "standin-floatingip.yaml")
 
 
 class HeatOscTest(KeystoneConformanceCase):
@@ -26,15 +24,10 @@ class HeatOscTest(KeystoneConformanceCase):
         cls.server_config = {
             "drivers": {"enable_test_drivers": "false"},  # the fake driver also offers fedora-coreos
             "trust": trust_config(env),
-            "cluster_heat": {
-                "wait_interval": "1",
-                "environment_files": os.path.join(HEAT_DIR, "standin-env.yaml"),
-                "template_files": ",".join(os.path.join(HEAT_DIR, p) for p in PROVIDERS),
-            },
+            "cluster_heat": standin_cluster_heat("1"),
         }
         super().setUpClass()
-        cls.heat = HeatClient(env, "demo")
-        cls.heat.base = "%s/%s" % (env["heat"]["url"].rstrip("/"), cls.heat.project_id)
+        cls.heat = region_heat_client(env)
 
     def test_cluster_lifecycle_through_the_cli(self):
         tmpl = self.osc_json("cluster", "template", "create", "heat-osc-k8s", *TEMPLATE_OPTIONS,

@@ -5,16 +5,20 @@ volumes mapped to stand-ins). stdlib only.
 ctest starts Heat once per run (fixture heat_service, on the keystone fixture's Keystone);
 run by hand a test skips when Heat was never started here.
 """
+import json
 import os
 import time
 import unittest
 import urllib.parse
 
-from keystone_support import catalog_url, http_call, issue_token, require_env
+from keystone_support import (catalog_url, http_call, issue_token, keystone_authtoken,
+                              require_env, trust_config)
 
 HEAT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "heat")
 STANDIN_PROVIDER = "standin-server.yaml"
 STANDIN_ENV = "standin-env.yaml"
+# The provider templates standin-env.yaml maps servers, ports and floating IPs to.
+STANDIN_PROVIDERS = (STANDIN_PROVIDER, "standin-port.yaml", "standin-floatingip.yaml")
 
 
 def require_heat(test):
@@ -36,6 +40,45 @@ def standin_files():
         with open(os.path.join(HEAT_DIR, name)) as f:
             files[name] = f.read()
     return files
+
+
+def standin_cluster_heat(wait_interval, extra_env_files=()):
+    """magnumd's [cluster_heat] section that puts the Heat driver's stacks on the stand-ins:
+    the stand-in environment (then `extra_env_files`) and the provider templates it names."""
+    return {
+        "wait_interval": wait_interval,
+        "environment_files": ",".join([os.path.join(HEAT_DIR, STANDIN_ENV), *extra_env_files]),
+        "template_files": ",".join(os.path.join(HEAT_DIR, p) for p in STANDIN_PROVIDERS),
+    }
+
+
+def driver_config(env, directory, knobs=None, wait_interval="1", **sections):
+    """magnumd's configuration for the Heat driver: the OpenStack mode, trusts, the stand-in
+    environment and, when `knobs` is given, a second environment file with those
+    parameter_defaults (written to `directory`); `sections` are merged in last."""
+    extra = []
+    if knobs:
+        path = os.path.join(directory, "heat-driver-knobs.yaml")
+        with open(path, "w") as f:
+            json.dump({"parameter_defaults": knobs}, f)
+        extra.append(path)
+    cfg = {
+        "DEFAULT": {"auth_strategy": "keystone"},
+        "keystone_authtoken": keystone_authtoken(env),
+        "trust": trust_config(env),
+        "cluster_heat": standin_cluster_heat(wait_interval, extra),
+    }
+    for section, options in sections.items():
+        cfg.setdefault(section, {}).update(options)
+    return cfg
+
+
+def region_heat_client(env, user="demo"):
+    """`user`'s Heat in the deployment's region (HeatClient takes the catalog's first
+    orchestration endpoint, whatever its region; a test may add regions)."""
+    heat = HeatClient(env, user)
+    heat.base = "%s/%s" % (env["heat"]["url"].rstrip("/"), heat.project_id)
+    return heat
 
 
 class HeatClient:

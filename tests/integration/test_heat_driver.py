@@ -25,7 +25,6 @@ the lifecycle's three clusters are created together and each test's steps run in
 of their own from setUpClass on (Steps).
 """
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -36,14 +35,12 @@ import unittest
 
 from database_support import release_database
 from harness import Magnumd
-from heat_support import HEAT_DIR, STANDIN_ENV, HeatClient, require_heat
-from keystone_support import http_call, issue_token, keystone_authtoken, trust_config
+from heat_support import driver_config, region_heat_client, require_heat
+from keystone_support import http_call, issue_token
 
 DRIVER = "k8s_fedora_coreos_v1"
-PROVIDERS = ("standin-server.yaml", "standin-port.yaml", "standin-floatingip.yaml")
 KUBE_TAG = "v1.27.8"
 KUBE_TAG_NEXT = "v1.28.4"
-WAIT_INTERVAL = "1"  # [cluster_heat] wait_interval: seconds between polls of a stack (an integer)
 # Servers whose create fails (standin_fail_names): worker 1 of the cluster "hdfail".
 FAILING_SERVER = "hdfail-default-worker-node-1"
 # A region whose orchestration endpoint is a closed loopback port (nothing here can listen
@@ -60,39 +57,6 @@ def load_tests(loader, standard_tests, pattern):
     for cls in (HeatDriverLifecycleTest, HeatDriverCrashTest, HeatDownTest, StackTimeoutTest):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     return suite
-
-
-def driver_config(env, directory, knobs=None, **sections):
-    """magnumd's configuration: the OpenStack mode, trusts, the stand-in environment and, when
-    `knobs` is given, a second environment file with those parameter_defaults (written to
-    `directory`)."""
-    env_files = [os.path.join(HEAT_DIR, STANDIN_ENV)]
-    if knobs:
-        path = os.path.join(directory, "heat-driver-knobs.yaml")
-        with open(path, "w") as f:
-            json.dump({"parameter_defaults": knobs}, f)
-        env_files.append(path)
-    cfg = {
-        "DEFAULT": {"auth_strategy": "keystone"},
-        "keystone_authtoken": keystone_authtoken(env),
-        "trust": trust_config(env),
-        "cluster_heat": {
-            "wait_interval": WAIT_INTERVAL,
-            "environment_files": ",".join(env_files),
-            "template_files": ",".join(os.path.join(HEAT_DIR, p) for p in PROVIDERS),
-        },
-    }
-    for section, options in sections.items():
-        cfg.setdefault(section, {}).update(options)
-    return cfg
-
-
-def heat_client(env):
-    """demo's Heat in the deployment's region (HeatClient takes the catalog's first
-    orchestration endpoint, whatever its region, and HeatDownTest adds a region)."""
-    heat = HeatClient(env, "demo")
-    heat.base = "%s/%s" % (env["heat"]["url"].rstrip("/"), heat.project_id)
-    return heat
 
 
 def template_body(name, **overrides):
@@ -254,7 +218,7 @@ def setUpModule():
                 test_drivers=False)
     unittest.addModuleCleanup(m.cleanup)
     m.start()
-    cloud = SLOW["cloud"] = Cloud(unittest.TestCase(), env, m, heat_client(env))
+    cloud = SLOW["cloud"] = Cloud(unittest.TestCase(), env, m, region_heat_client(env))
     unittest.addModuleCleanup(stop_cloud, cloud)
     tmpl = cloud.template("hd-slow")
     SLOW["t0"] = time.monotonic()
@@ -333,7 +297,7 @@ class HeatDriverLifecycleTest(unittest.TestCase):
             cls.env, cls.dir, {"standin_fail_names": [FAILING_SERVER]}), test_drivers=False)
         cls.addClassCleanup(cls.m.cleanup)
         cls.m.start()
-        cls.cloud = Cloud(unittest.TestCase(), cls.env, cls.m, heat_client(cls.env))
+        cls.cloud = Cloud(unittest.TestCase(), cls.env, cls.m, region_heat_client(cls.env))
         cls.addClassCleanup(stop_cloud, cls.cloud)
         cls.tmpl = cls.cloud.template("hd-k8s")
         cls.tmpl_next = cls.cloud.template("hd-k8s-next", labels={"kube_tag": KUBE_TAG_NEXT})
@@ -561,7 +525,7 @@ class HeatDriverCrashTest(unittest.TestCase):
         cls.m = Magnumd(extra_config=cls.config, workdir=cls.dir, test_drivers=False)
         cls.addClassCleanup(lambda: cls.m.cleanup())  # the one running at the end
         cls.m.start()
-        cls.cloud = Cloud(unittest.TestCase(), cls.env, cls.m, heat_client(cls.env))
+        cls.cloud = Cloud(unittest.TestCase(), cls.env, cls.m, region_heat_client(cls.env))
         cls.addClassCleanup(stop_cloud, cls.cloud)
         cls.tmpl = cls.cloud.template("hd-crash")
 
@@ -613,7 +577,7 @@ class HeatDownTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.env = require_heat(cls)
-        cls.heat = heat_client(cls.env)
+        cls.heat = region_heat_client(cls.env)
         cls.admin, _ = issue_token(cls.env, "admin")
         cls._dead_region()
         cls.dir = tempfile.mkdtemp(prefix="magnum-it-heat-down-")

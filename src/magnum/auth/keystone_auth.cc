@@ -1,11 +1,12 @@
 #include "magnum/auth/keystone_auth.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "magnum/auth/keystone_token.h"
+#include "magnum/auth/keystone_v3.h"
 #include "magnum/config/config.h"
 
 namespace magnum::auth {
@@ -24,19 +25,9 @@ constexpr seconds kServiceTokenMargin{60};
 // How long Keystone's "this token is invalid" is believed at most.
 constexpr seconds kNegativeCacheTime{60};
 
-std::string KeystoneV3(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v3") == 0) return url;
-  return url + "/v3";
-}
-
 bool PlausibleToken(const std::string& t) {
   if (t.empty() || t.size() > kMaxTokenBytes) return false;
   return std::all_of(t.begin(), t.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
-Json Named(const std::string& name, const std::string& id) {
-  return id.empty() ? Json{{"name", name}} : Json{{"id", id}};
 }
 
 }  // namespace
@@ -44,7 +35,7 @@ Json Named(const std::string& name, const std::string& id) {
 KeystoneAuth::KeystoneAuth(KeystoneAuthOptions options, std::shared_ptr<HttpClient> http,
                            const Clock* clock)
     : opt_(std::move(options)),
-      v3_(KeystoneV3(opt_.auth_url)),
+      v3_(KeystoneV3Url(opt_.auth_url)),
       http_(std::move(http)),
       clock_(clock),
       cache_(opt_.token_cache_time > 0 ? static_cast<size_t>(std::max(0, opt_.token_cache_size))
@@ -86,15 +77,14 @@ Result<std::string> KeystoneAuth::ServiceToken(bool force_new) const {
     return service_token_;
   }
   service_token_.clear();
-  Json user = Named(opt_.username, "");
+  Json user = KeystoneRef(opt_.username, "");
   user["password"] = opt_.password;
-  user["domain"] = Named(opt_.user_domain_name, opt_.user_domain_id);
-  Json body = {{"auth",
-                {{"identity", {{"methods", {"password"}}, {"password", {{"user", user}}}}},
-                 {"scope",
-                  {{"project",
-                    {{"name", opt_.project_name},
-                     {"domain", Named(opt_.project_domain_name, opt_.project_domain_id)}}}}}}}};
+  user["domain"] = KeystoneRef(opt_.user_domain_name, opt_.user_domain_id);
+  Json body = PasswordAuthBody(
+      std::move(user),
+      {{"project",
+        {{"name", opt_.project_name},
+         {"domain", KeystoneRef(opt_.project_domain_name, opt_.project_domain_id)}}}});
   HttpClientRequest req;
   req.method = "POST";
   req.url = v3_ + "/auth/tokens?nocatalog";

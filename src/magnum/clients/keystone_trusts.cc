@@ -3,13 +3,14 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "magnum/auth/keystone_token.h"
+#include "magnum/auth/keystone_v3.h"
 #include "magnum/auth/service_catalog.h"
 #include "magnum/clients/openstack_replies.h"
 #include "magnum/config/config.h"
+#include "magnum/http/message.h"
 
 namespace magnum::clients {
 namespace {
@@ -20,33 +21,6 @@ using std::chrono::seconds;
 // A new domain admin token is fetched this long before the current one expires.
 constexpr seconds kAdminTokenMargin{60};
 constexpr size_t kPasswordLength = 32;
-
-std::string KeystoneV3(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v3") == 0) return url;
-  return url + "/v3";
-}
-
-// {"id": id} when the id is set, else {"name": name}.
-Json Named(const std::string& name, const std::string& id) {
-  return id.empty() ? Json{{"name", name}} : Json{{"id", id}};
-}
-
-// Percent-encoding of a query value (unreserved characters kept).
-std::string QueryEscape(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // kPasswordLength characters of [A-Za-z0-9] from OpenSSL's CSPRNG (rejection sampling: no
 // modulo bias).
@@ -68,16 +42,6 @@ Result<std::string> RandomPassword() {
     }
   }
   return out;
-}
-
-// A Keystone expiry on the system clock (nanoseconds: clamped before year 2262).
-std::chrono::system_clock::time_point ToSystemTime(TimePoint t) {
-  using std::chrono::system_clock;
-  const auto max_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(system_clock::duration::max());
-  if (t.time_since_epoch() >= max_us) return system_clock::time_point::max();
-  return system_clock::time_point(
-      std::chrono::duration_cast<system_clock::duration>(t.time_since_epoch()));
 }
 
 std::string IdOf(const std::string& body, const char* member) {
@@ -142,7 +106,7 @@ bool TrustsConfigured(const TrustOptions& o) {
 
 TrustManager::TrustManager(TrustOptions options, std::shared_ptr<HttpClient> http)
     : opt_(std::move(options)),
-      v3_(KeystoneV3(opt_.identity_url)),
+      v3_(auth::KeystoneV3Url(opt_.identity_url)),
       http_(http ? std::move(http)
                  : std::shared_ptr<HttpClient>(NewCurlHttpClient({opt_.ca_file, opt_.insecure}))) {}
 
@@ -179,7 +143,7 @@ Result<HttpClientReply> TrustManager::Send(HttpClientRequest req, const char* wh
 
 Result<TrustManager::AdminToken> TrustManager::Admin(bool force_new) const {
   std::lock_guard<std::mutex> lock(mu_);
-  const auto now = std::chrono::system_clock::now();
+  const TimePoint now = SystemClock().Now();
   if (!force_new && !admin_token_.empty() && now < admin_expires_ - kAdminTokenMargin) {
     return AdminToken{admin_token_, admin_domain_id_};
   }
@@ -191,15 +155,14 @@ Result<TrustManager::AdminToken> TrustManager::Admin(bool force_new) const {
     user_domain_id = opt_.trustee_domain_id;
     user_domain_name = opt_.trustee_domain_name;
   }
-  Json user = Named(opt_.trustee_domain_admin_name, opt_.trustee_domain_admin_id);
+  Json user = auth::KeystoneRef(opt_.trustee_domain_admin_name, opt_.trustee_domain_admin_id);
   if (opt_.trustee_domain_admin_id.empty()) {
-    user["domain"] = Named(user_domain_name, user_domain_id);
+    user["domain"] = auth::KeystoneRef(user_domain_name, user_domain_id);
   }
   user["password"] = opt_.trustee_domain_admin_password;
-  Json body = {
-      {"auth",
-       {{"identity", {{"methods", {"password"}}, {"password", {{"user", user}}}}},
-        {"scope", {{"domain", Named(opt_.trustee_domain_name, opt_.trustee_domain_id)}}}}}};
+  Json body = auth::PasswordAuthBody(
+      std::move(user),
+      {{"domain", auth::KeystoneRef(opt_.trustee_domain_name, opt_.trustee_domain_id)}});
   HttpClientRequest req;
   req.method = "POST";
   req.url = v3_ + "/auth/tokens?nocatalog";
@@ -233,7 +196,7 @@ Result<TrustManager::AdminToken> TrustManager::Admin(bool force_new) const {
   }
   admin_token_ = subject->second;
   admin_domain_id_ = domain_id;
-  admin_expires_ = ToSystemTime(parsed->expires_at);
+  admin_expires_ = parsed->expires_at;
   return AdminToken{admin_token_, admin_domain_id_};
 }
 
@@ -291,8 +254,8 @@ Result<Trustee> TrustManager::CreateTrustee(const std::string& cluster_uuid,
   }
   // It exists (a create cut off after this step): find it, give it the new password.
   HttpClientRequest find;
-  find.url =
-      v3_ + "/users?name=" + QueryEscape(t.username) + "&domain_id=" + QueryEscape(admin.domain_id);
+  find.url = v3_ + "/users?name=" + http::UrlEncode(t.username) +
+             "&domain_id=" + http::UrlEncode(admin.domain_id);
   MAGNUM_ASSIGN_OR_RETURN(reply, AsAdmin(std::move(find), "finding the cluster's trustee user"));
   Json j = Json::parse(reply.body, nullptr, false);
   if (reply.status == 200 && j.is_object() && j.contains("users") && j["users"].is_array()) {
@@ -380,11 +343,8 @@ Result<std::string> TrustManager::CreateTrust(const std::string& trustor_token,
 Result<TrustToken> TrustManager::TrustScopedToken(const std::string& trustee_user_id,
                                                   const std::string& password,
                                                   const std::string& trust_id) const {
-  Json body = {{"auth",
-                {{"identity",
-                  {{"methods", {"password"}},
-                   {"password", {{"user", {{"id", trustee_user_id}, {"password", password}}}}}}},
-                 {"scope", {{"OS-TRUST:trust", {{"id", trust_id}}}}}}}};
+  Json body = auth::PasswordAuthBody({{"id", trustee_user_id}, {"password", password}},
+                                     {{"OS-TRUST:trust", {{"id", trust_id}}}});
   HttpClientRequest req;
   req.method = "POST";
   req.url = v3_ + "/auth/tokens";
@@ -412,7 +372,7 @@ Result<TrustToken> TrustManager::TrustScopedToken(const std::string& trustee_use
   t.project_id = parsed->context.project_id;
   t.user_id = parsed->context.user_id;
   t.catalog = parsed->context.service_catalog;
-  t.expires_at = ToSystemTime(parsed->expires_at);
+  t.expires_at = parsed->expires_at;
   return t;
 }
 
@@ -421,7 +381,7 @@ Result<void> TrustManager::DeleteTrusteeAndTrust(const std::string& trustee_user
   if (!trust_id.empty()) {
     HttpClientRequest req;
     req.method = "DELETE";
-    req.url = v3_ + "/OS-TRUST/trusts/" + QueryEscape(trust_id);
+    req.url = v3_ + "/OS-TRUST/trusts/" + http::UrlEncode(trust_id);
     auto deleted = AsAdmin(std::move(req), "deleting the cluster's trust");
     // Keystone deletes a user's trusts with the user: a policy that keeps the domain admin
     // from deleting the trust itself (identity:delete_trust with enforce_scope, which wants
@@ -443,7 +403,7 @@ Result<void> TrustManager::DeleteTrusteeAndTrust(const std::string& trustee_user
   if (!trustee_user_id.empty()) {
     HttpClientRequest req;
     req.method = "DELETE";
-    req.url = v3_ + "/users/" + QueryEscape(trustee_user_id);
+    req.url = v3_ + "/users/" + http::UrlEncode(trustee_user_id);
     MAGNUM_ASSIGN_OR_RETURN(HttpClientReply reply,
                             AsAdmin(std::move(req), "deleting the cluster's trustee user"));
     if (reply.status != 204 && reply.status != 200 && reply.status != 404) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "magnum/common/clock.h"
 #include "magnum/common/error.h"
 #include "magnum/common/http_client.h"
 
@@ -79,7 +80,7 @@ struct TrustToken {
   std::string project_id;  // the trust's project (the cluster's)
   std::string user_id;     // the trustor (impersonation)
   std::shared_ptr<const auth::ServiceCatalog> catalog;
-  std::chrono::system_clock::time_point expires_at;
+  TimePoint expires_at;
 };
 
 class TrustManager {
@@ -129,7 +130,7 @@ class TrustManager {
   mutable std::mutex mu_;                // guards the three below
   mutable std::string admin_token_;      // "" = none yet
   mutable std::string admin_domain_id_;  // trustee domain id
-  mutable std::chrono::system_clock::time_point admin_expires_;
+  mutable TimePoint admin_expires_;
 };
 
 }  // namespace magnum::clients

@@ -2,6 +2,7 @@
 // the caller, with upstream's answers (../shared/docs/api-v1.md §1.4, §5).
 #include <spdlog/spdlog.h>
 
+#include "magnum/auth/keystone_v3.h"
 #include "magnum/clients/cloud_resources.h"
 #include "magnum/clients/openstack_replies.h"
 #include "magnum/clients/openstack_service.h"
@@ -14,12 +15,6 @@ namespace magnum::clients {
 namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-std::string KeystoneV3(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v3") == 0) return url;
-  return url + "/v3";
-}
 
 // How many of `items` are called `ident` by name or id.
 template <typename T>
@@ -35,15 +30,14 @@ class OpenStackCloudResources final : public CloudResources {
  public:
   OpenStackCloudResources(const OpenStackCloudOptions& o, const HttpClientFactory& http)
       : glance_({"image", "image service (Glance)", "glance_client", {"/v2"}}, o.glance,
-                o.default_region, http(o.glance.ca_file, o.glance.insecure),
-                o.connect_timeout_s, o.request_timeout_s),
-        nova_({"compute", "compute service (Nova)", "nova_client", {}}, o.nova,
-              o.default_region, http(o.nova.ca_file, o.nova.insecure), o.connect_timeout_s,
-              o.request_timeout_s),
-        neutron_({"network", "network service (Neutron)", "neutron_client", {"/v2.0"}},
-                 o.neutron, o.default_region, http(o.neutron.ca_file, o.neutron.insecure),
-                 o.connect_timeout_s, o.request_timeout_s),
-        identity_url_(KeystoneV3(o.identity_url)),
+                o.default_region, http(o.glance.ca_file, o.glance.insecure), o.connect_timeout_s,
+                o.request_timeout_s),
+        nova_({"compute", "compute service (Nova)", "nova_client", {}}, o.nova, o.default_region,
+              http(o.nova.ca_file, o.nova.insecure), o.connect_timeout_s, o.request_timeout_s),
+        neutron_({"network", "network service (Neutron)", "neutron_client", {"/v2.0"}}, o.neutron,
+                 o.default_region, http(o.neutron.ca_file, o.neutron.insecure), o.connect_timeout_s,
+                 o.request_timeout_s),
+        identity_url_(auth::KeystoneV3Url(o.identity_url)),
         identity_http_(http(o.identity_ca_file, o.identity_insecure)),
         connect_timeout_s_(o.connect_timeout_s),
         request_timeout_s_(o.request_timeout_s) {

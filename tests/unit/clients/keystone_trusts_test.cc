@@ -76,7 +76,7 @@ TEST_F(TrustManagerTest, CreatesTrusteeTrustTokenAndDeletesThem) {
   ASSERT_TRUE(token->catalog);
   EXPECT_EQ(token->catalog->EndpointUrl("orchestration", "public", "RegionOne").value_or(""),
             "http://heat.test:8004/v1/p-demo");
-  EXPECT_GT(token->expires_at, std::chrono::system_clock::now());
+  EXPECT_GT(token->expires_at, SystemClock().Now());
   const Json login = Json::parse(keystone_->sent.back().body);
   EXPECT_EQ(login["auth"]["scope"]["OS-TRUST:trust"]["id"], *trust);
   EXPECT_EQ(login["auth"]["identity"]["password"]["user"]["id"], trustee->user_id);

@@ -26,7 +26,7 @@ ClusterHeatAuth TrustHeatAuth(std::shared_ptr<const clients::TrustManager> trust
                                             " has no trust to call Heat with (its create failed "
                                             "before the trust was made)"));
     }
-    const auto now = std::chrono::system_clock::now();
+    const TimePoint now = SystemClock().Now();
     {
       std::lock_guard<std::mutex> lock(cache->mu);
       auto it = cache->tokens.find(c.uuid);
