@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config ccache
   libboost1.81-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev libfmt-dev
-  libinih-dev libyaml-cpp-dev librabbitmq-dev libcurl4-openssl-dev libsqlite3-dev libmariadb-dev libpq-dev
+  libyaml-cpp-dev librabbitmq-dev libcurl4-openssl-dev libsqlite3-dev libmariadb-dev libpq-dev
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # The default `docker` cluster driver: the host's Docker Engine and the node image build.
 run_pkgs=(docker.io debootstrap curl)

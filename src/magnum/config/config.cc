@@ -1,6 +1,5 @@
 #include "magnum/config/config.h"
 
-#include <ini.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <sstream>
 
 #include "magnum/common/strings.h"
+#include "magnum/config/ini.h"
 
 namespace magnum::config {
 namespace {
@@ -370,32 +370,24 @@ const std::vector<Option>& Options() {
   return all;
 }
 
-struct ParseState {
-  Config* config;
-  std::string origin;
-  std::string error;
-};
-
-int Handler(void* user, const char* section, const char* name, const char* value) {
-  auto* st = static_cast<ParseState*>(user);
-  if (!st->error.empty()) return 1;
-  std::string sec = section;
+// Applies one assignment; returns "" or why the value is refused.
+std::string ApplyEntry(Config* config, const IniEntry& e, const std::string& origin) {
+  // Upstream group names are case-insensitive, "DEFAULT" aside ([Default] is [DEFAULT] here).
+  std::string sec = e.section;
+  std::transform(sec.begin(), sec.end(), sec.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (sec == "default") sec = "DEFAULT";
-  std::string key = name;
-  std::string val = Trim(value ? value : "");
+  std::string val = Trim(e.value);
   for (const auto& opt : Options()) {
-    if (sec == opt.section && key == opt.name) {
-      std::string expected = opt.set(*st->config, val);
-      if (!expected.empty()) {
-        st->error = st->origin + ": invalid value '" + val + "' for [" + sec + "] " + key +
-                    ": expected " + expected;
-      }
-      return 1;
+    if (sec == opt.section && e.key == opt.name) {
+      std::string expected = opt.set(*config, val);
+      if (expected.empty()) return "";
+      return origin + ": line " + std::to_string(e.line) + ": invalid value '" + val +
+             "' for [" + sec + "] " + e.key + ": expected " + expected;
     }
   }
-  st->config->warnings.push_back(st->origin + ": unknown option [" + sec + "] " + key +
-                                 " ignored");
-  return 1;
+  config->warnings.push_back(origin + ": unknown option [" + sec + "] " + e.key + " ignored");
+  return "";
 }
 
 }  // namespace
@@ -407,13 +399,13 @@ std::string Config::DatabaseUrl() const {
 }
 
 Result<void> Apply(Config* config, const std::string& text, const std::string& origin) {
-  ParseState st{config, origin, ""};
-  int rc = ini_parse_string(text.c_str(), &Handler, &st);
-  if (!st.error.empty()) return Fail(Error::InvalidArgument(st.error));
-  if (rc > 0) {
-    return Fail(Error::InvalidArgument(origin + ": syntax error on line " + std::to_string(rc)));
-  }
-  if (rc < 0) return Fail(Error::InvalidArgument(origin + ": cannot parse"));
+  std::string error;
+  std::string syntax = ParseIni(text, [&](const IniEntry& e) {
+    error = ApplyEntry(config, e, origin);
+    return error.empty();
+  });
+  if (!syntax.empty()) return Fail(Error::InvalidArgument(origin + ": syntax error on " + syntax));
+  if (!error.empty()) return Fail(Error::InvalidArgument(error));
   return {};
 }
 
