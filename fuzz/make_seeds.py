@@ -156,6 +156,13 @@ req("utf8_path", "GET", "/v1/clustertemplates/%ff")
 req("utf8_query", "GET", "/v1/clusters?sort_key=%c3%28")
 req("invalid_json", "POST", "/v1/clusters", '{"name": "x", ')
 req("deep_json", "POST", "/v1/clustertemplates", "[" * 200 + "]" * 200)
+# The dashboard's files (api/dashboard.h): routes, conditional and gzip requests, traversal.
+DASH = HOST + "Accept-Encoding: gzip, br\nIf-None-Match: W/\"x\", \"y\"\n"
+req("dashboard_root", "GET", "/dashboard/", headers=DASH)
+req("dashboard_redirect", "HEAD", "/dashboard?x=1", headers=HOST)
+req("dashboard_route", "GET", "/dashboard/clusters/{C}/events", headers=HOST)
+req("dashboard_traversal", "GET", "/dashboard/%2e%2e/..%2f..%2fetc%2fpasswd", headers=HOST)
+req("dashboard_method", "DELETE", "/dashboard/index.html", headers=HOST)
 
 # ---------------------------------------------------------------- json_patch
 RES = {"template": 0, "cluster": 1, "bay": 2, "nodegroup": 3}

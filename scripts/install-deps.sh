@@ -24,6 +24,8 @@ test_pkgs+=("${openstack_pkgs[@]}")
 test_pkgs+=(rabbitmq-server python3-oslo.messaging python3-pymysql)
 # test_db_takeover: Debian's Python Magnum 15 builds and fills the database we take over.
 test_pkgs+=(python3-magnum)
+# The `browser` tests: the dashboard in headless Chromium driven by Selenium.
+test_pkgs+=(chromium chromium-driver python3-selenium)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -51,6 +52,13 @@ def binary(name):
     if not os.path.exists(path):
         raise RuntimeError("binary %s not found: build first (make build)" % path)
     return path
+
+
+def free_port():
+    """A loopback port nothing listens on (now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def write_config(path, sections):

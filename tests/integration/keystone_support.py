@@ -96,6 +96,13 @@ def keystone_authtoken(env, **overrides):
     return section
 
 
+def keystone_mode(env, **authtoken):
+    """magnumd's configuration for validating tokens against the dev Keystone
+    ([keystone_authtoken] as keystone_authtoken(env, **authtoken))."""
+    return {"DEFAULT": {"auth_strategy": "keystone"},
+            "keystone_authtoken": keystone_authtoken(env, **authtoken)}
+
+
 def trust_config(env, **overrides):
     """The [trust] section of a magnumd that creates per-cluster trustee users and trusts in
     the dev Keystone's `magnum` domain (seeded by scripts/openstack/seed.py)."""

@@ -5,33 +5,19 @@ and expired tokens refused with 401, forged identity headers ignored, Keystone u
 or refusing the service user answered with 503 (never allowed), and the version documents
 and healthcheck free of tokens."""
 import os
-import socket
 import time
 import unittest
 
-from harness import Magnumd, template_body
-from keystone_support import (STATE, http_call, issue_token, keystone_authtoken,
+from harness import Magnumd, free_port, template_body
+from keystone_support import (STATE, http_call, issue_token, keystone_authtoken, keystone_mode,
                               require_env, short_lived_token, sleep_past)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def keystone_config(env, **authtoken):
-    return {"DEFAULT": {"auth_strategy": "keystone"},
-            "keystone_authtoken": keystone_authtoken(env, **authtoken)}
 
 
 class KeystoneAuthTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.env = require_env(cls)
-        cls.m = Magnumd(extra_config=keystone_config(cls.env)).start()
+        cls.m = Magnumd(extra_config=keystone_mode(cls.env)).start()
         cls.demo, cls.demo_body = issue_token(cls.env, "demo")
         cls.alt, _ = issue_token(cls.env, "alt_demo")
 
@@ -155,11 +141,11 @@ class KeystoneUnavailableTest(unittest.TestCase):
 
     def test_keystone_unreachable_is_503(self):
         url = "http://127.0.0.1:%d" % free_port()
-        self.check_503(keystone_config(self.env, auth_url=url, www_authenticate_uri=url,
+        self.check_503(keystone_mode(self.env, auth_url=url, www_authenticate_uri=url,
                                        http_connect_timeout="2"))
 
     def test_service_user_refused_is_503(self):
-        self.check_503(keystone_config(self.env, password="wrong-password"))
+        self.check_503(keystone_mode(self.env, password="wrong-password"))
 
 
 class KeystoneConfigTest(unittest.TestCase):

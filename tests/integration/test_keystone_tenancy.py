@@ -22,7 +22,7 @@ import unittest
 import uuid
 
 from harness import Magnumd, template_body
-from keystone_support import (issue_token, keystone_authtoken, require_env,
+from keystone_support import (issue_token, keystone_authtoken, keystone_mode, require_env,
                               short_lived_token, sleep_past)
 import tenancy_routes
 
@@ -32,8 +32,7 @@ DONE = ("CREATE_COMPLETE", "CREATE_FAILED", "UPDATE_COMPLETE", "UPDATE_FAILED")
 
 
 def keystone_config(env, **authtoken):
-    config = {"DEFAULT": {"auth_strategy": "keystone"},
-              "keystone_authtoken": keystone_authtoken(env, **authtoken)}
+    config = keystone_mode(env, **authtoken)
     config.update(FAST_CERTS)
     return config
 

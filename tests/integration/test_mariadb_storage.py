@@ -11,14 +11,13 @@ outage test starts and stops a MariaDB server of its own (scripts/mariadb/start.
 so that the shared one never goes away under other tests."""
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import unittest
 
 from database_support import MariadbServer
-from harness import Magnumd, binary
+from harness import Magnumd, binary, free_port
 from cluster_fixtures import ADMIN, ALICE, create_cluster, create_template, wait_status
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
@@ -44,12 +43,6 @@ class Server:
         db = self.server.new_database()
         test.addCleanup(db.drop)
         return db.name
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def mariadb_config(url, host="mdb-host"):

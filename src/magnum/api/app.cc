@@ -9,6 +9,9 @@
 
 #include "magnum/api/api_types.h"
 #include "magnum/api/controller.h"
+#include "magnum/api/dashboard.h"
+#include "magnum/api/dashboard_session.h"
+#include "magnum/api/event_stream.h"
 #include "magnum/api/policy.h"
 #include "magnum/api/request_gate.h"
 #include "magnum/api/response_cache.h"
@@ -90,6 +93,14 @@ struct ApiApp::Impl {
   const bool inline_cache;
   Services services;
   std::map<std::string, std::unique_ptr<Controller>, std::less<>> controllers;
+  // GET /v1/clusters/{ident}/events as text/event-stream (event_stream.h); set by ApiApp.
+  std::unique_ptr<EventStreams> event_streams;
+  // The web dashboard's files under /dashboard/ (null: [api] enable_dashboard = false).
+  const std::unique_ptr<Dashboard> dashboard = Dashboard::FromConfig(*deps.config);
+  // POST|DELETE /dashboard/session: Keystone sign-in for the dashboard (null: no dashboard
+  // or not auth_strategy = keystone).
+  const std::unique_ptr<DashboardSession> session =
+      dashboard ? DashboardSession::FromConfig(*deps.config) : nullptr;
 
   // GET / and GET /v1 depend only on the base URL: encoded once per base URL. The base
   // comes from the Host header (client input), so only the first kMaxCachedBases are kept.
@@ -270,6 +281,16 @@ struct ApiApp::Impl {
 
   std::optional<http::Response> Route(const http::Request& request, const std::string& base,
                                       Mode mode) {
+    if (dashboard && IsDashboardPath(request.path)) {  // public files: no authentication
+      if (request.path == kDashboardSessionPath && request.method != "GET" &&
+          request.method != "HEAD") {  // blocking: Keystone
+        if (mode == Mode::kInline) return std::nullopt;
+        if (!session) return ErrorToResponse(Error::NotFound("The resource could not be found."));
+        return session->Handle(request);
+      }
+      if (mode == Mode::kInline && dashboard->blocking()) return std::nullopt;
+      return dashboard->Serve(request);
+    }
     std::vector<std::string> segs = SplitPath(request.path);
     if (!segs.empty() && segs[0] == "healthcheck" && segs.size() == 1) {
       if (request.method != "GET" && request.method != "HEAD") {
@@ -332,13 +353,20 @@ struct ApiApp::Impl {
       return response;
     }
 
-    const bool cacheable = cache.enabled() &&
+    // The events extension's stream: never cached, never inline.
+    const bool event_stream = segs.size() == 3 && segs[0] == "clusters" && segs[2] == "events" &&
+                              request.method == "GET" && AcceptsEventStream(request);
+    const bool cacheable = !event_stream && cache.enabled() &&
                            (request.method == "GET" || request.method == "HEAD") &&
                            request.body.empty() && request.headers.count("Origin") == 0 &&
                            CacheableCollection(segs[0]);
     if (mode == Mode::kInline && (!cacheable || !inline_cache)) return std::nullopt;
 
-    auto ctx = deps.auth->Authenticate(request);
+    // A token signed out through the dashboard is refused at once (the validation may be cached).
+    auto ctx = session && session->Revoked(request)
+                   ? Result<auth::RequestContext>(
+                         Fail(Error::Unauthenticated(auth::kAuthenticationRequired)))
+                   : deps.auth->Authenticate(request);
     if (!ctx) {
       response = ErrorToResponse(ctx.error());
       if (ctx.error().code() == ErrorCode::kUnauthenticated) {
@@ -354,6 +382,13 @@ struct ApiApp::Impl {
     req.version = nv.version;
     req.base_url = base;
     req.policy = deps.policy;
+
+    if (event_stream) {
+      auto opened = event_streams->Open(req, segs[1]);
+      response = opened ? std::move(*opened) : ErrorToResponse(opened.error());
+      AddVersionHeaders(&response, nv.version);
+      return response;
+    }
 
     std::string key;
     std::optional<Generations> generations;
@@ -418,6 +453,7 @@ ApiApp::ApiApp(const ApiDependencies& deps) : impl_(std::make_unique<Impl>(deps)
   impl_->controllers["stats"] = NewStatsController(s);
   impl_->controllers["mservices"] = NewMServicesController(s);
   impl_->controllers["federations"] = NewFederationsController(s);
+  impl_->event_streams = std::make_unique<EventStreams>(&impl_->services);
 }
 
 ApiApp::~ApiApp() = default;

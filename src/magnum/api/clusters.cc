@@ -4,14 +4,15 @@
 
 #include "magnum/api/cluster_fields.h"
 #include "magnum/api/cluster_ops.h"
-#include "magnum/conductor/state_table.h"
 #include "magnum/api/controller.h"
+#include "magnum/api/event_stream.h"
 #include "magnum/api/fields.h"
 #include "magnum/api/nodegroups.h"
 #include "magnum/api/pagination.h"
 #include "magnum/api/patch.h"
 #include "magnum/api/policy.h"
 #include "magnum/common/clock.h"
+#include "magnum/conductor/state_table.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
 #include "magnum/drivers/driver.h"
@@ -235,7 +236,8 @@ class ClustersController final : public CollectionController {
     return UuidResponse(cluster.uuid);
   }
 
-  // GET /v1/clusters/{ident}/events (extension): the cluster's event log in order.
+  // GET /v1/clusters/{ident}/events (extension): the cluster's event log in order. (With
+  // Accept: text/event-stream, ApiApp routes it to EventStreams instead: event_stream.h.)
   ApiResult Events(const ApiRequest& req, const std::string& ident) {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"limit", "marker", "sort_key", "sort_dir"}));
     MAGNUM_ASSIGN_OR_RETURN(Cluster cluster, ops_.Find(req, ident, "cluster:get_one_all_projects"));
@@ -247,27 +249,10 @@ class ClustersController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(auto events, objects::List<objects::ClusterEvent>(*s_.db, page.query));
     auto next = NextLink(req, "clusters/" + uuid + "/events", page, events.size(),
                          events.empty() ? "" : std::to_string(events.back().id));
-    auto text = [](JsonWriter& w, const std::optional<std::string>& v) {
-      binding::Write(w, v, false);
-    };
     std::string body = WriteCollection(
         "events", 200 * events.size() + 64,
         [&](JsonWriter& w) {
-          for (const auto& e : events) {
-            w.BeginObject();
-            w.Key("created_at");
-            binding::Write(w, e.created_at, true);
-            w.Key("id").Int(e.id);
-            w.Key("level");
-            text(w, e.level);
-            w.Key("message");
-            text(w, e.message);
-            w.Key("node");
-            text(w, e.node);
-            w.Key("step");
-            text(w, e.step);
-            w.EndObject();
-          }
+          for (const auto& e : events) WriteClusterEvent(w, e);
         },
         next);
     return ApiResponse::Raw(std::move(body));

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -243,6 +244,8 @@ const std::vector<Option>& Options() {
       {"api", "workers", Int(&Config::api_workers, 0, 256)},
       {"api", "handler_threads", Int(&Config::api_handler_threads, 0, 1024)},
       {"api", "response_cache_size_mb", Int(&Config::api_response_cache_size_mb, 0, 65536)},
+      {"api", "enable_dashboard", Bool(&Config::api_enable_dashboard)},
+      {"api", "dashboard_dir", Str(&Config::api_dashboard_dir)},
       {"api", "enabled_ssl", Bool(&Config::api_enable_ssl)},
       {"api", "ssl_cert_file", Str(&Config::api_ssl_cert_file)},
       {"api", "ssl_key_file", Str(&Config::api_ssl_key_file)},
@@ -252,6 +255,9 @@ const std::vector<Option>& Options() {
       {"api", "body_timeout", Int(&Config::api_body_timeout, 0, 3600)},
       {"api", "max_header_size", Int(&Config::api_max_header_size, 1024, 1 << 20)},
       {"api", "max_queued_requests", Int(&Config::api_max_queued_requests, 1, 1000000)},
+      {"api", "event_stream_interval", Int(&Config::api_event_stream_interval, 50, 10000)},
+      {"api", "event_stream_max_seconds", Int(&Config::api_event_stream_max_seconds, 1, 86400)},
+      {"api", "max_event_streams", Int(&Config::api_max_event_streams, 0, 100000)},
       {"DEFAULT", "client_socket_timeout", Int(&Config::client_socket_timeout, 0, 86400)},
       {"DEFAULT", "max_header_line", Int(&Config::max_header_line, 256, 1 << 20)},
       {"DEFAULT", "wsgi_keep_alive", Bool(&Config::wsgi_keep_alive)},
@@ -429,6 +435,13 @@ Result<Config> Load(const std::vector<std::string>& files) {
     char buf[256] = {0};
     if (gethostname(buf, sizeof buf - 1) == 0) c.host = buf;
     if (c.host.empty()) c.host = "localhost";
+  }
+  if (c.api_enable_dashboard && !c.api_dashboard_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(c.api_dashboard_dir, ec)) {
+      return Fail(Error::InvalidArgument("[api] dashboard_dir " + c.api_dashboard_dir +
+                                         ": not a directory"));
+    }
   }
   if (c.api_enable_ssl && (c.api_ssl_cert_file.empty() || c.api_ssl_key_file.empty())) {
     return Fail(Error::InvalidArgument(

@@ -70,6 +70,15 @@ struct Config {
   int api_max_header_size = 32768;    // bytes of request line + headers; above: 431
   int api_max_queued_requests = 1024; // requests waiting for a handler thread; above: 503
   int api_response_cache_size_mb = 32;  // ours: cache of GET answers (api/response_cache.h); 0 = off
+  // ours: the web dashboard under /dashboard/ (api/dashboard.h); false = 404 as any unknown
+  // path. dashboard_dir: serve that directory's files (read per request) instead of the
+  // built-in ones; "" = built-in.
+  bool api_enable_dashboard = true;
+  std::string api_dashboard_dir;
+  // ours: the event stream of GET /v1/clusters/{id}/events (api/event_stream.h)
+  int api_event_stream_interval = 250;      // ms between database polls of a stream
+  int api_event_stream_max_seconds = 3600;  // a stream ends after this (clients reconnect)
+  int api_max_event_streams = 200;          // open streams per process; above: 503
   // [DEFAULT] (upstream oslo.service wsgi options)
   int client_socket_timeout = 60;     // keep-alive idle / write timeout; upstream default 900
   int max_header_line = 16384;        // one header line; above: 431 (target: 414)

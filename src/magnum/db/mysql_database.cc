@@ -18,14 +18,6 @@
 namespace magnum::db {
 namespace {
 
-std::atomic<uint64_t> g_next_instance_id{1};
-
-struct ThreadConnectionCache {
-  uint64_t instance_id = 0;
-  void* connection = nullptr;
-};
-thread_local ThreadConnectionCache t_connection_cache;
-
 constexpr double kUpgradeLockTimeoutS = 300;
 
 // A named lock per database (GET_LOCK names are at most 64 characters).
@@ -85,10 +77,7 @@ class MysqlDatabase::Connection {
 
   Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) {
     MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
-    SelectSpec spec;
-    spec.filter = filter;
-    spec.limit = 2;
-    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.SelectOne(*t, filter));
     MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> rows,
                             Read<std::vector<Row>>([&]() { return Query(st, t); }));
     return SingleRow(std::move(rows), *t);
@@ -445,31 +434,19 @@ MysqlDatabase::MysqlDatabase(MysqlUrl url, const DatabaseOptions& options, const
     : url_(std::move(url)),
       options_(options),
       clock_(clock),
-      instance_id_(g_next_instance_id.fetch_add(1)) {}
+      connections_([this]() -> Result<std::unique_ptr<Connection>> {
+        return std::make_unique<Connection>(url_, options_, clock_);
+      }) {}
 
-MysqlDatabase::~MysqlDatabase() {
-  std::lock_guard lock(mu_);
-  connections_.clear();
-}
+MysqlDatabase::~MysqlDatabase() = default;
 
 Result<std::unique_ptr<MysqlDatabase>> MysqlDatabase::Open(const MysqlUrl& url,
                                                            const DatabaseOptions& options,
                                                            const Clock& clock) {
   std::unique_ptr<MysqlDatabase> db(new MysqlDatabase(url, options, clock));
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, db->ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, db->connections_.ThisThread());
   MAGNUM_RETURN_IF_ERROR(c->EnsureOpen());
   return db;
-}
-
-Result<MysqlDatabase::Connection*> MysqlDatabase::ThisThreadConnection() {
-  ThreadConnectionCache& cache = t_connection_cache;
-  if (cache.instance_id == instance_id_) return static_cast<Connection*>(cache.connection);
-  std::lock_guard lock(mu_);
-  auto& slot = connections_[std::this_thread::get_id()];
-  if (!slot) slot = std::make_unique<Connection>(url_, options_, clock_);
-  cache.instance_id = instance_id_;
-  cache.connection = slot.get();
-  return slot.get();
 }
 
 Result<void> MysqlDatabase::ExecuteOnServer(const MysqlUrl& url, const std::string& sql) {
@@ -490,7 +467,7 @@ Result<void> MysqlDatabase::ExecuteOnServer(const MysqlUrl& url, const std::stri
 
 template <typename F>
 auto MysqlDatabase::OnThisThread(F&& call) -> decltype(call(std::declval<Connection&>())) {
-  auto c = ThisThreadConnection();
+  auto c = connections_.ThisThread();
   if (!c) return Fail(c.error());
   return call(**c);
 }

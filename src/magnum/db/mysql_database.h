@@ -1,11 +1,12 @@
 // Database on a MariaDB (or MySQL) server, through Debian's libmariadb.
 //
-// Thread-safe: every calling thread gets its own connection, opened on first use (as
-// SqliteDatabase). Sessions run with sql_mode ANSI_QUOTES plus the strict modes (the SQL of
-// sql_builder.h and migrations.h unchanged), utf8mb4, time_zone UTC, SERIALIZABLE isolation
-// and innodb_lock_wait_timeout from DatabaseOptions::busy_timeout_ms (rounded to seconds).
-// Parameters are sent as literals escaped by the client library for the connection's
-// character set (mysql_rows.h), never as text pasted in.
+// Thread-safe: every calling thread gets its own connection, opened on first use and kept
+// as SqliteDatabase keeps its own (connection_registry.h). Sessions run with sql_mode
+// ANSI_QUOTES plus the strict modes (the SQL of sql_builder.h and migrations.h unchanged),
+// utf8mb4, time_zone UTC, SERIALIZABLE isolation and innodb_lock_wait_timeout from
+// DatabaseOptions::busy_timeout_ms (rounded to seconds). Parameters are sent as literals
+// escaped by the client library for the connection's character set (mysql_rows.h), never as
+// text pasted in.
 //
 // Writers take turns, as in SQLite: Transaction() and every write outside one (Insert,
 // Update, Delete) first take the server-side named lock "magnum:<database>" (GET_LOCK),
@@ -30,15 +31,12 @@
 // (takeover.h): resumable, every step idempotent.
 #pragma once
 
-#include <atomic>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "magnum/common/clock.h"
+#include "magnum/db/connection_registry.h"
 #include "magnum/db/database.h"
 #include "magnum/db/mysql_url.h"
 #include "magnum/db/upstream_schema.h"
@@ -83,7 +81,6 @@ class MysqlDatabase final : public Database {
   class Connection;  // one MYSQL handle
 
   MysqlDatabase(MysqlUrl url, const DatabaseOptions& options, const Clock& clock);
-  Result<Connection*> ThisThreadConnection();
   // call(connection) on the calling thread's connection.
   template <typename F>
   auto OnThisThread(F&& call) -> decltype(call(std::declval<Connection&>()));
@@ -91,10 +88,8 @@ class MysqlDatabase final : public Database {
   const MysqlUrl url_;
   const DatabaseOptions options_;
   const Clock& clock_;
-  const uint64_t instance_id_;
-
-  mutable std::mutex mu_;
-  std::map<std::thread::id, std::unique_ptr<Connection>> connections_;  // guarded by mu_
+  // Each Connection is used only by its thread. Declared last: the connections close first.
+  ConnectionRegistry<Connection> connections_;
 };
 
 }  // namespace magnum::db

@@ -412,6 +412,13 @@ Result<SqlStatement> SqlBuilder::Select(const TableSchema& table, const SelectSp
   return w.Take();
 }
 
+Result<SqlStatement> SqlBuilder::SelectOne(const TableSchema& table, const Filter& filter) const {
+  SelectSpec spec;
+  spec.filter = filter;
+  spec.limit = 2;
+  return Select(table, spec);
+}
+
 Result<SqlStatement> SqlBuilder::Count(const TableSchema& table, const Filter& filter) const {
   Writer w(dialect_);
   w << "SELECT COUNT(*) FROM ";

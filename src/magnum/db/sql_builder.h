@@ -122,6 +122,9 @@ class SqlBuilder {
   // given; NOT NULL columns must be given a non-NULL value (kInvalidArgument otherwise).
   Result<SqlStatement> Insert(const TableSchema& table, const Row& values) const;
   Result<SqlStatement> Select(const TableSchema& table, const SelectSpec& spec) const;
+  // GetOne()'s SELECT: every column of the rows matching `filter`, at most 2 (SingleRow
+  // tells one row from more).
+  Result<SqlStatement> SelectOne(const TableSchema& table, const Filter& filter) const;
   // SELECT COUNT(*).
   Result<SqlStatement> Count(const TableSchema& table, const Filter& filter) const;
   // SELECT COALESCE(SUM(column), 0); `column` must be an integer column.

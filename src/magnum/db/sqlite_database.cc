@@ -29,17 +29,6 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 // dropped and refilled by the statements in use.
 constexpr size_t kMaxCachedStatements = 256;
 
-std::atomic<uint64_t> g_next_instance_id{1};
-
-// The calling thread's most recently used (database instance, connection) pair; avoids
-// taking the mutex on every call. Trivially destructible, so thread exit is harmless;
-// instance ids are never reused, so a stale entry can never match.
-struct ThreadConnectionCache {
-  uint64_t instance_id = 0;
-  void* connection = nullptr;
-};
-thread_local ThreadConnectionCache t_connection_cache;
-
 // Resets a statement taken from the cache and drops its bindings when the use ends.
 class StatementUse {
  public:
@@ -123,10 +112,7 @@ class SqliteDatabase::Connection {
 
   Result<std::optional<Row>> GetOne(std::string_view table, const Filter& filter) {
     MAGNUM_ASSIGN_OR_RETURN(const TableSchema* t, LookupTable(table));
-    SelectSpec spec;
-    spec.filter = filter;
-    spec.limit = 2;
-    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.Select(*t, spec));
+    MAGNUM_ASSIGN_OR_RETURN(SqlStatement st, builder_.SelectOne(*t, filter));
     MAGNUM_ASSIGN_OR_RETURN(std::vector<Row> rows, Query(st, t));
     return SingleRow(std::move(rows), *t);
   }
@@ -351,84 +337,60 @@ SqliteDatabase::SqliteDatabase(std::string path, const DatabaseOptions& options,
     : path_(std::move(path)),
       options_(options),
       clock_(clock),
-      instance_id_(g_next_instance_id.fetch_add(1)) {}
+      connections_([this]() { return Connection::Open(path_, options_); }) {}
 
-SqliteDatabase::~SqliteDatabase() {
-  std::lock_guard lock(mu_);
-  connections_.clear();
-}
+SqliteDatabase::~SqliteDatabase() = default;
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
                                                              const DatabaseOptions& options,
                                                              const Clock& clock) {
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(path, options, clock));
-  MAGNUM_RETURN_IF_ERROR(db->ThisThreadConnection());
+  MAGNUM_RETURN_IF_ERROR(db->connections_.ThisThread());
   return db;
 }
 
-Result<SqliteDatabase::Connection*> SqliteDatabase::ThisThreadConnection() {
-  ThreadConnectionCache& cache = t_connection_cache;
-  if (cache.instance_id == instance_id_) return static_cast<Connection*>(cache.connection);
-  std::lock_guard lock(mu_);
-  auto& slot = connections_[std::this_thread::get_id()];
-  if (!slot) {
-    auto opened = Connection::Open(path_, options_);
-    if (!opened) {
-      connections_.erase(std::this_thread::get_id());
-      return Fail(opened.error());
-    }
-    slot = std::move(*opened);
-  }
-  cache.instance_id = instance_id_;
-  cache.connection = slot.get();
-  return slot.get();
-}
-
-size_t SqliteDatabase::ConnectionCountForTesting() const {
-  std::lock_guard lock(mu_);
-  return connections_.size();
-}
+size_t SqliteDatabase::ConnectionCountForTesting() const { return connections_.ConnectionCount(); }
 
 Result<Row> SqliteDatabase::Insert(std::string_view table, const Row& values) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->Insert(table, values);
 }
 
 Result<std::vector<Row>> SqliteDatabase::List(std::string_view table, const ListQuery& query) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->List(table, query);
 }
 
 Result<void> SqliteDatabase::ListRows(std::string_view table, const ListQuery& query,
                                       const RowVisitor& visit) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->ListRows(table, query, visit);
 }
 
 Result<std::optional<Row>> SqliteDatabase::GetOne(std::string_view table, const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->GetOne(table, filter);
 }
 
 Result<int64_t> SqliteDatabase::Count(std::string_view table, const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->Count(table, filter);
 }
 
 Result<int64_t> SqliteDatabase::Update(std::string_view table, const Filter& filter,
                                        const Row& changes) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->Update(table, filter, changes);
 }
 
 Result<int64_t> SqliteDatabase::Delete(std::string_view table, const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->Delete(table, filter);
 }
 
 Result<int64_t> SqliteDatabase::Sum(std::string_view table, std::string_view column,
                                     const Filter& filter) {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->Sum(table, column, filter);
 }
 
@@ -437,18 +399,18 @@ Result<void> SqliteDatabase::Transaction(const std::function<Result<void>(Databa
   static_assert(requires(Connection& conn, const ListQuery& q, const RowVisitor& v) {
     conn.ListRows(std::string_view(), q, v);
   });
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   ConnectionTxDatabase<Connection> tx(*c);
   return c->RunTransaction(fn, tx);
 }
 
 Result<int> SqliteDatabase::SchemaVersion() {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   return c->SchemaVersion();
 }
 
 Result<int> SqliteDatabase::Upgrade() {
-  MAGNUM_ASSIGN_OR_RETURN(Connection * c, ThisThreadConnection());
+  MAGNUM_ASSIGN_OR_RETURN(Connection * c, connections_.ThisThread());
   if (c->in_transaction()) {
     return Fail(Error::Internal("Upgrade() cannot run inside a transaction"));
   }

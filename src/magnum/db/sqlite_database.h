@@ -2,12 +2,13 @@
 //
 // Thread-safe: every calling thread gets its own connection to the file, opened on first
 // use and closed when the SqliteDatabase is destroyed (which must not race with calls from
-// other threads). A thread that exits leaves its connection to the next thread given the
-// same std::thread::id, so the number of connections is bounded by the threads alive at once. Connections run in WAL mode with synchronous=NORMAL, foreign keys on,
-// and wait up to DatabaseOptions::busy_timeout_ms for a lock before failing with
-// kUnavailable. Prepared statements are cached per connection by SQL text; result rows are read
-// by column position into rows bound to their table's RowLayout, or handed to ListRows's
-// visitor as views of SQLite's own buffers (sqlite_rows.h); errors map as sqlite_errors.h says.
+// other threads); a thread that exits leaves its connection to the next thread given the
+// same std::thread::id (connection_registry.h). Connections run in WAL mode with
+// synchronous=NORMAL, foreign keys on, and wait up to DatabaseOptions::busy_timeout_ms for a
+// lock before failing with kUnavailable. Prepared statements are cached per connection by SQL
+// text; result rows are read by column position into rows bound to their table's RowLayout, or
+// handed to ListRows's visitor as views of SQLite's own buffers (sqlite_rows.h); errors map as
+// sqlite_errors.h says.
 //
 // A full file system (SQLITE_FULL) and other I/O errors are kUnavailable (HTTP 503) with a
 // message naming the database's directory: nothing of the failed call is applied, reads keep
@@ -18,15 +19,12 @@
 // the same thread run on the same connection and therefore inside that transaction.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "magnum/common/clock.h"
+#include "magnum/db/connection_registry.h"
 #include "magnum/db/database.h"
 
 namespace magnum::db {
@@ -69,18 +67,11 @@ class SqliteDatabase final : public Database {
 
   SqliteDatabase(std::string path, const DatabaseOptions& options, const Clock& clock);
 
-  // The calling thread's connection, opened on first use.
-  Result<Connection*> ThisThreadConnection();
-
   const std::string path_;
   const DatabaseOptions options_;
   const Clock& clock_;
-  // Never reused, so a thread's cached (instance, connection) pair cannot outlive us.
-  const uint64_t instance_id_;
-
-  mutable std::mutex mu_;
-  // Guarded by mu_ (the map; each Connection is used only by the thread it is keyed by).
-  std::map<std::thread::id, std::unique_ptr<Connection>> connections_;
+  // Each Connection is used only by its thread. Declared last: the connections close first.
+  ConnectionRegistry<Connection> connections_;
 };
 
 }  // namespace magnum::db

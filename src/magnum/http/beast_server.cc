@@ -1,5 +1,6 @@
 // The HTTP server adapter on Boost.Beast: the server (this file), its connections
-// (beast_session.cc), the wire checks (beast_wire.cc) and the worker threads (worker_pool.*).
+// (beast_session.cc; their streamed responses, beast_stream.cc), the wire checks
+// (beast_wire.cc) and the worker threads (worker_pool.*).
 // Only these files include Boost headers (through beast_internal.h).
 //
 // Threads:
@@ -12,6 +13,14 @@
 //     to the pool. It must not block. A shared body (Response::shared_body) is written from
 //     the shared string, not copied.
 //   * Start/Stop run on the owner's thread.
+//   * A streamed response (Response::stream) stays on its connection's strand: after the
+//     headers, a timer of the strand waits `interval_ms`, then the producer's Next() runs as
+//     a worker task that posts its chunk back; the strand writes it and arms the timer
+//     again. No thread waits between chunks; one chunk at most is held per stream. A read
+//     stays pending meanwhile (what the client sends is discarded) so that a disconnect
+//     ends the stream at once. Stop ends streams first (the last chunk is written, the
+//     connection closed); the exchange itself ends once the headers are sent, so streams
+//     do not hold off the idle memory trim.
 //
 // One request per connection is outstanding at a time (pipelined requests wait in the read
 // buffer), so the worker queue holds at most one task per connection; it is bounded anyway
@@ -266,6 +275,10 @@ ServerStats BeastServer::stats() const {
   s.refused_connections = refused_.load();
   s.idle_buffer_bytes = idle_buffer_bytes_.load();
   s.memory_trims = memory_trims_.load();
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    s.open_streams = streams_;
+  }
   return s;
 }
 
@@ -317,10 +330,21 @@ void BeastServer::ExchangeStarted() {
   ++inflight_;
 }
 
+void BeastServer::StreamStarted() {
+  std::lock_guard<std::mutex> lock(inflight_mu_);
+  ++streams_;
+}
+
+void BeastServer::StreamFinished() {
+  ++activity_;
+  std::lock_guard<std::mutex> lock(inflight_mu_);
+  if (--streams_ == 0 && inflight_ == 0) inflight_cv_.notify_all();
+}
+
 void BeastServer::ExchangeFinished() {
   ++activity_;
   std::lock_guard<std::mutex> lock(inflight_mu_);
-  if (--inflight_ == 0) inflight_cv_.notify_all();
+  if (--inflight_ == 0 && streams_ == 0) inflight_cv_.notify_all();
 }
 
 namespace {
@@ -393,14 +417,18 @@ void BeastServer::Stop(int grace_ms) {
   asio::post(trim_timer_.get_executor(), [this] { trim_timer_.cancel(); });
 
   // 2. Close idle keep-alive connections; busy ones close after writing their response
-  //    (stopping() turns keep-alive off).
+  //    (stopping() turns keep-alive off). Streamed responses end now (their last chunk).
   for (auto& s : LiveSessions()) s->CloseIfIdle();
 
-  // 3. Let in-flight exchanges finish, up to the grace period.
+  // 3. Let in-flight exchanges and the ends of streams finish, up to the grace period.
   {
     std::unique_lock<std::mutex> inflight_lock(inflight_mu_);
-    if (!inflight_cv_.wait_until(inflight_lock, deadline, [this] { return inflight_ == 0; })) {
-      spdlog::warn("HTTP server stopping with {} request(s) still in flight", inflight_);
+    if (!inflight_cv_.wait_until(inflight_lock, deadline,
+                                 [this] { return inflight_ == 0 && streams_ == 0; })) {
+      spdlog::warn(
+          "HTTP server stopping with {} request(s) still in flight and {} stream(s) "
+          "open",
+          inflight_, streams_);
     }
   }
 

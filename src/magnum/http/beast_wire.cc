@@ -1,12 +1,13 @@
 // Header checks and the conversion of a Response to Beast's wire message (beast_internal.h).
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <sstream>
 
 #include "magnum/common/strings.h"
 #include "magnum/http/beast_internal.h"
@@ -168,6 +169,23 @@ size_t ToWire(Response r, const std::string& request_id, unsigned version, bool 
   }
   res->keep_alive(*keep_alive);
   return body_len;
+}
+
+std::string StreamHeader(Response r, const std::string& request_id, unsigned version,
+                         bool* chunked) {
+  r.body.clear();
+  r.shared_body.reset();
+  r.stream.reset();
+  bool keep_alive = false;
+  WireResponse res;
+  ToWire(std::move(r), request_id, version, false, &keep_alive, &res);
+  res.erase(bhttp::field::content_length);
+  *chunked = version >= 11;
+  if (*chunked) res.set(bhttp::field::transfer_encoding, "chunked");
+  res.set(bhttp::field::connection, "close");
+  std::ostringstream out;
+  out << res.base();
+  return std::move(out).str();
 }
 
 }  // namespace magnum::http::internal

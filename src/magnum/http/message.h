@@ -37,12 +37,43 @@ struct Request {
   std::optional<std::string> Query(std::string_view name) const;
 };
 
+// One step of a streamed response body (StreamProducer::Next).
+struct StreamChunk {
+  std::string data;   // bytes to send next (may be empty: nothing new)
+  bool done = false;  // the body is complete after `data`
+  bool more = false;  // more is ready now: call again once `data` is written, without waiting
+};
+
+// A response body produced piece by piece over a long-lived response (server-sent events).
+// The server sends the status and headers (HTTP/1.1: chunked; HTTP/1.0: delimited by the
+// close), then calls Next() on a worker thread (it may block briefly, e.g. a database
+// read): at once, then `StreamBody::interval_ms` after the previous call's data has been
+// written. Calls never overlap and no call is made while data waits to be written, so a
+// stream holds at most one chunk. The stream ends when Next() says done, the client
+// disconnects, the server stops, the write timeout passes, or `max_duration_ms` passes;
+// the connection is then closed. The server drops its reference when the stream ends
+// (the destructor may run on any server thread or in Server::Stop).
+class StreamProducer {
+ public:
+  virtual ~StreamProducer() = default;
+  virtual StreamChunk Next() = 0;
+};
+
+struct StreamBody {
+  std::shared_ptr<StreamProducer> producer;
+  int interval_ms = 250;    // between calls while the producer has nothing more ready (>= 1)
+  int max_duration_ms = 0;  // the stream ends this long after it began; <= 0: no limit
+};
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
   // When set, sent instead of `body` without a copy (a cached body many responses share).
   std::shared_ptr<const std::string> shared_body;
+  // When set on a 2xx response to anything but HEAD, the body is streamed from the producer
+  // (`body` and `shared_body` are ignored; a HEAD gets the headers alone). Never cached.
+  std::optional<StreamBody> stream;
 
   // The body to send: `shared_body` when set, else `body`.
   std::string_view BodyView() const { return shared_body ? std::string_view(*shared_body) : body; }

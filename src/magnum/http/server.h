@@ -12,6 +12,12 @@
 // to the ones above), header size and line length (431/414), header-read, body-read and
 // keep-alive idle timeouts (the connection is closed), the worker queue (503). Errors the
 // server produces itself go through `error_renderer` and close the connection.
+//
+// Streamed responses (Response::stream, message.h): after the headers, the producer is
+// asked for more on a timer of the connection (no thread is held while waiting; each call
+// runs on the worker pool); every write must finish within the idle timeout; the stream
+// ends when the producer is done, the client disconnects, its max duration passes or the
+// server stops (Stop ends open streams at once), and the connection closes with it.
 // Start/Stop are called from one thread; the handler is called concurrently.
 #pragma once
 
@@ -74,6 +80,7 @@ struct ServerStats {
   int64_t refused_connections = 0;   // answered 503 for the connection limit, since Start
   int64_t idle_buffer_bytes = 0;     // read-buffer capacity held by connections between requests
   int64_t memory_trims = 0;          // times freed heap memory was returned to the OS
+  int64_t open_streams = 0;          // streamed responses (Response::stream) not yet ended
 };
 
 class Server {
@@ -84,8 +91,8 @@ class Server {
   virtual Result<void> Start() = 0;
   // The bound port (after Start).
   virtual uint16_t port() const = 0;
-  // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes
-  // every connection and joins the threads. Idempotent.
+  // Stops accepting, ends streamed responses, lets in-flight requests finish (up to
+  // `grace_ms`), then closes every connection and joins the threads. Idempotent.
   virtual void Stop(int grace_ms = 10000) = 0;
   virtual ServerStats stats() const = 0;
 };

@@ -197,6 +197,10 @@ int Run(int argc, char** argv, const Options& opts) {
   }
   spdlog::info("{} listening on http://{}:{}/ (auth: {})", opts.program, cfg.api_host,
                server->port(), cfg.auth_strategy);
+  if (cfg.api_enable_dashboard) {
+    spdlog::info("dashboard: http://{}:{}/dashboard/{}", cfg.api_host, server->port(),
+                 cfg.api_dashboard_dir.empty() ? "" : " (files of " + cfg.api_dashboard_dir + ")");
+  }
   // A machine-readable line for scripts and tests that start us on port 0.
   std::printf("LISTENING %s:%u\n", cfg.api_host.c_str(), server->port());
   std::fflush(stdout);

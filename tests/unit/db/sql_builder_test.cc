@@ -48,6 +48,22 @@ TEST(SqlBuilderTest, SqlitePlaceholdersAreQuestionMarks) {
   EXPECT_EQ(st.sql, "SELECT COUNT(*) FROM \"cluster\" WHERE (\"name\" <> ? OR \"name\" IS NULL)");
 }
 
+// GetOne()'s SELECT asks for two rows, so that SingleRow can refuse more than one.
+TEST(SqlBuilderTest, SelectOneIsTheFilteredSelectOfTwoRows) {
+  SqlBuilder lite(SqlDialect::kSqlite);
+  const Filter f = Filter().Where(Condition::Eq("uuid", "u-1"));
+  SelectSpec spec;
+  spec.filter = f;
+  spec.limit = 2;
+  ASSERT_OK_AND_ASSIGN(SqlStatement one, lite.SelectOne(Cluster(), f));
+  ASSERT_OK_AND_ASSIGN(SqlStatement select, lite.Select(Cluster(), spec));
+  EXPECT_EQ(one.sql, select.sql);
+  EXPECT_EQ(one.params, select.params);
+  EXPECT_NE(one.sql.find("LIMIT"), std::string::npos) << one.sql;
+  EXPECT_EQ(one.params.back(), Value(int64_t{2}));
+  EXPECT_EQ(one.result_columns.size(), Cluster().columns.size());
+}
+
 TEST(SqlBuilderTest, InsertReturnsEveryColumnInSchemaOrder) {
   SqlBuilder pg(SqlDialect::kPostgres);
   Row r;

@@ -1,0 +1,104 @@
+// Same-origin sign-in for the web dashboard when [DEFAULT] auth_strategy = keystone (issue
+// 14). The page may talk to its own origin only (connect-src 'self'), so the API asks
+// Keystone on its behalf:
+//
+//   POST   /dashboard/session  {"username", "password", "project_name" | "project_id",
+//                               "user_domain_name"?, "project_domain_name"?}
+//          -> a Keystone v3 password login scoped to that project (POST /v3/auth/tokens on
+//             the Keystone the API validates tokens with), answered 201
+//             {"token", "expires_at", "user": {"id", "name"}, "project": {"id", "name"},
+//              "roles": [names]}; Keystone 401/403/404 -> 401, unreachable or 5xx -> 503.
+//   DELETE /dashboard/session  with X-Auth-Token -> Keystone revokes the token (DELETE
+//          /v3/auth/tokens, the token as both X-Auth-Token and X-Subject-Token: a user may
+//          revoke their own token) -> 204. This process then refuses the token (Revoked)
+//          for as long as its token cache may still hold it (token_cache_time).
+//   other methods: 405 (GET and HEAD are the dashboard's page, not routed here)
+//
+// Answers are in the API's error format and carry Cache-Control: no-store. Neither the
+// password nor a token is ever logged or quoted in an error. Handle blocks on Keystone
+// (a request worker thread's job, never an I/O thread's); thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "magnum/common/clock.h"
+#include "magnum/common/error.h"
+#include "magnum/http/message.h"
+
+namespace magnum {
+class HttpClient;
+namespace config {
+struct Config;
+}
+}  // namespace magnum
+
+namespace magnum::api {
+
+inline constexpr std::string_view kDashboardSessionPath = "/dashboard/session";
+
+// A sign-in request as POST /dashboard/session carries it, checked.
+struct SessionLogin {
+  std::string username;
+  std::string password;
+  std::string user_domain_name = "Default";
+  std::string project_name;  // exactly one of project_name and project_id is set
+  std::string project_id;
+  std::string project_domain_name = "Default";  // with project_name only
+};
+
+// The login in `request`: Content-Type application/json, a JSON object of the fields above
+// (strings, not empty, names at most 255 bytes, the password at most 4096), nothing else.
+// kInvalidArgument saying what is wrong (field names only, never a value).
+Result<SessionLogin> ParseSessionLogin(const http::Request& request);
+
+class DashboardSession {
+ public:
+  struct Options {
+    std::string keystone_url;  // with or without /v3
+    std::chrono::seconds connect_timeout{5};
+    std::chrono::seconds request_timeout{10};
+    // How long a token signed out here is refused by Revoked: the auth token cache's time.
+    std::chrono::seconds revoked_memory{300};
+    size_t max_revoked = 10000;  // beyond it the oldest are forgotten first
+  };
+
+  DashboardSession(Options options, std::shared_ptr<HttpClient> http,
+                   const Clock* clock = &SystemClock());
+  ~DashboardSession();
+  DashboardSession(const DashboardSession&) = delete;
+  DashboardSession& operator=(const DashboardSession&) = delete;
+
+  // From [keystone_authtoken] (the URL, TLS, timeouts and token_cache_time of the token
+  // validation) with a curl client; null unless auth_strategy = keystone.
+  static std::unique_ptr<DashboardSession> FromConfig(const config::Config& config);
+
+  // The answer to a request for kDashboardSessionPath. Blocking.
+  http::Response Handle(const http::Request& request) const;
+
+  // True when the request's X-Auth-Token was signed out through this object within
+  // revoked_memory: the API answers 401 without asking its (possibly cached) validation.
+  bool Revoked(const http::Request& request) const;
+
+ private:
+  http::Response SignIn(const http::Request& request) const;
+  http::Response SignOut(const http::Request& request) const;
+  void Remember(const std::string& token) const;
+
+  const Options opt_;
+  const std::string v3_;
+  const std::shared_ptr<HttpClient> http_;
+  const Clock* const clock_;
+  mutable std::mutex mu_;  // guards revoked_ and revoked_order_
+  mutable std::unordered_map<std::string, TimePoint> revoked_;           // token -> refused until
+  mutable std::deque<std::pair<TimePoint, std::string>> revoked_order_;  // by deadline
+};
+
+}  // namespace magnum::api

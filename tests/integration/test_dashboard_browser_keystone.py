@@ -1,0 +1,140 @@
+# ctest-labels: browser keystone
+"""The dashboard's Keystone sign-in in headless Chromium, against magnumd with
+`auth_strategy = keystone` and the real Keystone of the dev services: a wrong password shows
+the API's message verbatim, demo signs in through the form (POST /dashboard/session, same
+origin), sees its template on the templates page, signs out (the token is revoked and
+sessionStorage is empty), and a token revoked behind the page's back brings the sign-in form
+back with a message.
+
+The browser setup and the page helpers are test_dashboard_browser's (imported, not copied).
+magnumd serves dashboard/ of this checkout through [api] dashboard_dir.
+"""
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import test_dashboard_browser as browser
+from harness import Magnumd, template_body
+from keystone_support import keystone_authtoken, require_env
+
+WRONG = "The username, password or project is wrong."
+
+
+@unittest.skipUnless(browser.CHROMIUM and browser.CHROMEDRIVER and browser.HAVE_SELENIUM,
+                     "chromium, chromium-driver and python3-selenium are not installed")
+class DashboardKeystoneBrowserTest(unittest.TestCase):
+    # The page helpers of the noauth browser test.
+    css = browser.DashboardBrowserTest.css
+    until = browser.DashboardBrowserTest.until
+    visible = browser.DashboardBrowserTest.visible
+    heading = browser.DashboardBrowserTest.heading
+    fill = browser.DashboardBrowserTest.fill
+    go = browser.DashboardBrowserTest.go
+    console_errors = browser.DashboardBrowserTest.console_errors
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = require_env(cls)
+        os.makedirs(browser.ARTIFACTS, exist_ok=True)
+        cls.tmp = tempfile.mkdtemp(prefix="magnum-browser-ks-")
+        downloads = os.path.join(cls.tmp, "downloads")
+        os.makedirs(downloads)
+        cls.m = Magnumd(extra_config={
+            "DEFAULT": {"auth_strategy": "keystone"},
+            "keystone_authtoken": keystone_authtoken(cls.env),
+            "api": {"dashboard_dir": browser.DASHBOARD}}).start()
+        cls.base = "http://127.0.0.1:%d/dashboard/" % cls.m.port
+        r = cls.m.get("/dashboard/", version=None, headers={"Accept": "text/html"})
+        if r.status != 200:
+            cls.m.cleanup()
+            raise unittest.SkipTest("this magnumd does not serve /dashboard/")
+        cls.driver = browser.new_browser(os.path.join(cls.tmp, "profile"), downloads)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.driver.quit()
+        finally:
+            cls.m.cleanup()
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def shot(self, name):
+        self.driver.save_screenshot(os.path.join(browser.ARTIFACTS, "keystone-" + name + ".png"))
+
+    def storage(self):
+        return self.driver.execute_script(
+            "const o = {}; for (let i = 0; i < sessionStorage.length; i++) {"
+            " const k = sessionStorage.key(i); o[k] = sessionStorage.getItem(k); } return o;")
+
+    def sign_in(self, password):
+        form = self.visible("main form")
+        self.heading("Sign in")
+        self.fill(form, "username", "demo")
+        self.fill(form, "password", password)
+        self.fill(form, "project", self.env["users"]["demo"]["project"])
+        form.find_element(browser.By.CSS_SELECTOR, "button[type=submit]").click()
+        return form
+
+    def signed_in_token(self):
+        self.heading("Clusters")
+        s = json.loads(self.driver.execute_script(
+            "return sessionStorage.getItem('magnum.session')"))
+        self.assertEqual(s["mode"], "keystone")
+        self.assertEqual(s["project"], self.env["projects"]["demo"])
+        self.assertEqual(s["user"], "demo")
+        self.assertIn("member", s["roles"])
+        return s["token"]
+
+    def test_sign_in_templates_sign_out(self):
+        d = self.driver
+        d.get(self.base)
+
+        # A wrong password: the API's message, verbatim; nothing kept.
+        self.sign_in("not-the-password")
+        alert = self.visible("main form .alert .detail")
+        self.assertEqual(alert.text, WRONG)
+        self.assertEqual(alert.get_attribute("data-status"), "401")
+        self.assertEqual(self.storage(), {})
+        self.shot("01-sign-in-refused")
+
+        # demo signs in; a template of demo's project (made with the same token) is listed.
+        self.sign_in(self.env["users"]["demo"]["password"])
+        token = self.signed_in_token()
+        self.assertEqual(d.execute_script("return document.cookie"), "")
+        self.assertIn("demo @ " + self.env["users"]["demo"]["project"], self.css("#identity").text)
+        made = self.m.post("/v1/clustertemplates", body=template_body(name="ks-browser-tpl"),
+                           headers={"X-Auth-Token": token})
+        self.assertEqual(made.status, 201, made)
+        self.css("a[href='#/templates']").click()
+        self.heading("Cluster templates")
+        self.until(lambda: "ks-browser-tpl" in self.css("main").text, "template listed")
+        self.shot("02-templates")
+
+        # Sign-out: revoked through the API, forgotten by the page.
+        self.css("#identity button.link").click()
+        self.heading("Sign in")
+        self.until(lambda: self.css("#signin-notice").text == "Signed out.", "signed-out notice")
+        self.assertEqual(self.storage(), {})
+        r = self.m.get("/v1/clustertemplates", headers={"X-Auth-Token": token})
+        self.assertEqual(r.status, 401, r)
+
+        # A token revoked elsewhere: the next API call's 401 returns to the form, with a message.
+        self.sign_in(self.env["users"]["demo"]["password"])
+        token = self.signed_in_token()
+        out = self.m.delete("/dashboard/session", version=None, headers={"X-Auth-Token": token})
+        self.assertEqual(out.status, 204, out)
+        self.go("/templates")
+        self.heading("Sign in")
+        self.until(lambda: "expired or was revoked" in self.css("#signin-notice").text,
+                   "expired notice")
+        self.assertEqual(self.storage(), {})
+        self.shot("03-expired")
+
+        self.maxDiff = None
+        self.assertEqual(self.console_errors(), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
