@@ -134,6 +134,32 @@ class DashboardKeystoneSessionTest(unittest.TestCase):
         self.assertEqual(r.header("Allow"), "POST, DELETE")
 
 
+class DashboardSignInThrottleTest(unittest.TestCase):
+    """Refused sign-ins are counted per address and per user in each API process (a magnumd
+    of its own here: the other classes sign in from the same address)."""
+
+    def test_the_sixth_refused_sign_in_within_a_minute_is_429(self):
+        env = require_env(self)
+        demo = env["users"]["demo"]
+        with Magnumd(extra_config=keystone_mode(env)) as m:
+            def sign_in(user, password):
+                return m.post("/dashboard/session", body={
+                    "username": user, "password": password, "project_name": demo["project"]},
+                    version=None)
+            for i in range(5):
+                r = sign_in("no-such-user", "guess-%d" % i)
+                self.assertEqual(r.status, 401, (i, r))
+            r = sign_in("no-such-user", "guess-5")
+            self.assertEqual(r.status, 429, r)
+            self.assertEqual(r.json["errors"][0]["status"], 429)
+            self.assertIn("Too many failed sign-ins", r.error_detail())
+            self.assertTrue(1 <= int(r.header("Retry-After")) <= 60, r.header("Retry-After"))
+            # The address is throttled too: even demo's right password is not tried now.
+            self.assertEqual(sign_in("demo", demo["password"]).status, 429)
+            self.assertIn("throttled", m.log())
+            self.assertNotIn("guess-", m.log())
+
+
 class DashboardSessionWithoutKeystoneTest(unittest.TestCase):
     def test_noauth_has_no_session_route(self):
         with Magnumd() as m:

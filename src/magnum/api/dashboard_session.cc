@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "magnum/api/api_types.h"
 #include "magnum/auth/context.h"
@@ -31,6 +32,21 @@ constexpr const char* kKeystoneDownSignOut =
 void NoStore(http::Response* r) {
   r->SetHeader("Cache-Control", "no-store");
   r->SetHeader("X-Content-Type-Options", "nosniff");
+}
+
+// The client's address for counting refused sign-ins: behind a proxy (proxy_headers) the
+// last entry of X-Forwarded-For, the one the proxy added (earlier ones are the client's say).
+std::string ClientAddress(const http::Request& request, bool proxy_headers) {
+  if (proxy_headers) {
+    if (auto fwd = request.Header("X-Forwarded-For")) {
+      std::string_view v = *fwd;
+      if (size_t comma = v.rfind(','); comma != std::string_view::npos) v.remove_prefix(comma + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      if (!v.empty() && v.size() <= 64) return std::string(v);
+    }
+  }
+  return request.remote_address;
 }
 
 http::Response Answer(const Error& e) {
@@ -142,6 +158,7 @@ std::unique_ptr<DashboardSession> DashboardSession::FromConfig(const config::Con
   o.connect_timeout = std::chrono::seconds(ks->http_connect_timeout);
   o.request_timeout = std::chrono::seconds(ks->http_request_timeout);
   o.revoked_memory = std::chrono::seconds(std::max(0, ks->token_cache_time));
+  o.proxy_headers = config.enable_proxy_headers_parsing;
   std::shared_ptr<HttpClient> http = NewCurlHttpClient({ks->cafile, ks->insecure});
   return std::make_unique<DashboardSession>(std::move(o), std::move(http));
 }
@@ -177,6 +194,25 @@ http::Response DashboardSession::SignIn(const http::Request& request) const {
   req.timeout = opt_.request_timeout;
   const std::string& who = login->username;
   const std::string& where = login->project_id.empty() ? login->project_name : login->project_id;
+  const std::string address = ClientAddress(request, opt_.proxy_headers);
+  const std::string keys[2] = {"address " + address, "user " + login->user_domain_name + "/" + who};
+  if (long long wait = ThrottledFor(keys); wait > 0) {
+    spdlog::warn(
+        "{} dashboard sign-in of user '{}' from {} throttled for {} s: {} refused "
+        "sign-ins within {} s",
+        request.request_id, Printable(who, 255), Printable(address, 64), wait, opt_.max_failures,
+        opt_.failure_window.count());
+    http::Response r;
+    r.status = 429;
+    r.SetHeader("Content-Type", "application/json");
+    r.body = ErrorBody(429,
+                       "Too many failed sign-ins for this user or from this address; try "
+                       "again in " +
+                           std::to_string(wait) + " s.");
+    r.SetHeader("Retry-After", std::to_string(wait));
+    NoStore(&r);
+    return r;
+  }
 
   auto reply = http_->Send(req);
   if (!reply) {
@@ -187,6 +223,7 @@ http::Response DashboardSession::SignIn(const http::Request& request) const {
   if (reply->status == 401 || reply->status == 403 || reply->status == 404) {
     spdlog::info("{} dashboard sign-in of user '{}' to project '{}' refused (Keystone {})",
                  request.request_id, Printable(who, 255), Printable(where, 255), reply->status);
+    CountFailure(keys);
     return Answer(Error::Unauthenticated(kWrongCredentials));
   }
   if (reply->status == 400) {
@@ -221,6 +258,7 @@ http::Response DashboardSession::SignIn(const http::Request& request) const {
               {"user", {{"id", JsonString(u, "id")}, {"name", JsonString(u, "name")}}},
               {"project", {{"id", JsonString(p, "id")}, {"name", JsonString(p, "name")}}},
               {"roles", std::move(roles)}};
+  ClearFailures(keys[1]);
   spdlog::info("{} dashboard sign-in of user '{}' to project '{}'", request.request_id,
                Printable(JsonString(u, "name"), 255), JsonString(p, "id"));
   http::Response r;
@@ -293,6 +331,52 @@ bool DashboardSession::Revoked(const http::Request& request) const {
   if (revoked_.empty()) return false;
   auto it = revoked_.find(*token);
   return it != revoked_.end() && clock_->Now() < it->second;
+}
+
+long long DashboardSession::ThrottledFor(const std::string (&keys)[2]) const {
+  if (opt_.max_failures == 0) return 0;
+  const TimePoint now = clock_->Now();
+  long long wait = 0;
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  for (const std::string& key : keys) {
+    auto it = failures_.find(key);
+    if (it == failures_.end()) continue;
+    auto& times = it->second;
+    while (!times.empty() && times.front() + opt_.failure_window <= now) times.pop_front();
+    if (times.empty()) {
+      failures_.erase(it);
+    } else if (times.size() >= opt_.max_failures) {
+      auto left =
+          std::chrono::ceil<std::chrono::seconds>(times.front() + opt_.failure_window - now);
+      wait = std::max<long long>({wait, left.count(), 1});
+    }
+  }
+  return wait;
+}
+
+void DashboardSession::CountFailure(const std::string (&keys)[2]) const {
+  if (opt_.max_failures == 0) return;
+  const TimePoint now = clock_->Now();
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  if (failures_.size() + 2 > opt_.max_tracked) {
+    // Forget what has left the window; if that is not enough, everything (the bound holds
+    // memory, not the count: a flood of distinct addresses resets the counting).
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      bool stale = it->second.empty() || it->second.back() + opt_.failure_window <= now;
+      it = stale ? failures_.erase(it) : std::next(it);
+    }
+    if (failures_.size() + 2 > opt_.max_tracked) failures_.clear();
+  }
+  for (const std::string& key : keys) {
+    auto& times = failures_[key];
+    times.push_back(now);
+    while (times.size() > opt_.max_failures) times.pop_front();
+  }
+}
+
+void DashboardSession::ClearFailures(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  failures_.erase(key);
 }
 
 }  // namespace magnum::api

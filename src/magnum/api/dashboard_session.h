@@ -14,6 +14,13 @@
 //          for as long as its token cache may still hold it (token_cache_time).
 //   other methods: 405 (GET and HEAD are the dashboard's page, not routed here)
 //
+// Guessing is throttled: sign-ins Keystone refused (401) are counted per client address and
+// per user name (with its domain); after max_failures within failure_window, further
+// sign-ins from that address or for that user are answered 429 with Retry-After, without
+// asking Keystone, until the oldest counted failure leaves the window. A successful sign-in
+// clears its user's count (not its address's: signing in to one's own account must not
+// reset a guesser's count).
+//
 // Answers are in the API's error format and carry Cache-Control: no-store. Neither the
 // password nor a token is ever logged or quoted in an error. Handle blocks on Keystone
 // (a request worker thread's job, never an I/O thread's); thread-safe.
@@ -68,6 +75,12 @@ class DashboardSession {
     // How long a token signed out here is refused by Revoked: the auth token cache's time.
     std::chrono::seconds revoked_memory{300};
     size_t max_revoked = 10000;  // beyond it the oldest are forgotten first
+    size_t max_failures = 5;     // refused sign-ins per address or user within failure_window
+    std::chrono::seconds failure_window{60};
+    size_t max_tracked = 10000;  // addresses and users counted at once (memory bound)
+    // [oslo_middleware] enable_proxy_headers_parsing: the client's address is the last one
+    // of X-Forwarded-For (the one the proxy in front of the API added), not the proxy's.
+    bool proxy_headers = false;
   };
 
   DashboardSession(Options options, std::shared_ptr<HttpClient> http,
@@ -91,6 +104,10 @@ class DashboardSession {
   http::Response SignIn(const http::Request& request) const;
   http::Response SignOut(const http::Request& request) const;
   void Remember(const std::string& token) const;
+  // Seconds until one of `keys` may sign in again; 0 when none is throttled.
+  long long ThrottledFor(const std::string (&keys)[2]) const;
+  void CountFailure(const std::string (&keys)[2]) const;
+  void ClearFailures(const std::string& key) const;
 
   const Options opt_;
   const std::string v3_;
@@ -99,6 +116,8 @@ class DashboardSession {
   mutable std::mutex mu_;  // guards revoked_ and revoked_order_
   mutable std::unordered_map<std::string, TimePoint> revoked_;           // token -> refused until
   mutable std::deque<std::pair<TimePoint, std::string>> revoked_order_;  // by deadline
+  mutable std::mutex failures_mu_;                                       // guards failures_
+  mutable std::unordered_map<std::string, std::deque<TimePoint>> failures_;  // key -> times
 };
 
 }  // namespace magnum::api

@@ -124,6 +124,8 @@ std::string_view ReasonPhrase(int status) {
     case 413: return "Request Entity Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

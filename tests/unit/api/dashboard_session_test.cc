@@ -268,6 +268,91 @@ TEST_F(DashboardSessionTest, OtherMethodsAre405) {
   EXPECT_TRUE(keystone_->sent.empty());
 }
 
+// A sign-in of `user` from `address` (password "pw", project "demo").
+http::Request SignInAs(const std::string& user, const std::string& address) {
+  http::Request r = Post(R"({"username":")" + user + R"(","password":"pw","project_name":"demo"})");
+  r.remote_address = address;
+  return r;
+}
+
+TEST_F(DashboardSessionTest, RefusedSignInsAreThrottledPerUserAndPerAddress) {
+  keystone_->status = 401;
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    EXPECT_EQ(session_.Handle(SignInAs("demo", "192.0.2.1")).status, 401) << i;
+  }
+  ASSERT_EQ(keystone_->sent.size(), 5u);
+  // The sixth: 429 until the first failure (4 s ago) leaves the 60 s window; Keystone is
+  // not asked.
+  http::Response r = session_.Handle(SignInAs("demo", "192.0.2.1"));
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.headers["Retry-After"], "56");
+  EXPECT_EQ(r.headers["Cache-Control"], "no-store");
+  EXPECT_EQ(Detail(r),
+            "Too many failed sign-ins for this user or from this address; try again in 56 s.");
+  EXPECT_EQ(Json::parse(r.body)["errors"][0]["status"], 429);
+  EXPECT_EQ(keystone_->sent.size(), 5u);
+  // The same user from elsewhere, and another user from the same address: throttled too.
+  EXPECT_EQ(session_.Handle(SignInAs("demo", "192.0.2.2")).status, 429);
+  EXPECT_EQ(session_.Handle(SignInAs("alt", "192.0.2.1")).status, 429);
+  // Another user from another address: asked.
+  EXPECT_EQ(session_.Handle(SignInAs("alt", "192.0.2.2")).status, 401);
+  EXPECT_EQ(keystone_->sent.size(), 6u);
+  // Once the first failure is 60 s old, one more attempt may go through.
+  clock_.Advance(std::chrono::seconds(55));
+  EXPECT_EQ(session_.Handle(SignInAs("demo", "192.0.2.1")).status, 429);
+  clock_.Advance(std::chrono::seconds(1));
+  keystone_->status = 201;
+  EXPECT_EQ(session_.Handle(SignInAs("demo", "192.0.2.1")).status, 201);
+}
+
+TEST_F(DashboardSessionTest, ASuccessClearsItsUsersCountNotItsAddresss) {
+  keystone_->status = 401;
+  for (int i = 0; i < 4; ++i) session_.Handle(SignInAs("victim", "192.0.2.9"));
+  keystone_->status = 201;
+  EXPECT_EQ(session_.Handle(SignInAs("own", "192.0.2.9")).status, 201);
+  keystone_->status = 401;
+  EXPECT_EQ(session_.Handle(SignInAs("victim", "192.0.2.9")).status, 401);  // the fifth
+  EXPECT_EQ(session_.Handle(SignInAs("other", "192.0.2.9")).status, 429);   // address count
+  keystone_->status = 201;
+  EXPECT_EQ(session_.Handle(SignInAs("victim", "192.0.2.10")).status, 429);  // user count
+  // A success clears the user's own count.
+  for (int i = 0; i < 4; ++i) {
+    keystone_->status = 401;
+    session_.Handle(SignInAs("u2", "192.0.2." + std::to_string(20 + i)));
+  }
+  keystone_->status = 201;
+  EXPECT_EQ(session_.Handle(SignInAs("u2", "192.0.2.30")).status, 201);
+  keystone_->status = 401;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(session_.Handle(SignInAs("u2", "192.0.2." + std::to_string(40 + i))).status, 401)
+        << i;
+  }
+}
+
+TEST_F(DashboardSessionTest, BehindAProxyTheForwardedAddressIsCounted) {
+  DashboardSession::Options o = Options();
+  o.proxy_headers = true;
+  DashboardSession proxied(o, keystone_, &clock_);
+  keystone_->status = 401;
+  auto via_proxy = [](const std::string& user, const std::string& forwarded) {
+    http::Request r = SignInAs(user, "10.0.0.1");  // the proxy
+    r.headers["X-Forwarded-For"] = forwarded;
+    return r;
+  };
+  // The last entry is the proxy's view of the client; what the client put before it is not
+  // trusted.
+  for (int i = 0; i < 5; ++i) {
+    proxied.Handle(
+        via_proxy("u" + std::to_string(i), "198.51.100." + std::to_string(i) + ", 192.0.2.7"));
+  }
+  EXPECT_EQ(proxied.Handle(via_proxy("fresh", "192.0.2.7")).status, 429);
+  EXPECT_EQ(proxied.Handle(via_proxy("fresh", "192.0.2.8")).status, 401);  // another client
+  // Without proxy_headers (the default) the header is ignored: the proxy's own address.
+  for (int i = 0; i < 5; ++i) session_.Handle(via_proxy("v" + std::to_string(i), "192.0.2.9"));
+  EXPECT_EQ(session_.Handle(via_proxy("fresh", "192.0.2.10")).status, 429);
+}
+
 TEST_F(DashboardSessionTest, SignOutRevokesTheTokenWithItself) {
   keystone_->status = 204;
   http::Response r = session_.Handle(Delete("tok-1"));
