@@ -73,19 +73,30 @@ def new_browser(profile, downloads):
 
 @unittest.skipUnless(CHROMIUM and CHROMEDRIVER and HAVE_SELENIUM,
                      "chromium, chromium-driver and python3-selenium are not installed")
-class DashboardBrowserTest(unittest.TestCase):
+class BrowserCase(unittest.TestCase):
+    """A magnumd serving dashboard/ and a headless Chromium, with the helpers a page flow
+    uses. Subclasses choose the magnumd (magnumd_config, TEST_DRIVERS) and the screenshots'
+    name prefix (SHOTS)."""
+    TEST_DRIVERS = True
+    SHOTS = ""
+
+    @classmethod
+    def magnumd_config(cls):
+        return dict(FAST_CERTS)
+
     @classmethod
     def setUpClass(cls):
         os.makedirs(ARTIFACTS, exist_ok=True)
         for old in os.listdir(ARTIFACTS):  # this run's screenshots only
-            if old.endswith(".png"):
+            if old.endswith(".png") and old.startswith(cls.SHOTS) and (
+                    cls.SHOTS or old[:1].isdigit() or old == "failed.png"):
                 os.remove(os.path.join(ARTIFACTS, old))
         cls.tmp = tempfile.mkdtemp(prefix="magnum-browser-")
         cls.downloads = os.path.join(cls.tmp, "downloads")
         os.makedirs(cls.downloads)
-        config = dict(FAST_CERTS)
-        config["api"] = {"dashboard_dir": DASHBOARD}
-        cls.m = Magnumd(extra_config=config).start()
+        config = cls.magnumd_config()
+        config.setdefault("api", {})["dashboard_dir"] = DASHBOARD
+        cls.m = Magnumd(extra_config=config, test_drivers=cls.TEST_DRIVERS).start()
         cls.base = "http://127.0.0.1:%d/dashboard/" % cls.m.port
         cls.driver = new_browser(os.path.join(cls.tmp, "profile"), cls.downloads)
         cls.wait = WebDriverWait(cls.driver, WAIT)
@@ -142,7 +153,7 @@ class DashboardBrowserTest(unittest.TestCase):
         height = d.execute_script("return document.documentElement.scrollHeight")
         if height > 860:
             d.set_window_size(1280, min(2000, height + 130))
-        d.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+        d.save_screenshot(os.path.join(ARTIFACTS, self.SHOTS + name + ".png"))
         if height > 860:
             d.set_window_size(1280, 860)
 
@@ -189,19 +200,26 @@ class DashboardBrowserTest(unittest.TestCase):
             out.append(e["message"])
         return out
 
+    def sign_in_noauth(self, project, user):
+        """The noauth form: `project` and `user` with roles member and reader."""
+        self.driver.get(self.base)
+        form = self.visible("main form")
+        self.heading("Sign in")
+        self.fill(form, "project", project)
+        self.fill(form, "user", user)
+        form.find_element(By.CSS_SELECTOR, "input[value=admin]").click()  # member, reader
+        return form
+
+
+class DashboardBrowserTest(BrowserCase):
     # ---- the flow --------------------------------------------------------------------
 
     def test_dashboard_flow(self):
         d = self.driver
         started = time.time()
-        d.get(self.base)
 
         # Sign-in: the API answers without a token, so the noauth form chooses the identity.
-        form = self.visible("main form")
-        self.heading("Sign in")
-        self.fill(form, "project", "p-alice")
-        self.fill(form, "user", "alice")
-        form.find_element(By.CSS_SELECTOR, "input[value=admin]").click()  # member, reader
+        form = self.sign_in_noauth("p-alice", "alice")
         self.shot("01-sign-in")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         self.heading("Clusters")
