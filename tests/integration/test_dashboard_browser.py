@@ -200,6 +200,25 @@ class BrowserCase(unittest.TestCase):
             out.append(e["message"])
         return out
 
+    def download_config(self, shot=None):
+        """Opens the cluster page's client configuration, downloads every file it offers
+        (after a screenshot `shot`) and returns {file name: downloaded path}, in page order."""
+        d = self.driver
+        self.action("Client configuration")
+        links = self.until(lambda: d.find_elements(By.CSS_SELECTOR, "#config-files a[download]"),
+                           "config files")
+        if shot:
+            self.shot(shot)
+        paths = {}
+        for a in links:
+            paths[a.get_attribute("download")] = os.path.join(self.downloads,
+                                                              a.get_attribute("download"))
+            a.click()
+        self.until(lambda: all(os.path.exists(p) for p in paths.values()) and
+                   not any(f.endswith(".crdownload") for f in os.listdir(self.downloads)),
+                   "downloads")
+        return paths
+
     def sign_in_noauth(self, project, user):
         """The noauth form: `project` and `user` with roles member and reader."""
         self.driver.get(self.base)
@@ -382,18 +401,8 @@ class DashboardBrowserTest(BrowserCase):
             ["default-master", "default-worker"])
 
         # Client configuration: CA from the API, key and CSR made in the browser, signed.
-        self.action("Client configuration")
-        links = self.until(lambda: d.find_elements(By.CSS_SELECTOR, "#config-files a[download]"),
-                           "config files")
-        names = [a.get_attribute("download") for a in links]
-        self.assertEqual(names, ["ca.pem", "key.pem", "cert.pem", "config", "env.sh"])
-        self.shot("07-cluster-config")
-        for a in links:
-            a.click()
-        paths = {n: os.path.join(self.downloads, n) for n in names}
-        self.until(lambda: all(os.path.exists(p) for p in paths.values()) and
-                   not any(f.endswith(".crdownload") for f in os.listdir(self.downloads)),
-                   "downloads")
+        paths = self.download_config("07-cluster-config")
+        self.assertEqual(list(paths), ["ca.pem", "key.pem", "cert.pem", "config", "env.sh"])
         with open(paths["ca.pem"]) as f:
             ca = f.read()
         self.assertEqual(ca.strip(), self.m.get("/v1/certificates/" + cluster,

@@ -92,17 +92,8 @@ class DockerDashboardTest(browser.BrowserCase):
                          ("CREATE_COMPLETE", 1, 1))
 
         # The client configuration from the page drives the cluster's engine.
-        self.action("Client configuration")
-        links = self.until(lambda: d.find_elements(By.CSS_SELECTOR, "#config-files a[download]"),
-                           "config files")
-        names = [a.get_attribute("download") for a in links]
-        self.assertIn("env.sh", names)
-        for a in links:
-            a.click()
-        paths = {n: os.path.join(self.downloads, n) for n in names}
-        self.until(lambda: all(os.path.exists(p) for p in paths.values()) and
-                   not any(f.endswith(".crdownload") for f in os.listdir(self.downloads)),
-                   "downloads")
+        paths = self.download_config()
+        self.assertEqual(list(paths), ["ca.pem", "key.pem", "cert.pem", "env.sh"])
         with open(paths["env.sh"]) as f:
             self.assertIn("export DOCKER_HOST=" + c["api_address"], f.read())
         self.shot("02-config")
