@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "magnum/api/api_types.h"
+#include "magnum/common/strings.h"
 #include "magnum/config/config.h"
 
 namespace magnum::api {
@@ -33,20 +34,6 @@ constexpr const char* kContentSecurityPolicy =
 constexpr const char* kAssetCacheControl = "public, max-age=300";
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // The extension of the last segment, lower case, without the dot ("" when none).
 std::string Extension(std::string_view path) {
@@ -69,7 +56,7 @@ std::vector<std::string_view> SplitList(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   while (true) {
     size_t at = s.find(sep);
-    std::string_view item = Trim(s.substr(0, at));
+    std::string_view item = TrimBlanks(s.substr(0, at));
     if (!item.empty()) out.push_back(item);
     if (at == std::string_view::npos) return out;
     s.remove_prefix(at + 1);
@@ -89,13 +76,13 @@ bool AcceptsGzip(const http::Request& request) {
     double q = 1.0;
     for (size_t i = 1; i < parts.size(); ++i) {
       if (parts[i].size() >= 2 && Lower(parts[i][0]) == 'q' && parts[i][1] == '=') {
-        std::string value(Trim(parts[i].substr(2)));
+        std::string value(TrimBlanks(parts[i].substr(2)));
         char* end = nullptr;
         q = std::strtod(value.c_str(), &end);
         if (end == value.c_str()) q = 0;
       }
     }
-    if (IEquals(parts[0], "gzip") || IEquals(parts[0], "x-gzip")) {
+    if (std::string coding = AsciiLower(parts[0]); coding == "gzip" || coding == "x-gzip") {
       named = named.value_or(false) || q > 0;
     } else if (parts[0] == "*") {
       star = star || q > 0;
@@ -123,7 +110,7 @@ bool NoneMatchHits(const http::Request& request, std::string_view etag) {
       rest.remove_prefix(close + 1);
     } else {
       size_t comma = rest.find(',');
-      tag = Trim(rest.substr(0, comma));
+      tag = TrimBlanks(rest.substr(0, comma));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma);
     }
     if (tag == etag) return true;

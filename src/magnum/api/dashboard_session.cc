@@ -41,8 +41,7 @@ std::string ClientAddress(const http::Request& request, bool proxy_headers) {
     if (auto fwd = request.Header("X-Forwarded-For")) {
       std::string_view v = *fwd;
       if (size_t comma = v.rfind(','); comma != std::string_view::npos) v.remove_prefix(comma + 1);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      v = TrimBlanks(v);
       if (!v.empty() && v.size() <= 64) return std::string(v);
     }
   }

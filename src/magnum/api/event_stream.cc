@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <utility>
 
@@ -13,6 +12,7 @@
 #include "magnum/api/json_writer.h"
 #include "magnum/api/pagination.h"
 #include "magnum/api/policy.h"
+#include "magnum/common/strings.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
 #include "magnum/objects/cluster.h"
@@ -28,22 +28,9 @@ using db::Condition;
 constexpr int kMaxFailures = 3;  // consecutive failed reads end a stream (the client retries)
 constexpr const char* kRetryAfterSeconds = "5";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // A non-negative event id ("0" included), or nullopt.
 std::optional<int64_t> ParseEventId(std::string_view s) {
-  s = Trim(s);
+  s = TrimBlanks(s);
   int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
@@ -67,8 +54,8 @@ bool AcceptsEventStream(const http::Request& request) {
   while (true) {
     size_t comma = rest.find(',');
     std::string_view range = rest.substr(0, comma);
-    range = Trim(range.substr(0, range.find(';')));
-    if (IEquals(range, "text/event-stream")) return true;
+    range = TrimBlanks(range.substr(0, range.find(';')));
+    if (AsciiLower(range) == "text/event-stream") return true;
     if (comma == std::string_view::npos) return false;
     rest.remove_prefix(comma + 1);
   }
