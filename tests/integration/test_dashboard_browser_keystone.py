@@ -10,58 +10,26 @@ The browser setup and the page helpers are test_dashboard_browser's (imported, n
 magnumd serves dashboard/ of this checkout through [api] dashboard_dir.
 """
 import json
-import os
-import shutil
-import tempfile
 import unittest
 
 import test_dashboard_browser as browser
-from harness import Magnumd, template_body
-from keystone_support import keystone_authtoken, require_env
+from harness import template_body
+from keystone_support import keystone_mode, require_env
 
 WRONG = "The username, password or project is wrong."
 
 
-@unittest.skipUnless(browser.CHROMIUM and browser.CHROMEDRIVER and browser.HAVE_SELENIUM,
-                     "chromium, chromium-driver and python3-selenium are not installed")
-class DashboardKeystoneBrowserTest(unittest.TestCase):
-    # The page helpers of the noauth browser test.
-    css = browser.DashboardBrowserTest.css
-    until = browser.DashboardBrowserTest.until
-    visible = browser.DashboardBrowserTest.visible
-    heading = browser.DashboardBrowserTest.heading
-    fill = browser.DashboardBrowserTest.fill
-    go = browser.DashboardBrowserTest.go
-    console_errors = browser.DashboardBrowserTest.console_errors
+class DashboardKeystoneBrowserTest(browser.BrowserCase):
+    SHOTS = "keystone-"
+
+    @classmethod
+    def magnumd_config(cls):
+        return keystone_mode(cls.env)
 
     @classmethod
     def setUpClass(cls):
         cls.env = require_env(cls)
-        os.makedirs(browser.ARTIFACTS, exist_ok=True)
-        cls.tmp = tempfile.mkdtemp(prefix="magnum-browser-ks-")
-        downloads = os.path.join(cls.tmp, "downloads")
-        os.makedirs(downloads)
-        cls.m = Magnumd(extra_config={
-            "DEFAULT": {"auth_strategy": "keystone"},
-            "keystone_authtoken": keystone_authtoken(cls.env),
-            "api": {"dashboard_dir": browser.DASHBOARD}}).start()
-        cls.base = "http://127.0.0.1:%d/dashboard/" % cls.m.port
-        r = cls.m.get("/dashboard/", version=None, headers={"Accept": "text/html"})
-        if r.status != 200:
-            cls.m.cleanup()
-            raise unittest.SkipTest("this magnumd does not serve /dashboard/")
-        cls.driver = browser.new_browser(os.path.join(cls.tmp, "profile"), downloads)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.driver.quit()
-        finally:
-            cls.m.cleanup()
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def shot(self, name):
-        self.driver.save_screenshot(os.path.join(browser.ARTIFACTS, "keystone-" + name + ".png"))
+        super().setUpClass()
 
     def storage(self):
         return self.driver.execute_script(
