@@ -42,8 +42,11 @@ async function route() {
   if (api.expired()) expire();
   if (!api.session() && path !== "/signin") path = "/signin";
   renderHeader();
-  const el = main();
-  clear(el, h("p", {class: "loading"}, "Loading…"));
+  // Each route renders into its own element: a page still awaiting the API when the route
+  // changes (a 401 that sent the page to the sign-in form, a click elsewhere) then writes
+  // into a detached element instead of over the page that replaced it.
+  const el = h("div", {class: "page"}, h("p", {class: "loading"}, "Loading…"));
+  clear(main(), el);
   status("");
   for (const [re, page] of routes) {
     const m = re.exec(path);
@@ -55,11 +58,15 @@ async function route() {
     });
     try {
       const r = await page(el, ...m.slice(1));
-      if (typeof r === "function") cleanup = r;
+      if (typeof r === "function") {
+        if (el.isConnected) cleanup = r;
+        else r();  // superseded while loading: stop its timers and streams now
+      }
     } catch (e) {
       clear(el);
       showError(el, e, "This page could not be loaded");
     }
+    if (!el.isConnected) return;
     const h1 = el.querySelector("h1");
     if (h1) {
       document.title = h1.textContent + " · Magnum";

@@ -136,7 +136,18 @@ class BrowserCase(unittest.TestCase):
                     lambda d: condition())
         except TimeoutException:
             self.shot("failed")
-            raise AssertionError("timed out waiting for " + what)
+            raise AssertionError("timed out waiting for %s; the page: %s" % (what, self.page_state()))
+
+    def page_state(self):
+        """Where the page is and what it shows, for a failure's message (CI keeps the log, not
+        the screenshot)."""
+        try:
+            return json.dumps(self.driver.execute_script(
+                "const m = document.querySelector('main');"
+                "return {hash: location.hash, main: m ? m.innerText.slice(0, 400) : null,"
+                " status: (document.getElementById('status') || {}).textContent || ''};"))
+        except Exception as e:  # the browser itself is gone
+            return "unknown (%s)" % e
 
     def visible(self, selector):
         def found():

@@ -10,6 +10,7 @@ The browser setup and the page helpers are test_dashboard_browser's (imported, n
 magnumd serves dashboard/ of this checkout through [api] dashboard_dir.
 """
 import json
+import time
 import unittest
 
 import test_dashboard_browser as browser
@@ -93,10 +94,28 @@ class DashboardKeystoneBrowserTest(browser.BrowserCase):
         token = self.signed_in_token()
         out = self.m.delete("/dashboard/session", version=None, headers={"X-Auth-Token": token})
         self.assertEqual(out.status, 204, out)
+        # The templates page's 401 body is read 1.5 s late (fetch wrapped), so the sign-in form
+        # is up before the stale page's error arrives: that error must not replace the form
+        # (the race that failed stop 25's CI run now and then, made certain here).
+        d.execute_script("""
+            const real = window.fetch;
+            window.fetch = async (...args) => {
+              const resp = await real(...args);
+              if (resp.status === 401 && String(args[0]).includes('/v1/clustertemplates?limit=1000')) {
+                const text = resp.text.bind(resp);
+                resp.text = () => new Promise((ok) => setTimeout(ok, 1500)).then(text);
+                window.slowErrorServed = true;
+              }
+              return resp;
+            };""")
         self.go("/templates")
         self.heading("Sign in")
         self.until(lambda: "expired or was revoked" in self.css("#signin-notice").text,
                    "expired notice")
+        self.assertTrue(d.execute_script("return window.slowErrorServed === true"))
+        time.sleep(2)  # past the stale page's late error
+        self.assertEqual(self.css("main h1").text, "Sign in")
+        self.assertIn("expired or was revoked", self.css("#signin-notice").text)
         self.assertEqual(self.storage(), {})
         self.shot("03-expired")
 
