@@ -213,6 +213,24 @@ for name, value in [("absent", ""), ("latest", "container-infra latest"),
                     ("negative", "container-infra -1.-1"), ("huge", "container-infra 1.99999999999999999999")]:
     write("microversion", name, value)
 
+# ---------------------------------------------------------------- dashboard_input
+# First byte: 0 a POST /dashboard/session body, 1 an Accept header, 2 "<event>\0<data>".
+for name, value in [
+        ("login_name", b"\x00" + json.dumps({"username": "demo", "password": "pw",
+                                              "project_name": "demo"}).encode()),
+        ("login_id", b"\x00" + json.dumps({"username": "demo", "password": "pw", "project_id": "0123",
+                                            "user_domain_name": "Default"}).encode()),
+        ("login_both", b"\x00" + json.dumps({"username": "u", "password": "p", "project_name": "a",
+                                              "project_id": "b"}).encode()),
+        ("login_unknown_field", b"\x00" + json.dumps({"username": "u", "password": "p",
+                                                       "project_name": "a", "x": 1}).encode()),
+        ("login_not_object", b"\x00[1,2]"),
+        ("accept_sse", b"\x01text/event-stream"),
+        ("accept_list", b"\x01application/json;q=0.9, TEXT/Event-Stream ; q=1"),
+        ("sse_status", b"\x02status\x00" + json.dumps({"status": "CREATE_IN_PROGRESS"}).encode()),
+        ("sse_newlines", b"\x02event\x00line1\r\nline2\rline3\n")]:
+    write("dashboard_input", name, value)
+
 # ---------------------------------------------------------------- http_target
 for name, value in [("root", "/"), ("collection", "/v1/clusters"),
                     ("query", "/v1/clusters?limit=2&marker=8d5ea4f5-3c2e-4d5b-9d8e-5a3f1b2c7e10"),

@@ -100,7 +100,7 @@ struct ApiApp::Impl {
   // POST|DELETE /dashboard/session: Keystone sign-in for the dashboard (null: no dashboard
   // or not auth_strategy = keystone).
   const std::unique_ptr<DashboardSession> session =
-      dashboard ? DashboardSession::FromConfig(*deps.config) : nullptr;
+      dashboard ? DashboardSession::FromConfig(*deps.config, deps.auth) : nullptr;
 
   // GET / and GET /v1 depend only on the base URL: encoded once per base URL. The base
   // comes from the Host header (client input), so only the first kMaxCachedBases are kept.
@@ -362,11 +362,7 @@ struct ApiApp::Impl {
                            CacheableCollection(segs[0]);
     if (mode == Mode::kInline && (!cacheable || !inline_cache)) return std::nullopt;
 
-    // A token signed out through the dashboard is refused at once (the validation may be cached).
-    auto ctx = session && session->Revoked(request)
-                   ? Result<auth::RequestContext>(
-                         Fail(Error::Unauthenticated(auth::kAuthenticationRequired)))
-                   : deps.auth->Authenticate(request);
+    auto ctx = deps.auth->Authenticate(request);
     if (!ctx) {
       response = ErrorToResponse(ctx.error());
       if (ctx.error().code() == ErrorCode::kUnauthenticated) {

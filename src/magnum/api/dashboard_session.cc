@@ -137,15 +137,17 @@ Result<SessionLogin> ParseSessionLogin(const http::Request& request) {
 }
 
 DashboardSession::DashboardSession(Options options, std::shared_ptr<HttpClient> http,
-                                   const Clock* clock)
+                                   const auth::AuthStrategy* auth, const Clock* clock)
     : opt_(std::move(options)),
       v3_(auth::KeystoneV3Url(opt_.keystone_url)),
       http_(std::move(http)),
+      auth_(auth),
       clock_(clock) {}
 
 DashboardSession::~DashboardSession() = default;
 
-std::unique_ptr<DashboardSession> DashboardSession::FromConfig(const config::Config& config) {
+std::unique_ptr<DashboardSession> DashboardSession::FromConfig(const config::Config& config,
+                                                               const auth::AuthStrategy* auth) {
   if (config.auth_strategy != "keystone") return nullptr;
   auto ks = auth::KeystoneOptionsFromConfig(config);
   if (!ks) {
@@ -156,10 +158,9 @@ std::unique_ptr<DashboardSession> DashboardSession::FromConfig(const config::Con
   o.keystone_url = ks->auth_url;
   o.connect_timeout = std::chrono::seconds(ks->http_connect_timeout);
   o.request_timeout = std::chrono::seconds(ks->http_request_timeout);
-  o.revoked_memory = std::chrono::seconds(std::max(0, ks->token_cache_time));
   o.proxy_headers = config.enable_proxy_headers_parsing;
   std::shared_ptr<HttpClient> http = NewCurlHttpClient({ks->cafile, ks->insecure});
-  return std::make_unique<DashboardSession>(std::move(o), std::move(http));
+  return std::make_unique<DashboardSession>(std::move(o), std::move(http), auth);
 }
 
 http::Response DashboardSession::Handle(const http::Request& request) const {
@@ -282,9 +283,12 @@ http::Response DashboardSession::SignOut(const http::Request& request) const {
   req.headers.emplace_back("User-Agent", "magnum-api dashboard-session");
   req.connect_timeout = opt_.connect_timeout;
   req.timeout = opt_.request_timeout;
-  // Refused here from now on, whatever Keystone says: the page forgets it anyway.
-  Remember(*token);
+  // Refused here from now on, whatever Keystone says: the page forgets it anyway. Forgotten
+  // again once Keystone has answered, in case a validation that began before the
+  // revocation cached the token meanwhile.
+  if (auth_) auth_->Forget(*token);
   auto reply = http_->Send(req);
+  if (auth_) auth_->Forget(*token);
   if (!reply) {
     spdlog::error("{} dashboard sign-out: keystone at {}: {}", request.request_id, v3_,
                   reply.error().message());
@@ -305,31 +309,6 @@ http::Response DashboardSession::SignOut(const http::Request& request) const {
   r.status = 204;
   NoStore(&r);
   return r;
-}
-
-void DashboardSession::Remember(const std::string& token) const {
-  if (opt_.revoked_memory.count() <= 0 || opt_.max_revoked == 0) return;
-  const TimePoint now = clock_->Now();
-  const TimePoint until = now + opt_.revoked_memory;
-  std::lock_guard<std::mutex> lock(mu_);
-  // Every entry lives equally long: the deque is in deadline order.
-  while (!revoked_order_.empty() &&
-         (revoked_order_.front().first <= now || revoked_.size() >= opt_.max_revoked)) {
-    auto it = revoked_.find(revoked_order_.front().second);
-    if (it != revoked_.end() && it->second == revoked_order_.front().first) revoked_.erase(it);
-    revoked_order_.pop_front();
-  }
-  revoked_[token] = until;
-  revoked_order_.emplace_back(until, token);
-}
-
-bool DashboardSession::Revoked(const http::Request& request) const {
-  auto token = request.Header("X-Auth-Token");
-  if (!token) return false;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (revoked_.empty()) return false;
-  auto it = revoked_.find(*token);
-  return it != revoked_.end() && clock_->Now() < it->second;
 }
 
 long long DashboardSession::ThrottledFor(const std::string (&keys)[2]) const {

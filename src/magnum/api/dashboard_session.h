@@ -10,8 +10,9 @@
 //              "roles": [names]}; Keystone 401/403/404 -> 401, unreachable or 5xx -> 503.
 //   DELETE /dashboard/session  with X-Auth-Token -> Keystone revokes the token (DELETE
 //          /v3/auth/tokens, the token as both X-Auth-Token and X-Subject-Token: a user may
-//          revoke their own token) -> 204. This process then refuses the token (Revoked)
-//          for as long as its token cache may still hold it (token_cache_time).
+//          revoke their own token) -> 204. The API's authentication strategy is told to
+//          forget the token (AuthStrategy::Forget), so a validation it cached before the
+//          revocation is not used: the next request with the token is refused at once.
 //   other methods: 405 (GET and HEAD are the dashboard's page, not routed here)
 //
 // Guessing is throttled: sign-ins Keystone refused (401) are counted per client address and
@@ -42,6 +43,9 @@
 
 namespace magnum {
 class HttpClient;
+namespace auth {
+class AuthStrategy;
+}
 namespace config {
 struct Config;
 }
@@ -72,9 +76,6 @@ class DashboardSession {
     std::string keystone_url;  // with or without /v3
     std::chrono::seconds connect_timeout{5};
     std::chrono::seconds request_timeout{10};
-    // How long a token signed out here is refused by Revoked: the auth token cache's time.
-    std::chrono::seconds revoked_memory{300};
-    size_t max_revoked = 10000;  // beyond it the oldest are forgotten first
     size_t max_failures = 5;     // refused sign-ins per address or user within failure_window
     std::chrono::seconds failure_window{60};
     size_t max_tracked = 10000;  // addresses and users counted at once (memory bound)
@@ -83,27 +84,24 @@ class DashboardSession {
     bool proxy_headers = false;
   };
 
+  // `auth` (may be null in tests) must outlive this object.
   DashboardSession(Options options, std::shared_ptr<HttpClient> http,
-                   const Clock* clock = &SystemClock());
+                   const auth::AuthStrategy* auth, const Clock* clock = &SystemClock());
   ~DashboardSession();
   DashboardSession(const DashboardSession&) = delete;
   DashboardSession& operator=(const DashboardSession&) = delete;
 
   // From [keystone_authtoken] (the URL, TLS, timeouts and token_cache_time of the token
   // validation) with a curl client; null unless auth_strategy = keystone.
-  static std::unique_ptr<DashboardSession> FromConfig(const config::Config& config);
+  static std::unique_ptr<DashboardSession> FromConfig(const config::Config& config,
+                                                      const auth::AuthStrategy* auth);
 
   // The answer to a request for kDashboardSessionPath. Blocking.
   http::Response Handle(const http::Request& request) const;
 
-  // True when the request's X-Auth-Token was signed out through this object within
-  // revoked_memory: the API answers 401 without asking its (possibly cached) validation.
-  bool Revoked(const http::Request& request) const;
-
  private:
   http::Response SignIn(const http::Request& request) const;
   http::Response SignOut(const http::Request& request) const;
-  void Remember(const std::string& token) const;
   // Seconds until one of `keys` may sign in again; 0 when none is throttled.
   long long ThrottledFor(const std::string (&keys)[2]) const;
   void CountFailure(const std::string (&keys)[2]) const;
@@ -112,11 +110,9 @@ class DashboardSession {
   const Options opt_;
   const std::string v3_;
   const std::shared_ptr<HttpClient> http_;
+  const auth::AuthStrategy* const auth_;
   const Clock* const clock_;
-  mutable std::mutex mu_;  // guards revoked_ and revoked_order_
-  mutable std::unordered_map<std::string, TimePoint> revoked_;           // token -> refused until
-  mutable std::deque<std::pair<TimePoint, std::string>> revoked_order_;  // by deadline
-  mutable std::mutex failures_mu_;                                       // guards failures_
+  mutable std::mutex failures_mu_;                                           // guards failures_
   mutable std::unordered_map<std::string, std::deque<TimePoint>> failures_;  // key -> times
 };
 

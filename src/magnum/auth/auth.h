@@ -26,6 +26,10 @@ class AuthStrategy {
   virtual Result<RequestContext> Authenticate(const http::Request& request) const = 0;
   // The WWW-Authenticate value of a 401 answer: `Keystone uri="<where to get a token>"`.
   virtual std::string WwwAuthenticate() const { return "Keystone uri=''"; }
+  // `token` was revoked through this process (the dashboard's sign-out): from now on
+  // Authenticate refuses it without trusting a validation cached before the revocation.
+  // Nothing to do for strategies that keep no validations.
+  virtual void Forget(const std::string& token) const { (void)token; }
 };
 
 std::unique_ptr<AuthStrategy> NewNoAuth(std::string default_project, std::string default_user,

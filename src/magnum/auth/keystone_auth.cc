@@ -149,6 +149,11 @@ Result<RequestContext> KeystoneAuth::Validate(const std::string& token) const {
   return Fail(Error::Unavailable(kKeystoneDown));
 }
 
+void KeystoneAuth::Forget(const std::string& token) const {
+  if (opt_.token_cache_time <= 0) return;
+  cache_.Put(token, {nullptr, clock_->Now() + seconds(opt_.token_cache_time)});
+}
+
 Result<RequestContext> KeystoneAuth::Authenticate(const http::Request& request) const {
   std::optional<std::string> token = request.Header("X-Auth-Token");
   if (!token || !PlausibleToken(*token)) {

@@ -60,6 +60,9 @@ class KeystoneAuth final : public AuthStrategy {
 
   Result<RequestContext> Authenticate(const http::Request& request) const override;
   std::string WwwAuthenticate() const override;
+  // Caches `token` as invalid for token_cache_time (replacing a cached validation); with
+  // the cache off, every request asks Keystone, which knows of the revocation anyway.
+  void Forget(const std::string& token) const override;
   Stats stats() const;
 
  private:

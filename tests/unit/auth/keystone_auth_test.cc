@@ -262,6 +262,36 @@ TEST_F(KeystoneAuthTest, CacheTimeBoundsHowLongAValidationIsBelieved) {
   EXPECT_EQ(fake->Count("GET"), 2u);
 }
 
+TEST_F(KeystoneAuthTest, AForgottenTokenIsRefusedDespiteItsCachedValidation) {
+  KeystoneAuthOptions o;
+  o.token_cache_time = 300;
+  auto auth = Make(o);
+  ASSERT_TRUE(auth->Authenticate(WithToken("demo-token")));  // cached as valid
+  ASSERT_TRUE(auth->Authenticate(WithToken("admin-token")));
+  auth->Forget("demo-token");  // signed out through the dashboard
+  auto r = auth->Authenticate(WithToken("demo-token"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(fake->Count("GET"), 2u);                          // refused without asking Keystone
+  EXPECT_TRUE(auth->Authenticate(WithToken("admin-token")));  // other tokens unaffected
+  // After the cache time Keystone is asked again (and it knows of the revocation).
+  clock.now += seconds(301);
+  fake->users.erase("demo-token");
+  r = auth->Authenticate(WithToken("demo-token"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(fake->Count("GET"), 3u);
+}
+
+TEST_F(KeystoneAuthTest, WithTheCacheOffForgettingLeavesItToKeystone) {
+  KeystoneAuthOptions o;
+  o.token_cache_time = 0;
+  auto auth = Make(o);
+  auth->Forget("demo-token");
+  EXPECT_TRUE(auth->Authenticate(WithToken("demo-token")));  // Keystone still accepts it
+  EXPECT_EQ(fake->Count("GET"), 1u);
+}
+
 TEST_F(KeystoneAuthTest, ExpiredTokenIsRefusedEvenWhenCachedLonger) {
   fake->users["short-token"] = TokenDoc(clock.now + seconds(10), "demo", "demo", {"member"});
   auto auth = Make();  // cache time 300 s, token lives 10 s
