@@ -14,7 +14,8 @@ class QuotaTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.m = Magnumd(extra_config=dict(FAST_CERTS,
-                                          quotas={"max_clusters_per_project": "20"}))
+                                          quotas={"max_clusters_per_project": "20",
+                                                  "max_containers_per_project": "7"}))
         cls.m.start()
 
     @classmethod
@@ -96,6 +97,22 @@ class QuotaCrudTest(QuotaTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json, {"project_id": "never-set", "resource": "Cluster",
                                   "hard_limit": 20})
+
+    def test_container_quotas(self):
+        # Ours (issue 15): the quota of /v1/containers, default [quotas] max_containers_per_project.
+        r = self.m.get("/v1/quotas/never-set/Container", headers=ADMIN)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, {"project_id": "never-set", "resource": "Container",
+                                  "hard_limit": 7})
+        r = self.create("ctr-project", 2, resource="Container")
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["resource"], r.json["hard_limit"]), ("Container", 2))
+        # Independent of the project's Cluster quota.
+        self.assertEqual(self.create("ctr-project", 4).status, 201)
+        self.assertEqual(self.m.get("/v1/quotas/ctr-project/Container", headers=ADMIN).json[
+            "hard_limit"], 2)
+        self.assertEqual(self.m.get("/v1/quotas/ctr-project/Cluster", headers=ADMIN).json[
+            "hard_limit"], 4)
 
     def test_duplicate_is_409(self):
         self.assertEqual(self.create("dup-project").status, 201)

@@ -21,9 +21,9 @@
 namespace magnum::api {
 namespace {
 
-constexpr const char* kResources[] = {"clustertemplates", "clusters",    "quotas",
-                                      "certificates",     "mservices",   "stats",
-                                      "federations",      "nodegroups",  "credentials"};
+constexpr const char* kResources[] = {
+    "clustertemplates", "clusters",   "quotas",      "certificates", "mservices", "stats",
+    "federations",      "nodegroups", "credentials", "containers"};
 
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> out;
@@ -449,6 +449,7 @@ ApiApp::ApiApp(const ApiDependencies& deps) : impl_(std::make_unique<Impl>(deps)
   impl_->controllers["stats"] = NewStatsController(s);
   impl_->controllers["mservices"] = NewMServicesController(s);
   impl_->controllers["federations"] = NewFederationsController(s);
+  impl_->controllers["containers"] = NewContainersController(s);
   impl_->event_streams = std::make_unique<EventStreams>(&impl_->services);
 }
 

@@ -116,5 +116,6 @@ std::unique_ptr<Controller> NewQuotasController(const Services& services);
 std::unique_ptr<Controller> NewStatsController(const Services& services);
 std::unique_ptr<Controller> NewMServicesController(const Services& services);
 std::unique_ptr<Controller> NewFederationsController(const Services& services);
+std::unique_ptr<Controller> NewContainersController(const Services& services);
 
 }  // namespace magnum::api

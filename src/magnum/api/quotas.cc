@@ -20,7 +20,8 @@ const FieldList& QuotaFields() {
     // Length 0 passes here so that "" gets the reference's "Must provide a valid project ID."
     f.push_back(Bound(MakeField("project_id", FieldType::kString, kNone, 0, 255), &Quota::project_id));
     FieldSpec resource = MakeField("resource", FieldType::kString, kNone, 1, 255);
-    resource.choices = {"Cluster"};
+    // "Container" (ours): the quota of /v1/containers (issue 15).
+    resource.choices = {"Cluster", "Container"};
     resource.default_value = "Cluster";
     f.push_back(Bound(resource, &Quota::resource));
     FieldSpec hard_limit = MakeField("hard_limit", FieldType::kInt, kNone, 0, 2147483647);
@@ -112,9 +113,11 @@ class QuotasController final : public Controller {
     MAGNUM_ASSIGN_OR_RETURN(auto row, objects::GetOne<Quota>(*s_.db, Key(project, resource)));
     if (row) return ApiResponse::Ok(RenderQuota(*row));
     // No explicit quota: the configured default, without id or timestamps.
-    return ApiResponse::Ok(Json{{"project_id", project},
-                                {"resource", resource},
-                                {"hard_limit", s_.config->max_clusters_per_project}});
+    return ApiResponse::Ok(
+        Json{{"project_id", project},
+             {"resource", resource},
+             {"hard_limit", resource == "Container" ? s_.config->max_containers_per_project
+                                                    : s_.config->max_clusters_per_project}});
   }
 
   ApiResult Create(const ApiRequest& req) {

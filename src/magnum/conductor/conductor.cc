@@ -19,6 +19,7 @@
 #include "magnum/conductor/cluster_status.h"
 #include "magnum/conductor/cluster_trust.h"
 #include "magnum/conductor/conductor_core.h"
+#include "magnum/conductor/containers.h"
 #include "magnum/conductor/heartbeat.h"
 #include "magnum/conductor/operation_executor.h"
 #include "magnum/conductor/outcome.h"
@@ -52,6 +53,11 @@ ConductorOptions ConductorOptionsFromConfig(const config::Config& config) {
   o.report_interval = std::chrono::seconds(std::max(1, config.report_interval));
   o.service_down_time = std::chrono::seconds(std::max(1, config.service_down_time));
   o.lease_ttl = std::chrono::seconds(std::max(3, config.conductor_lease_ttl));
+  o.container_limits.execute_timeout =
+      std::chrono::seconds(std::max(1, config.containers_execute_timeout));
+  o.container_limits.max_output_bytes =
+      static_cast<size_t>(std::max(1, config.containers_max_output_bytes));
+  o.max_containers_per_project = std::max(0, config.max_containers_per_project);
   if (config.conductor_reconcile_enabled) {
     o.reconcile_interval = std::chrono::seconds(std::max(1, config.conductor_reconcile_interval));
   }
@@ -70,7 +76,10 @@ struct ConductorService::Impl {
         health(&core),
         renewal(&core),
         deadlines(&core),
-        reconcile(&core) {
+        reconcile(&core),
+        containers(core.db, core.clock,
+                   ContainerServiceOptions{core.opt.container_limits,
+                                           core.opt.max_containers_per_project}) {
     core.lease = &lease;
     core.outcome = &outcome;
     core.executor = &executor;
@@ -87,12 +96,16 @@ struct ConductorService::Impl {
   LeaseRenewalTask renewal;
   DeadlineTask deadlines;
   ReconcileTask reconcile;
+  ContainerService containers;
   std::unique_ptr<ServiceHeartbeat> heartbeat;
   std::unique_ptr<HeartbeatTask> heartbeat_task;
 };
 
-ConductorService::ConductorService(ConductorDeps deps, ConductorOptions options)
-    : impl_(std::make_unique<Impl>(std::move(deps), std::move(options))) {}
+ConductorService::ConductorService(ConductorDeps deps, ConductorOptions options) {
+  std::shared_ptr<ContainerEngine> engine = std::move(deps.container_engine);
+  impl_ = std::make_unique<Impl>(std::move(deps), std::move(options));
+  impl_->containers.SetEngine(std::move(engine));
+}
 
 ConductorService::~ConductorService() { Stop(); }
 
@@ -486,6 +499,56 @@ Result<void> ConductorService::RotateCredential(const Caller& caller, const std:
 Result<void> ConductorService::Ping() {
   if (impl_->core.registry.Stopping()) return Fail(Error::Unavailable("The conductor is stopping."));
   return {};
+}
+
+// ---- Containers (containers.h) ---------------------------------------------------------
+
+Result<objects::Container> ConductorService::ContainerCreate(const Caller& caller,
+                                                             const objects::Container& container) {
+  if (impl_->core.registry.Stopping()) {
+    return Fail(Error::Unavailable("The conductor is stopping; try again shortly."));
+  }
+  return impl_->containers.Create(caller, container);
+}
+
+Result<objects::Container> ConductorService::ContainerShow(const Caller& caller,
+                                                           const std::string& uuid) {
+  return impl_->containers.Show(caller, uuid);
+}
+
+Result<objects::Container> ConductorService::ContainerAct(const Caller& caller,
+                                                          const std::string& uuid,
+                                                          ContainerAction action) {
+  if (impl_->core.registry.Stopping()) {
+    return Fail(Error::Unavailable("The conductor is stopping; try again shortly."));
+  }
+  return impl_->containers.Act(caller, uuid, action);
+}
+
+Result<void> ConductorService::ContainerDelete(const Caller& caller, const std::string& uuid,
+                                               bool force) {
+  if (impl_->core.registry.Stopping()) {
+    return Fail(Error::Unavailable("The conductor is stopping; try again shortly."));
+  }
+  return impl_->containers.Delete(caller, uuid, force);
+}
+
+Result<CommandOutput> ConductorService::ContainerLogs(const Caller& caller,
+                                                      const std::string& uuid) {
+  return impl_->containers.Logs(caller, uuid);
+}
+
+Result<CommandOutput> ConductorService::ContainerExecute(const Caller& caller,
+                                                         const std::string& uuid,
+                                                         const std::string& command) {
+  if (impl_->core.registry.Stopping()) {
+    return Fail(Error::Unavailable("The conductor is stopping; try again shortly."));
+  }
+  return impl_->containers.Execute(caller, uuid, command);
+}
+
+void ConductorService::SetContainerEngine(std::shared_ptr<ContainerEngine> engine) {
+  impl_->containers.SetEngine(std::move(engine));
 }
 
 void ConductorService::RecoverOnce(bool at_start) { impl_->recovery.Recover(at_start); }

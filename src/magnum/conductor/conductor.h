@@ -92,10 +92,15 @@ struct ConductorOptions {
   // false: no scheduler thread; the caller runs due timers with RunDueTasks() (tests on a
   // ManualClock: simulated time, no sleeps).
   bool run_timer_thread = true;
+  // Containers (containers.h): [containers] execute_timeout, max_output_bytes and
+  // [quotas] max_containers_per_project.
+  ContainerLimits container_limits;
+  int64_t max_containers_per_project = 100;
 };
 
 // [DEFAULT] host, [conductor] conductor_workers (0 = 4), periodic_interval_max,
-// service_down_time, report_interval, [kubernetes] health_polling_interval.
+// service_down_time, report_interval, [kubernetes] health_polling_interval, [containers]
+// execute_timeout and max_output_bytes, [quotas] max_containers_per_project.
 ConductorOptions ConductorOptionsFromConfig(const config::Config& config);
 
 struct ConductorDeps {
@@ -108,6 +113,10 @@ struct ConductorDeps {
   // Per-cluster Keystone trusts (clients/keystone_trusts.h); nullptr = none (noauth, or
   // [trust] not set): a create whose driver UsesTrust() is then refused.
   std::shared_ptr<clients::TrustManager> trusts;
+  // The Docker Engines of the clusters, for /v1/containers (container_engine.h); nullptr =
+  // none (every container call is refused with NoContainerEngine()). SetContainerEngine
+  // may set it later.
+  std::shared_ptr<ContainerEngine> container_engine;
 };
 
 class ConductorService final : public ConductorApi {
@@ -161,6 +170,22 @@ class ConductorService final : public ConductorApi {
   Result<void> RotateCaCertificate(const Caller& caller, const std::string& cluster_uuid) override;
   Result<void> RotateCredential(const Caller& caller, const std::string& cluster_uuid) override;
   Result<void> Ping() override;
+  Result<objects::Container> ContainerCreate(const Caller& caller,
+                                             const objects::Container& container) override;
+  Result<objects::Container> ContainerShow(const Caller& caller,
+                                           const std::string& container_uuid) override;
+  Result<objects::Container> ContainerAct(const Caller& caller, const std::string& container_uuid,
+                                          ContainerAction action) override;
+  Result<void> ContainerDelete(const Caller& caller, const std::string& container_uuid,
+                               bool force) override;
+  Result<CommandOutput> ContainerLogs(const Caller& caller,
+                                      const std::string& container_uuid) override;
+  Result<CommandOutput> ContainerExecute(const Caller& caller, const std::string& container_uuid,
+                                         const std::string& command) override;
+
+  // The engine container calls use from now on (nullptr: none, calls answer 503). Calls
+  // already running finish with the one they started with.
+  void SetContainerEngine(std::shared_ptr<ContainerEngine> engine);
 
   // One pass of each periodic task (the timer thread runs them; tests may call them).
   // A cluster left *_IN_PROGRESS without any lock row counts as orphaned once its row is

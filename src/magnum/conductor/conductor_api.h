@@ -10,10 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "magnum/common/error.h"
+#include "magnum/conductor/container_engine.h"
+#include "magnum/objects/container.h"
 
 namespace magnum::conductor {
 
@@ -80,6 +84,40 @@ class ConductorApi {
 
   // Liveness of at least one conductor.
   virtual Result<void> Ping() = 0;
+
+  // Containers on a cluster's Docker Engine (issue 15; containers.h has the rules). Each is
+  // a synchronous call: the reply carries the container as the Engine now sees it, or the
+  // refusal. The API has already checked visibility (project) and the input. By default
+  // (a conductor without a container engine) every call is refused with NoContainerEngine().
+  // Creates the row and the Engine's container (created, not started); `container` names
+  // the cluster (bay_uuid), name, image, command, memory, environment, project and user.
+  virtual Result<objects::Container> ContainerCreate(const Caller& caller,
+                                                     const objects::Container& container);
+  // The row with its status read from the Engine (never an error for an unreachable Engine:
+  // status Unknown with the reason).
+  virtual Result<objects::Container> ContainerShow(const Caller& caller,
+                                                   const std::string& container_uuid);
+  // start, stop, reboot, pause, unpause: the container after the action.
+  virtual Result<objects::Container> ContainerAct(const Caller& caller,
+                                                  const std::string& container_uuid,
+                                                  ContainerAction action);
+  // Removes it from the Engine, then its row; `force` removes a running one.
+  virtual Result<void> ContainerDelete(const Caller& caller, const std::string& container_uuid,
+                                       bool force);
+  virtual Result<CommandOutput> ContainerLogs(const Caller& caller,
+                                              const std::string& container_uuid);
+  virtual Result<CommandOutput> ContainerExecute(const Caller& caller,
+                                                 const std::string& container_uuid,
+                                                 const std::string& command);
 };
+
+// 503 "containers are not available: no container engine in this conductor".
+Error NoContainerEngine();
+
+// The upstream RPC method name of an action ("container_start", ...) and back.
+std::string ContainerActionMethod(ContainerAction action);
+std::optional<ContainerAction> ContainerActionOfMethod(std::string_view method);
+// "start", "stop", ... (the API's path segment).
+std::string_view ContainerActionName(ContainerAction action);
 
 }  // namespace magnum::conductor

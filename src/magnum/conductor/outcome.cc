@@ -1,14 +1,15 @@
 #include "magnum/conductor/outcome.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "magnum/conductor/certificates.h"
 #include "magnum/conductor/cluster_lease.h"
 #include "magnum/conductor/cluster_status.h"
 #include "magnum/conductor/cluster_trust.h"
 #include "magnum/conductor/conductor_core.h"
+#include "magnum/conductor/containers.h"
 #include "magnum/db/database.h"
 #include "magnum/objects/mappers.h"
 
@@ -169,6 +170,8 @@ Result<void> OutcomeWriter::RemoveClusterTx(db::Database& tx, const std::string&
   *removed = true;
   Filter by_cluster = Filter().Where(Condition::Eq("cluster_id", uuid));
   MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kNodeGroupTable, by_cluster));
+  // Its containers' rows (the Engine's containers went with the nodes).
+  MAGNUM_RETURN_IF_ERROR(ContainerService::DeleteForCluster(tx, uuid));
   MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterEventTable, LockOf(uuid)));
   MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterLockTable, LockOf(uuid)));
   // Its certificates go in the same transaction: no crash can leave them behind.

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "magnum/conductor/containers.h"
 #include "magnum/rpc/transport.h"
 
 namespace magnum::conductor {
@@ -90,6 +91,35 @@ class RpcConductorClient final : public ConductorApi {
 
   Result<void> Ping() override { return CallVoid("ping_conductor", Json::object()); }
 
+  // Containers: the upstream method names; the reply carries the container or the output.
+  Result<objects::Container> ContainerCreate(const Caller& caller,
+                                             const objects::Container& container) override {
+    Json j = ContainerRequest(caller, container.uuid);
+    j["container"] = Json::parse(EncodeContainer(container));
+    return CallContainer("container_create", j);
+  }
+  Result<objects::Container> ContainerShow(const Caller& caller, const std::string& uuid) override {
+    return CallContainer("container_show", ContainerRequest(caller, uuid));
+  }
+  Result<objects::Container> ContainerAct(const Caller& caller, const std::string& uuid,
+                                          ContainerAction action) override {
+    return CallContainer(ContainerActionMethod(action), ContainerRequest(caller, uuid));
+  }
+  Result<void> ContainerDelete(const Caller& caller, const std::string& uuid, bool force) override {
+    Json j = ContainerRequest(caller, uuid);
+    j["force"] = force;
+    return CallVoid("container_delete", j);
+  }
+  Result<CommandOutput> ContainerLogs(const Caller& caller, const std::string& uuid) override {
+    return CallOutput("container_logs", ContainerRequest(caller, uuid));
+  }
+  Result<CommandOutput> ContainerExecute(const Caller& caller, const std::string& uuid,
+                                         const std::string& command) override {
+    Json j = ContainerRequest(caller, uuid);
+    j["command"] = command;
+    return CallOutput("container_exec", j);
+  }
+
  private:
   static Json Request(const Caller& caller, const std::string& uuid) {
     return Json{{"context",
@@ -101,6 +131,12 @@ class RpcConductorClient final : public ConductorApi {
                   {"auth_token", caller.auth_token}}},
                 {"cluster_uuid", uuid}};
   }
+  static Json ContainerRequest(const Caller& caller, const std::string& container_uuid) {
+    Json j = Request(caller, "");
+    j.erase("cluster_uuid");
+    j["container_uuid"] = container_uuid;
+    return j;
+  }
   static Json NodeGroupRequest(const Caller& caller, const std::string& uuid,
                                const std::string& nodegroup_uuid) {
     Json j = Request(caller, uuid);
@@ -109,8 +145,32 @@ class RpcConductorClient final : public ConductorApi {
   }
 
   Result<std::string> CallRaw(const std::string& method, const Json& payload) {
+    // Logs and execute run on the Engine for up to [containers] execute_timeout (at most
+    // 10 minutes) besides the conductor's own work.
+    const bool long_call = method == "container_exec" || method == "container_logs";
     return transport_->Call(topic_, method,
-                            payload.dump(-1, ' ', false, Json::error_handler_t::replace), timeout_);
+                            payload.dump(-1, ' ', false, Json::error_handler_t::replace),
+                            long_call ? timeout_ + std::chrono::minutes(10) : timeout_);
+  }
+
+  Result<objects::Container> CallContainer(const std::string& method, const Json& payload) {
+    MAGNUM_ASSIGN_OR_RETURN(std::string reply, CallRaw(method, payload));
+    Json j = Json::parse(reply, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("container")) {
+      return Fail(Error::Internal("malformed reply to " + method + " from the conductor"));
+    }
+    auto c = DecodeContainer(j["container"].dump());
+    if (!c)
+      return Fail(Error::Internal("malformed reply to " + method +
+                                  " from the conductor: " + c.error().message()));
+    return c;
+  }
+
+  Result<CommandOutput> CallOutput(const std::string& method, const Json& payload) {
+    MAGNUM_ASSIGN_OR_RETURN(std::string reply, CallRaw(method, payload));
+    auto out = DecodeCommandOutput(reply);
+    if (!out) return Fail(Error::Internal("malformed reply to " + method + " from the conductor"));
+    return out;
   }
 
   Result<void> CallVoid(const std::string& method, const Json& payload) {

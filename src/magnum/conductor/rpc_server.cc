@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "magnum/conductor/conductor_api.h"
+#include "magnum/conductor/containers.h"
 #include "magnum/conductor/upstream_rpc.h"
 
 namespace magnum::conductor {
@@ -90,6 +91,46 @@ Result<std::string> Pem(const Result<std::string>& r) {
   return Json{{"pem", *r}}.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+Result<std::string> ContainerReply(const Result<objects::Container>& r) {
+  if (!r) return Fail(r.error());
+  return "{\"container\":" + EncodeContainer(*r) + "}";
+}
+
+Result<std::string> OutputReply(const Result<CommandOutput>& r) {
+  if (!r) return Fail(r.error());
+  return EncodeCommandOutput(*r);
+}
+
+// container_*: {"context", "container_uuid", and "container" (create), "force" (delete),
+// "command" (exec)}.
+Result<std::string> DispatchContainer(ConductorApi* impl, const Caller& caller,
+                                      const std::string& method, const Json& j) {
+  Args a(j);
+  if (method == "container_create") {
+    auto it = j.find("container");
+    if (it == j.end() || !it->is_object()) {
+      return Fail(Error::InvalidArgument("RPC request lacks 'container'"));
+    }
+    MAGNUM_ASSIGN_OR_RETURN(objects::Container c, DecodeContainer(it->dump()));
+    return ContainerReply(impl->ContainerCreate(caller, c));
+  }
+  MAGNUM_ASSIGN_OR_RETURN(std::string uuid, a.Str("container_uuid"));
+  if (method == "container_show") return ContainerReply(impl->ContainerShow(caller, uuid));
+  if (auto action = ContainerActionOfMethod(method)) {
+    return ContainerReply(impl->ContainerAct(caller, uuid, *action));
+  }
+  if (method == "container_delete") {
+    MAGNUM_ASSIGN_OR_RETURN(bool force, a.Bool("force"));
+    return Null(impl->ContainerDelete(caller, uuid, force));
+  }
+  if (method == "container_logs") return OutputReply(impl->ContainerLogs(caller, uuid));
+  if (method == "container_exec") {
+    MAGNUM_ASSIGN_OR_RETURN(std::string command, a.Str("command"));
+    return OutputReply(impl->ContainerExecute(caller, uuid, command));
+  }
+  return Fail(Error::InvalidArgument("unknown conductor RPC method '" + method + "'"));
+}
+
 Result<std::string> Dispatch(ConductorApi* impl, const UpstreamRpc* upstream,
                              const std::string& method, const std::string& payload) {
   Json j = Json::parse(payload, nullptr, false);
@@ -99,6 +140,7 @@ Result<std::string> Dispatch(ConductorApi* impl, const UpstreamRpc* upstream,
   Args a(j);
   if (method == "ping_conductor") return Null(impl->Ping());
   const Caller caller = a.GetCaller();
+  if (method.rfind("container_", 0) == 0) return DispatchContainer(impl, caller, method, j);
   if (upstream && UpstreamRpc::IsUpstream(method, j)) {
     return upstream->Dispatch(caller, method, j);
   }

@@ -9,6 +9,11 @@
 // nodegroup), cluster_delete, nodegroup_create/update/delete(nodegroup),
 // get_ca_certificate(ca_cert_type), sign_certificate(csr, ca_cert_type),
 // rotate_ca_certificate, credential_rotate, ping_conductor.
+// Containers (synchronous, upstream names): container_create(container),
+// container_show, container_start/stop/reboot/pause/unpause, container_delete(force),
+// container_logs, container_exec(command), each with "container_uuid" instead of
+// "cluster_uuid"; the reply is {"container": {...}} or {"output", "truncated",
+// "exit_code"} (containers.h has the wire form).
 // An unknown method or a malformed payload is kInvalidArgument.
 // With the conductor's database, upstream Magnum 15's request shapes are served as well
 // (upstream_rpc.h: versioned-object primitives instead of "cluster_uuid").

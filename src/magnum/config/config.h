@@ -180,6 +180,11 @@ struct Config {
 
   // [quotas]
   int max_clusters_per_project = 20;
+  int max_containers_per_project = 100;  // ours: containers when the project has no quota row
+
+  // [containers] (ours): bounds of GET .../logs and PUT .../execute
+  int containers_execute_timeout = 60;        // seconds an execute may run
+  int containers_max_output_bytes = 1 << 20;  // output kept by logs / execute
 
   // [drivers]
   std::vector<std::string> disabled_drivers;

@@ -264,12 +264,42 @@ Migration ResourceGenerations() {
   return m;
 }
 
+// Version 5: containers (issue 15), in upstream's table name. A database the Python Magnum
+// created never has that table at the revision we take over (upstream dropped it in 2016);
+// one left behind anyway is renamed aside by the takeover (upstream_schema.h), so this
+// creates the table in every case.
+Migration Containers() {
+  return Migration{5,
+                   "Containers on clusters",
+                   {R"sql(CREATE TABLE "container" (
+  "id" {ID},
+  "uuid" TEXT NOT NULL,
+  "name" TEXT,
+  "image" TEXT,
+  "command" TEXT,
+  "bay_uuid" TEXT,
+  "status" TEXT,
+  "status_reason" TEXT,
+  "memory" TEXT,
+  "environment" TEXT,
+  "project_id" TEXT,
+  "user_id" TEXT,
+  "docker_id" TEXT,
+  "created_at" TEXT,
+  "updated_at" TEXT,
+  CONSTRAINT "uniq_container0uuid" UNIQUE ("uuid")
+))sql",
+                    R"sql(CREATE INDEX "ix_container_project_id" ON "container" ("project_id"))sql",
+                    R"sql(CREATE INDEX "ix_container_bay_uuid" ON "container" ("bay_uuid"))sql"}};
+}
+
 std::vector<Migration> BuildMigrations() {
   std::vector<Migration> all;
   all.push_back(InitialSchema());
   all.push_back(ClusterLease());
   all.push_back(PersistedOperation());
   all.push_back(ResourceGenerations());
+  all.push_back(Containers());
   return all;
 }
 

@@ -127,6 +127,19 @@ std::vector<TableSchema> BuildTables() {
       {{"cluster_uuid"}},
       {}});
 
+  // Containers on a cluster's Docker Engine (migration 5): upstream's columns as they last
+  // were (bay_uuid names the cluster), plus status_reason and docker_id (ours).
+  tables.push_back(
+      TableSchema{kContainerTable,
+                  {Col("id", T::kId, false), Col("uuid", T::kText, false), Col("name", T::kText),
+                   Col("image", T::kText), Col("command", T::kText), Col("bay_uuid", T::kText),
+                   Col("status", T::kText), Col("status_reason", T::kText), Col("memory", T::kText),
+                   Col("environment", T::kJson), Col("project_id", T::kText),
+                   Col("user_id", T::kText), Col("docker_id", T::kText),
+                   Col("created_at", T::kTimestamp), Col("updated_at", T::kTimestamp)},
+                  {{"uuid"}},
+                  {{"project_id"}, {"bay_uuid"}}});
+
   // Ours: per-table change counters, bumped by triggers on every INSERT, UPDATE and DELETE
   // of the resource tables (migration 4); the API's response cache reads them.
   tables.push_back(TableSchema{kResourceGenerationTable,

@@ -46,6 +46,8 @@ inline constexpr char kQuotaTable[] = "quotas";
 inline constexpr char kFederationTable[] = "federation";
 inline constexpr char kClusterEventTable[] = "cluster_event";
 inline constexpr char kClusterLockTable[] = "cluster_lock";
+// Containers on clusters (issue 15; upstream's table name, dropped upstream in 2016).
+inline constexpr char kContainerTable[] = "container";
 // Bookkeeping: one change counter per resource table, kept by triggers (migration 4).
 inline constexpr char kResourceGenerationTable[] = "resource_generation";
 

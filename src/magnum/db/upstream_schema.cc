@@ -250,6 +250,13 @@ std::vector<PreflightCheck> TakeoverPreflight(const LiveSchema& live) {
 
 std::vector<std::string> TakeoverPlan(const LiveSchema& live, const std::string& applied_at) {
   std::vector<std::string> plan;
+  // An old `container` table (upstream's, dropped by its alembic in 2016, so only ever a
+  // leftover): kept under another name, out of the way of our migration 5 which creates
+  // the table anew (its rows named bays and Docker daemons of that era).
+  if (live.count(kContainerTable) != 0 && live.count(kUpstreamContainerTable) == 0) {
+    plan.push_back("RENAME TABLE " + Quote(kContainerTable) + " TO " +
+                   Quote(kUpstreamContainerTable));
+  }
   std::string record =
       "INSERT IGNORE INTO \"schema_migrations\" (\"version\", \"description\", \"applied_at\") "
       "VALUES ";

@@ -14,6 +14,8 @@
 //     nodegroup.node_labels, nodegroup.node_taints, x509keypair.name), our indexes, and the
 //     unique keys upstream still names after bays (uniq_bay0uuid, uniq_baymodel0uuid);
 //   * our own tables (cluster_event, cluster_lock, resource_generation) and triggers.
+//   * an old `container` table (upstream dropped it in 2016; a leftover only) is renamed to
+//     kUpstreamContainerTable, so that our migration 5 creates ours.
 // JSON text (labels, node_addresses, ...), booleans (TINYINT(1)) and status strings are
 // stored alike and need no conversion. Upstream has no soft-deleted rows (no `deleted`
 // columns). `alembic_version` and anything else we do not know is left untouched.
@@ -39,6 +41,9 @@ inline constexpr char kMagnum15AlembicHead[] = "7da8489d6a68";
 inline constexpr char kAlembicVersionTable[] = "alembic_version";
 // Our migrations the takeover stands for (1..this); later ones apply as usual after it.
 inline constexpr int kTakeoverVersion = 4;
+// Where the takeover moves an old upstream `container` table, when one is left (our own
+// table of that name comes with migration 5).
+inline constexpr char kUpstreamContainerTable[] = "container_upstream";
 
 // The tables upstream's head has (all of them ours too).
 const std::vector<std::string>& UpstreamTables();

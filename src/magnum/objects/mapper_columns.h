@@ -8,6 +8,7 @@
 #include "magnum/objects/cluster_event.h"
 #include "magnum/objects/cluster_lock.h"
 #include "magnum/objects/cluster_template.h"
+#include "magnum/objects/container.h"
 #include "magnum/objects/federation.h"
 #include "magnum/objects/magnum_service.h"
 #include "magnum/objects/nodegroup.h"
@@ -162,6 +163,25 @@ void Columns(V& v, O& f, const Federation*) {
   v.Json("properties", f.properties);
   v.Text("created_at", f.created_at);
   v.Text("updated_at", f.updated_at);
+}
+
+template <typename V, typename O>
+void Columns(V& v, O& c, const Container*) {
+  v.Id("id", c.id);
+  v.Text("uuid", c.uuid);
+  v.Text("name", c.name);
+  v.Text("image", c.image);
+  v.Text("command", c.command);
+  v.Text("bay_uuid", c.bay_uuid);
+  v.Status("status", c.status);
+  v.Text("status_reason", c.status_reason);
+  v.Text("memory", c.memory);
+  v.Json("environment", c.environment);
+  v.Text("project_id", c.project_id);
+  v.Text("user_id", c.user_id);
+  v.Text("docker_id", c.docker_id);
+  v.Text("created_at", c.created_at);
+  v.Text("updated_at", c.updated_at);
 }
 
 template <typename V, typename O>

@@ -44,6 +44,9 @@ class StatusColumns {
   void Status(const char* col, std::optional<FederationStatus>& out) {
     Self().Enum(col, out, ParseFederationStatus);
   }
+  void Status(const char* col, std::optional<ContainerStatus>& out) {
+    Self().Enum(col, out, ParseContainerStatus);
+  }
 
   std::optional<Error> error;
 
@@ -409,6 +412,7 @@ MAGNUM_OBJECT_MAPPER(Federation)
 MAGNUM_OBJECT_MAPPER(MagnumService)
 MAGNUM_OBJECT_MAPPER(ClusterEvent)
 MAGNUM_OBJECT_MAPPER(ClusterLock)
+MAGNUM_OBJECT_MAPPER(Container)
 #undef MAGNUM_OBJECT_MAPPER
 
 db::Row ToRow(const ClusterTemplate& t) { return Write(t); }
@@ -420,6 +424,7 @@ db::Row ToRow(const Federation& f) { return Write(f); }
 db::Row ToRow(const MagnumService& s) { return Write(s); }
 db::Row ToRow(const ClusterEvent& e) { return Write(e); }
 db::Row ToRow(const ClusterLock& l) { return Write(l); }
+db::Row ToRow(const Container& c) { return Write(c); }
 
 std::optional<int64_t> IdOf(const db::Row& row) {
   const db::Value& v = row.Get("id");

@@ -23,6 +23,7 @@
 #include "magnum/objects/cluster_event.h"
 #include "magnum/objects/cluster_lock.h"
 #include "magnum/objects/cluster_template.h"
+#include "magnum/objects/container.h"
 #include "magnum/objects/federation.h"
 #include "magnum/objects/magnum_service.h"
 #include "magnum/objects/nodegroup.h"
@@ -43,6 +44,8 @@ template <> inline constexpr const char* kTableOf<Federation> = db::kFederationT
 template <> inline constexpr const char* kTableOf<MagnumService> = db::kMagnumServiceTable;
 template <> inline constexpr const char* kTableOf<ClusterEvent> = db::kClusterEventTable;
 template <> inline constexpr const char* kTableOf<ClusterLock> = db::kClusterLockTable;
+template <>
+inline constexpr const char* kTableOf<Container> = db::kContainerTable;
 
 // Defined (explicitly instantiated) for every object type above.
 template <typename T>
@@ -60,6 +63,7 @@ db::Row ToRow(const Federation& f);
 db::Row ToRow(const MagnumService& s);
 db::Row ToRow(const ClusterEvent& e);
 db::Row ToRow(const ClusterLock& l);
+db::Row ToRow(const Container& c);
 
 // The columns whose stored value differs between `before` and `after` (with after's
 // values): the change set of an Update.

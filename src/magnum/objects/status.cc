@@ -61,6 +61,22 @@ std::string_view Name(FederationStatus s) {
   return "";
 }
 
+std::string_view Name(ContainerStatus s) {
+  switch (s) {
+    case ContainerStatus::kError:
+      return "Error";
+    case ContainerStatus::kRunning:
+      return "Running";
+    case ContainerStatus::kStopped:
+      return "Stopped";
+    case ContainerStatus::kPaused:
+      return "Paused";
+    case ContainerStatus::kUnknown:
+      return "Unknown";
+  }
+  return "";
+}
+
 std::optional<ClusterStatus> ParseClusterStatus(std::string_view name) {
   return ParseByName(kAllClusterStatuses, name);
 }
@@ -69,6 +85,10 @@ std::optional<HealthStatus> ParseHealthStatus(std::string_view name) {
 }
 std::optional<FederationStatus> ParseFederationStatus(std::string_view name) {
   return ParseByName(kAllFederationStatuses, name);
+}
+
+std::optional<ContainerStatus> ParseContainerStatus(std::string_view name) {
+  return ParseByName(kAllContainerStatuses, name);
 }
 
 bool IsInProgress(ClusterStatus s) { return Name(s).ends_with("_IN_PROGRESS"); }

@@ -1,8 +1,9 @@
 // Status enums of the typed objects and their stored/API names (api-v1.md §3.1).
 //
 // Clusters and nodegroups share ClusterStatus; HealthStatus is a cluster's health;
-// FederationStatus the nine statuses of a federation. The names are the strings stored in
-// the database and shown by the API ("CREATE_COMPLETE"). Pure functions; thread-safe.
+// FederationStatus the nine statuses of a federation; ContainerStatus upstream's five of a
+// container (objects/container.h). The names are the strings stored in the database and
+// shown by the API ("CREATE_COMPLETE", "Running"). Pure functions; thread-safe.
 #pragma once
 
 #include <array>
@@ -64,7 +65,15 @@ inline constexpr std::array<FederationStatus, 9> kAllFederationStatuses = {
     FederationStatus::kDeleteInProgress, FederationStatus::kDeleteFailed,
     FederationStatus::kDeleteComplete};
 
-// "CREATE_IN_PROGRESS", "HEALTHY", ...
+// Upstream's container statuses, with their wire spelling ("Running", ...).
+enum class ContainerStatus { kError, kRunning, kStopped, kPaused, kUnknown };
+
+inline constexpr std::array<ContainerStatus, 5> kAllContainerStatuses = {
+    ContainerStatus::kError, ContainerStatus::kRunning, ContainerStatus::kStopped,
+    ContainerStatus::kPaused, ContainerStatus::kUnknown};
+
+// "CREATE_IN_PROGRESS", "HEALTHY", "Running", ...
+std::string_view Name(ContainerStatus s);
 std::string_view Name(ClusterStatus s);
 std::string_view Name(HealthStatus s);
 std::string_view Name(FederationStatus s);
@@ -73,11 +82,14 @@ std::string_view Name(FederationStatus s);
 std::optional<ClusterStatus> ParseClusterStatus(std::string_view name);
 std::optional<HealthStatus> ParseHealthStatus(std::string_view name);
 std::optional<FederationStatus> ParseFederationStatus(std::string_view name);
+// Exact wire spelling ("Running").
+std::optional<ContainerStatus> ParseContainerStatus(std::string_view name);
 
 // Every value of an enum, by overload: AllOf(ClusterStatus{}).
 inline constexpr const auto& AllOf(ClusterStatus) { return kAllClusterStatuses; }
 inline constexpr const auto& AllOf(HealthStatus) { return kAllHealthStatuses; }
 inline constexpr const auto& AllOf(FederationStatus) { return kAllFederationStatuses; }
+inline constexpr const auto& AllOf(ContainerStatus) { return kAllContainerStatuses; }
 
 // *_IN_PROGRESS / *_FAILED / *_COMPLETE.
 bool IsInProgress(ClusterStatus s);

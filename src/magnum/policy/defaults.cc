@@ -130,6 +130,20 @@ const std::vector<RuleDefault>& DefaultRules() {
       {"federation:get", kAdminOrReader, "", {"project"}},
       {"federation:get_all", kAdminOrReader, "", {"project"}},
       {"federation:update", kAdminOrMember, "", {"project"}},
+
+      // Containers (container.py as upstream last had it, 2016; issue 15).
+      {"container:create", kAdminOrMemberDenyClusterUser, "", {"project"}},
+      {"container:delete", kAdminOrMemberDenyClusterUser, "", {"project"}},
+      {"container:detail", kAdminOrReaderDenyClusterUser, "", {"project"}},
+      {"container:get", kAdminOrReaderDenyClusterUser, "", {"project"}},
+      {"container:get_all", kAdminOrReaderDenyClusterUser, "", {"project"}},
+      {"container:start", kAdminOrMemberDenyClusterUser, "", {"project"}},
+      {"container:stop", kAdminOrMemberDenyClusterUser, "", {"project"}},
+      {"container:reboot", kAdminOrMemberDenyClusterUser, "", {"project"}},
+      {"container:pause", kAdminOrMemberDenyClusterUser, "", {"project"}},
+      {"container:unpause", kAdminOrMemberDenyClusterUser, "", {"project"}},
+      {"container:logs", kAdminOrReaderDenyClusterUser, "", {"project"}},
+      {"container:execute", kAdminOrMemberDenyClusterUser, "", {"project"}},
   };
   return rules;
 }

@@ -15,6 +15,7 @@
 #include "magnum/clients/keystone_trusts.h"
 #include "magnum/common/clock.h"
 #include "magnum/conductor/conductor.h"
+#include "magnum/conductor/docker_container_engine.h"
 #include "magnum/conductor/heartbeat.h"
 #include "magnum/conductor/rpc_client.h"
 #include "magnum/conductor/rpc_server.h"
@@ -124,6 +125,9 @@ int Run(int argc, char** argv, const Options& opts) {
       return 1;
     }
     conductor_service = std::move(*made);
+    // /v1/containers: the clusters' own Docker Engines, with Magnum's certificate of each.
+    conductor_service->SetContainerEngine(conductor::NewDockerContainerEngine(
+        conductor::CertificateEndpointSource(&conductor_service->certificates())));
     auto serve = [&]() -> Result<void> {
       auto served =
           conductor::ServeConductor(transport.get(), cfg.conductor_topic, conductor_service.get());

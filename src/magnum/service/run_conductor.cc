@@ -6,6 +6,7 @@
 #include "magnum/clients/keystone_trusts.h"
 #include "magnum/common/clock.h"
 #include "magnum/conductor/conductor.h"
+#include "magnum/conductor/docker_container_engine.h"
 #include "magnum/conductor/rpc_server.h"
 #include "magnum/config/config.h"
 #include "magnum/db/database.h"
@@ -60,6 +61,10 @@ int RunConductor(int argc, char** argv) {
     spdlog::critical("cannot set up the conductor: {}", conductor.error().message());
     return 1;
   }
+  // /v1/containers: the clusters' own Docker Engines, with Magnum's certificate of each.
+  (*conductor)
+      ->SetContainerEngine(conductor::NewDockerContainerEngine(
+          conductor::CertificateEndpointSource(&(*conductor)->certificates())));
   // Subscribed before the first heartbeat: "up" in mservices means it takes calls.
   auto serve = [&]() -> Result<void> {
     auto served = conductor::ServeConductor(transport->get(), cfg.conductor_topic,

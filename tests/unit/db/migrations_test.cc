@@ -245,6 +245,48 @@ TEST_F(MigrationTest, DatabaseNewerThanThisBuildIsFailedPrecondition) {
   EXPECT_ERROR_CODE(db->Upgrade(), ErrorCode::kFailedPrecondition);
 }
 
+// Migration 5 (containers) on a database at version 4, as every database before issue 15
+// is: its rows stay, the container table arrives empty; in MariaDB form the indexed text
+// columns are VARCHAR (MariaDB cannot index TEXT) and the JSON one MEDIUMTEXT.
+TEST_F(MigrationTest, ContainersMigrationUpgradesAVersion4Database) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, SqliteDatabase::Open(Path(), {}));
+    ASSERT_OK(db->Upgrade());
+  }
+  {
+    RawSqlite raw(Path());
+    ASSERT_TRUE(raw.ok());
+    // Back to version 4: without the table and its record.
+    ASSERT_TRUE(raw.Exec("DROP TABLE \"container\""));
+    ASSERT_TRUE(raw.Exec("DELETE FROM schema_migrations WHERE version >= 5"));
+    ASSERT_TRUE(raw.Exec("INSERT INTO \"cluster\" (\"uuid\", \"name\") VALUES ('c-1', 'kept')"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto db, SqliteDatabase::Open(Path(), {}));
+  ASSERT_OK_AND_ASSIGN(int before, db->SchemaVersion());
+  EXPECT_EQ(before, 4);
+  ASSERT_OK_AND_ASSIGN(int after, db->Upgrade());
+  EXPECT_EQ(after, Database::LatestSchemaVersion());
+  EXPECT_GE(after, 5);
+  RawSqlite raw(Path());
+  EXPECT_EQ(raw.Query("SELECT name FROM cluster WHERE uuid = 'c-1'"),
+            (std::vector<std::vector<std::string>>{{"kept"}}));
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM container"),
+            (std::vector<std::vector<std::string>>{{"0"}}));
+  EXPECT_EQ(raw.Query("SELECT description FROM schema_migrations WHERE version = 5"),
+            (std::vector<std::vector<std::string>>{{"Containers on clusters"}}));
+  // A second container with the same uuid is refused (the unique key).
+  ASSERT_TRUE(raw.Exec("INSERT INTO container (uuid, name) VALUES ('u-1', 'a')"));
+  EXPECT_FALSE(raw.Exec("INSERT INTO container (uuid, name) VALUES ('u-1', 'b')"));
+
+  const Migration& m = AllMigrations()[4];
+  ASSERT_EQ(m.version, 5);
+  const std::string mysql = RenderMigrationSql(m.statements[0], SqlDialect::kMysql);
+  EXPECT_NE(mysql.find("\"uuid\" VARCHAR(255)"), std::string::npos) << mysql;
+  EXPECT_NE(mysql.find("\"bay_uuid\" VARCHAR(255)"), std::string::npos) << mysql;
+  EXPECT_NE(mysql.find("\"environment\" MEDIUMTEXT"), std::string::npos) << mysql;
+  EXPECT_NE(mysql.find("\"created_at\" VARCHAR(32)"), std::string::npos) << mysql;
+}
+
 TEST_F(MigrationTest, FailedMigrationLeavesNoTrace) {
   // A table in the way makes migration 1 fail halfway; its transaction rolls back.
   ASSERT_OK_AND_ASSIGN(auto db, SqliteDatabase::Open(Path(), {}));

@@ -180,6 +180,28 @@ TEST(TakeoverPlan, AHalfTakenOverDatabaseGetsTheRemainingSteps) {
   EXPECT_FALSE(Contains(c, "ADD COLUMN IF NOT EXISTS \"driver\"")) << c;
 }
 
+// Upstream dropped its container table in 2016: the head has none, and the plan leaves
+// the name to our migration 5. A leftover one is renamed aside once (the plan is rebuilt
+// from the live schema after a crash: once renamed, nothing more happens to it).
+TEST(TakeoverPlan, AnOldContainerTableIsRenamedAsideOnce) {
+  const auto without = TakeoverPlan(UpstreamLive(), "t");
+  EXPECT_EQ(FindStatement(without, "RENAME TABLE"), nullptr);
+  EXPECT_EQ(FindStatement(without, "CREATE TABLE IF NOT EXISTS \"container\""), nullptr);
+
+  LiveSchema live = UpstreamLive();
+  live["container"].columns["uuid"] = LiveColumn{"varchar(36)", true};
+  const auto plan = TakeoverPlan(live, "t");
+  const std::string* rename = FindStatement(plan, "RENAME TABLE");
+  ASSERT_NE(rename, nullptr);
+  EXPECT_EQ(*rename, "RENAME TABLE \"container\" TO \"container_upstream\"");
+  EXPECT_EQ(&plan.front(), rename);  // before anything else
+  EXPECT_EQ(FindStatement(plan, "ALTER TABLE \"container\""), nullptr);
+
+  live["container_upstream"] = live["container"];
+  live.erase("container");
+  EXPECT_EQ(FindStatement(TakeoverPlan(live, "t"), "RENAME TABLE"), nullptr);
+}
+
 TEST(TakeoverPreflight, ChecksNullsOnlyWhereOursIsStricter) {
   std::vector<std::string> sql;
   for (const auto& c : TakeoverPreflight(UpstreamLive())) sql.push_back(c.sql);

@@ -26,22 +26,24 @@ std::string Canonical(const Json& j) { return j.dump(); }
 // entry here (the test fails until it has one).
 std::optional<std::string> SampleFor(const std::string& table, const std::string& column) {
   static const std::map<std::string, std::string> samples = {
-      {"labels", Canonical({{"kube_tag", "v1.27.3"}, {"q\"uote", "a\\b\n"}, {"\xc3\xa9", "\xe2\x82\xac"}})},
-      {"health_status_reason",
-       Canonical({{"api", "ok"}, {"node-1.Ready", nullptr}, {"x", "\t"}})},
+      {"labels",
+       Canonical({{"kube_tag", "v1.27.3"}, {"q\"uote", "a\\b\n"}, {"\xc3\xa9", "\xe2\x82\xac"}})},
+      {"health_status_reason", Canonical({{"api", "ok"}, {"node-1.Ready", nullptr}, {"x", "\t"}})},
       {"properties", Canonical({{"dns-zone", "example.com."}, {"other", nullptr}})},
       {"node_addresses", Canonical(Json::array({"10.0.0.1", "10.0.0.2"}))},
       {"member_ids", Canonical(Json::array({"a-uuid", "b-uuid"}))},
       {"node_labels", Canonical({{"disk", "ssd"}, {"zone", "a"}})},
-      {"node_taints",
-       Canonical(Json::array({{{"key", "k1"}, {"value", "v"}, {"effect", "NoSchedule"}},
-                              {{"key", "k2"}, {"effect", "NoExecute"}},
-                              {{"key", "k3"}, {"value", nullptr}, {"effect", "PreferNoSchedule"}}}))},
+      {"node_taints", Canonical(Json::array(
+                          {{{"key", "k1"}, {"value", "v"}, {"effect", "NoSchedule"}},
+                           {{"key", "k2"}, {"effect", "NoExecute"}},
+                           {{"key", "k3"}, {"value", nullptr}, {"effect", "PreferNoSchedule"}}}))},
       {"spec", Canonical({{"operation", "resize"}, {"node_count", 3}, {"rollback", false}})},
       {"cluster.status", "UPDATE_FAILED"},
       {"cluster.health_status", "UNHEALTHY"},
       {"nodegroup.status", "DELETE_IN_PROGRESS"},
       {"federation.status", "UPDATE_COMPLETE"},
+      {"container.status", "Paused"},
+      {"container.environment", Canonical({{"PATH", "/usr/bin:/bin"}, {"Q", "a=b \"c\""}})},
   };
   auto it = samples.find(table + "." + column);
   if (it == samples.end()) it = samples.find(column);
@@ -124,6 +126,7 @@ TEST(MappersTest, EveryColumnOfEveryTableRoundTrips) {
   ExpectFullRoundTrip<X509KeyPair>();
   ExpectFullRoundTrip<Quota>();
   ExpectFullRoundTrip<Federation>();
+  ExpectFullRoundTrip<Container>();
   ExpectFullRoundTrip<MagnumService>();
   ExpectFullRoundTrip<ClusterEvent>();
   ExpectFullRoundTrip<ClusterLock>();
@@ -136,6 +139,7 @@ TEST(MappersTest, NullColumnsRoundTrip) {
   ExpectNullRoundTrip<X509KeyPair>();
   ExpectNullRoundTrip<Quota>();
   ExpectNullRoundTrip<Federation>();
+  ExpectNullRoundTrip<Container>();
   ExpectNullRoundTrip<MagnumService>();
   ExpectNullRoundTrip<ClusterEvent>();
   ExpectNullRoundTrip<ClusterLock>();
@@ -146,7 +150,7 @@ TEST(MappersTest, EveryTableHasAnObject) {
                                         kTableOf<NodeGroup>,       kTableOf<X509KeyPair>,
                                         kTableOf<Quota>,           kTableOf<Federation>,
                                         kTableOf<MagnumService>,   kTableOf<ClusterEvent>,
-                                        kTableOf<ClusterLock>};
+                                        kTableOf<ClusterLock>,     kTableOf<Container>};
   for (const auto& t : db::AllTables()) {
     // Bookkeeping kept by triggers (the response cache reads it as rows): no object.
     if (t.name == db::kResourceGenerationTable) continue;
@@ -216,6 +220,22 @@ TEST(MappersTest, UnknownStoredStatusIsAnInternalError) {
   ASSERT_FALSE(c);
   EXPECT_TRUE(c.error().Is(ErrorCode::kInternal));
   EXPECT_NE(c.error().message().find("MELTING"), std::string::npos);
+}
+
+TEST(MappersTest, ContainerStatusesUseUpstreamsSpelling) {
+  db::Row row = FullRow(*db::FindTable(db::kContainerTable), true);
+  for (auto st : kAllContainerStatuses) {
+    row.Set("status", std::string(Name(st)));
+    auto c = FromRow<Container>(row);
+    ASSERT_TRUE(c) << c.error().message();
+    EXPECT_EQ(c->status, st);
+    EXPECT_EQ(ToRow(*c).GetString("status"), Name(st));
+  }
+  EXPECT_EQ(Name(ContainerStatus::kRunning), "Running");
+  row.Set("status", std::string("RUNNING"));  // exact spelling only
+  auto bad = FromRow<Container>(row);
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().Is(ErrorCode::kInternal));
 }
 
 TEST(MappersTest, IdIsLeftOutUntilStored) {
@@ -391,6 +411,7 @@ TEST(MappersTest, FromColumnsReadsWhatFromRowReads) {
   ExpectFromColumnsAsFromRow<X509KeyPair>();
   ExpectFromColumnsAsFromRow<Quota>();
   ExpectFromColumnsAsFromRow<Federation>();
+  ExpectFromColumnsAsFromRow<Container>();
   ExpectFromColumnsAsFromRow<MagnumService>();
   ExpectFromColumnsAsFromRow<ClusterEvent>();
   ExpectFromColumnsAsFromRow<ClusterLock>();

@@ -1,6 +1,8 @@
 // DockerTransport over libcurl: unix sockets, plain TCP and TCP with TLS client auth.
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 
@@ -25,9 +27,24 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Where a reply's body goes: at most `max` bytes, then the transfer stops (truncated).
+struct BodySink {
+  std::string* body;
+  size_t max;
+  bool truncated = false;
+};
+
 size_t AppendBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t len = size * n;
+  const size_t room = sink->max - std::min(sink->max, sink->body->size());
+  if (len > room) {
+    sink->body->append(data, room);
+    sink->truncated = true;
+    return 0;  // ends the transfer with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, len);
+  return len;
 }
 
 int AbortCheck(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -57,11 +74,25 @@ class CurlTransport final : public DockerTransport {
   Result<HttpReply> Send(std::string_view method, const std::string& path, const std::string& body,
                          std::string_view content_type,
                          std::chrono::milliseconds timeout) override {
+    return Perform(method, path, body, content_type, timeout, SIZE_MAX, false);
+  }
+
+  Result<HttpReply> SendBounded(std::string_view method, const std::string& path,
+                                const std::string& body, std::string_view content_type,
+                                std::chrono::milliseconds timeout, size_t max_body) override {
+    return Perform(method, path, body, content_type, timeout, max_body, true);
+  }
+
+ private:
+  Result<HttpReply> Perform(std::string_view method, const std::string& path,
+                            const std::string& body, std::string_view content_type,
+                            std::chrono::milliseconds timeout, size_t max_body, bool bounded) {
     CurlPtr h(curl_easy_init());
     if (!h) return Fail(Error::Internal("curl_easy_init failed"));
     CURL* c = h.get();
     std::string url = base_ + std::string(kApiPrefix) + path;
     HttpReply reply;
+    BodySink sink{&reply.body, max_body};
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -70,7 +101,7 @@ class CurlTransport final : public DockerTransport {
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::min<int64_t>(timeout.count(), 5000)));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     if (!socket_path_.empty()) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
     std::string m(method);
     if (m == "GET") {
@@ -112,6 +143,17 @@ class CurlTransport final : public DockerTransport {
       curl_easy_setopt(c, CURLOPT_XFERINFODATA, &abort_);
     }
     CURLcode rc = curl_easy_perform(c);
+    if (bounded) {
+      long status = 0;
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      if (rc == CURLE_WRITE_ERROR && sink.truncated) {
+        reply.truncated = true;
+        rc = CURLE_OK;
+      } else if (rc == CURLE_OPERATION_TIMEDOUT && status != 0) {
+        reply.timed_out = true;  // the reply began; its body is what arrived in time
+        rc = CURLE_OK;
+      }
+    }
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
       return Fail(Error::Unavailable("request to Docker Engine at " + ep_.url +
                                      " aborted: operation cancelled"));
@@ -140,7 +182,6 @@ class CurlTransport final : public DockerTransport {
     return reply;
   }
 
- private:
   const DockerEndpoint ep_;
   const std::function<bool()> abort_;
   std::string socket_path_;

@@ -1,6 +1,8 @@
 // DockerClient: typed engine operations over a DockerTransport (docker_client.h).
 #include "magnum/drivers/docker/docker_client.h"
 
+#include <algorithm>
+
 #include "magnum/drivers/docker/engine_json.h"
 
 namespace magnum::drivers::docker {
@@ -21,20 +23,46 @@ Result<HttpReply> DockerClient::Call(std::string_view method, const std::string&
   MAGNUM_ASSIGN_OR_RETURN(HttpReply r, transport_->Send(method, path, body, content_type,
                                                         timeout.value_or(default_timeout_)));
   if ((r.status >= 200 && r.status < 300) || r.status == 304) return r;
+  return Fail(ErrorFor(r, what));
+}
+
+Error DockerClient::ErrorFor(const HttpReply& r, std::string_view what) const {
   std::string msg = std::string(what) + ": " + EngineMessage(r.body) + " (HTTP " +
                     std::to_string(r.status) + " from " + transport_->url() + ")";
   switch (FailureForStatus(r.status)) {
     case EngineFailure::kBadRequest:
-      return Fail(Error::InvalidArgument(msg));
+      return Error::InvalidArgument(msg);
     case EngineFailure::kForbidden:
-      return Fail(Error::PermissionDenied(msg));
+      return Error::PermissionDenied(msg);
     case EngineFailure::kNoSuchObject:
-      return Fail(Error::NotFound(msg));
+      return Error::NotFound(msg);
     case EngineFailure::kConflict:
-      return Fail(Error::Conflict(msg));
+      return Error::Conflict(msg);
     default:
-      return Fail(Error::Internal(msg));
+      return Error::Internal(msg);
   }
+}
+
+Result<BoundedOutput> DockerClient::CallStream(std::string_view method, const std::string& path,
+                                               const std::string& body, std::string_view what,
+                                               std::chrono::milliseconds timeout,
+                                               size_t max_bytes) {
+  // The raw stream carries an 8-byte header per frame: read somewhat more than the bound
+  // so that `max_bytes` of payload fit, then cut the payload itself.
+  const size_t raw_bound = max_bytes + std::min<size_t>(max_bytes, 1 << 20) + 4096;
+  MAGNUM_ASSIGN_OR_RETURN(
+      HttpReply r,
+      transport_->SendBounded(method, path, body, "application/json", timeout, raw_bound));
+  if (!((r.status >= 200 && r.status < 300) || r.status == 304)) return Fail(ErrorFor(r, what));
+  BoundedOutput out;
+  out.output = DemultiplexStream(r.body);
+  out.truncated = r.truncated;
+  out.timed_out = r.timed_out;
+  if (out.output.size() > max_bytes) {
+    out.output.resize(max_bytes);
+    out.truncated = true;
+  }
+  return out;
 }
 
 Result<void> DockerClient::Ping(std::chrono::milliseconds timeout) {
@@ -163,6 +191,58 @@ Result<std::string> DockerClient::ContainerLogs(const std::string& id, int tail)
            "/containers/" + id + "/logs?stdout=true&stderr=true&tail=" + std::to_string(tail), "",
            "logs of container " + id));
   return DemultiplexStream(r.body);
+}
+
+Result<void> DockerClient::RestartContainer(const std::string& id, int timeout_s) {
+  MAGNUM_RETURN_IF_ERROR(
+      Call("POST", "/containers/" + id + "/restart?t=" + std::to_string(timeout_s), "",
+           "restart container " + id, default_timeout_ + std::chrono::seconds(timeout_s)));
+  return {};
+}
+
+Result<void> DockerClient::PauseContainer(const std::string& id) {
+  MAGNUM_RETURN_IF_ERROR(Call("POST", "/containers/" + id + "/pause", "", "pause container " + id));
+  return {};
+}
+
+Result<void> DockerClient::UnpauseContainer(const std::string& id) {
+  MAGNUM_RETURN_IF_ERROR(
+      Call("POST", "/containers/" + id + "/unpause", "", "unpause container " + id));
+  return {};
+}
+
+Result<BoundedOutput> DockerClient::ContainerLogsBounded(const std::string& id, size_t max_bytes) {
+  return CallStream("GET", "/containers/" + id + "/logs?stdout=true&stderr=true", "",
+                    "logs of container " + id, default_timeout_, max_bytes);
+}
+
+Result<std::string> DockerClient::ExecCreate(const std::string& id,
+                                             const std::vector<std::string>& cmd) {
+  json create{{"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}, {"Cmd", cmd}};
+  MAGNUM_ASSIGN_OR_RETURN(HttpReply r, Call("POST", "/containers/" + id + "/exec", create.dump(),
+                                            "exec in container " + id));
+  return FromJson<std::string>(r.body, "exec create", [](const json& j) { return Str(j, "Id"); });
+}
+
+Result<BoundedOutput> DockerClient::ExecStart(const std::string& exec_id,
+                                              std::chrono::milliseconds timeout, size_t max_bytes) {
+  json start{{"Detach", false}, {"Tty", false}};
+  return CallStream("POST", "/exec/" + exec_id + "/start", start.dump(), "exec start", timeout,
+                    max_bytes);
+}
+
+Result<ExecState> DockerClient::ExecInspect(const std::string& exec_id) {
+  MAGNUM_ASSIGN_OR_RETURN(HttpReply r,
+                          Call("GET", "/exec/" + exec_id + "/json", "", "exec inspect"));
+  return FromJson<ExecState>(r.body, "exec inspect", [](const json& j) {
+    ExecState st;
+    st.running = j.value("Running", false);
+    const auto code = j.find("ExitCode");
+    st.exit_code = code != j.end() && code->is_number_integer() ? code->get<int>() : -1;
+    const auto pid = j.find("Pid");
+    st.pid = pid != j.end() && pid->is_number_integer() ? pid->get<int>() : 0;
+    return st;
+  });
 }
 
 Result<ExecResult> DockerClient::Exec(const std::string& id, const std::vector<std::string>& cmd,

@@ -68,6 +68,10 @@ struct HttpReply {
   long status = 0;
   std::string body;
   std::string content_type;
+  // SendBounded only: the body was cut at its bound (more was coming), or the reply had
+  // begun but its body was still arriving when the time ran out (`body` is what came).
+  bool truncated = false;
+  bool timed_out = false;
 };
 
 // One request/response exchange with an engine. `path` starts with "/" and includes the
@@ -82,6 +86,20 @@ class DockerTransport {
                                  std::chrono::milliseconds timeout) = 0;
   // The engine's URL, for messages.
   virtual const std::string& url() const = 0;
+  // Like Send, for replies of unbounded size or duration (logs, exec output): keeps at most
+  // `max_body` bytes of the body and stops reading there (truncated), and when the time
+  // runs out after the reply began returns what arrived (timed_out) instead of failing.
+  // The default sends normally and then cuts the body (for transports without streaming).
+  virtual Result<HttpReply> SendBounded(std::string_view method, const std::string& path,
+                                        const std::string& body, std::string_view content_type,
+                                        std::chrono::milliseconds timeout, size_t max_body) {
+    auto r = Send(method, path, body, content_type, timeout);
+    if (r && r->body.size() > max_body) {
+      r->body.resize(max_body);
+      r->truncated = true;
+    }
+    return r;
+  }
 };
 
 // `abort` (may be empty) is polled during transfers; returning true ends the request.
@@ -187,6 +205,20 @@ struct ExecResult {
   std::string output;  // stdout and stderr, demultiplexed, in order
 };
 
+// Output of a stream read with a bound (logs, exec), demultiplexed.
+struct BoundedOutput {
+  std::string output;      // stdout and stderr in order, at most the bound
+  bool truncated = false;  // more was produced than the bound
+  bool timed_out = false;  // the stream was still open when the time ran out
+};
+
+// What the engine says about an exec instance (GET /exec/{id}/json).
+struct ExecState {
+  bool running = false;
+  int exit_code = -1;  // -1 while running (ExitCode null)
+  int pid = 0;         // 0 when the process never started (command not found)
+};
+
 struct EngineVersion {
   std::string version;
   std::string api_version;
@@ -256,6 +288,17 @@ class DockerClient {
   Result<ContainerInfo> InspectContainer(const std::string& id);
   // The last `tail` lines of the container's stdout/stderr.
   Result<std::string> ContainerLogs(const std::string& id, int tail);
+  Result<void> RestartContainer(const std::string& id, int timeout_s);
+  Result<void> PauseContainer(const std::string& id);
+  Result<void> UnpauseContainer(const std::string& id);
+  // All of the container's stdout/stderr, demultiplexed, at most `max_bytes` (the start).
+  Result<BoundedOutput> ContainerLogsBounded(const std::string& id, size_t max_bytes);
+  // Exec in steps, for callers that bound time and output: create (→ exec id), start
+  // (attached; output at most `max_bytes`, reading for at most `timeout`), inspect.
+  Result<std::string> ExecCreate(const std::string& id, const std::vector<std::string>& cmd);
+  Result<BoundedOutput> ExecStart(const std::string& exec_id, std::chrono::milliseconds timeout,
+                                  size_t max_bytes);
+  Result<ExecState> ExecInspect(const std::string& exec_id);
   // Runs `cmd` in a running container and waits for it.
   Result<ExecResult> Exec(const std::string& id, const std::vector<std::string>& cmd,
                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
@@ -292,6 +335,12 @@ class DockerClient {
                          std::string_view what,
                          std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                          std::string_view content_type = "application/json");
+  // Call for a streamed reply read with SendBounded; demultiplexes it into at most
+  // `max_bytes` of output.
+  Result<BoundedOutput> CallStream(std::string_view method, const std::string& path,
+                                   const std::string& body, std::string_view what,
+                                   std::chrono::milliseconds timeout, size_t max_bytes);
+  Error ErrorFor(const HttpReply& r, std::string_view what) const;
 
   std::unique_ptr<DockerTransport> transport_;
   std::chrono::milliseconds default_timeout_;
