@@ -231,6 +231,26 @@ for name, value in [
         ("sse_newlines", b"\x02event\x00line1\r\nline2\rline3\n")]:
     write("dashboard_input", name, value)
 
+# ---------------------------------------------------------------- container_input
+# First byte: 0 a command line, 1 a memory quantity, 2 an RPC reply's JSON, 3 a name.
+for name, value in [
+        ("command_plain", b"\x00sleep 1000"),
+        ("command_quotes", b"\x00sh -c 'echo \"$GREETING\"; exit 3' \"a b\" c\\ d"),
+        ("command_unterminated", b"\x00echo 'x"),
+        ("memory_512m", b"\x01512m"), ("memory_bytes", b"\x014194304"),
+        ("memory_huge", b"\x01999999999999999999g"), ("memory_bad", b"\x011.5g"),
+        ("wire_container", b"\x02" + json.dumps({
+            "id": 3, "uuid": "0d1f3c2e-6b1a-4c39-9a63-2f0d5b7e8a11", "name": "web",
+            "image": "magnum-workload", "command": "sleep 1", "bay_uuid": "c1",
+            "status": "Running", "status_reason": None, "memory": "64m",
+            "environment": {"A": "1"}, "project_id": "p", "user_id": "u",
+            "docker_id": "abc", "created_at": "2026-12-05T18:00:00.000000",
+            "updated_at": None}).encode()),
+        ("wire_output", b"\x02" + json.dumps({"output": "hello\n", "truncated": False,
+                                               "exit_code": 3}).encode()),
+        ("name_ok", b"\x03web-1.a_b"), ("name_bad", b"\x03-web")]:
+    write("container_input", name, value)
+
 # ---------------------------------------------------------------- http_target
 for name, value in [("root", "/"), ("collection", "/v1/clusters"),
                     ("query", "/v1/clusters?limit=2&marker=8d5ea4f5-3c2e-4d5b-9d8e-5a3f1b2c7e10"),

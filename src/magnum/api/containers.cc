@@ -46,46 +46,13 @@ Result<void> ValidateContainerName(std::string_view name) {
 }
 
 Result<int64_t> ParseDockerMemory(std::string_view text) {
-  auto bad = [&](const std::string& why) {
-    return Fail(InvalidField("memory", Json(std::string(text)), why));
-  };
-  const std::string form =
-      "Memory is a number of bytes with an optional unit b, k, m or g (e.g. 512m), at least 4m.";
-  if (text.empty()) return bad(form);
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 15 || text.size() - digits > 1) return bad(form);
-  int64_t n = 0;
-  for (size_t i = 0; i < digits; ++i) n = n * 10 + (text[i] - '0');
-  int64_t unit = 1;
-  if (digits < text.size()) {
-    switch (text.back()) {
-      case 'b':
-      case 'B':
-        unit = 1;
-        break;
-      case 'k':
-      case 'K':
-        unit = int64_t{1} << 10;
-        break;
-      case 'm':
-      case 'M':
-        unit = int64_t{1} << 20;
-        break;
-      case 'g':
-      case 'G':
-        unit = int64_t{1} << 30;
-        break;
-      default:
-        return bad(form);
-    }
+  auto bytes = objects::DockerMemoryBytes(text);
+  if (!bytes) return Fail(InvalidField("memory", Json(std::string(text)), bytes.error().message()));
+  if (*bytes < kMinContainerMemoryBytes) {
+    return Fail(
+        InvalidField("memory", Json(std::string(text)), "Memory must be at least 4m (4 MiB)."));
   }
-  // 15 digits times 2^30 could overflow: anything above 2^50 bytes (1 PiB) is refused.
-  constexpr int64_t kMax = int64_t{1} << 50;
-  if (n > kMax / unit) return bad("Memory is at most 1 PiB.");
-  const int64_t bytes = n * unit;
-  if (bytes < kMinContainerMemoryBytes) return bad("Memory must be at least 4m (4 MiB).");
-  return bytes;
+  return *bytes;
 }
 
 Result<void> ValidateContainerEnvironment(const objects::StringMap& environment) {

@@ -87,49 +87,6 @@ Result<std::vector<std::string>> SplitCommandWords(std::string_view command) {
   return words;
 }
 
-Result<int64_t> ParseMemoryBytes(std::string_view quantity) {
-  auto bad = [&quantity]() {
-    return Fail(Error::InvalidArgument(
-        "memory '" + std::string(quantity) +
-        "' is not a Docker memory quantity: give digits and an optional unit b, k, m or g "
-        "(e.g. 512m)"));
-  };
-  size_t digits = 0;
-  while (digits < quantity.size() && quantity[digits] >= '0' && quantity[digits] <= '9') ++digits;
-  if (digits == 0 || quantity.size() > digits + 1) return bad();
-  int64_t unit = 1;
-  if (quantity.size() == digits + 1) {
-    switch (quantity.back()) {
-      case 'b':
-      case 'B':
-        unit = 1;
-        break;
-      case 'k':
-      case 'K':
-        unit = int64_t{1} << 10;
-        break;
-      case 'm':
-      case 'M':
-        unit = int64_t{1} << 20;
-        break;
-      case 'g':
-      case 'G':
-        unit = int64_t{1} << 30;
-        break;
-      default:
-        return bad();
-    }
-  }
-  int64_t value = 0;
-  for (size_t i = 0; i < digits; ++i) {
-    const int d = quantity[i] - '0';
-    if (value > (std::numeric_limits<int64_t>::max() - d) / 10) return bad();
-    value = value * 10 + d;
-  }
-  if (value > std::numeric_limits<int64_t>::max() / unit) return bad();
-  return value * unit;
-}
-
 ContainerObserved ObservedFromEngine(const ContainerInfo& info) {
   ContainerObserved o;
   o.docker_id = info.id;
@@ -248,7 +205,7 @@ class DockerContainerEngine final : public ContainerEngine {
       MAGNUM_ASSIGN_OR_RETURN(spec.cmd, SplitCommandWords(*container.command));
     }
     if (!container.memory.value_or("").empty()) {
-      MAGNUM_ASSIGN_OR_RETURN(spec.memory_bytes, ParseMemoryBytes(*container.memory));
+      MAGNUM_ASSIGN_OR_RETURN(spec.memory_bytes, objects::DockerMemoryBytes(*container.memory));
     }
     if (container.environment) {
       for (const auto& kv : *container.environment) spec.env.push_back(kv.first + "=" + kv.second);

@@ -6,7 +6,7 @@
 // Each container is made with Config.Labels magnum.container.uuid=<uuid> and named after
 // its Magnum name; it is found by its docker_id, else by that label. The command string is
 // split into words like a POSIX shell would (SplitCommandWords) and run without a shell;
-// memory ("512m") becomes HostConfig.Memory in bytes (ParseMemoryBytes). Images are never
+// memory ("512m") becomes HostConfig.Memory in bytes (objects::DockerMemoryBytes). Images are never
 // pulled (the clusters reach no registry): an image must already be on the engine.
 //
 // Engine state → status: running → Running; paused → Paused; created/exited → Stopped;
@@ -44,10 +44,6 @@ class ClusterCertificates;
 // disappears). kInvalidArgument for an unterminated quote or a trailing backslash.
 // Shell operators (| ; & > < $(...)) are ordinary characters: no shell is invoked.
 Result<std::vector<std::string>> SplitCommandWords(std::string_view command);
-
-// A Docker memory quantity (digits, then an optional unit b, k, m or g, either case) in
-// bytes: "512m" → 536870912, "1024" → 1024. kInvalidArgument otherwise (also overflow).
-Result<int64_t> ParseMemoryBytes(std::string_view quantity);
 
 // The Engine's container state as a status (the table above). Pure.
 ContainerObserved ObservedFromEngine(const drivers::docker::ContainerInfo& info);

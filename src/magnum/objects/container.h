@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "magnum/common/error.h"
 #include "magnum/objects/status.h"
 #include "magnum/objects/types.h"
 
@@ -35,5 +36,11 @@ struct Container {
 
   bool operator==(const Container&) const = default;
 };
+
+// A Docker memory quantity as the 2016 API accepted it (a container's `memory`): digits, then
+// an optional unit b, k, m or g (either case), in bytes: "512m" → 536870912, "1024" → 1024.
+// At most 1 PiB. kInvalidArgument saying the form otherwise. The API adds its minimum (4m);
+// the Engine's HostConfig.Memory takes the bytes. Pure.
+Result<int64_t> DockerMemoryBytes(std::string_view quantity);
 
 }  // namespace magnum::objects
