@@ -65,6 +65,19 @@ struct ContainerService::Target {
   std::optional<Cluster> cluster;  // nullopt: the cluster row is gone
 };
 
+// The container's cluster still exists (kConflict: delete the container) and, when
+// `settled`, is not being deleted (kConflict).
+Result<void> ContainerService::RequireCluster(const Target& t, bool settled) {
+  if (!t.cluster) {
+    return Fail(Error::Conflict("The cluster of container " + ContainerName(t.row) +
+                                " no longer exists; delete the container."));
+  }
+  if (settled && t.cluster->status == ClusterStatus::kDeleteInProgress) {
+    return Fail(ClusterDeleting(*t.cluster));
+  }
+  return {};
+}
+
 ContainerService::ContainerService(db::Database* db, const Clock* clock,
                                    ContainerServiceOptions options)
     : db_(db), clock_(clock), options_(options) {}
@@ -223,12 +236,7 @@ Result<Container> ContainerService::Act(const Caller& caller, const std::string&
   MAGNUM_ASSIGN_OR_RETURN(auto engine, RequireEngine());
   std::lock_guard<std::mutex> lock(Stripe(uuid));
   MAGNUM_ASSIGN_OR_RETURN(Target t, Load(uuid));
-  if (!t.cluster) {
-    return Fail(Error::Conflict("The cluster of container " + ContainerName(t.row) +
-                                " no longer exists; delete the container."));
-  }
-  if (t.cluster->status == ClusterStatus::kDeleteInProgress)
-    return Fail(ClusterDeleting(*t.cluster));
+  MAGNUM_RETURN_IF_ERROR(RequireCluster(t, /*settled=*/true));
   if (action == ContainerAction::kPause || action == ContainerAction::kUnpause) {
     auto seen = engine->Show(*t.cluster, t.row);
     if (!seen) {
@@ -292,10 +300,7 @@ Result<void> ContainerService::Delete(const Caller& caller, const std::string& u
 Result<CommandOutput> ContainerService::Logs(const Caller&, const std::string& uuid) {
   MAGNUM_ASSIGN_OR_RETURN(auto engine, RequireEngine());
   MAGNUM_ASSIGN_OR_RETURN(Target t, Load(uuid));
-  if (!t.cluster) {
-    return Fail(Error::Conflict("The cluster of container " + ContainerName(t.row) +
-                                " no longer exists; delete the container."));
-  }
+  MAGNUM_RETURN_IF_ERROR(RequireCluster(t, /*settled=*/false));
   auto out = engine->Logs(*t.cluster, t.row, options_.limits);
   if (!out && out.error().Is(ErrorCode::kNotFound)) {
     (void)MarkGone(t.row);
@@ -308,12 +313,7 @@ Result<CommandOutput> ContainerService::Execute(const Caller& caller, const std:
                                                 const std::string& command) {
   MAGNUM_ASSIGN_OR_RETURN(auto engine, RequireEngine());
   MAGNUM_ASSIGN_OR_RETURN(Target t, Load(uuid));
-  if (!t.cluster) {
-    return Fail(Error::Conflict("The cluster of container " + ContainerName(t.row) +
-                                " no longer exists; delete the container."));
-  }
-  if (t.cluster->status == ClusterStatus::kDeleteInProgress)
-    return Fail(ClusterDeleting(*t.cluster));
+  MAGNUM_RETURN_IF_ERROR(RequireCluster(t, /*settled=*/true));
   auto seen = engine->Show(*t.cluster, t.row);
   if (!seen) {
     if (seen.error().Is(ErrorCode::kNotFound)) {

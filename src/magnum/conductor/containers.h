@@ -81,6 +81,7 @@ class ContainerService {
   struct Target;  // a container row with its cluster
   Result<std::shared_ptr<ContainerEngine>> RequireEngine() const;
   Result<Target> Load(const std::string& uuid) const;
+  static Result<void> RequireCluster(const Target& t, bool settled);
   std::mutex& Stripe(const std::string& uuid);
   // The Engine's view written to the row (when it differs); returns the row as stored.
   Result<objects::Container> Record(const objects::Container& row, const ContainerObserved& seen);

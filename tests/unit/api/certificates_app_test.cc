@@ -17,6 +17,7 @@
 #include "magnum/db/schema.h"
 #include "magnum/drivers/fake/fake_driver.h"
 #include "unit/api/api_app_fixture.h"
+#include "unit/api/unused_conductor.h"
 
 namespace magnum::api {
 namespace {
@@ -29,41 +30,12 @@ struct CertCall {
   std::string csr;
 };
 
-class CertConductor final : public conductor::ConductorApi {
+class CertConductor final : public UnusedConductor {
  public:
   std::vector<CertCall> calls;
   std::optional<Error> refusal;
   std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\n";
 
-  Result<void> ClusterCreate(const conductor::Caller&, const std::string&) override {
-    return Unused();
-  }
-  Result<void> ClusterUpdate(const conductor::Caller&, const std::string&, int64_t, bool) override {
-    return Unused();
-  }
-  Result<void> ClusterResize(const conductor::Caller&, const std::string&, const std::string&,
-                             int64_t, const std::vector<std::string>&) override {
-    return Unused();
-  }
-  Result<void> ClusterUpgrade(const conductor::Caller&, const std::string&, const std::string&,
-                              int64_t, const std::string&) override {
-    return Unused();
-  }
-  Result<void> ClusterDelete(const conductor::Caller&, const std::string&) override {
-    return Unused();
-  }
-  Result<void> NodeGroupCreate(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return Unused();
-  }
-  Result<void> NodeGroupUpdate(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return Unused();
-  }
-  Result<void> NodeGroupDelete(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return Unused();
-  }
   Result<std::string> GetCaCertificate(const conductor::Caller& caller, const std::string& c,
                                        const std::string& type) override {
     calls.push_back({"GetCaCertificate", caller, c, type, ""});
@@ -86,10 +58,6 @@ class CertConductor final : public conductor::ConductorApi {
     if (refusal) return Fail(*refusal);
     return {};
   }
-  Result<void> Ping() override { return {}; }
-
- private:
-  static Result<void> Unused() { return Fail(Error::Internal("not used by these tests")); }
 };
 
 struct Caller {

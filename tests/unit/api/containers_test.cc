@@ -18,6 +18,7 @@
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
 #include "unit/api/api_app_fixture.h"
+#include "unit/api/unused_conductor.h"
 #include "unit/conductor/container_engine_double.h"
 
 namespace magnum::api {
@@ -28,54 +29,9 @@ using objects::ContainerStatus;
 
 // The conductor as the API sees it: cluster calls are not used here; container calls run
 // the conductor's real ContainerService.
-class ContainerConductor final : public conductor::ConductorApi {
+class ContainerConductor final : public UnusedConductor {
  public:
   explicit ContainerConductor(conductor::ContainerService* service) : service_(service) {}
-
-  Result<void> ClusterCreate(const conductor::Caller&, const std::string&) override {
-    return Unused();
-  }
-  Result<void> ClusterUpdate(const conductor::Caller&, const std::string&, int64_t, bool) override {
-    return Unused();
-  }
-  Result<void> ClusterResize(const conductor::Caller&, const std::string&, const std::string&,
-                             int64_t, const std::vector<std::string>&) override {
-    return Unused();
-  }
-  Result<void> ClusterUpgrade(const conductor::Caller&, const std::string&, const std::string&,
-                              int64_t, const std::string&) override {
-    return Unused();
-  }
-  Result<void> ClusterDelete(const conductor::Caller&, const std::string&) override {
-    return Unused();
-  }
-  Result<void> NodeGroupCreate(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return Unused();
-  }
-  Result<void> NodeGroupUpdate(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return Unused();
-  }
-  Result<void> NodeGroupDelete(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return Unused();
-  }
-  Result<std::string> GetCaCertificate(const conductor::Caller&, const std::string&,
-                                       const std::string&) override {
-    return Fail(Error::Internal("not used"));
-  }
-  Result<std::string> SignCertificate(const conductor::Caller&, const std::string&,
-                                      const std::string&, const std::string&) override {
-    return Fail(Error::Internal("not used"));
-  }
-  Result<void> RotateCaCertificate(const conductor::Caller&, const std::string&) override {
-    return Unused();
-  }
-  Result<void> RotateCredential(const conductor::Caller&, const std::string&) override {
-    return Unused();
-  }
-  Result<void> Ping() override { return {}; }
 
   Result<objects::Container> ContainerCreate(const conductor::Caller& caller,
                                              const objects::Container& c) override {
@@ -104,53 +60,7 @@ class ContainerConductor final : public conductor::ConductorApi {
   }
 
  private:
-  static Result<void> Unused() { return Fail(Error::Internal("not used by these tests")); }
   conductor::ContainerService* service_;
-};
-
-// A conductor whose container calls keep ConductorApi's defaults (no engine wired).
-class EnginelessConductor final : public conductor::ConductorApi {
- public:
-  Result<void> ClusterCreate(const conductor::Caller&, const std::string&) override { return {}; }
-  Result<void> ClusterUpdate(const conductor::Caller&, const std::string&, int64_t, bool) override {
-    return {};
-  }
-  Result<void> ClusterResize(const conductor::Caller&, const std::string&, const std::string&,
-                             int64_t, const std::vector<std::string>&) override {
-    return {};
-  }
-  Result<void> ClusterUpgrade(const conductor::Caller&, const std::string&, const std::string&,
-                              int64_t, const std::string&) override {
-    return {};
-  }
-  Result<void> ClusterDelete(const conductor::Caller&, const std::string&) override { return {}; }
-  Result<void> NodeGroupCreate(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return {};
-  }
-  Result<void> NodeGroupUpdate(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return {};
-  }
-  Result<void> NodeGroupDelete(const conductor::Caller&, const std::string&,
-                               const std::string&) override {
-    return {};
-  }
-  Result<std::string> GetCaCertificate(const conductor::Caller&, const std::string&,
-                                       const std::string&) override {
-    return std::string();
-  }
-  Result<std::string> SignCertificate(const conductor::Caller&, const std::string&,
-                                      const std::string&, const std::string&) override {
-    return std::string();
-  }
-  Result<void> RotateCaCertificate(const conductor::Caller&, const std::string&) override {
-    return {};
-  }
-  Result<void> RotateCredential(const conductor::Caller&, const std::string&) override {
-    return {};
-  }
-  Result<void> Ping() override { return {}; }
 };
 
 struct Who {
@@ -631,7 +541,7 @@ TEST_F(ContainersAppTest, NoEngineInTheConductorIs503) {
   EXPECT_EQ(r.Detail(), "containers are not available: no container engine in this conductor");
   EXPECT_EQ(Call("GET", "/v1/containers/" + uuid).status, 503);
   // A conductor that never had container support answers the same (ConductorApi defaults).
-  EnginelessConductor engineless;
+  UnusedConductor engineless;  // container calls keep ConductorApi's defaults (no engine)
   Build(&engineless);
   Reply old = Call("PUT", "/v1/containers/" + uuid + "/start");
   EXPECT_EQ(old.status, 503);
