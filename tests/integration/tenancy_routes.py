@@ -67,7 +67,8 @@ def _answer(m, headers, method, collection, segments):
         detail = r.json["errors"][0].get("detail", "")
     if r.status == 405 or (r.status == 404 and detail == ROUTER_404):
         return None
-    for s in segments:
+    # Longest first: a segment inside another ("pause" in "unpause") must not split it.
+    for s in sorted(segments, key=len, reverse=True):
         detail = detail.replace(s, "{x}")
     return (r.status, detail)
 

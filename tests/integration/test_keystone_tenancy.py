@@ -120,13 +120,22 @@ class TenancyCase(unittest.TestCase):
         cls.a_fed = ok(m.post("/v1/federations", {
             "name": cls.a_names["fed"], "hostcluster_id": cls.a_cl, "member_ids": [],
             "properties": {"dns-zone": "a.example."}}, headers=cls.A), 202)["uuid"]
+        # A's container: its cluster runs Kubernetes (the fake driver), which takes no
+        # containers, so the row is written as a swarm cluster's container would be.
+        cls.a_names["ctr"] = "asecret-ctr-" + tag
+        cls.a_ctr = str(uuid.uuid4())
+        m.database.execute(
+            "INSERT INTO container (uuid, name, image, command, bay_uuid, status, project_id, "
+            "user_id, created_at) VALUES (?, ?, 'busybox', 'sleep 1', ?, 'Stopped', ?, ?, "
+            "'2026-12-05T00:00:00.000000')",
+            (cls.a_ctr, cls.a_names["ctr"], cls.a_cl, cls.pa, env["users"]["demo"]["id"]))
         ok(m.post("/v1/quotas", {"project_id": cls.pa, "resource": "Cluster",
                                  "hard_limit": 7}, headers=cls.ADMIN), 201)
         ngs = ok(m.get("/v1/clusters/%s/nodegroups" % cls.a_cl, headers=cls.A), 200)
         cls.a_ca = ok(m.get("/v1/certificates/" + cls.a_cl, headers=cls.A), 200)["pem"]
         # What B must never see: every identifier of A and the body of A's CA.
         cls.secrets = set(cls.a_names.values()) | {
-            cls.a_tpl, cls.a_cl, cls.a_ng, cls.a_fed, cls.pa,
+            cls.a_tpl, cls.a_cl, cls.a_ng, cls.a_fed, cls.a_ctr, cls.pa,
             env["users"]["demo"]["id"], cls.a_ca.splitlines()[1]}
         cls.secrets |= {ng["uuid"] for ng in ngs["nodegroups"]}
         cls.inventory_before_probe = cls.inventory()
@@ -178,6 +187,8 @@ class TenancyCase(unittest.TestCase):
                                       "cluster_template_id", "labels", "project_id")},
             "ngs": sorted((n["uuid"], n["name"], n["node_count"]) for n in ngs),
             "fed": m.get("/v1/federations/" + self.a_fed, headers=A).json,
+            "ctr": m.database.query("SELECT name, status, bay_uuid, project_id FROM container "
+                                    "WHERE uuid = ?", (self.a_ctr,)),
             "quota": m.get("/v1/quotas/%s/Cluster" % self.pa, headers=self.ADMIN).json,
             "ca": m.get("/v1/certificates/" + self.a_cl, headers=A).json["pem"],
         }
@@ -388,6 +399,12 @@ WALKED = {
     ("GET", "federations"), ("POST", "federations"), ("GET", "federations/detail"),
     ("GET", "federations/{id}"), ("PATCH", "federations/{id}"),
     ("DELETE", "federations/{id}"),
+    ("GET", "containers"), ("POST", "containers"), ("GET", "containers/detail"),
+    ("GET", "containers/{id}"), ("DELETE", "containers/{id}"),
+    ("GET", "containers/{id}/logs"), ("PUT", "containers/{id}/execute"),
+    ("PUT", "containers/{id}/start"), ("PUT", "containers/{id}/stop"),
+    ("PUT", "containers/{id}/reboot"), ("PUT", "containers/{id}/pause"),
+    ("PUT", "containers/{id}/unpause"),
 }
 
 
@@ -508,6 +525,24 @@ def walk_as_other_project(t, w):
         w.same_as_missing(("PATCH", "federations/{id}"), "/v1/federations/%s", ident, 404,
                           lambda i: fed_patch)
         w.same_as_missing(("DELETE", "federations/{id}"), "/v1/federations/%s", ident, 404)
+    # Containers: none of A's listed; on A's cluster or A's container, B is answered as
+    # for ones that do not exist.
+    for suffix in ("", "/detail"):
+        t.assertEqual(w.listed(("GET", "containers" + suffix), "/v1/containers" + suffix,
+                               "containers"), [])
+    for ident in a_idents:
+        w.same_as_missing(("POST", "containers"), "/v1/containers", ident, 400,
+                          lambda i: {"image": "busybox", "cluster_uuid": i})
+    for ident in (t.a_ctr, t.a_names["ctr"]):
+        one = "/v1/containers/%s"
+        w.same_as_missing(("GET", "containers/{id}"), one, ident, 404)
+        w.same_as_missing(("DELETE", "containers/{id}"), one, ident, 404)
+        w.same_as_missing(("GET", "containers/{id}/logs"), one + "/logs", ident, 404)
+        w.same_as_missing(("PUT", "containers/{id}/execute"), one + "/execute", ident, 404,
+                          lambda i: {"command": "true"})
+        for action in ("start", "stop", "reboot", "pause", "unpause"):
+            w.same_as_missing(("PUT", "containers/{id}/" + action), one + "/" + action,
+                              ident, 404)
 
 
 class KeystoneDownTest(unittest.TestCase):

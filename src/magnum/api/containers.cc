@@ -175,18 +175,20 @@ class ContainersController final : public Controller {
       if (m == "DELETE") return Delete(req, rest[0]);
       return Fail(MethodNotAllowed(req));
     }
+    // Each sub-path spelled out as `rest[1] == "..."`: tests/integration/tenancy_routes.py
+    // finds the API's routes by that form.
     if (rest.size() == 2) {
-      const std::string& what = rest[1];
-      if (what == "logs") {
+      if (rest[1] == "logs") {
         if (m == "GET") return Logs(req, rest[0]);
         return Fail(MethodNotAllowed(req));
       }
-      if (what == "execute") {
+      if (rest[1] == "execute") {
         if (m == "PUT") return Execute(req, rest[0]);
         return Fail(MethodNotAllowed(req));
       }
-      if (auto action = ActionNamed(what)) {
-        if (m == "PUT") return Act(req, rest[0], *action);
+      if (rest[1] == "start" || rest[1] == "stop" || rest[1] == "reboot" || rest[1] == "pause" ||
+          rest[1] == "unpause") {
+        if (m == "PUT") return Act(req, rest[0], *ActionNamed(rest[1]));
         return Fail(MethodNotAllowed(req));
       }
     }

@@ -420,8 +420,23 @@ Result<CommandOutput> DecodeCommandOutput(std::string_view text) {
   }
   CommandOutput out;
   out.output = j["output"].get<std::string>();
-  out.truncated = j.value("truncated", false);
-  out.exit_code = j.value("exit_code", -1);
+  // Another process's reply: each member's type is checked (a wrong one would throw).
+  if (auto it = j.find("truncated"); it != j.end()) {
+    if (!it->is_boolean()) {
+      return Fail(Error::InvalidArgument("a command output's truncated is not a boolean"));
+    }
+    out.truncated = it->get<bool>();
+  }
+  if (auto it = j.find("exit_code"); it != j.end()) {
+    const bool in_range = it->is_number_unsigned() ? it->get<uint64_t>() <= 255
+                          : it->is_number_integer()
+                              ? it->get<int64_t>() >= -1 && it->get<int64_t>() <= 255
+                              : false;
+    if (!in_range) {
+      return Fail(Error::InvalidArgument("a command output's exit_code is not -1 … 255"));
+    }
+    out.exit_code = static_cast<int>(it->get<int64_t>());
+  }
   return out;
 }
 

@@ -56,6 +56,29 @@ class ConductorContainersTest : public ConductorTestBase {
   const Caller caller_{"req-1", "p1", "u1", false};
 };
 
+// The replies of another process are checked, never trusted (fuzz/regressions/container_input).
+TEST(ContainerWireTest, MalformedRepliesAreRefusedNotThrown) {
+  auto ok = DecodeCommandOutput(R"({"output": "hi\n", "truncated": true, "exit_code": 3})");
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->output, "hi\n");
+  EXPECT_TRUE(ok->truncated);
+  EXPECT_EQ(ok->exit_code, 3);
+  for (const char* bad :
+       {R"({"output": "x", "truncated": 2})", R"({"output": "x", "truncated": "yes"})",
+        R"({"output": "x", "exit_code": "1"})", R"({"output": "x", "exit_code": 1.5})",
+        R"({"output": "x", "exit_code": 18446744073709551615})", R"({"output": 1})", R"([1])",
+        "not json"}) {
+    auto r = DecodeCommandOutput(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+  for (const char* bad : {R"({"status": "Sleeping"})", R"({"environment": {"A": 1}})", "[]"}) {
+    auto r = DecodeContainer(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST_F(ConductorContainersTest, AClusterDeleteRemovesItsContainerRows) {
   auto* c = StartConductor();
   auto engine = std::make_shared<ContainerEngineDouble>();
