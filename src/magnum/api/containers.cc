@@ -155,28 +155,21 @@ Result<bool> ParseForce(const ApiRequest& req) {
   return Fail(InvalidField("force", Json(*v), "Expected true or false."));
 }
 
-class ContainersController final : public Controller {
+class ContainersController final : public CollectionController {
  public:
   explicit ContainersController(const Services& s) : s_(s) {}
 
-  ApiResult Handle(const ApiRequest& req, const std::vector<std::string>& rest) override {
+ protected:
+  // Containers are changed through their actions, never patched.
+  ApiResult Patch(const ApiRequest& req, const std::string&) override {
+    return Fail(MethodNotAllowed(req));
+  }
+
+  // Each sub-path spelled out as `rest[1] == "..."`: tests/integration/tenancy_routes.py
+  // finds the API's routes by that form.
+  ApiResult HandleSubresource(const ApiRequest& req,
+                              const std::vector<std::string>& rest) override {
     const std::string& m = req.method();
-    if (rest.empty()) {
-      if (m == "GET") return List(req, false);
-      if (m == "POST") return Create(req);
-      return Fail(MethodNotAllowed(req));
-    }
-    if (rest.size() == 1) {
-      if (rest[0] == "detail") {
-        if (m == "GET") return List(req, true);
-        return Fail(MethodNotAllowed(req));
-      }
-      if (m == "GET") return Show(req, rest[0]);
-      if (m == "DELETE") return Delete(req, rest[0]);
-      return Fail(MethodNotAllowed(req));
-    }
-    // Each sub-path spelled out as `rest[1] == "..."`: tests/integration/tenancy_routes.py
-    // finds the API's routes by that form.
     if (rest.size() == 2) {
       if (rest[1] == "logs") {
         if (m == "GET") return Logs(req, rest[0]);
@@ -203,7 +196,7 @@ class ContainersController final : public Controller {
 
   Result<conductor::ConductorApi*> Conductor() const { return AvailableConductor(s_.conductor); }
 
-  ApiResult List(const ApiRequest& req, bool detail) {
+  ApiResult List(const ApiRequest& req, bool detail) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(
         req, {"limit", "marker", "sort_key", "sort_dir", "bay_ident", "cluster_ident"}));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, detail ? "container:detail" : "container:get_all"));
@@ -258,7 +251,7 @@ class ContainersController final : public Controller {
     return ApiResponse::Ok(std::move(body));
   }
 
-  ApiResult Show(const ApiRequest& req, const std::string& ident) {
+  ApiResult Get(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Container row, Lookup(req, ident));
     MAGNUM_RETURN_IF_ERROR(EnforcePolicy(req, "container:get", TargetOf(row)));
@@ -267,7 +260,7 @@ class ContainersController final : public Controller {
     return ApiResponse::Ok(RenderContainer(shown, req.base_url, true));
   }
 
-  ApiResult Create(const ApiRequest& req) {
+  ApiResult Create(const ApiRequest& req) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {}));
     MAGNUM_ASSIGN_OR_RETURN(Json body, RequestBody(req));
     MAGNUM_ASSIGN_OR_RETURN(Json doc, ValidateBody(ContainerFields(), body, "container", true));
@@ -326,7 +319,7 @@ class ContainersController final : public Controller {
     return r;
   }
 
-  ApiResult Delete(const ApiRequest& req, const std::string& ident) {
+  ApiResult Delete(const ApiRequest& req, const std::string& ident) override {
     MAGNUM_RETURN_IF_ERROR(CheckQueryArgs(req, {"force"}));
     MAGNUM_ASSIGN_OR_RETURN(bool force, ParseForce(req));
     MAGNUM_ASSIGN_OR_RETURN(Container row, Lookup(req, ident));

@@ -131,6 +131,15 @@ Result<Container> ContainerService::MarkGone(const Container& row) {
   return Record(row, gone);
 }
 
+template <typename T>
+Result<T> ContainerService::GoneIfMissing(Result<T> answer, const Container& row) {
+  if (!answer && answer.error().Is(ErrorCode::kNotFound)) {
+    (void)MarkGone(row);
+    return Fail(GoneFromEngine(row));
+  }
+  return answer;
+}
+
 Result<Container> ContainerService::Create(const Caller& caller, const Container& request) {
   MAGNUM_ASSIGN_OR_RETURN(auto engine, RequireEngine());
   const std::string cluster_ident = request.bay_uuid.value_or("");
@@ -238,35 +247,23 @@ Result<Container> ContainerService::Act(const Caller& caller, const std::string&
   MAGNUM_ASSIGN_OR_RETURN(Target t, Load(uuid));
   MAGNUM_RETURN_IF_ERROR(RequireCluster(t, /*settled=*/true));
   if (action == ContainerAction::kPause || action == ContainerAction::kUnpause) {
-    auto seen = engine->Show(*t.cluster, t.row);
-    if (!seen) {
-      if (seen.error().Is(ErrorCode::kNotFound)) {
-        (void)MarkGone(t.row);
-        return Fail(GoneFromEngine(t.row));
-      }
-      return Fail(seen.error());
-    }
-    MAGNUM_ASSIGN_OR_RETURN(t.row, Record(t.row, *seen));
+    MAGNUM_ASSIGN_OR_RETURN(ContainerObserved seen,
+                            GoneIfMissing(engine->Show(*t.cluster, t.row), t.row));
+    MAGNUM_ASSIGN_OR_RETURN(t.row, Record(t.row, seen));
     const ContainerStatus need =
         action == ContainerAction::kPause ? ContainerStatus::kRunning : ContainerStatus::kPaused;
-    if (seen->status != need) {
+    if (seen.status != need) {
       return Fail(Error::Conflict("Container " + ContainerName(t.row) + " is " +
-                                  std::string(objects::Name(seen->status)) + "; " +
+                                  std::string(objects::Name(seen.status)) + "; " +
                                   std::string(ContainerActionName(action)) + " needs a " +
                                   std::string(objects::Name(need)) + " container."));
     }
   }
-  auto done = engine->Act(*t.cluster, t.row, action);
-  if (!done) {
-    if (done.error().Is(ErrorCode::kNotFound)) {
-      (void)MarkGone(t.row);
-      return Fail(GoneFromEngine(t.row));
-    }
-    return Fail(done.error());
-  }
+  MAGNUM_ASSIGN_OR_RETURN(ContainerObserved done,
+                          GoneIfMissing(engine->Act(*t.cluster, t.row, action), t.row));
   spdlog::info("container {}: {} (request {})", uuid, ContainerActionName(action),
                caller.request_id);
-  return Record(t.row, *done);
+  return Record(t.row, done);
 }
 
 Result<void> ContainerService::Delete(const Caller& caller, const std::string& uuid, bool force) {
@@ -301,12 +298,7 @@ Result<CommandOutput> ContainerService::Logs(const Caller&, const std::string& u
   MAGNUM_ASSIGN_OR_RETURN(auto engine, RequireEngine());
   MAGNUM_ASSIGN_OR_RETURN(Target t, Load(uuid));
   MAGNUM_RETURN_IF_ERROR(RequireCluster(t, /*settled=*/false));
-  auto out = engine->Logs(*t.cluster, t.row, options_.limits);
-  if (!out && out.error().Is(ErrorCode::kNotFound)) {
-    (void)MarkGone(t.row);
-    return Fail(GoneFromEngine(t.row));
-  }
-  return out;
+  return GoneIfMissing(engine->Logs(*t.cluster, t.row, options_.limits), t.row);
 }
 
 Result<CommandOutput> ContainerService::Execute(const Caller& caller, const std::string& uuid,
@@ -314,29 +306,19 @@ Result<CommandOutput> ContainerService::Execute(const Caller& caller, const std:
   MAGNUM_ASSIGN_OR_RETURN(auto engine, RequireEngine());
   MAGNUM_ASSIGN_OR_RETURN(Target t, Load(uuid));
   MAGNUM_RETURN_IF_ERROR(RequireCluster(t, /*settled=*/true));
-  auto seen = engine->Show(*t.cluster, t.row);
-  if (!seen) {
-    if (seen.error().Is(ErrorCode::kNotFound)) {
-      (void)MarkGone(t.row);
-      return Fail(GoneFromEngine(t.row));
-    }
-    return Fail(seen.error());
-  }
-  (void)Record(t.row, *seen);
-  if (seen->status != ContainerStatus::kRunning) {
+  MAGNUM_ASSIGN_OR_RETURN(ContainerObserved seen,
+                          GoneIfMissing(engine->Show(*t.cluster, t.row), t.row));
+  (void)Record(t.row, seen);
+  if (seen.status != ContainerStatus::kRunning) {
     return Fail(Error::Conflict("Container " + ContainerName(t.row) + " is " +
-                                std::string(objects::Name(seen->status)) +
+                                std::string(objects::Name(seen.status)) +
                                 "; execute needs a Running container: start it first."));
   }
-  auto out = engine->Execute(*t.cluster, t.row, command, options_.limits);
-  if (!out && out.error().Is(ErrorCode::kNotFound)) {
-    (void)MarkGone(t.row);
-    return Fail(GoneFromEngine(t.row));
-  }
-  if (out) {
-    spdlog::info("container {}: execute exited {} (request {})", uuid, out->exit_code,
-                 caller.request_id);
-  }
+  MAGNUM_ASSIGN_OR_RETURN(
+      CommandOutput out,
+      GoneIfMissing(engine->Execute(*t.cluster, t.row, command, options_.limits), t.row));
+  spdlog::info("container {}: execute exited {} (request {})", uuid, out.exit_code,
+               caller.request_id);
   return out;
 }
 

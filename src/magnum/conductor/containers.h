@@ -86,6 +86,10 @@ class ContainerService {
   // The Engine's view written to the row (when it differs); returns the row as stored.
   Result<objects::Container> Record(const objects::Container& row, const ContainerObserved& seen);
   Result<objects::Container> MarkGone(const objects::Container& row);
+  // The Engine's `answer`, except that kNotFound (the container is gone from the Engine)
+  // marks the row Error and becomes the 409 saying it was removed outside Magnum.
+  template <typename T>
+  Result<T> GoneIfMissing(Result<T> answer, const objects::Container& row);
 
   db::Database* const db_;
   const Clock* const clock_;
