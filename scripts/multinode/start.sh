@@ -46,9 +46,15 @@ mysql_url="$(cat "$LAYOUT_DIR/mariadb.url")"
 mysql_url="${mysql_url%%/magnum\?*}/$DATABASE?charset=utf8"
 MYSQL_PWD=magnum-test-pass mariadb --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -u magnum_test \
   -e "CREATE DATABASE IF NOT EXISTS \`$DATABASE\` CHARACTER SET utf8mb4"
-ctl() { rabbit_env "$ROOT/scripts/rabbitmq/ctl.sh" -q "$@"; }
-if ! ctl list_vhosts | grep -qx "$VHOST"; then ctl add_vhost "$VHOST" >/dev/null; fi
-ctl set_permissions -p "$VHOST" magnum '.*' '.*' '.*' >/dev/null
+# The virtual host and the user's permissions on it in one rabbitmqctl call (each call
+# boots an Erlang VM); importing definitions adds what is missing and keeps what exists.
+cat >"$LAYOUT_DIR/rabbitmq-definitions.json" <<JSON
+{"vhosts": [{"name": "$VHOST"}],
+ "permissions": [{"user": "magnum", "vhost": "$VHOST",
+                  "configure": ".*", "write": ".*", "read": ".*"}]}
+JSON
+rabbit_env "$ROOT/scripts/rabbitmq/ctl.sh" -q import_definitions \
+  "$LAYOUT_DIR/rabbitmq-definitions.json" >/dev/null || ndie "could not add the vhost $VHOST"
 transport_url="${rabbit_url%/*}/$VHOST"
 
 # One config file per process.

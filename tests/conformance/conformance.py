@@ -1,6 +1,8 @@
 """Shared machinery of the conformance suite: the real python-magnumclient commands
 (`openstack coe ...` from python3-openstackclient and the legacy `magnum` CLI, Debian
-python3-magnumclient 4.0) run as subprocesses against a real magnumd without Keystone.
+python3-magnumclient 4.0) run against a real magnumd without Keystone, each command a
+process of its own (forked from the test process that imported the clients once:
+forked_clients.py).
 
 * `openstack --os-auth-type none --os-endpoint http://127.0.0.1:PORT/v1 coe ...`
   (the plugin always sends `OpenStack-API-Version: container-infra latest`).
@@ -30,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 from harness import Magnumd  # noqa: E402
+import forked_clients  # noqa: E402
 
 OPENSTACK = shutil.which("openstack", path="/usr/bin:/usr/local/bin")
 MAGNUM = shutil.which("magnum", path="/usr/bin:/usr/local/bin")
@@ -186,8 +189,7 @@ class ConformanceCase(unittest.TestCase):
         full_env = self.env()
         full_env.update(env or {})
         t0 = time.time()
-        proc = subprocess.run(argv, capture_output=True, text=True, env=full_env,
-                              timeout=timeout, cwd=self.home)
+        proc = forked_clients.run(argv, full_env, cwd=self.home, timeout=timeout)
         run = Run(argv, shown, proc, time.time() - t0)
         self.commands.append(run.seconds)
         self.subject = run

@@ -100,7 +100,7 @@ Result<void> StateOf(const Json& obj, std::string_view what, T* out) {
   return OwningStack(obj, what, &out->stack_name, &out->stack_id);
 }
 
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string ReplyText(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 }  // namespace
 
@@ -173,14 +173,14 @@ Result<HeatStack> ParseHeatStack(std::string_view body) {
       MAGNUM_ASSIGN_OR_RETURN(std::string error, Str(o, "output_error", kWhat));
       if (!error.empty()) out.output_errors[key] = Printable(error, 64 * 1024);
       auto value = o.find("output_value");
-      if (value != o.end()) out.outputs[key] = Dump(*value);
+      if (value != o.end()) out.outputs[key] = ReplyText(*value);
     }
   }
   auto params = s.find("parameters");
   if (params != s.end() && !params->is_null()) {
     if (!params->is_object()) return Fail(Bad(kWhat, "\"parameters\" is not an object"));
     for (const auto& [k, v] : params->items()) {
-      out.parameters[k] = v.is_string() ? v.get<std::string>() : Dump(v);
+      out.parameters[k] = v.is_string() ? v.get<std::string>() : ReplyText(v);
     }
   }
   return out;
@@ -196,7 +196,7 @@ Result<HeatOutput> ParseHeatOutput(std::string_view body) {
   out.error = Printable(error, 64 * 1024);
   MAGNUM_ASSIGN_OR_RETURN(out.description, Str(o, "description", kWhat));
   auto value = o.find("output_value");
-  out.value_json = value == o.end() ? "null" : Dump(*value);
+  out.value_json = value == o.end() ? "null" : ReplyText(*value);
   return out;
 }
 

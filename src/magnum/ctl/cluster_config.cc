@@ -31,7 +31,7 @@ std::string ShellQuote(const std::string& v) {
   return out + "'";
 }
 
-std::string Str(const Json& o, const char* key) {
+std::string FieldText(const Json& o, const char* key) {
   auto it = o.find(key);
   if (it == o.end() || it->is_null()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();
@@ -114,22 +114,22 @@ int ClusterConfigCommand(Session& session, const ParsedCommand& args, Environmen
   if (!cbody) return Report(env, cbody.error().message());
   Json cluster = Json::parse(*cbody, nullptr, false);
   if (cluster.is_discarded()) return Report(env, "the server's answer is not JSON");
-  const std::string status = Str(cluster, "status");
+  const std::string status = FieldText(cluster, "status");
   static const char* kUsable[] = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_IN_PROGRESS",
                                   "UPDATE_FAILED", "ROLLBACK_COMPLETE"};
   if (std::find(std::begin(kUsable), std::end(kUsable), status) == std::end(kUsable)) {
     return Report(env, "cluster " + ident + " is " + status +
                            ": its configuration exists once it is CREATE_COMPLETE");
   }
-  const std::string uuid = Str(cluster, "uuid");
-  const std::string name = Str(cluster, "name").empty() ? uuid : Str(cluster, "name");
-  const std::string api_address = Str(cluster, "api_address");
+  const std::string uuid = FieldText(cluster, "uuid");
+  const std::string name = FieldText(cluster, "name").empty() ? uuid : FieldText(cluster, "name");
+  const std::string api_address = FieldText(cluster, "api_address");
   auto tbody =
-      session.Expect("GET", "/clustertemplates/" + UrlEncode(Str(cluster, "cluster_template_id")));
+      session.Expect("GET", "/clustertemplates/" + UrlEncode(FieldText(cluster, "cluster_template_id")));
   if (!tbody) return Report(env, tbody.error().message());
   Json tmpl = Json::parse(*tbody, nullptr, false);
   if (tmpl.is_discarded()) return Report(env, "the server's answer is not JSON");
-  const std::string coe = Str(tmpl, "coe");
+  const std::string coe = FieldText(tmpl, "coe");
   const bool tls_disabled = tmpl.value("tls_disabled", false);
   if (coe != "kubernetes" && coe != "swarm" && coe != "swarm-mode") {
     return Report(env,
@@ -163,8 +163,8 @@ int ClusterConfigCommand(Session& session, const ParsedCommand& args, Environmen
     Json ca = Json::parse(*ca_body, nullptr, false);
     if (s.is_discarded() || ca.is_discarded())
       return Report(env, "the server's answer is not JSON");
-    cert_pem = Str(s, "pem");
-    ca_pem = Str(ca, "pem");
+    cert_pem = FieldText(s, "pem");
+    ca_pem = FieldText(ca, "pem");
     key_pem = *key;
     for (std::string* pem : {&cert_pem, &ca_pem, &key_pem}) {
       if (!pem->empty() && pem->back() != '\n') *pem += "\n";

@@ -20,9 +20,9 @@ std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_hand
 // Reads the fields of a primitive's data into an object. Field() is a field upstream
 // declares nullable (null reads as nullopt); Req() one it does not (null is refused). The
 // first error is kept; later reads are skipped.
-class Reader {
+class PrimitiveReader {
  public:
-  Reader(const Json& data, std::string object) : data_(data), object_(std::move(object)) {}
+  PrimitiveReader(const Json& data, std::string object) : data_(data), object_(std::move(object)) {}
 
   template <typename T>
   void Field(const char* k, std::optional<T>& v) { Read(k, true, v); }
@@ -139,7 +139,7 @@ class Reader {
 
 // Writes an object's fields into a primitive's data: nullopt is null for a nullable field
 // and left out for one upstream does not allow to be null.
-class Writer {
+class PrimitiveWriter {
  public:
   template <typename T>
   void Field(const char* k, const std::optional<T>& v) {
@@ -187,7 +187,7 @@ class Writer {
 };
 
 // The fields of upstream's objects at the versions above, in its declaration order; one
-// list per object serves reading (IO = Reader, C non-const) and writing (Writer, const).
+// list per object serves reading (IO = PrimitiveReader, C non-const) and writing (PrimitiveWriter, const).
 template <typename IO, typename C>
 void ClusterFields(IO& io, C& c) {
   io.Req("id", c.id);
@@ -342,14 +342,14 @@ Result<Decoded<T>> DecodeAs(std::string_view text, const std::string& name, Fiel
       out.changes.push_back(c.get<std::string>());
     }
   }
-  Reader r(*data, name);
+  PrimitiveReader r(*data, name);
   fields(r, out.value);
   if (r.error()) return Fail(*r.error());
   out.present = std::move(r).present();
   return out;
 }
 
-template <typename W = Writer, typename T, typename Fields>
+template <typename W = PrimitiveWriter, typename T, typename Fields>
 std::string EncodeAs(const T& value, const char* name, const char* version, Fields fields,
                      bool with_changes) {
   W w;
@@ -367,7 +367,7 @@ std::string EncodeAs(const T& value, const char* name, const char* version, Fiel
 }  // namespace
 
 Result<Decoded<Cluster>> DecodeClusterPrimitive(std::string_view json) {
-  auto out = DecodeAs<Cluster>(json, "Cluster", [](Reader& r, Cluster& c) { ClusterFields(r, c); });
+  auto out = DecodeAs<Cluster>(json, "Cluster", [](PrimitiveReader& r, Cluster& c) { ClusterFields(r, c); });
   if (!out) return out;
   // A lazily loaded template travels nested: it must be a ClusterTemplate primitive.
   Json j = Json::parse(json, nullptr, false);
@@ -384,32 +384,32 @@ Result<Decoded<Cluster>> DecodeClusterPrimitive(std::string_view json) {
 
 Result<Decoded<NodeGroup>> DecodeNodeGroupPrimitive(std::string_view json) {
   return DecodeAs<NodeGroup>(json, "NodeGroup",
-                             [](Reader& r, NodeGroup& n) { NodeGroupFields(r, n); });
+                             [](PrimitiveReader& r, NodeGroup& n) { NodeGroupFields(r, n); });
 }
 
 Result<Decoded<ClusterTemplate>> DecodeClusterTemplatePrimitive(std::string_view json) {
   return DecodeAs<ClusterTemplate>(
-      json, "ClusterTemplate", [](Reader& r, ClusterTemplate& t) { ClusterTemplateFields(r, t); });
+      json, "ClusterTemplate", [](PrimitiveReader& r, ClusterTemplate& t) { ClusterTemplateFields(r, t); });
 }
 
 Result<Decoded<Certificate>> DecodeCertificatePrimitive(std::string_view json) {
   return DecodeAs<Certificate>(json, "Certificate",
-                               [](Reader& r, Certificate& c) { CertificateFields(r, c); });
+                               [](PrimitiveReader& r, Certificate& c) { CertificateFields(r, c); });
 }
 
 std::string EncodeClusterPrimitive(const Cluster& cluster) {
   return EncodeAs(cluster, "Cluster", kClusterPrimitiveVersion,
-                  [](Writer& w, const Cluster& c) { ClusterFields(w, c); }, false);
+                  [](PrimitiveWriter& w, const Cluster& c) { ClusterFields(w, c); }, false);
 }
 
 std::string EncodeNodeGroupPrimitive(const NodeGroup& nodegroup) {
   return EncodeAs(nodegroup, "NodeGroup", kNodeGroupPrimitiveVersion,
-                  [](Writer& w, const NodeGroup& n) { NodeGroupFields(w, n); }, false);
+                  [](PrimitiveWriter& w, const NodeGroup& n) { NodeGroupFields(w, n); }, false);
 }
 
 std::string EncodeCertificatePrimitive(const Certificate& certificate) {
   // Only the set fields (Req leaves nullopt out), listed as changes.
-  struct SetOnly : Writer {
+  struct SetOnly : PrimitiveWriter {
     void Field(const char* k, const std::optional<std::string>& v) { Req(k, v); }
   };
   return EncodeAs<SetOnly>(certificate, "Certificate", kCertificatePrimitiveVersion,

@@ -14,10 +14,10 @@ constexpr std::string_view kContextPrefix = "_context_";
 constexpr const char* kFailureModule = "magnum.rpc.errors";
 constexpr const char* kUpstreamModule = "magnum.common.exception";
 
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string EnvelopeText(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::string Wrap(const Json& message) {
-  return Dump(Json{{"oslo.version", kOsloEnvelopeVersion}, {"oslo.message", Dump(message)}});
+  return EnvelopeText(Json{{"oslo.version", kOsloEnvelopeVersion}, {"oslo.message", EnvelopeText(message)}});
 }
 
 // The message inside an envelope; a body without one is the message itself (oslo 1.0).
@@ -193,7 +193,7 @@ Result<OsloRequest> DecodeOsloRequest(std::string_view body) {
   alias("user_id", {"user"});
   alias("project_id", {"project", "tenant"});
   if (!context.empty() && !payload.contains("context")) payload["context"] = std::move(context);
-  r.payload = Dump(payload);
+  r.payload = EnvelopeText(payload);
   return r;
 }
 
@@ -237,7 +237,7 @@ std::string EncodeOsloReply(const Result<std::string>& outcome, const std::strin
                     {"kwargs", Json::object()},
                     {"magnum_code", std::string(ErrorCodeName(e.code()))}};
     msg["result"] = nullptr;
-    msg["failure"] = Dump(failure);
+    msg["failure"] = EnvelopeText(failure);
   }
   msg["ending"] = true;
   msg["_msg_id"] = msg_id;
@@ -260,7 +260,7 @@ Result<OsloReply> DecodeOsloReply(std::string_view body) {
   }
   if (auto result = msg.find("result"); result != msg.end()) {
     r.has_result = true;
-    r.outcome = Dump(*result);
+    r.outcome = EnvelopeText(*result);
   }
   return r;
 }

@@ -68,8 +68,8 @@ struct Who {
   std::string user;
   std::string roles;
 };
-const Who kOwner{"p1", "u1", "member,reader"};
-const Who kOutsider{"p2", "u3", "member,reader"};
+const Who kContainerOwner{"p1", "u1", "member,reader"};
+const Who kContainerOutsider{"p2", "u3", "member,reader"};
 
 constexpr char kSwarm[] = "5a000000-0000-4000-8000-000000000001";
 constexpr char kKube[] = "5a000000-0000-4000-8000-000000000002";
@@ -155,7 +155,7 @@ class ContainersAppTest : public ApiAppFixture {
   };
 
   Reply Call(const std::string& method, const std::string& target, const Json& body = nullptr,
-             const Who& who = kOwner) {
+             const Who& who = kContainerOwner) {
     http::Request r;
     r.method = method;
     r.target = target;
@@ -455,13 +455,13 @@ TEST_F(ContainersAppTest, TheEngineRefusingTheCreateLeavesNoRow) {
 TEST_F(ContainersAppTest, AnotherProjectsContainerIs404) {
   const std::string uuid = Create("mine");
   const std::string base = "/v1/containers/" + uuid;
-  EXPECT_EQ(Call("GET", base, nullptr, kOutsider).status, 404);
-  EXPECT_EQ(Call("GET", "/v1/containers/mine", nullptr, kOutsider).status, 404);
-  EXPECT_EQ(Call("DELETE", base + "?force=true", nullptr, kOutsider).status, 404);
-  EXPECT_EQ(Call("PUT", base + "/start", nullptr, kOutsider).status, 404);
-  EXPECT_EQ(Call("GET", base + "/logs", nullptr, kOutsider).status, 404);
-  EXPECT_EQ(Call("PUT", base + "/execute?command=id", nullptr, kOutsider).status, 404);
-  EXPECT_TRUE(Call("GET", "/v1/containers", nullptr, kOutsider).body["containers"].empty());
+  EXPECT_EQ(Call("GET", base, nullptr, kContainerOutsider).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/containers/mine", nullptr, kContainerOutsider).status, 404);
+  EXPECT_EQ(Call("DELETE", base + "?force=true", nullptr, kContainerOutsider).status, 404);
+  EXPECT_EQ(Call("PUT", base + "/start", nullptr, kContainerOutsider).status, 404);
+  EXPECT_EQ(Call("GET", base + "/logs", nullptr, kContainerOutsider).status, 404);
+  EXPECT_EQ(Call("PUT", base + "/execute?command=id", nullptr, kContainerOutsider).status, 404);
+  EXPECT_TRUE(Call("GET", "/v1/containers", nullptr, kContainerOutsider).body["containers"].empty());
   EXPECT_TRUE(engine_->Find(uuid));
   EXPECT_EQ(engine_->Find(uuid)->status, ContainerStatus::kStopped);
 }

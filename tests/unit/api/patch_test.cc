@@ -58,8 +58,8 @@ PatchRules Rules() {
 
 Result<Json> Apply(const Json& patch) { return ApplyJsonPatch(Doc(), patch, Fields(), Rules()); }
 
-Json Op(const std::string& op, const std::string& path) { return {{"op", op}, {"path", path}}; }
-Json Op(const std::string& op, const std::string& path, Json value) {
+Json PatchOp(const std::string& op, const std::string& path) { return {{"op", op}, {"path", path}}; }
+Json PatchOp(const std::string& op, const std::string& path, Json value) {
   return {{"op", op}, {"path", path}, {"value", std::move(value)}};
 }
 
@@ -72,8 +72,8 @@ TEST(ApplyJsonPatchTest, EmptyPatchReturnsTheDocument) {
 }
 
 TEST(ApplyJsonPatchTest, ReplaceConvertsWithTheFieldType) {
-  auto r = Apply(Json::array({Op("replace", "/node_count", "5"), Op("replace", "/public", "True"),
-                              Op("replace", "/name", "renamed")}));
+  auto r = Apply(Json::array({PatchOp("replace", "/node_count", "5"), PatchOp("replace", "/public", "True"),
+                              PatchOp("replace", "/name", "renamed")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["node_count"], 5);
   EXPECT_EQ((*r)["public"], true);
@@ -82,87 +82,87 @@ TEST(ApplyJsonPatchTest, ReplaceConvertsWithTheFieldType) {
 }
 
 TEST(ApplyJsonPatchTest, OpsApplyInOrder) {
-  auto r = Apply(Json::array({Op("replace", "/node_count", 5), Op("replace", "/node_count", 7)}));
+  auto r = Apply(Json::array({PatchOp("replace", "/node_count", 5), PatchOp("replace", "/node_count", 7)}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["node_count"], 7);
 }
 
 TEST(ApplyJsonPatchTest, LiteralPathParsesPythonDict) {
-  auto r = Apply(Json::array({Op("replace", "/labels", "{'kube_tag': 'v1.30', 'n': 3}")}));
+  auto r = Apply(Json::array({PatchOp("replace", "/labels", "{'kube_tag': 'v1.30', 'n': 3}")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["labels"], (Json{{"kube_tag", "v1.30"}, {"n", "3"}}));  // values as strings
 }
 
 TEST(ApplyJsonPatchTest, LiteralPathParsesJsonTextToo) {
-  auto r = Apply(Json::array({Op("replace", "/health_status_reason", "{\"api\": \"ok\"}")}));
+  auto r = Apply(Json::array({PatchOp("replace", "/health_status_reason", "{\"api\": \"ok\"}")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["health_status_reason"], (Json{{"api", "ok"}}));
 }
 
 TEST(ApplyJsonPatchTest, LiteralPathParsesLists) {
-  auto r = Apply(Json::array({Op("replace", "/member_ids", "['a', 'b']")}));
+  auto r = Apply(Json::array({PatchOp("replace", "/member_ids", "['a', 'b']")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["member_ids"], Json::array({"a", "b"}));
 }
 
 TEST(ApplyJsonPatchTest, NonLiteralPathKeepsTheStringAsIs) {
-  auto r = Apply(Json::array({Op("replace", "/keypair", "{'not': 'parsed'}")}));
+  auto r = Apply(Json::array({PatchOp("replace", "/keypair", "{'not': 'parsed'}")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["keypair"], "{'not': 'parsed'}");
 }
 
 TEST(ApplyJsonPatchTest, AddOnANullRootAttributeSetsIt) {
-  auto r = Apply(Json::array({Op("add", "/keypair", "kp")}));
+  auto r = Apply(Json::array({PatchOp("add", "/keypair", "kp")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["keypair"], "kp");
 }
 
 TEST(ApplyJsonPatchTest, NestedAddAndReplaceChangeOneKey) {
-  auto r = Apply(Json::array({Op("add", "/labels/new", 5), Op("replace", "/labels/a", true)}));
+  auto r = Apply(Json::array({PatchOp("add", "/labels/new", 5), PatchOp("replace", "/labels/a", true)}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["labels"], (Json{{"a", "True"}, {"new", "5"}}));
 }
 
 TEST(ApplyJsonPatchTest, NestedAddIntoANullDictStartsFromEmpty) {
-  auto r = Apply(Json::array({Op("add", "/health_status_reason/api", "ok")}));
+  auto r = Apply(Json::array({PatchOp("add", "/health_status_reason/api", "ok")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["health_status_reason"], (Json{{"api", "ok"}}));
 }
 
 TEST(ApplyJsonPatchTest, NestedRemoveDropsOneKey) {
-  auto r = Apply(Json::array({Op("add", "/labels/b", "2"), Op("remove", "/labels/a")}));
+  auto r = Apply(Json::array({PatchOp("add", "/labels/b", "2"), PatchOp("remove", "/labels/a")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["labels"], (Json{{"b", "2"}}));
 }
 
 TEST(ApplyJsonPatchTest, RemoveResetsToTheConfiguredDefault) {
-  auto r = Apply(Json::array({Op("remove", "/node_count"), Op("remove", "/labels")}));
+  auto r = Apply(Json::array({PatchOp("remove", "/node_count"), PatchOp("remove", "/labels")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["node_count"], 1);
   EXPECT_EQ((*r)["labels"], Json::object());
 }
 
 TEST(ApplyJsonPatchTest, RemoveWithoutADefaultSetsNull) {
-  auto r = Apply(Json::array({Op("remove", "/name")}));
+  auto r = Apply(Json::array({PatchOp("remove", "/name")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_TRUE((*r)["name"].is_null());
 }
 
 TEST(ApplyJsonPatchTest, RemoveIgnoresAGivenValue) {
-  auto r = Apply(Json::array({Op("remove", "/node_count", 9)}));
+  auto r = Apply(Json::array({PatchOp("remove", "/node_count", 9)}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["node_count"], 1);
 }
 
 TEST(ApplyJsonPatchTest, AppendToAListWithDash) {
-  auto r = Apply(Json::array({Op("add", "/member_ids/-", "x"), Op("add", "/member_ids/-", "y")}));
+  auto r = Apply(Json::array({PatchOp("add", "/member_ids/-", "x"), PatchOp("add", "/member_ids/-", "y")}));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ((*r)["member_ids"], Json::array({"x", "y"}));
 }
 
 TEST(ApplyJsonPatchTest, DoesNotModifyTheInput) {
   Json doc = Doc();
-  auto r = ApplyJsonPatch(doc, Json::array({Op("replace", "/name", "other")}), Fields(), Rules());
+  auto r = ApplyJsonPatch(doc, Json::array({PatchOp("replace", "/name", "other")}), Fields(), Rules());
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(doc, Doc());
 }
@@ -191,7 +191,7 @@ TEST_P(ApplyJsonPatchErrorTest, Is400) {
   }
 }
 
-std::string Bad(const std::string& name, const std::string& value, const std::string& why) {
+std::string BadValue(const std::string& name, const std::string& value, const std::string& why) {
   return "Invalid input for field/attribute " + name + ". Value: '" + value + "'. " + why;
 }
 
@@ -214,106 +214,106 @@ INSTANTIATE_TEST_SUITE_P(
             Json::array({{{"op", "replace"}, {"path", "/name"}, {"value", "a"}, {"from", "/x"}}}),
             "Unknown attribute for argument patch: from"},
         PatchErrorCase{"missing path", Json::array({{{"op", "remove"}}}),
-                       Bad("path", "None", "Mandatory field missing.")},
+                       BadValue("path", "None", "Mandatory field missing.")},
         PatchErrorCase{"path not a string", Json::array({{{"op", "remove"}, {"path", 1}}}),
-                       Bad("path", "1", "Mandatory field missing.")},
+                       BadValue("path", "1", "Mandatory field missing.")},
         PatchErrorCase{"missing op", Json::array({{{"path", "/name"}}}),
-                       Bad("op", "None", "Mandatory field missing.")},
-        PatchErrorCase{"bad op", Json::array({Op("move", "/name")}),
-                       Bad("op", "move", "Value should be one of: add, replace, remove")},
-        PatchErrorCase{"test op", Json::array({Op("test", "/name", "k8s")}),
-                       Bad("op", "test", "Value should be one of: add, replace, remove")}));
+                       BadValue("op", "None", "Mandatory field missing.")},
+        PatchErrorCase{"bad op", Json::array({PatchOp("move", "/name")}),
+                       BadValue("op", "move", "Value should be one of: add, replace, remove")},
+        PatchErrorCase{"test op", Json::array({PatchOp("test", "/name", "k8s")}),
+                       BadValue("op", "test", "Value should be one of: add, replace, remove")}));
 
 INSTANTIATE_TEST_SUITE_P(
     Paths, ApplyJsonPatchErrorTest,
     ::testing::Values(
-        PatchErrorCase{"no slash", Json::array({Op("remove", "name")}),
-                       Bad("path", "name", kPattern)},
-        PatchErrorCase{"root", Json::array({Op("remove", "/")}), Bad("path", "/", kPattern)},
-        PatchErrorCase{"empty", Json::array({Op("remove", "")}), Bad("path", "", kPattern)},
-        PatchErrorCase{"double slash", Json::array({Op("remove", "//name")}),
-                       Bad("path", "//name", kPattern)},
-        PatchErrorCase{"trailing slash", Json::array({Op("remove", "/name/")}),
-                       Bad("path", "/name/", kPattern)},
-        PatchErrorCase{"space", Json::array({Op("replace", "/na me", "x")}),
-                       Bad("path", "/na me", kPattern)},
-        PatchErrorCase{"tilde escape", Json::array({Op("replace", "/labels/a~1b", "x")}),
-                       Bad("path", "/labels/a~1b", kPattern)},
-        PatchErrorCase{"internal uuid", Json::array({Op("replace", "/uuid", "x")}),
+        PatchErrorCase{"no slash", Json::array({PatchOp("remove", "name")}),
+                       BadValue("path", "name", kPattern)},
+        PatchErrorCase{"root", Json::array({PatchOp("remove", "/")}), BadValue("path", "/", kPattern)},
+        PatchErrorCase{"empty", Json::array({PatchOp("remove", "")}), BadValue("path", "", kPattern)},
+        PatchErrorCase{"double slash", Json::array({PatchOp("remove", "//name")}),
+                       BadValue("path", "//name", kPattern)},
+        PatchErrorCase{"trailing slash", Json::array({PatchOp("remove", "/name/")}),
+                       BadValue("path", "/name/", kPattern)},
+        PatchErrorCase{"space", Json::array({PatchOp("replace", "/na me", "x")}),
+                       BadValue("path", "/na me", kPattern)},
+        PatchErrorCase{"tilde escape", Json::array({PatchOp("replace", "/labels/a~1b", "x")}),
+                       BadValue("path", "/labels/a~1b", kPattern)},
+        PatchErrorCase{"internal uuid", Json::array({PatchOp("replace", "/uuid", "x")}),
                        "'/uuid' is an internal attribute and can not be updated"},
-        PatchErrorCase{"internal nested", Json::array({Op("add", "/links/x", "y")}),
+        PatchErrorCase{"internal nested", Json::array({PatchOp("add", "/links/x", "y")}),
                        "'/links' is an internal attribute and can not be updated"},
-        PatchErrorCase{"internal remove", Json::array({Op("remove", "/created_at")}),
+        PatchErrorCase{"internal remove", Json::array({PatchOp("remove", "/created_at")}),
                        "'/created_at' is an internal attribute and can not be updated"},
-        PatchErrorCase{"internal project", Json::array({Op("replace", "/project_id", "p")}),
+        PatchErrorCase{"internal project", Json::array({PatchOp("replace", "/project_id", "p")}),
                        "'/project_id' is an internal attribute and can not be updated"},
-        PatchErrorCase{"mandatory remove", Json::array({Op("remove", "/coe")}),
+        PatchErrorCase{"mandatory remove", Json::array({PatchOp("remove", "/coe")}),
                        "'/coe' is a mandatory attribute and can not be removed"},
-        PatchErrorCase{"non-removable remove", Json::array({Op("remove", "/public")}),
+        PatchErrorCase{"non-removable remove", Json::array({PatchOp("remove", "/public")}),
                        "'/public' is a mandatory attribute and can not be removed"},
         // image_id is not in mandatory_paths but its field is mandatory: caught when the
         // result is re-validated.
-        PatchErrorCase{"mandatory field removed", Json::array({Op("remove", "/image_id")}),
+        PatchErrorCase{"mandatory field removed", Json::array({PatchOp("remove", "/image_id")}),
                        "'/image_id' is a mandatory attribute and can not be removed"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Values, ApplyJsonPatchErrorTest,
     ::testing::Values(
-        PatchErrorCase{"replace needs value", Json::array({Op("replace", "/name")}),
+        PatchErrorCase{"replace needs value", Json::array({PatchOp("replace", "/name")}),
                        "'add' and 'replace' operations needs value"},
-        PatchErrorCase{"add needs value", Json::array({Op("add", "/keypair")}),
+        PatchErrorCase{"add needs value", Json::array({PatchOp("add", "/keypair")}),
                        "'add' and 'replace' operations needs value"},
-        PatchErrorCase{"object value", Json::array({Op("replace", "/labels", Json{{"a", "b"}})}),
-                       Bad("value", "{\"a\":\"b\"}",
+        PatchErrorCase{"object value", Json::array({PatchOp("replace", "/labels", Json{{"a", "b"}})}),
+                       BadValue("value", "{\"a\":\"b\"}",
                            "Wrong type. Expected a string, an integer or a boolean.")},
         PatchErrorCase{
-            "array value", Json::array({Op("replace", "/member_ids", Json::array())}),
-            Bad("value", "[]", "Wrong type. Expected a string, an integer or a boolean.")},
+            "array value", Json::array({PatchOp("replace", "/member_ids", Json::array())}),
+            BadValue("value", "[]", "Wrong type. Expected a string, an integer or a boolean.")},
         PatchErrorCase{
-            "float value", Json::array({Op("replace", "/node_count", 1.5)}),
-            Bad("value", "1.5", "Wrong type. Expected a string, an integer or a boolean.")},
-        PatchErrorCase{"bad literal", Json::array({Op("replace", "/labels", "{'a': ")}),
+            "float value", Json::array({PatchOp("replace", "/node_count", 1.5)}),
+            BadValue("value", "1.5", "Wrong type. Expected a string, an integer or a boolean.")},
+        PatchErrorCase{"bad literal", Json::array({PatchOp("replace", "/labels", "{'a': ")}),
                        "Couldn't apply patch '[{\"op\":\"replace\",\"path\":\"/labels\",\"value\":"
                        "\"{'a': \"}]'. Reason: malformed literal*"},
-        PatchErrorCase{"literal of the wrong type", Json::array({Op("replace", "/labels", "[1]")}),
-                       Bad("labels", "[1]", "Wrong type. Expected 'dict', got 'list'")},
+        PatchErrorCase{"literal of the wrong type", Json::array({PatchOp("replace", "/labels", "[1]")}),
+                       BadValue("labels", "[1]", "Wrong type. Expected 'dict', got 'list'")},
         PatchErrorCase{"literal with a nested dict",
-                       Json::array({Op("replace", "/labels", "{'a': {'b': 1}}")}),
-                       Bad("labels", "{\"a\":{\"b\":1}}",
+                       Json::array({PatchOp("replace", "/labels", "{'a': {'b': 1}}")}),
+                       BadValue("labels", "{\"a\":{\"b\":1}}",
                            "Value of 'a' must be a string, number or boolean.")},
-        PatchErrorCase{"type re-validated", Json::array({Op("replace", "/node_count", "many")}),
-                       Bad("node_count", "many", "Wrong type. Expected an integer.")},
-        PatchErrorCase{"range re-validated", Json::array({Op("replace", "/node_count", 101)}),
-                       Bad("node_count", "101", "Value should be lower or equal to 100")},
-        PatchErrorCase{"enum re-validated", Json::array({Op("replace", "/coe", "swarm")}),
-                       Bad("coe", "swarm", "Value should be one of: kubernetes")},
+        PatchErrorCase{"type re-validated", Json::array({PatchOp("replace", "/node_count", "many")}),
+                       BadValue("node_count", "many", "Wrong type. Expected an integer.")},
+        PatchErrorCase{"range re-validated", Json::array({PatchOp("replace", "/node_count", 101)}),
+                       BadValue("node_count", "101", "Value should be lower or equal to 100")},
+        PatchErrorCase{"enum re-validated", Json::array({PatchOp("replace", "/coe", "swarm")}),
+                       BadValue("coe", "swarm", "Value should be one of: kubernetes")},
         PatchErrorCase{
-            "pattern re-validated", Json::array({Op("replace", "/name", "-x")}),
-            Bad("name", "-x", "Value should match the pattern ^[a-zA-Z][a-zA-Z0-9_.-]*$")},
-        PatchErrorCase{"bool re-validated", Json::array({Op("replace", "/public", "maybe")}),
-                       Bad("public", "maybe", "Wrong type. Expected a boolean.")},
-        PatchErrorCase{"nested value re-validated", Json::array({Op("add", "/member_ids/-", 5)}),
-                       Bad("member_ids", "[5]", "Wrong type. Expected a list of strings.")}));
+            "pattern re-validated", Json::array({PatchOp("replace", "/name", "-x")}),
+            BadValue("name", "-x", "Value should match the pattern ^[a-zA-Z][a-zA-Z0-9_.-]*$")},
+        PatchErrorCase{"bool re-validated", Json::array({PatchOp("replace", "/public", "maybe")}),
+                       BadValue("public", "maybe", "Wrong type. Expected a boolean.")},
+        PatchErrorCase{"nested value re-validated", Json::array({PatchOp("add", "/member_ids/-", 5)}),
+                       BadValue("member_ids", "[5]", "Wrong type. Expected a list of strings.")}));
 
 INSTANTIATE_TEST_SUITE_P(
     Structure, ApplyJsonPatchErrorTest,
     ::testing::Values(
-        PatchErrorCase{"add unknown root", Json::array({Op("add", "/foo", "x")}),
+        PatchErrorCase{"add unknown root", Json::array({PatchOp("add", "/foo", "x")}),
                        "Adding a new attribute /foo to the root of the resource is not allowed."},
-        PatchErrorCase{"add existing root", Json::array({Op("add", "/name", "x")}),
+        PatchErrorCase{"add existing root", Json::array({PatchOp("add", "/name", "x")}),
                        "The attribute /name has existed, please use 'replace' operation instead."},
-        PatchErrorCase{"replace unknown root", Json::array({Op("replace", "/foo", "x")}),
+        PatchErrorCase{"replace unknown root", Json::array({PatchOp("replace", "/foo", "x")}),
                        "Couldn't apply patch*"},
-        PatchErrorCase{"remove unknown root", Json::array({Op("remove", "/foo")}),
+        PatchErrorCase{"remove unknown root", Json::array({PatchOp("remove", "/foo")}),
                        "Couldn't apply patch*"},
-        PatchErrorCase{"remove missing nested key", Json::array({Op("remove", "/labels/zzz")}),
+        PatchErrorCase{"remove missing nested key", Json::array({PatchOp("remove", "/labels/zzz")}),
                        "Couldn't apply patch*"},
         PatchErrorCase{"replace missing nested key",
-                       Json::array({Op("replace", "/labels/zzz", "1")}), "Couldn't apply patch*"},
-        PatchErrorCase{"nested under a scalar", Json::array({Op("add", "/name/x", "1")}),
+                       Json::array({PatchOp("replace", "/labels/zzz", "1")}), "Couldn't apply patch*"},
+        PatchErrorCase{"nested under a scalar", Json::array({PatchOp("add", "/name/x", "1")}),
                        "Couldn't apply patch*"},
         PatchErrorCase{"one bad op fails all",
-                       Json::array({Op("replace", "/name", "ok"), Op("replace", "/uuid", "x")}),
+                       Json::array({PatchOp("replace", "/name", "ok"), PatchOp("replace", "/uuid", "x")}),
                        "'/uuid' is an internal attribute and can not be updated"}));
 
 // ---- ChangedFields -----------------------------------------------------------------------

@@ -80,10 +80,10 @@ struct X509Free {
 struct ReqFree {
   void operator()(X509_REQ* r) const { X509_REQ_free(r); }
 };
-struct BioFree {
+struct X509BioFree {
   void operator()(BIO* b) const { BIO_free_all(b); }
 };
-struct PkeyFree {
+struct X509PkeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
 struct StoreFree {
@@ -94,8 +94,8 @@ struct StoreCtxFree {
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using ReqPtr = std::unique_ptr<X509_REQ, ReqFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using BioPtr = std::unique_ptr<BIO, X509BioFree>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, X509PkeyFree>;
 
 BioPtr MemBio(const std::string& s) {
   return BioPtr(BIO_new_mem_buf(s.data(), static_cast<int>(s.size())));
@@ -660,7 +660,7 @@ TEST(SignCsrMiscTest, SubjectCopiedVerbatim) {
 }
 
 TEST(SignCsrMiscTest, ServesAKubeletStyleEcdsaCsr) {
-  std::unique_ptr<EVP_PKEY, PkeyFree> ec(EVP_EC_gen("P-256"));
+  std::unique_ptr<EVP_PKEY, X509PkeyFree> ec(EVP_EC_gen("P-256"));
   ASSERT_TRUE(ec);
   BioPtr bio(BIO_new(BIO_s_mem()));
   ASSERT_EQ(PEM_write_bio_PrivateKey(bio.get(), ec.get(), nullptr, nullptr, 0, nullptr, nullptr),

@@ -11,7 +11,7 @@ namespace magnum::clients {
 namespace {
 
 constexpr const char* kStackId = "8f3c1a52-5d27-4f0e-9c3e-0b7e5b7d2a11";
-constexpr const char* kBase = "http://127.0.0.1:8004/v1/6e5f0a0d1b6c4f7e9b0a3c2d1e0f9a8b";
+constexpr const char* kStackBase = "http://127.0.0.1:8004/v1/6e5f0a0d1b6c4f7e9b0a3c2d1e0f9a8b";
 
 TEST(HeatStatusTest, SplitsActionAndState) {
   struct Case {
@@ -46,7 +46,7 @@ TEST(HeatStatusTest, SplitsActionAndState) {
 
 TEST(HeatRepliesTest, CreateReplyGivesTheId) {
   const std::string body = std::string(R"({"stack": {"id": ")") + kStackId +
-                           R"(", "links": [{"href": ")" + kBase + "/stacks/k8s-a/" + kStackId +
+                           R"(", "links": [{"href": ")" + kStackBase + "/stacks/k8s-a/" + kStackId +
                            R"(", "rel": "self"}]}})";
   auto id = ParseHeatCreateReply(body);
   ASSERT_TRUE(id) << id.error().message();
@@ -78,7 +78,7 @@ std::string FailedStackBody() {
        "Resource CREATE failed: ResourceInError: resources.kube_minions.resources[1]: Went to "
        "status ERROR due to \"Message: No valid host was found. , Code: 500\""},
       {"creation_time", "2026-12-05T04:50:01Z"},
-      {"links", {{{"href", std::string(kBase) + "/stacks/k8s-a/" + kStackId}, {"rel", "self"}}}},
+      {"links", {{{"href", std::string(kStackBase) + "/stacks/k8s-a/" + kStackId}, {"rel", "self"}}}},
       {"capabilities", nlohmann::json::array()},
       {"notification_topics", nlohmann::json::array()},
       {"tags", nullptr},
@@ -181,8 +181,8 @@ TEST(HeatRepliesTest, OutputShow) {
 // resources?nested_depth=2&status=FAILED on a stack whose second worker failed, plus the
 // DELETE_COMPLETE member a scale-down left behind.
 TEST(HeatRepliesTest, ResourceListWithNestedMembers) {
-  const std::string nested = std::string(kBase) + "/stacks/k8s-a-kube_minions-r2d2/4a1b";
-  const std::string top = std::string(kBase) + "/stacks/k8s-a/" + kStackId;
+  const std::string nested = std::string(kStackBase) + "/stacks/k8s-a-kube_minions-r2d2/4a1b";
+  const std::string top = std::string(kStackBase) + "/stacks/k8s-a/" + kStackId;
   nlohmann::json body = {
       {"resources",
        {{{"resource_name", "kube_minions"},
@@ -249,7 +249,7 @@ TEST(HeatRepliesTest, ResourceListWithNestedMembers) {
 }
 
 TEST(HeatRepliesTest, EventListOldestFirst) {
-  const std::string top = std::string(kBase) + "/stacks/k8s-a/" + kStackId;
+  const std::string top = std::string(kStackBase) + "/stacks/k8s-a/" + kStackId;
   nlohmann::json body = {
       {"events",
        {{{"resource_name", "k8s-a"},
@@ -348,7 +348,7 @@ TEST(HeatRepliesTest, ErrorMessages) {
 
 TEST(HeatRepliesTest, StackFromLink) {
   std::string name, id;
-  StackFromLink(std::string(kBase) + "/stacks/k8s-a/" + kStackId + "/resources/0", &name, &id);
+  StackFromLink(std::string(kStackBase) + "/stacks/k8s-a/" + kStackId + "/resources/0", &name, &id);
   EXPECT_EQ(name, "k8s-a");
   EXPECT_EQ(id, kStackId);
   StackFromLink("http://h/v1/p/stacks/a%20b/i%2Fd?x=1", &name, &id);

@@ -15,7 +15,7 @@ namespace magnum::clients {
 namespace {
 
 // Answers by exact URL; unknown URLs are 404. `down` = no answer at all.
-class ScriptedHttp final : public HttpClient {
+class CloudScriptedHttp final : public HttpClient {
  public:
   Result<HttpClientReply> Send(const HttpClientRequest& req) override {
     std::lock_guard<std::mutex> lock(mu);
@@ -72,8 +72,8 @@ class OpenStackCloudTest : public ::testing::Test {
     EXPECT_EQ(e.message(), message);
   }
 
-  ScriptedHttp* http_ = new ScriptedHttp;
-  std::unique_ptr<ScriptedHttp> owner_{http_};
+  CloudScriptedHttp* http_ = new CloudScriptedHttp;
+  std::unique_ptr<CloudScriptedHttp> owner_{http_};
   auth::RequestContext ctx_;
   OpenStackCloudOptions options_;
 };

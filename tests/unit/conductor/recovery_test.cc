@@ -28,9 +28,9 @@ TEST_F(RecoveryTest, HealthPollWritesStatusAndReason) {
   EXPECT_TRUE(Cluster(healer)->IsNull("health_status")) << "the auto-healer reports itself";
 }
 
-class SyncDriver final : public NoOpDriver {
+class RecoverySyncDriver final : public NoOpDriver {
  public:
-  explicit SyncDriver(drivers::SyncReport report)
+  explicit RecoverySyncDriver(drivers::SyncReport report)
       : NoOpDriver("sync", "sync-os"), report_(std::move(report)) {}
   Result<drivers::SyncReport> SyncStatus(const drivers::ClusterState&) override { return report_; }
 
@@ -41,7 +41,7 @@ class SyncDriver final : public NoOpDriver {
 TEST_F(RecoveryTest, StatusSyncAppliesWhatTheBackendSays) {
   drivers::DriverRegistry reg;
   reg.Register(
-      std::make_unique<SyncDriver>(drivers::SyncReport{drivers::SyncReport::State::kGone, ""}));
+      std::make_unique<RecoverySyncDriver>(drivers::SyncReport{drivers::SyncReport::State::kGone, ""}));
   ConductorDeps deps;
   deps.db = db_.get();
   deps.drivers = &reg;

@@ -19,7 +19,7 @@ using fake::FakeEngine;
 using fake::FakeOperation;
 using fake::FakeTime;
 
-constexpr const char* kV2 = "magnum/swarm-node:v2";
+using fake::kV2;
 
 // What the engine holds, in a form two runs can be compared by.
 std::string Snapshot(FakeEngine& e) {

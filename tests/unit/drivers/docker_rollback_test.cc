@@ -14,7 +14,7 @@ using fake::FakeEngine;
 using fake::FakeOperation;
 using fake::FakeTime;
 
-constexpr const char* kV2 = "magnum/swarm-node:v2";
+using fake::kV2;
 
 class DockerRollbackTest : public ::testing::Test {
  protected:
@@ -134,6 +134,9 @@ TEST_F(DockerRollbackTest, ACancelledGrowIsLeftToBeResumed) {
 }
 
 TEST_F(DockerRollbackTest, AFailedUpgradeBatchLeavesNoNodeDrained) {
+  DockerDriverOptions o;
+  o.node_ready_timeout = std::chrono::seconds(15);  // 1,500 polls: cheap under ASan too
+  driver = fake::MakeDriver(engine, time, o);
   ClusterState c = fake::RunningCluster(*driver, 1, 2);
   // demo-node-0's replacement never comes back: its new engine never answers.
   engine->Fail({"10.213.0.20", "GET", "^/info$", 500, "not yet", 0, 1 << 30});

@@ -26,6 +26,8 @@ using json = nlohmann::json;
 
 inline constexpr const char* kHostUrl = "unix:///fake/docker.sock";
 inline constexpr const char* kNodeImage = "magnum/swarm-node:abc";
+// The node image an upgrade moves to (the tests register it in the engine's images).
+inline constexpr const char* kV2 = "magnum/swarm-node:v2";
 inline constexpr const char* kWorkload = "magnum-workload:abc";
 
 struct Call {
