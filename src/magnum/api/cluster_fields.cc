@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
+#include <set>
 
 #include "magnum/api/pagination.h"
 #include "magnum/objects/mappers.h"
@@ -487,6 +489,101 @@ Result<int64_t> MinNodeCountFromLabels(const Json& labels, int64_t node_count) {
                                        std::to_string(node_count) + ")."));
   }
   return n;
+}
+
+// ---- The autoscaling labels -------------------------------------------------------------
+
+namespace {
+
+constexpr std::array<std::string_view, 3> kAutoscalingLabels = {"auto_scaling_enabled",
+                                                                "min_node_count", "max_node_count"};
+
+// A label value as text (labels are stored as strings; anything else as its JSON text).
+std::string LabelText(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// A non-negative integer label: digits only.
+std::optional<int64_t> CountLabel(const std::string& s) {
+  int64_t n = -1;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || s[0] == '-' || ec != std::errc() || p != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+Error BadLabel(std::string_view key, const std::string& value, std::string_view expected) {
+  return Error::InvalidArgument("Label " + std::string(key) + " must be " + std::string(expected) +
+                                ", got '" + value + "'.");
+}
+
+}  // namespace
+
+bool IsAutoscalingLabelPath(std::string_view path) {
+  constexpr std::string_view kPrefix = "/labels/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return false;
+  const std::string_view key = path.substr(kPrefix.size());
+  return std::find(kAutoscalingLabels.begin(), kAutoscalingLabels.end(), key) !=
+         kAutoscalingLabels.end();
+}
+
+Result<objects::StringMap> AutoscalingLabelsAfter(const Json& patch, const Json& before,
+                                                  const Json& after) {
+  const Error refused = Error::InvalidArgument("cannot change cluster property(ies) labels.");
+  for (const auto& op : patch) {
+    const std::string path = op.is_object() ? op.value("path", std::string()) : std::string();
+    if ((path == "/labels" || path.rfind("/labels/", 0) == 0) && !IsAutoscalingLabelPath(path)) {
+      return Fail(refused);
+    }
+  }
+  const Json none = Json::object();
+  const Json& old_labels = before.is_object() ? before : none;
+  const Json& new_labels = after.is_object() ? after : none;
+  std::set<std::string> changed;
+  for (const auto& [k, v] : new_labels.items()) {
+    if (!old_labels.contains(k) || old_labels[k] != v) changed.insert(k);
+  }
+  for (const auto& [k, v] : old_labels.items()) {
+    if (!new_labels.contains(k)) changed.insert(k);
+  }
+  for (const auto& k : changed) {
+    if (!IsAutoscalingLabelPath("/labels/" + k)) return Fail(refused);
+  }
+  auto value = [&](std::string_view key) -> std::optional<std::string> {
+    auto it = new_labels.find(std::string(key));
+    if (it == new_labels.end()) return std::nullopt;
+    return LabelText(*it);
+  };
+  if (changed.count("auto_scaling_enabled")) {
+    if (auto v = value("auto_scaling_enabled")) {
+      std::string lower = *v;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      // What the conductor's autoscaler reads as on (true, yes, on, 1) or off.
+      constexpr std::array<std::string_view, 8> kBooleans = {"true", "false", "yes", "no",
+                                                             "on",   "off",   "1",   "0"};
+      if (std::find(kBooleans.begin(), kBooleans.end(), lower) == kBooleans.end()) {
+        return Fail(BadLabel("auto_scaling_enabled", *v, "a boolean (true or false)"));
+      }
+    }
+  }
+  if (changed.count("min_node_count") || changed.count("max_node_count")) {
+    std::optional<int64_t> counts[2];
+    const std::array<std::string_view, 2> keys = {"min_node_count", "max_node_count"};
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto v = value(keys[i]);
+      if (!v) continue;
+      counts[i] = CountLabel(*v);
+      if (!counts[i]) return Fail(BadLabel(keys[i], *v, "a non-negative integer"));
+    }
+    if (counts[0] && counts[1] && *counts[0] > *counts[1]) {
+      return Fail(Error::InvalidArgument("Label min_node_count (" + std::to_string(*counts[0]) +
+                                         ") should be less or equal to max_node_count (" +
+                                         std::to_string(*counts[1]) + ")."));
+    }
+  }
+  objects::StringMap out;
+  for (const auto& [k, v] : new_labels.items()) out[k] = LabelText(v);
+  return out;
 }
 
 Error QuotaExceeded(int64_t limit) {

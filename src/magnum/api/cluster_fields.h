@@ -128,6 +128,22 @@ Json ApplyTemplateDefaults(const Json& cluster, const Json& cluster_template);
 // (0 when absent); 400 unless a non-negative integer not above node_count.
 Result<int64_t> MinNodeCountFromLabels(const Json& labels, int64_t node_count);
 
+// ---- The autoscaling labels (extension, docs/api.md) ----------------------------------
+
+// Whether `path` is one of the label paths a cluster PATCH may change as metadata:
+// /labels/auto_scaling_enabled, /labels/min_node_count, /labels/max_node_count.
+bool IsAutoscalingLabelPath(std::string_view path);
+
+// The labels a cluster PATCH leaves when it changes `labels`: every operation of `patch` on
+// `/labels` or below must name one of the autoscaling label paths (else 400 `cannot change
+// cluster property(ies) labels.`, as for any other label), and the values it changes must
+// be valid in `after` (the labels after the patch): auto_scaling_enabled a boolean
+// (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`, any case), min_node_count and
+// max_node_count non-negative integers with min ≤ max when both are set. 400 naming the
+// label otherwise.
+Result<objects::StringMap> AutoscalingLabelsAfter(const Json& patch, const Json& before,
+                                                  const Json& after);
+
 // The quota refusal (403) for a project limited to `limit` clusters.
 Error QuotaExceeded(int64_t limit);
 

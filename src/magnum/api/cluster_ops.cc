@@ -428,7 +428,18 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const Cluster& cluster,
     return Fail(Error::InvalidArgument(
         "Resizing a nodegroup to zero is not supported in the provided microversion."));
   }
-  MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, cluster));
+  if (update.labels && update.node_count) {
+    return Fail(Error::InvalidArgument(
+        "The autoscaling labels cannot be changed in the same request as node_count."));
+  }
+  const bool labels_only = update.labels && !update.health_changed;
+  const std::string status = cluster.status ? std::string(objects::Name(*cluster.status)) : "";
+  const bool settled = !status.empty() && !status.ends_with("_IN_PROGRESS");
+  if (!labels_only || !settled) {
+    // An autoscaling label change alone is metadata: any settled status will do. Anything
+    // else (and any change while an operation runs) goes by the state table.
+    MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, cluster));
+  }
   MAGNUM_ASSIGN_OR_RETURN(auto ngs, NodeGroups(uuid));
   const NodeGroup* worker = DefaultWorker(ngs);
   const bool resize = update.node_count && (worker == nullptr ||
@@ -442,10 +453,13 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const Cluster& cluster,
   for (const auto* f : {&cluster.master_flavor_id, &cluster.flavor_id}) {
     if (*f) MAGNUM_RETURN_IF_ERROR(CheckFlavor(req, **f, labels));
   }
-  if (update.health_changed) {
+  if (update.health_changed || update.labels) {
     Cluster after = cluster;
-    binding::Assign(after.health_status, update.health_status);
-    binding::Assign(after.health_status_reason, update.health_status_reason);
+    if (update.health_changed) {
+      binding::Assign(after.health_status, update.health_status);
+      binding::Assign(after.health_status_reason, update.health_status_reason);
+    }
+    if (update.labels) after.labels = *update.labels;
     after.updated_at = NowDb(s_);
     // Compare-and-set on the status we checked, so a concurrent operation wins cleanly.
     db::Filter cas = db::Filter().Where(Condition::Eq("id", cluster.id));
@@ -456,7 +470,10 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const Cluster& cluster,
         s_.db->Update(db::kClusterTable, cas, objects::ChangedColumns(cluster, after)));
     if (n == 0) {
       MAGNUM_ASSIGN_OR_RETURN(Cluster now, Reload(uuid));
-      MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, now));
+      const std::string now_status = now.status ? std::string(objects::Name(*now.status)) : "";
+      if (!labels_only || now_status.ends_with("_IN_PROGRESS")) {
+        MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, now));
+      }
       return Fail(Error::Conflict("Cluster " + uuid +
                                   " changed while the request was processed; try again."));
     }

@@ -48,6 +48,10 @@ struct ClusterUpdate {
   Json health_status;         // null or the enum string
   Json health_status_reason;  // null or a str→str dict
   bool rollback = false;
+  // The cluster's labels after a change of the autoscaling labels only (extension:
+  // AutoscalingLabelsAfter); nullopt = labels not changed. Written by the API like the
+  // health fields; no conductor operation.
+  std::optional<objects::StringMap> labels;
 };
 
 // One page of a cluster listing with what rendering it needs (nodegroups by cluster UUID,
@@ -120,7 +124,8 @@ class ClusterOps {
   Result<std::string> Create(const ApiRequest& req, Json doc, bool legacy) const;
 
   // PATCH: state check (§3.2), health fields written directly, node_count through the
-  // conductor.
+  // conductor. A change of the autoscaling labels alone is allowed in any settled status
+  // (409 while an operation runs) and written directly; with node_count it is a 400.
   Result<void> Update(const ApiRequest& req, const objects::Cluster& cluster,
                       const ClusterUpdate& update) const;
 

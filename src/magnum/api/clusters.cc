@@ -1,5 +1,6 @@
 // /v1/clusters (§2.2): list, detail, show, create, PATCH, delete, actions/resize,
 // actions/upgrade, our events extension, and the nodegroups sub-collection (§2.3).
+#include <optional>
 #include <set>
 
 #include "magnum/api/cluster_fields.h"
@@ -111,16 +112,26 @@ class ClustersController final : public CollectionController {
     MAGNUM_ASSIGN_OR_RETURN(Json after, ApplyJsonPatch(before, patch, ClusterFields(), rules));
     std::set<std::string> changed = ChangedFields(before, after);
     std::string invalid;
+    bool others = false;  // a change outside node_count, health and labels
     for (const auto& k : changed) {
       if (k != "node_count" && k != "health_status" && k != "health_status_reason") {
         invalid += (invalid.empty() ? "" : ", ") + k;
+        others = others || k != "labels";
       }
     }
-    if (!invalid.empty()) {
+    if (others) {
       return Fail(Error::InvalidArgument("cannot change cluster property(ies) " + invalid + "."));
+    }
+    // Extension: the autoscaling labels may change (metadata, no conductor operation); any
+    // other label change is refused by AutoscalingLabelsAfter with the message above.
+    std::optional<objects::StringMap> labels;
+    if (changed.count("labels") != 0) {
+      MAGNUM_ASSIGN_OR_RETURN(labels,
+                              AutoscalingLabelsAfter(patch, before["labels"], after["labels"]));
     }
     ClusterUpdate update;
     update.rollback = rollback;
+    update.labels = std::move(labels);
     for (const auto& op : patch) {
       if (op.is_object() && op.value("path", std::string()) == "/node_count") {
         update.node_count = after["node_count"].get<int64_t>();

@@ -13,6 +13,7 @@
 #include "magnum/clients/keystone_trusts.h"
 #include "magnum/common/clock.h"
 #include "magnum/conductor/accept.h"
+#include "magnum/conductor/autoscaler_task.h"
 #include "magnum/conductor/certificates.h"
 #include "magnum/conductor/cluster_lease.h"
 #include "magnum/conductor/cluster_state.h"
@@ -61,11 +62,20 @@ ConductorOptions ConductorOptionsFromConfig(const config::Config& config) {
   if (config.conductor_reconcile_enabled) {
     o.reconcile_interval = std::chrono::seconds(std::max(1, config.conductor_reconcile_interval));
   }
+  o.autoscaler.enabled = config.autoscaler_enabled;
+  o.autoscaler.interval =
+      std::chrono::milliseconds(std::max<int64_t>(100, config.autoscaler_interval_ms));
+  o.autoscaler.scale_down_cooldown =
+      std::chrono::milliseconds(std::max<int64_t>(0, config.autoscaler_scale_down_cooldown_ms));
+  o.autoscaler.scale_down_utilization_threshold =
+      std::clamp(config.autoscaler_scale_down_utilization_threshold, 0.0, 1.0);
+  o.autoscaler.pending_grace =
+      std::chrono::milliseconds(std::max<int64_t>(0, config.autoscaler_pending_grace_ms));
   return o;
 }
 
 struct ConductorService::Impl {
-  Impl(ConductorDeps d, ConductorOptions o)
+  Impl(ConductorDeps d, ConductorOptions o, ConductorApi* self)
       : core(std::move(d), std::move(o)),
         lease(&core),
         outcome(&core),
@@ -77,6 +87,7 @@ struct ConductorService::Impl {
         renewal(&core),
         deadlines(&core),
         reconcile(&core),
+        autoscaler(&core, self),
         containers(core.db, core.clock,
                    ContainerServiceOptions{core.opt.container_limits,
                                            core.opt.max_containers_per_project}) {
@@ -96,6 +107,7 @@ struct ConductorService::Impl {
   LeaseRenewalTask renewal;
   DeadlineTask deadlines;
   ReconcileTask reconcile;
+  AutoscalerTask autoscaler;
   ContainerService containers;
   std::unique_ptr<ServiceHeartbeat> heartbeat;
   std::unique_ptr<HeartbeatTask> heartbeat_task;
@@ -103,7 +115,7 @@ struct ConductorService::Impl {
 
 ConductorService::ConductorService(ConductorDeps deps, ConductorOptions options) {
   std::shared_ptr<ContainerEngine> engine = std::move(deps.container_engine);
-  impl_ = std::make_unique<Impl>(std::move(deps), std::move(options));
+  impl_ = std::make_unique<Impl>(std::move(deps), std::move(options), this);
   impl_->containers.SetEngine(std::move(engine));
 }
 
@@ -157,6 +169,12 @@ Result<void> ConductorService::Start(const std::function<Result<void>()>& serve)
     // On a worker (a repair may wait for nodes), one pass at a time.
     m.scheduler.Every(m.opt.reconcile_interval, [&i] {
       i.core.RunOnPool("periodic:reconcile", [&i] { i.reconcile.RunOnce(); });
+    });
+  }
+  if (m.opt.autoscaler.enabled && m.opt.autoscaler.interval.count() > 0) {
+    // On a worker (observing a cluster's scheduler is a network call), one pass at a time.
+    m.scheduler.Every(m.opt.autoscaler.interval, [&i] {
+      i.core.RunOnPool("periodic:autoscaler", [&i] { i.autoscaler.RunOnce(); });
     });
   }
   if (m.opt.run_timer_thread) m.scheduler.Start();
@@ -555,6 +573,7 @@ void ConductorService::RecoverOnce(bool at_start) { impl_->recovery.Recover(at_s
 void ConductorService::SyncStatusOnce() { impl_->sync.RunOnce(); }
 void ConductorService::PollHealthOnce() { impl_->health.RunOnce(); }
 void ConductorService::ReconcileOnce() { impl_->reconcile.RunOnce(); }
+void ConductorService::AutoscaleOnce() { impl_->autoscaler.RunOnce(); }
 void ConductorService::RenewLeasesOnce() { impl_->renewal.RunOnce(); }
 size_t ConductorService::RunDueTasks() { return impl_->core.scheduler.RunDue(); }
 

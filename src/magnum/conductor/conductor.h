@@ -31,7 +31,8 @@
 // deadlines; status sync every status_sync_interval for *_IN_PROGRESS clusters nobody runs
 // (driver SyncStatus) plus orphan recovery; health polling every health_poll_interval; lease
 // renewal every lease_ttl / 3; a heartbeat for ("magnum-conductor", host) every
-// report_interval.
+// report_interval; reconciliation every reconcile_interval; the built-in autoscaler every
+// autoscaler.interval (autoscaler_task.h).
 //
 // Restart recovery (Start, then periodically): every *_IN_PROGRESS cluster whose lock is
 // absent (row older than a few seconds), ours, or whose lease expired (a lease-less row:
@@ -72,6 +73,19 @@ namespace magnum::conductor {
 
 class ClusterCertificates;
 
+// The built-in autoscaler (autoscaler_task.h, docs/autoscaling.md): [autoscaler] options.
+struct AutoscalerOptions {
+  bool enabled = true;  // false: no passes at all (the cluster label cannot turn it on)
+  std::chrono::milliseconds interval{30'000};  // between two passes
+  // How long a node must stay underused, without a break, before it is removed.
+  std::chrono::milliseconds scale_down_cooldown{600'000};
+  // Below this utilisation (the larger of reserved/capacity for CPU and memory, 0..1) a
+  // node counts as underused; a node without a task always does.
+  double scale_down_utilization_threshold = 0.5;
+  // How long a task must have been pending for lack of resources before it makes a node.
+  std::chrono::milliseconds pending_grace{10'000};
+};
+
 struct ConductorOptions {
   std::string host = "localhost";  // conductor_id in cluster_lock; host in magnum_service
   int workers = 4;                 // operations running at once
@@ -96,11 +110,12 @@ struct ConductorOptions {
   // [quotas] max_containers_per_project.
   ContainerLimits container_limits;
   int64_t max_containers_per_project = 100;
+  AutoscalerOptions autoscaler;
 };
 
 // [DEFAULT] host, [conductor] conductor_workers (0 = 4), periodic_interval_max,
 // service_down_time, report_interval, [kubernetes] health_polling_interval, [containers]
-// execute_timeout and max_output_bytes, [quotas] max_containers_per_project.
+// execute_timeout and max_output_bytes, [quotas] max_containers_per_project, [autoscaler].
 ConductorOptions ConductorOptionsFromConfig(const config::Config& config);
 
 struct ConductorDeps {
@@ -196,6 +211,9 @@ class ConductorService final : public ConductorApi {
   void PollHealthOnce();
   // One reconciliation pass over the settled clusters (reconcile_task.h).
   void ReconcileOnce();
+  // One pass of the built-in autoscaler over this conductor's share of the clusters
+  // (autoscaler_task.h); a resize it starts runs in the background (WaitIdle waits for it).
+  void AutoscaleOnce();
   // Renews the leases of this conductor's running operations; an operation whose lease was
   // taken over (a delete accepted by another conductor, or recovery after expiry) is
   // cancelled and will record nothing.

@@ -6,6 +6,8 @@
 //   operation_executor.* run phase: preparation, driver steps, polls, the end
 //   outcome.*            terminal transitions and their texts
 //   periodic_tasks.*     recovery, status sync, health, renewal, heartbeat, deadlines
+//   reconcile_task.*     periodic reconciliation of settled clusters
+//   autoscaler_task.*    the built-in autoscaler (decisions: autoscale_decision.*)
 //   scheduler.*          the timer queue on the injected clock
 #pragma once
 

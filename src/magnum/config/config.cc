@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -101,6 +102,25 @@ Setter Millis(int64_t Config::*m, int64_t min_ms, int64_t max_ms) {
     const int64_t total = whole * 1000 + ms;
     if (total < min_ms || total > max_ms) return expected();
     c.*m = total;
+    return std::string();
+  };
+}
+
+// A fraction within [min, max] ("0.5", "1", ".25").
+Setter Fraction(double Config::*m, double min, double max) {
+  return [m, min, max](Config& c, const std::string& v) {
+    auto expected = [&] {
+      return "a number between " + std::to_string(min).substr(0, 3) + " and " +
+             std::to_string(max).substr(0, 3);
+    };
+    if (v.empty()) return expected();
+    for (char ch : v) {
+      if ((ch < '0' || ch > '9') && ch != '.') return expected();
+    }
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (end != v.c_str() + v.size() || !(d >= min && d <= max)) return expected();
+    c.*m = d;
     return std::string();
   };
 }
@@ -340,6 +360,14 @@ const std::vector<Option>& Options() {
       {"conductor", "lease_ttl", Int(&Config::conductor_lease_ttl, 3, 3600)},
       {"conductor", "reconcile_enabled", Bool(&Config::conductor_reconcile_enabled)},
       {"conductor", "reconcile_interval", Int(&Config::conductor_reconcile_interval, 1, 86400)},
+      {"autoscaler", "enabled", Bool(&Config::autoscaler_enabled)},
+      {"autoscaler", "interval", Millis(&Config::autoscaler_interval_ms, 100, 86400 * 1000)},
+      {"autoscaler", "scale_down_cooldown",
+       Millis(&Config::autoscaler_scale_down_cooldown_ms, 0, 7 * 86400 * 1000)},
+      {"autoscaler", "scale_down_utilization_threshold",
+       Fraction(&Config::autoscaler_scale_down_utilization_threshold, 0.0, 1.0)},
+      {"autoscaler", "pending_grace",
+       Millis(&Config::autoscaler_pending_grace_ms, 0, 86400 * 1000)},
       {"DEFAULT", "periodic_interval_max", Int(&Config::periodic_interval_max, 1, 86400)},
       {"DEFAULT", "service_down_time", Int(&Config::service_down_time, 1, 86400)},
       {"DEFAULT", "report_interval", Int(&Config::report_interval, 1, 86400)},

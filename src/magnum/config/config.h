@@ -203,6 +203,14 @@ struct Config {
   int service_down_time = 180;     // seconds without heartbeat before "down"
   int report_interval = 10;        // heartbeat, seconds
 
+  // [autoscaler] (ours): the built-in autoscaler of docker-driver clusters
+  // (docs/autoscaling.md). Durations in milliseconds, written in (fractional) seconds.
+  bool autoscaler_enabled = true;
+  int64_t autoscaler_interval_ms = 30'000;
+  int64_t autoscaler_scale_down_cooldown_ms = 600'000;
+  double autoscaler_scale_down_utilization_threshold = 0.5;  // 0..1
+  int64_t autoscaler_pending_grace_ms = 10'000;
+
   // [x509] and [certificates]
   int rsa_key_size = 2048;
   int term_of_validity = 1825;

@@ -169,6 +169,42 @@ struct SyncReport {
   std::string reason;
 };
 
+// What runs on a cluster's container scheduler, for the built-in autoscaler
+// (conductor/autoscaler_task.h, docs/autoscaling.md): the scheduler's own view of each node and
+// of the tasks it could not place. Resources in the scheduler's units: CPUs (fractional)
+// and bytes.
+struct WorkloadNode {
+  std::string name;            // the node's host name: the name nodes_to_remove takes
+  std::string address;         // its address on the cluster network ("" = unknown)
+  std::string nodegroup_uuid;  // the nodegroup it belongs to ("" = none known)
+  bool master = false;         // a manager/master node
+  bool ready = false;          // joined and ready
+  bool schedulable = false;    // the scheduler may place new tasks on it (not drained)
+  double cpus = 0;             // capacity as the scheduler counts it
+  int64_t memory_bytes = 0;
+  double reserved_cpus = 0;  // reserved by the tasks running on it
+  int64_t reserved_memory_bytes = 0;
+  int running_tasks = 0;  // tasks running (or starting) on it
+};
+
+struct PendingTask {
+  std::string id;
+  std::string service;  // the service's name
+  double cpus = 0;      // its reservation
+  int64_t memory_bytes = 0;
+  // No node had the resources (the scheduler's own reason, kept in `reason`); a task
+  // pending for another reason (a constraint, an image pull) is reported but never makes
+  // a node.
+  bool lacks_resources = false;
+  std::string reason;
+  TimePoint since{};  // when it was created (the scheduler's clock)
+};
+
+struct Workload {
+  std::vector<WorkloadNode> nodes;
+  std::vector<PendingTask> pending;
+};
+
 // Server-side TLS material issued by the cluster's CA (PEM).
 struct IssuedCertificate {
   std::string certificate_pem;
@@ -329,6 +365,12 @@ class Driver {
   virtual Result<SyncReport> SyncStatus(const ClusterState& cluster) { return SyncReport{}; }
   // Health monitor; std::nullopt = this driver does no health polling.
   virtual std::optional<Result<HealthReport>> PollHealth(const ClusterState& cluster) {
+    return std::nullopt;
+  }
+  // The built-in autoscaler's view of a settled cluster's scheduler (Workload above);
+  // std::nullopt = this driver's clusters are not autoscaled by Magnum (Kubernetes on
+  // Heat: the cluster-autoscaler inside the cluster calls the API instead). Read-only.
+  virtual std::optional<Result<Workload>> ObserveWorkload(const ClusterState& cluster) {
     return std::nullopt;
   }
 };

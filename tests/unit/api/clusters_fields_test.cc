@@ -376,5 +376,94 @@ TEST(QuotaTest, ReferenceMessage) {
             "may delete a cluster to make room for a new one.");
 }
 
+TEST(AutoscalingLabelsTest, OnlyTheThreeLabelPathsAreMetadata) {
+  for (const char* p :
+       {"/labels/auto_scaling_enabled", "/labels/min_node_count", "/labels/max_node_count"}) {
+    EXPECT_TRUE(IsAutoscalingLabelPath(p)) << p;
+  }
+  for (const char* p : {"/labels", "/labels/kube_tag", "/labels/min_node_count/x",
+                        "/labels/max_node_count_x", "/min_node_count", "/labelsmin_node_count"}) {
+    EXPECT_FALSE(IsAutoscalingLabelPath(p)) << p;
+  }
+}
+
+TEST(AutoscalingLabelsTest, ValidChangesGiveTheNewLabels) {
+  const Json before = {{"kube_tag", "v1"}, {"min_node_count", "1"}};
+  const Json patch =
+      Json::array({{{"op", "add"}, {"path", "/labels/auto_scaling_enabled"}, {"value", "False"}},
+                   {{"op", "add"}, {"path", "/labels/max_node_count"}, {"value", 3}},
+                   {{"op", "replace"}, {"path", "/labels/min_node_count"}, {"value", "3"}}});
+  const Json after = {{"kube_tag", "v1"},
+                      {"auto_scaling_enabled", "False"},
+                      {"min_node_count", "3"},
+                      {"max_node_count", "3"}};
+  auto r = AutoscalingLabelsAfter(patch, before, after);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*r, (objects::StringMap{{"kube_tag", "v1"},
+                                    {"auto_scaling_enabled", "False"},
+                                    {"min_node_count", "3"},
+                                    {"max_node_count", "3"}}));
+  // Removing one is a change like any other.
+  auto removed =
+      AutoscalingLabelsAfter(Json::array({{{"op", "remove"}, {"path", "/labels/min_node_count"}}}),
+                             before, {{"kube_tag", "v1"}});
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, (objects::StringMap{{"kube_tag", "v1"}}));
+}
+
+TEST(AutoscalingLabelsTest, InvalidValuesAndOtherLabelsAreRefused) {
+  const Json before = {{"kube_tag", "v1"}, {"max_node_count", "2"}};
+  auto op = [](const std::string& key, const Json& value) {
+    return Json::array({{{"op", "add"}, {"path", "/labels/" + key}, {"value", value}}});
+  };
+  auto with = [&](const std::string& key, const Json& value) {
+    Json after = before;
+    after[key] = value;
+    return after;
+  };
+  struct Case {
+    Json patch;
+    Json after;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {op("auto_scaling_enabled", "maybe"), with("auto_scaling_enabled", "maybe"),
+       "Label auto_scaling_enabled must be a boolean (true or false), got 'maybe'."},
+      {op("auto_scaling_enabled", " true"), with("auto_scaling_enabled", " true"),
+       "Label auto_scaling_enabled must be a boolean (true or false), got ' true'."},
+      {op("min_node_count", "-1"), with("min_node_count", "-1"),
+       "Label min_node_count must be a non-negative integer, got '-1'."},
+      {op("min_node_count", "1.5"), with("min_node_count", "1.5"),
+       "Label min_node_count must be a non-negative integer, got '1.5'."},
+      {op("max_node_count", ""), with("max_node_count", ""),
+       "Label max_node_count must be a non-negative integer, got ''."},
+      {op("min_node_count", "3"), with("min_node_count", "3"),
+       "Label min_node_count (3) should be less or equal to max_node_count (2)."},
+      {op("kube_tag", "v2"), with("kube_tag", "v2"), "cannot change cluster property(ies) labels."},
+      // The whole dict, even when only an autoscaling label differs.
+      {Json::array({{{"op", "replace"},
+                     {"path", "/labels"},
+                     {"value", "{'kube_tag': 'v1', 'max_node_count': '3'}"}}}),
+       with("max_node_count", "3"), "cannot change cluster property(ies) labels."},
+  };
+  for (const auto& c : cases) {
+    auto r = AutoscalingLabelsAfter(c.patch, before, c.after);
+    ASSERT_FALSE(r) << c.patch.dump();
+    EXPECT_TRUE(r.error().Is(ErrorCode::kInvalidArgument));
+    EXPECT_EQ(r.error().message(), c.message) << c.patch.dump();
+  }
+  for (const char* b : {"TRUE", "False", "yes", "No", "on", "OFF", "1", "0"}) {
+    EXPECT_TRUE(AutoscalingLabelsAfter(op("auto_scaling_enabled", b), before,
+                                       with("auto_scaling_enabled", b)))
+        << b;
+  }
+  // A stored value that is not valid does not block a change of another label (turning
+  // the autoscaler off must always be possible).
+  const Json odd = {{"max_node_count", "many"}};
+  Json after = odd;
+  after["auto_scaling_enabled"] = "false";
+  EXPECT_TRUE(AutoscalingLabelsAfter(op("auto_scaling_enabled", "false"), odd, after));
+}
+
 }  // namespace
 }  // namespace magnum::api

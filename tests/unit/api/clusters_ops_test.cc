@@ -125,7 +125,8 @@ class ClusterApiTest : public ApiAppFixture {
     }
   };
 
-  Reply Call(const std::string& method, const std::string& target, const Json& body = nullptr) {
+  Reply Call(const std::string& method, const std::string& target, const Json& body = nullptr,
+             const std::string& version = "container-infra latest") {
     http::Request r;
     r.method = method;
     r.target = target;
@@ -134,7 +135,7 @@ class ClusterApiTest : public ApiAppFixture {
       r.body = body.dump();
       r.headers["Content-Type"] = "application/json";
     }
-    r.headers["OpenStack-API-Version"] = "container-infra latest";
+    r.headers["OpenStack-API-Version"] = version;
     r.headers["Host"] = "h:9511";
     r.request_id = "req-test";
     http::Response resp = app_->Handle(r);
@@ -185,6 +186,18 @@ class ClusterApiTest : public ApiAppFixture {
     ng.Set("status", std::string("CREATE_COMPLETE"));
     ASSERT_TRUE(db_->Update(db::kNodeGroupTable,
                             db::Filter().Where(Condition::Eq("cluster_id", uuid)), ng));
+  }
+
+  void SetStatus(const std::string& uuid, const std::string& status) {
+    db::Row row;
+    row.Set("status", status);
+    ASSERT_TRUE(
+        db_->Update(db::kClusterTable, db::Filter().Where(Condition::Eq("uuid", uuid)), row));
+  }
+
+  Json Labels(const std::string& uuid) {
+    db::Row c = Cluster(uuid);
+    return c.IsNull("labels") ? Json::object() : Json::parse(c.GetString("labels"));
   }
 
   RecordingConductor conductor_;
@@ -407,6 +420,214 @@ TEST_F(ClusterApiTest, RefusedNodegroupOperationsLeaveNoTrace) {
   r = Call("DELETE", "/v1/clusters/c1/nodegroups/gpu");
   EXPECT_EQ(r.status, 204);
   EXPECT_EQ(conductor_.calls.back().method, "NodeGroupDelete");
+}
+
+// The requests of the Kubernetes cluster-autoscaler's Magnum provider (docs/api.md,
+// "Kubernetes cluster-autoscaler"), at the microversion it sends, and what it reads back.
+constexpr const char* kProviderVersion = "container-infra 1.9";
+
+TEST_F(ClusterApiTest, ClusterAutoscalerProviderRequestsAtMicroversion19) {
+  const std::string uuid = CreateCluster(CreateTemplate(), {{"node_count", 1}});
+  MarkComplete(uuid);
+  std::string worker, master;
+  for (const auto& ng : NodeGroups(uuid)) {
+    (ng.GetString("role") == "master" ? master : worker) = ng.GetString("uuid");
+  }
+  db::Row bounds;
+  bounds.Set("max_node_count", int64_t{3});
+  bounds.Set("stack_id", std::string("stack-w"));
+  ASSERT_TRUE(
+      db_->Update(db::kNodeGroupTable, db::Filter().Where(Condition::Eq("uuid", worker)), bounds));
+  conductor_.calls.clear();
+
+  // Start-up: the cluster by name, for its uuid (and status, stack_id, node_count).
+  Reply r = Call("GET", "/v1/clusters/c1", nullptr, kProviderVersion);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["uuid"], uuid);
+  EXPECT_EQ(r.body["status"], "CREATE_COMPLETE");
+  EXPECT_EQ(r.body["node_count"], 1);
+  EXPECT_TRUE(r.body.contains("stack_id"));  // cluster_id only from 1.13
+  EXPECT_FALSE(r.body.contains("cluster_id"));
+
+  // Auto-discovery: the list (role, uuid, name, node_count), then each non-master group.
+  r = Call("GET", "/v1/clusters/" + uuid + "/nodegroups", nullptr, kProviderVersion);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  ASSERT_EQ(r.body["nodegroups"].size(), 2u);
+  for (const auto& ng : r.body["nodegroups"]) {
+    for (const char* k : {"uuid", "name", "role", "node_count", "is_default", "status", "stack_id",
+                          "flavor_id", "image_id"}) {
+      EXPECT_TRUE(ng.contains(k)) << k << " in " << ng.dump();
+    }
+  }
+  EXPECT_FALSE(r.body.contains("next"));
+  r = Call("GET", "/v1/clusters/" + uuid + "/nodegroups/" + worker, nullptr, kProviderVersion);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["uuid"], worker);
+  EXPECT_EQ(r.body["name"], "default-worker");
+  EXPECT_EQ(r.body["role"], "worker");
+  EXPECT_EQ(r.body["min_node_count"], 0);
+  EXPECT_EQ(r.body["max_node_count"], 3);
+  EXPECT_EQ(r.body["node_count"], 1);
+  EXPECT_EQ(r.body["is_default"], true);
+  EXPECT_EQ(r.body["stack_id"], "stack-w");
+  EXPECT_EQ(r.body["status"], "CREATE_COMPLETE");
+  EXPECT_EQ(r.body["flavor_id"], "m1.small");
+  EXPECT_TRUE(r.body["labels"].is_object());
+  // The provider's static --nodes spec names the group: by name too.
+  EXPECT_EQ(
+      Call("GET", "/v1/clusters/" + uuid + "/nodegroups/default-worker", nullptr, kProviderVersion)
+          .body["uuid"],
+      worker);
+  // The master group has no max_node_count: not eligible (null, not absent).
+  r = Call("GET", "/v1/clusters/" + uuid + "/nodegroups/" + master, nullptr, kProviderVersion);
+  ASSERT_TRUE(r.body.contains("max_node_count"));
+  EXPECT_TRUE(r.body["max_node_count"].is_null());
+
+  // IncreaseSize: node_count and the group's uuid; 202 {"uuid"}.
+  r = Call("POST", "/v1/clusters/" + uuid + "/actions/resize",
+           {{"node_count", 2}, {"nodegroup", worker}}, kProviderVersion);
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(r.body, (Json{{"uuid", uuid}}));
+  ASSERT_EQ(conductor_.calls.size(), 1u);
+  EXPECT_EQ(conductor_.calls[0].method, "ClusterResize");
+  EXPECT_EQ(conductor_.calls[0].nodegroup, worker);
+  EXPECT_EQ(conductor_.calls[0].count, 2);
+  EXPECT_TRUE(conductor_.calls[0].remove.empty());
+
+  // DeleteNodes: the nodes to remove reach the driver as sent (system UUIDs, or a Heat
+  // minion index for a node still being created).
+  r = Call("POST", "/v1/clusters/" + uuid + "/actions/resize",
+           {{"node_count", 1},
+            {"nodes_to_remove", {"6f1b1e9e-6f6c-4b8e-9d6b-0a3f7b2c1d4e", "2"}},
+            {"nodegroup", worker}},
+           kProviderVersion);
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(conductor_.calls.back().remove,
+            (std::vector<std::string>{"6f1b1e9e-6f6c-4b8e-9d6b-0a3f7b2c1d4e", "2"}));
+  const size_t accepted = conductor_.calls.size();
+
+  // Refusals, before the conductor: outside [min, max], the master group, unknown group.
+  r = Call("POST", "/v1/clusters/" + uuid + "/actions/resize",
+           {{"node_count", 4}, {"nodegroup", worker}}, kProviderVersion);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Detail(),
+            "Resizing default-worker outside the allowed range: min_node_count = 0, "
+            "max_node_count = 3");
+  db::Row min;
+  min.Set("min_node_count", int64_t{1});
+  ASSERT_TRUE(
+      db_->Update(db::kNodeGroupTable, db::Filter().Where(Condition::Eq("uuid", worker)), min));
+  r = Call("POST", "/v1/clusters/" + uuid + "/actions/resize",
+           {{"node_count", 0}, {"nodegroup", worker}}, "container-infra 1.10");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Detail(),
+            "Resizing default-worker outside the allowed range: min_node_count = 1, "
+            "max_node_count = 3");
+  // Below 1.10 a count of 0 is refused whatever the bounds.
+  r = Call("POST", "/v1/clusters/" + uuid + "/actions/resize",
+           {{"node_count", 0}, {"nodegroup", worker}}, kProviderVersion);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Detail(),
+            "Resizing a nodegroup to zero is not supported in the provided microversion.");
+  r = Call("POST", "/v1/clusters/" + uuid + "/actions/resize",
+           {{"node_count", 3}, {"nodegroup", master}}, kProviderVersion);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Detail(), "Resizing the master nodegroup is not supported by this driver.");
+  r = Call("POST", "/v1/clusters/" + uuid + "/actions/resize",
+           {{"node_count", 1}, {"nodegroup", "no-such-group"}}, kProviderVersion);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(conductor_.calls.size(), accepted);
+
+  // The microversion gates: resize from 1.7, nodegroups from 1.9.
+  EXPECT_EQ(Call("POST", "/v1/clusters/" + uuid + "/actions/resize", {{"node_count", 2}},
+                 "container-infra 1.6")
+                .status,
+            406);
+  EXPECT_EQ(
+      Call("GET", "/v1/clusters/" + uuid + "/nodegroups", nullptr, "container-infra 1.8").status,
+      406);
+}
+
+TEST_F(ClusterApiTest, AutoscalingLabelsChangeAsMetadataInSettledStatuses) {
+  const std::string uuid = CreateCluster(
+      CreateTemplate(), {{"node_count", 1}, {"labels", {{"auto_scaling_enabled", "true"}}}});
+  auto patch = [&](const Json& ops) { return Call("PATCH", "/v1/clusters/c1", ops); };
+  const Json off = Json::array(
+      {{{"op", "replace"}, {"path", "/labels/auto_scaling_enabled"}, {"value", "false"}}});
+
+  // While the create runs: the busy 409, nothing written.
+  Reply r = patch(off);
+  EXPECT_EQ(r.status, 409) << r.body.dump();
+  EXPECT_EQ(Labels(uuid)["auto_scaling_enabled"], "true");
+
+  MarkComplete(uuid);
+  conductor_.calls.clear();
+  r = patch(off);
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(r.body, (Json{{"uuid", uuid}}));
+  EXPECT_TRUE(conductor_.calls.empty());
+  EXPECT_EQ(Labels(uuid), (Json{{"auto_scaling_enabled", "false"}}));
+  EXPECT_EQ(Cluster(uuid).GetString("status"), "CREATE_COMPLETE");
+  EXPECT_EQ(Call("GET", "/v1/clusters/c1").body["labels"]["auto_scaling_enabled"], "false");
+
+  // add / replace / remove of the bounds; a JSON integer or boolean is stored as text.
+  r = patch(Json::array(
+      {{{"op", "add"}, {"path", "/labels/min_node_count"}, {"value", 1}},
+       {{"op", "add"}, {"path", "/labels/max_node_count"}, {"value", "3"}},
+       {{"op", "replace"}, {"path", "/labels/auto_scaling_enabled"}, {"value", true}}}));
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(
+      Labels(uuid),
+      (Json{{"auto_scaling_enabled", "True"}, {"min_node_count", "1"}, {"max_node_count", "3"}}));
+
+  // A failed cluster is settled: an admin can still turn the autoscaler off.
+  SetStatus(uuid, "UPDATE_FAILED");
+  r = patch(Json::array(
+      {{{"op", "remove"}, {"path", "/labels/max_node_count"}},
+       {{"op", "replace"}, {"path", "/labels/auto_scaling_enabled"}, {"value", "False"}}}));
+  EXPECT_EQ(r.status, 202) << r.body.dump();
+  EXPECT_EQ(Labels(uuid), (Json{{"auto_scaling_enabled", "False"}, {"min_node_count", "1"}}));
+  EXPECT_EQ(Cluster(uuid).GetString("status"), "UPDATE_FAILED");
+  EXPECT_TRUE(conductor_.calls.empty());
+
+  // Refused, nothing written: invalid values, other labels, the whole dict, with node_count,
+  // and while an operation runs.
+  const Json kept = Labels(uuid);
+  struct Case {
+    Json ops;
+    int status;
+    std::string detail;
+  };
+  const std::vector<Case> refused = {
+      {Json::array({{{"op", "add"}, {"path", "/labels/max_node_count"}, {"value", "0"}}}), 400,
+       "Label min_node_count (1) should be less or equal to max_node_count (0)."},
+      {Json::array(
+           {{{"op", "replace"}, {"path", "/labels/auto_scaling_enabled"}, {"value", "maybe"}}}),
+       400, "Label auto_scaling_enabled must be a boolean (true or false), got 'maybe'."},
+      {Json::array({{{"op", "add"}, {"path", "/labels/kube_tag"}, {"value", "v2"}}}), 400,
+       "cannot change cluster property(ies) labels."},
+      {Json::array({{{"op", "replace"}, {"path", "/labels"}, {"value", "{}"}}}), 400,
+       "cannot change cluster property(ies) labels."},
+      {Json::array({{{"op", "replace"}, {"path", "/labels/min_node_count"}, {"value", "2"}},
+                    {{"op", "replace"}, {"path", "/name"}, {"value", "other"}}}),
+       400, "cannot change cluster property(ies) labels, name."},
+  };
+  for (const auto& c : refused) {
+    r = patch(c.ops);
+    EXPECT_EQ(r.status, c.status) << c.ops.dump() << " -> " << r.body.dump();
+    EXPECT_EQ(r.Detail(), c.detail) << c.ops.dump();
+  }
+  MarkComplete(uuid);
+  r = patch(Json::array({{{"op", "replace"}, {"path", "/labels/min_node_count"}, {"value", "2"}},
+                         {{"op", "replace"}, {"path", "/node_count"}, {"value", 2}}}));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Detail(),
+            "The autoscaling labels cannot be changed in the same request as node_count.");
+  SetStatus(uuid, "UPDATE_IN_PROGRESS");
+  r = patch(off);
+  EXPECT_EQ(r.status, 409) << r.body.dump();
+  EXPECT_EQ(Labels(uuid), kept);
+  EXPECT_TRUE(conductor_.calls.empty());
 }
 
 }  // namespace

@@ -83,6 +83,198 @@ TEST_F(DockerScaleTest, UnknownNodeToRemoveIsRefusedBeforeAnyChange) {
   EXPECT_EQ(engine->ContainerNames().size(), 3u);
 }
 
+TEST_F(DockerScaleTest, ShrinkByFullContainerId) {
+  ClusterState c = Running(1, 3);
+  std::string id = engine->FindContainer("demo-node-0")->id;
+  ASSERT_EQ(id.size(), 64u);
+  c.nodegroups[1].node_count = 2;
+  FakeOperation op(c);
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {id});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(engine->ContainerNames(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-1", "demo-node-2"}));
+}
+
+// Every call after the first `from` that changes something (not a GET).
+std::vector<std::string> Writes(FakeEngine& engine, size_t from) {
+  std::lock_guard l(engine.mu);
+  std::vector<std::string> out;
+  for (size_t i = from; i < engine.calls.size(); ++i) {
+    const auto& c = engine.calls[i];
+    if (c.method != "GET") out.push_back(c.engine + " " + c.method + " " + c.path);
+  }
+  return out;
+}
+
+TEST_F(DockerScaleTest, RefusedNodesToRemoveChangeNothing) {
+  ClusterState c = Running(1, 2);
+  c.nodegroups[1].node_count = 1;
+  std::string master_id = engine->FindContainer("demo-master-0")->id;
+  std::string worker_id = engine->FindContainer("demo-node-0")->id;
+  struct Case {
+    std::string ref, says;
+  };
+  for (const Case& k : std::vector<Case>{
+           {"demo-node-9", "node demo-node-9 in nodes_to_remove is not a node of this nodegroup"},
+           {"10.213.0.99", "is not a node of this nodegroup"},
+           {worker_id.substr(0, 11), "is not a node of this nodegroup"},  // too short
+           {"demo-master-0", "node demo-master-0 in nodes_to_remove is a swarm manager"},
+           {"10.213.0.10", "is a swarm manager"},
+           {master_id.substr(0, 12), "is a swarm manager"},
+           {master_id, "is a swarm manager"},
+       }) {
+    size_t before;
+    {
+      std::lock_guard l(engine->mu);
+      before = engine->calls.size();
+    }
+    FakeOperation op(c);
+    auto r = driver->ResizeNodeGroup(op, "ng-worker", {k.ref});
+    ASSERT_FALSE(r) << k.ref;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << k.ref;
+    EXPECT_NE(r.error().message().find(k.says), std::string::npos) << r.error().message();
+    EXPECT_EQ(Writes(*engine, before), std::vector<std::string>{}) << k.ref;
+  }
+  EXPECT_EQ(engine->ContainerNames(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+  EXPECT_EQ(SwarmHosts(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-1"}));
+}
+
+TEST_F(DockerScaleTest, AWorkerPromotedToManagerIsNeverRemoved) {
+  ClusterState c = Running(1, 3);
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-2")->role = "manager";  // docker node promote, by hand
+  }
+  c.nodegroups[1].node_count = 2;
+  FakeOperation named(c);
+  auto r = driver->ResizeNodeGroup(named, "ng-worker", {"demo-node-2"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.error().message().find("is a swarm manager"), std::string::npos);
+  // Chosen by the resize: the highest index that is not a manager goes.
+  FakeOperation op(c);
+  r = driver->ResizeNodeGroup(op, "ng-worker", {});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(engine->ContainerNames(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-2"}));
+
+  // Promoted after the resize chose it (between two polls): not removed.
+  ClusterState d = c;
+  d.nodegroups[1].node_count = 1;
+  FakeOperation polled(d);
+  std::string progress;
+  OperationSpec spec = OperationSpec::Resize("ng-worker", {"demo-node-0"});
+  auto step = driver->Advance(polled, spec, progress);
+  ASSERT_TRUE(step) << step.error().message();
+  ASSERT_FALSE(step->done);
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-0")->role = "manager";
+  }
+  step = driver->Advance(polled, spec, progress);
+  ASSERT_FALSE(step);
+  EXPECT_EQ(step.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(step.error().message().find("demo-node-0 became a swarm manager"), std::string::npos)
+      << step.error().message();
+  EXPECT_EQ(engine->ContainerNames(),
+            (std::vector<std::string>{"demo-master-0", "demo-node-0", "demo-node-2"}));
+  EXPECT_EQ(engine->Calls("POST", "^/swarm/leave").size(), 1u);  // only the first shrink's
+}
+
+// A drain ends when the tasks the node ran run again elsewhere: a removed node takes no
+// replica of a service with it.
+TEST_F(DockerScaleTest, DrainWaitsUntilTheMovedTasksRunElsewhere) {
+  ClusterState c = Running(1, 2);
+  std::string n0;
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-1")->tasks = 1;
+    engine->MemberNamed("demo-node-1")->service = "s-web";
+    n0 = engine->MemberNamed("demo-node-0")->id;
+    engine->swarm_services = json::array({{{"ID", "s-web"}, {"Spec", {{"Name", "web"}}}}});
+    // Its replacement, not placed yet.
+    engine->swarm_tasks =
+        json::array({{{"ID", "r1"},
+                      {"ServiceID", "s-web"},
+                      {"DesiredState", "running"},
+                      {"Status",
+                       {{"State", "pending"},
+                        {"Err", "no suitable node (insufficient resources on 1 node)"}}}}});
+  }
+  std::atomic<int> looks{0};
+  engine->on_call = [&](const Call& call) {
+    if (call.path.rfind("/tasks", 0) != 0 || call.path.find("service") == std::string::npos) return;
+    if (++looks != 3) return;
+    std::lock_guard l(engine->mu);  // placed on node-0 and started at the third look
+    engine->swarm_tasks[0]["NodeID"] = n0;
+    engine->swarm_tasks[0]["Status"] = {{"State", "running"}};
+  };
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {});
+  engine->on_call = nullptr;
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(looks.load(), 3);
+  EXPECT_FALSE(op.Warned("drain", ""));
+  EXPECT_EQ(op.Nodes("drain"), std::vector<std::string>{"demo-node-1"});
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+}
+
+TEST_F(DockerScaleTest, DrainGoesOnWithAWarningWhenTheTasksFindNoRoom) {
+  DockerDriverOptions o;
+  o.drain_timeout = std::chrono::seconds(5);  // 500 polls: cheap under ASan too
+  driver = fake::MakeDriver(engine, time, o);
+  ClusterState c = Running(1, 2);
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-1")->tasks = 1;
+    engine->MemberNamed("demo-node-1")->service = "s-web";
+    engine->swarm_services = json::array({{{"ID", "s-web"}, {"Spec", {{"Name", "web"}}}}});
+    engine->swarm_tasks =
+        json::array({{{"ID", "r1"},
+                      {"ServiceID", "s-web"},
+                      {"DesiredState", "running"},
+                      {"Status",
+                       {{"State", "pending"},
+                        {"Err", "no suitable node (insufficient resources on 1 node)"}}}}});
+  }
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  auto start = time->Now();
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_GE(time->Now() - start, std::chrono::seconds(5));  // [docker] drain_timeout
+  EXPECT_TRUE(op.Warned("drain",
+                        "the tasks of service web moved off demo-node-1 do not all run elsewhere "
+                        "yet: task r1 is pending (no suitable node (insufficient resources on 1 "
+                        "node)) (waited 5 s); going on anyway"));
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+}
+
+TEST_F(DockerScaleTest, DrainDoesNotWaitForReplicasNoOtherNodeCanTake) {
+  ClusterState c = Running(1, 1);
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-master-0")->availability = "drain";  // takes no tasks
+    engine->MemberNamed("demo-node-0")->tasks = 1;
+    engine->MemberNamed("demo-node-0")->service = "s-web";
+    engine->swarm_tasks = json::array({{{"ID", "r1"},
+                                        {"ServiceID", "s-web"},
+                                        {"DesiredState", "running"},
+                                        {"Status", {{"State", "pending"}}}}});
+  }
+  c.nodegroups[1].node_count = 0;
+  FakeOperation op(c);
+  auto start = time->Now();
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_LT(time->Now() - start, std::chrono::seconds(1));
+  EXPECT_FALSE(op.Warned("drain", ""));
+  EXPECT_EQ(engine->ContainerNames(), std::vector<std::string>{"demo-master-0"});
+}
+
 TEST_F(DockerScaleTest, RemovalFailureStopsTheShrinkWithTheNodeDrainedAndGone) {
   ClusterState c = Running(1, 3);
   engine->Fail({"host", "DELETE", "^/volumes/demo-node-2-docker", 500, "disk busy"});

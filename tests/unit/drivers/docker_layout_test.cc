@@ -124,6 +124,60 @@ TEST(DockerLayout, SelectNodesToRemove) {
   }
 }
 
+TEST(DockerLayout, NodesToRemoveByNameAddressOrContainerId) {
+  auto nodes = NodesFromContainers({Container("aaaaaaaaaaaa0000", "worker", 0, "ng")});
+  const NodeRecord& n = nodes[0];
+  EXPECT_TRUE(NodeMatches(n, "c1-node-0"));
+  EXPECT_TRUE(NodeMatches(n, "10.213.0.20"));
+  EXPECT_TRUE(NodeMatches(n, "aaaaaaaaaaaa0000"));  // the full id
+  EXPECT_TRUE(NodeMatches(n, "aaaaaaaaaaaa"));      // docker ps's 12 characters
+  EXPECT_FALSE(NodeMatches(n, "aaaaaaaaaaa"));      // shorter: ambiguous, refused
+  EXPECT_FALSE(NodeMatches(n, "aaaaaaaaaaaa00001"));
+  EXPECT_FALSE(NodeMatches(n, ""));
+  EXPECT_FALSE(NodeMatches(n, "c1-node-00"));
+  EXPECT_FALSE(NodeMatches(n, "10.213.0.2"));
+}
+
+TEST(DockerLayout, SelectNodesToRemoveNeverTakesAManager) {
+  auto all = NodesFromContainers({Container("mmmmmmmmmmmm0000", "master", 0, "ng-m"),
+                                  Container("aaaaaaaaaaaa0000", "worker", 0, "ng"),
+                                  Container("bbbbbbbbbbbb1111", "worker", 1, "ng"),
+                                  Container("cccccccccccc2222", "worker", 2, "ng")});
+  std::vector<NodeRecord> workers(all.begin() + 1, all.end());
+  std::vector<NodeRecord> managers = {all[0]};
+  // A master named in a worker nodegroup's resize, by name, address or id.
+  for (const char* m : {"c1-master-0", "10.213.0.10", "mmmmmmmmmmmm"}) {
+    auto r = SelectNodesToRemove(workers, {m}, 2, managers);
+    ASSERT_FALSE(r) << m;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find("is a swarm manager"), std::string::npos) << m;
+  }
+  // c1-node-2 promoted by hand: refused when named, passed over when choosing.
+  managers.push_back(workers[2]);
+  auto named = SelectNodesToRemove(workers, {"c1-node-2"}, 2, managers);
+  ASSERT_FALSE(named);
+  EXPECT_NE(named.error().message().find("node c1-node-2 in nodes_to_remove is a swarm manager"),
+            std::string::npos);
+  auto chosen = SelectNodesToRemove(workers, {}, 1, managers);
+  ASSERT_TRUE(chosen) << chosen.error().message();
+  ASSERT_EQ(chosen->size(), 2u);
+  EXPECT_EQ((*chosen)[0].name, "c1-node-1");
+  EXPECT_EQ((*chosen)[1].name, "c1-node-0");
+  auto too_many = SelectNodesToRemove(workers, {}, 0, managers);
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(
+      too_many.error().message().find("only 2 of the nodegroup's nodes are not swarm managers"),
+      std::string::npos)
+      << too_many.error().message();
+  // A master container among the candidates (labels gone wrong) is never chosen either.
+  auto mixed = SelectNodesToRemove(all, {}, 1, {});
+  ASSERT_TRUE(mixed) << mixed.error().message();
+  ASSERT_EQ(mixed->size(), 3u);
+  for (const auto& n : *mixed) EXPECT_FALSE(n.master) << n.name;
+  EXPECT_FALSE(SelectNodesToRemove(all, {}, 0, {}));
+}
+
 TEST(DockerLayout, ParsesNodeLs) {
   auto e = ParseNodeLs(
       "c1-master-0\tReady\tActive\nc1-node-0\tDown\tActive\r\n\nbad\n"

@@ -67,7 +67,9 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
     json labels = json::object();
     uint64_t version = 1;
     bool left = false;
-    int tasks = 0;
+    int tasks = 0;          // running tasks on it (GET /tasks?filters={"node":...}); a drain
+                            // moves one per such poll
+    std::string service{};  // the service those tasks belong to ("" = none)
   };
   struct Image {
     std::string id;
@@ -95,6 +97,16 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
   int64_t mem_total = int64_t{24} << 30;
   // Called (without mu held) for each call before it is answered; tests block in it.
   std::function<void(const Call&)> on_call;
+  // The swarm's other tasks and its services, as the Engine returns them (GET /tasks,
+  // GET /services on a manager), filtered by node, service and desired-state.
+  json swarm_tasks = json::array();
+  json swarm_services = json::array();
+  // Exec in a node container: `perl -e <client> METHOD /v1.41/PATH SOCKET` (workload.h
+  // NodeSocketCommand) is answered by the node's engine, as a raw HTTP/1.0 reply; a reply
+  // set here for a PATH (without query) replaces the engine's. exec_exit != 0: the command
+  // fails with that exit code (e.g. 127, no perl in the image).
+  std::map<std::string, HttpReply> exec_replies;
+  int exec_exit = 0;
 
   void Fail(Fault f) {
     std::lock_guard l(mu);
@@ -184,6 +196,12 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
  private:
   size_t created_ = 0;  // containers ever created (their ids)
   int ports_ = 0;       // host ports handed out
+  struct Exec {
+    std::string container;
+    std::vector<std::string> cmd;
+    int exit_code = -1;
+  };
+  std::map<std::string, Exec> execs_;  // by exec id
 
   static HttpReply Reply(long status, const json& j) {
     return {status, j.is_null() ? "" : j.dump(), "application/json"};
@@ -337,6 +355,14 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
       containers.push_back(c);
       return Reply(201, {{"Id", c.id}});
     }
+    if (std::regex_match(p, m, std::regex("/exec/([^/]+)/(start|json)"))) {
+      auto it = execs_.find(m[1]);
+      if (it == execs_.end()) return Err(404, "No such exec instance: " + m[1].str());
+      if (m[2] == "json") {
+        return Reply(200, {{"Running", false}, {"ExitCode", it->second.exit_code}, {"Pid", 1}});
+      }
+      return RunExec(it->second);
+    }
     if (!std::regex_match(p, m, std::regex("/containers/([^/]+)(/.*)?"))) {
       return ImageCall(method, p, path);
     }
@@ -344,6 +370,12 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
     std::string op = m[2];
     if (c == nullptr) return Err(404, "No such container: " + m[1].str());
     if (op == "/archive") return Reply(200, nullptr);
+    if (op == "/exec" && method == "POST") {
+      if (c->state != "running") return Err(409, "Container " + c->id + " is not running");
+      std::string id = Id("exec", execs_.size() + 1);
+      execs_[id] = {c->id, json::parse(body).value("Cmd", std::vector<std::string>{}), -1};
+      return Reply(201, {{"Id", id}});
+    }
     if (op == "/start") {
       if (c->state == "running") return Reply(304, nullptr);
       c->state = "running";
@@ -380,6 +412,39 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
     return Err(500, "fake engine: unhandled " + method + " " + path);
   }
 
+  // An exec's attached output (not framed, as with a TTY).
+  HttpReply RunExec(Exec& e) {
+    Container* c = FindContainer(e.container);
+    const auto& cmd = e.cmd;
+    if (exec_exit != 0 || c == nullptr || cmd.size() != 6 || cmd[0] != "perl" ||
+        cmd[4].rfind("/v1.41/", 0) != 0) {
+      e.exit_code = exec_exit != 0 ? exec_exit : 127;
+      return {200, "exec: " + (cmd.empty() ? std::string() : cmd[0]) + ": not found\n",
+              "application/vnd.docker.raw-stream"};
+    }
+    std::string path = cmd[4].substr(6);
+    calls.push_back({c->ip, cmd[3], path, ""});
+    auto forced = exec_replies.find(path.substr(0, path.find('?')));
+    HttpReply r = forced != exec_replies.end() ? forced->second : Node(*c, cmd[3], path, "");
+    if (r.status == 0) {
+      e.exit_code = 2;
+      return {200, "connect /var/run/docker.sock: Connection refused\n", "text/plain"};
+    }
+    e.exit_code = 0;
+    return {200,
+            "HTTP/1.0 " + std::to_string(r.status) + " X\r\nContent-Type: application/json\r\n" +
+                "Date: Sat, 05 Dec 2026 21:00:00 GMT\r\n\r\n" + r.body,
+            "application/vnd.docker.raw-stream"};
+  }
+
+  static bool Listed(const json& filters, const char* key, const json& value) {
+    if (!filters.contains(key)) return true;
+    for (const auto& v : filters[key]) {
+      if (v == value) return true;
+    }
+    return false;
+  }
+
   HttpReply ImageCall(const std::string& method, const std::string& p, const std::string& path) {
     std::smatch m;
     if (std::regex_match(p, m, std::regex("/images/(.+)/json"))) {
@@ -399,7 +464,11 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
             {"Version", {{"Index", mb.version}}},
             {"Spec", {{"Role", mb.role}, {"Availability", mb.availability}, {"Labels", mb.labels}}},
             {"Description",
-             {{"Hostname", mb.hostname}, {"Engine", {{"EngineVersion", mb.engine_version}}}}},
+             {{"Hostname", mb.hostname},
+              {"Engine", {{"EngineVersion", mb.engine_version}}},
+              // The node's engine reports its host's CPUs and memory.
+              {"Resources",
+               {{"NanoCPUs", int64_t{ncpu} * 1'000'000'000}, {"MemoryBytes", mem_total}}}}},
             {"Status", {{"State", up ? "ready" : "down"}, {"Addr", c ? c->ip : ""}}}};
   }
 
@@ -481,16 +550,32 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
       return Reply(200, nullptr);
     }
     if (p == "/tasks") {
-      json f = json::parse(Query(path, "filters"));
-      std::string id = f["node"][0];
+      std::string q = Query(path, "filters");
+      json f = q.empty() ? json::object() : json::parse(q);
       json out = json::array();
-      for (auto& mb : swarm) {
-        if (mb.id != id) continue;
-        for (int i = 0; i < mb.tasks; ++i) out.push_back({{"Status", {{"State", "running"}}}});
-        if (mb.availability == "drain" && mb.tasks > 0) --mb.tasks;  // one moves per poll
+      if (f.contains("node") && !f.contains("service")) {
+        for (auto& mb : swarm) {
+          if (!Listed(f, "node", mb.id)) continue;
+          for (int i = 0; i < mb.tasks; ++i) {
+            out.push_back({{"ID", mb.id + "-task-" + std::to_string(i)},
+                           {"ServiceID", mb.service},
+                           {"NodeID", mb.id},
+                           {"DesiredState", "running"},
+                           {"Status", {{"State", "running"}}}});
+          }
+          if (mb.availability == "drain" && mb.tasks > 0) --mb.tasks;  // one moves per poll
+        }
+      }
+      for (const auto& t : swarm_tasks) {
+        if (Listed(f, "node", t.value("NodeID", "")) &&
+            Listed(f, "service", t.value("ServiceID", "")) &&
+            Listed(f, "desired-state", t.value("DesiredState", ""))) {
+          out.push_back(t);
+        }
       }
       return Reply(200, out);
     }
+    if (p == "/services") return Reply(200, swarm_services);
     return Err(500, "fake engine: unhandled node call " + method + " " + path);
   }
 };

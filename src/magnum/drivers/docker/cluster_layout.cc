@@ -101,20 +101,36 @@ std::vector<int> FreeIndices(const std::vector<int>& taken, int n) {
   return out;
 }
 
+bool NodeMatches(const NodeRecord& n, std::string_view ref) {
+  if (ref.empty()) return false;
+  return n.name == ref || n.ip == ref ||
+         (ref.size() >= 12 && !n.container_id.empty() && n.container_id.rfind(ref, 0) == 0);
+}
+
 Result<std::vector<NodeRecord>> SelectNodesToRemove(const std::vector<NodeRecord>& workers,
                                                     const std::vector<std::string>& nodes_to_remove,
-                                                    int64_t target) {
+                                                    int64_t target,
+                                                    const std::vector<NodeRecord>& managers) {
   std::vector<NodeRecord> out;
   int64_t excess = static_cast<int64_t>(workers.size()) - std::max<int64_t>(target, 0);
   auto chosen = [&](const NodeRecord& n) {
     return std::any_of(out.begin(), out.end(),
                        [&](const NodeRecord& o) { return o.container_id == n.container_id; });
   };
+  auto manager = [&](const NodeRecord& n) {
+    return n.master || std::any_of(managers.begin(), managers.end(), [&](const NodeRecord& m) {
+             return m.container_id == n.container_id && m.name == n.name;
+           });
+  };
   for (const auto& want : nodes_to_remove) {
-    auto it = std::find_if(workers.begin(), workers.end(), [&](const NodeRecord& n) {
-      return n.name == want || n.ip == want ||
-             (want.size() >= 12 && n.container_id.rfind(want, 0) == 0);
-    });
+    auto is = [&](const NodeRecord& n) { return NodeMatches(n, want); };
+    auto it = std::find_if(workers.begin(), workers.end(), is);
+    const bool named_manager = std::any_of(managers.begin(), managers.end(), is);
+    if ((it != workers.end() && manager(*it)) || (it == workers.end() && named_manager)) {
+      return Fail(Error::InvalidArgument(
+          "node " + want +
+          " in nodes_to_remove is a swarm manager: a resize never removes managers"));
+    }
     if (it == workers.end()) {
       return Fail(Error::InvalidArgument("node " + want +
                                          " in nodes_to_remove is not a node of this nodegroup"));
@@ -128,7 +144,13 @@ Result<std::vector<NodeRecord>> SelectNodesToRemove(const std::vector<NodeRecord
   }
   for (auto it = workers.rbegin();
        it != workers.rend() && static_cast<int64_t>(out.size()) < excess; ++it) {
-    if (!chosen(*it)) out.push_back(*it);
+    if (!chosen(*it) && !manager(*it)) out.push_back(*it);
+  }
+  if (static_cast<int64_t>(out.size()) < excess) {
+    return Fail(Error::InvalidArgument(
+        "the resize removes " + std::to_string(excess) + " nodes but only " +
+        std::to_string(out.size()) +
+        " of the nodegroup's nodes are not swarm managers (a resize never removes managers)"));
   }
   return out;
 }

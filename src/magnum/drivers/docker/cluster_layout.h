@@ -70,13 +70,21 @@ std::vector<NodeRecord> NodesFromContainers(const std::vector<ContainerSummary>&
 // The `n` lowest worker indices not in `taken`.
 std::vector<int> FreeIndices(const std::vector<int>& taken, int n);
 
+// Whether `ref` names node `n`: its name (= hostname = swarm hostname), its address on the
+// cluster network, or its container id (the full id or a prefix of at least 12 characters,
+// as `docker ps` shortens it).
+bool NodeMatches(const NodeRecord& n, std::string_view ref);
+
 // Which of `workers` (one nodegroup, sorted by index) a shrink to `target` removes: first
-// those named in `nodes_to_remove` (by node name, container id prefix or address), then the
-// highest indices. kInvalidArgument for a name that is not a worker of the nodegroup, or
-// when more are named than the shrink removes.
+// those named in `nodes_to_remove` (NodeMatches), then the highest indices. A manager is
+// never chosen: neither a master container nor a node in `managers` (the cluster's master
+// containers and any worker the swarm lists as a manager, promoted by hand). kInvalidArgument
+// for a name that is not a node of the nodegroup, one that is a manager, when more are named
+// than the shrink removes, or when too few non-managers are left to remove.
 Result<std::vector<NodeRecord>> SelectNodesToRemove(const std::vector<NodeRecord>& workers,
                                                     const std::vector<std::string>& nodes_to_remove,
-                                                    int64_t target);
+                                                    int64_t target,
+                                                    const std::vector<NodeRecord>& managers = {});
 
 // The batches a rolling upgrade replaces `nodes` in: workers first, in batches of
 // `max_batch_size` (values below 1 count as 1), then managers, in batches small enough that

@@ -386,6 +386,18 @@ Result<int> DockerClient::RunningTaskCount(const std::string& node_id) {
   });
 }
 
+Result<std::vector<SwarmTask>> DockerClient::ListTasks(const Filters& filters) {
+  std::string path = "/tasks";
+  if (!filters.empty()) path += "?filters=" + EncodeFilters(filters);
+  MAGNUM_ASSIGN_OR_RETURN(HttpReply r, Call("GET", path, "", "list tasks"));
+  return ParseTaskList(r.body);
+}
+
+Result<std::vector<SwarmService>> DockerClient::ListServices() {
+  MAGNUM_ASSIGN_OR_RETURN(HttpReply r, Call("GET", "/services", "", "list services"));
+  return ParseServiceList(r.body);
+}
+
 EngineFailure FailureForStatus(long status) {
   if ((status >= 200 && status < 300) || status == 304) return EngineFailure::kNone;
   switch (status) {

@@ -193,6 +193,30 @@ struct SwarmNode {
   std::string engine_version;
   Labels labels;     // Spec.Labels
   std::string name;  // Spec.Name
+  // Description.Resources: what the node's engine reports (its host's CPUs and memory, not
+  // a cgroup limit of the node container; docs/docker-driver.md "Flavors").
+  int64_t nano_cpus = 0;
+  int64_t memory_bytes = 0;
+};
+
+// A swarm task (GET /tasks): only the fields the driver uses.
+struct SwarmTask {
+  std::string id;
+  std::string service_id;
+  std::string node_id;        // "" while not placed
+  std::string desired_state;  // DesiredState: running, shutdown, ...
+  std::string state;          // Status.State: new, pending, assigned, ..., running, failed
+  std::string message;        // Status.Message ("pending task scheduling")
+  std::string err;            // Status.Err ("no suitable node (insufficient resources on 2 nodes)")
+  std::string created_at;     // CreatedAt, RFC 3339
+  int64_t reserved_nano_cpus = 0;     // Spec.Resources.Reservations.NanoCPUs
+  int64_t reserved_memory_bytes = 0;  // Spec.Resources.Reservations.MemoryBytes
+};
+
+// A swarm service (GET /services): its id and name.
+struct SwarmService {
+  std::string id;
+  std::string name;  // Spec.Name
 };
 
 struct SwarmTokens {
@@ -252,6 +276,8 @@ Result<std::vector<NetworkInfo>> ParseNetworkList(const std::string& body);
 Result<ContainerInfo> ParseContainerInspect(const std::string& body);
 Result<std::vector<ContainerSummary>> ParseContainerList(const std::string& body);
 Result<std::vector<SwarmNode>> ParseNodeList(const std::string& body);
+Result<std::vector<SwarmTask>> ParseTaskList(const std::string& body);
+Result<std::vector<SwarmService>> ParseServiceList(const std::string& body);
 Result<EngineInfo> ParseEngineInfo(const std::string& body);
 // The "message" of an engine error reply, or the body itself.
 std::string EngineMessage(const std::string& body);
@@ -328,6 +354,10 @@ class DockerClient {
   Result<void> RemoveNode(const std::string& id, bool force);
   // Number of tasks on `node_id` the orchestrator still wants running.
   Result<int> RunningTaskCount(const std::string& node_id);
+  // The swarm's tasks (filters as the engine takes them: desired-state, node, service, ...)
+  // and services.
+  Result<std::vector<SwarmTask>> ListTasks(const Filters& filters = {});
+  Result<std::vector<SwarmService>> ListServices();
 
  private:
   // Sends and maps non-2xx replies to errors (`what` names the operation in messages).

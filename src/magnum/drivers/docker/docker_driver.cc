@@ -200,6 +200,10 @@ class DockerDriver final : public Driver {
     return Result<HealthReport>(ComputeHealth(nodes, swarm, api_error));
   }
 
+  std::optional<Result<Workload>> ObserveWorkload(const ClusterState& cluster) override {
+    return ObserveClusterWorkload(core_, cluster);
+  }
+
  private:
   // The blocking form: every phase in one call, under the cluster's lock.
   Result<void> Run(OperationContext& op, const OperationSpec& spec) {

@@ -3,6 +3,8 @@
 #include "magnum/drivers/docker/engine_json.h"
 
 #include <cctype>
+#include <cstdint>
+#include <limits>
 
 #include "magnum/drivers/docker/docker_client.h"
 
@@ -229,26 +231,120 @@ Result<std::vector<ContainerSummary>> ParseContainerList(const std::string& body
   });
 }
 
+namespace {
+
+// A list reply must be an array (an object here is an error reply or another endpoint's).
+void RequireArray(const json& j) {
+  if (!j.is_array()) {
+    throw json::type_error::create(302, "expected an array, got " + std::string(j.type_name()), &j);
+  }
+}
+
+// The object field `key` of `j` (absent or null: an empty object); anything else throws.
+const json& Object(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return kEmpty;
+  if (!it->is_object()) {
+    throw json::type_error::create(302, std::string(key) + " is not an object", &*it);
+  }
+  return *it;
+}
+
+// The string field `key` of `j` (absent or null: ""); anything else throws.
+std::string Text(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::string();
+  if (!it->is_string()) {
+    throw json::type_error::create(302, std::string(key) + " is not a string", &*it);
+  }
+  return it->get<std::string>();
+}
+
+// A non-negative integer field of `j` (absent = 0); anything else throws.
+int64_t Quantity(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return 0;
+  if (!it->is_number_integer() && !it->is_number_unsigned()) {
+    throw json::type_error::create(302, std::string(key) + " is not an integer", &*it);
+  }
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    throw json::type_error::create(302, std::string(key) + " is out of range", &*it);
+  }
+  const int64_t v = it->get<int64_t>();
+  if (v < 0) throw json::type_error::create(302, std::string(key) + " is negative", &*it);
+  return v;
+}
+
+}  // namespace
+
 Result<std::vector<SwarmNode>> ParseNodeList(const std::string& body) {
   return FromJson<std::vector<SwarmNode>>(body, "node list", [](const json& j) {
+    RequireArray(j);
     std::vector<SwarmNode> out;
     for (const auto& n : j) {
+      if (!n.is_object()) throw json::type_error::create(302, "a node is not an object", &n);
       SwarmNode s;
-      s.id = Str(n, "ID");
+      s.id = Text(n, "ID");
       s.version = n.value("Version", json::object()).value("Index", uint64_t{0});
-      const json& spec = n.value("Spec", json::object());
-      s.role = Str(spec, "Role");
-      s.availability = Str(spec, "Availability");
-      s.name = Str(spec, "Name");
+      const json& spec = Object(n, "Spec");
+      s.role = Text(spec, "Role");
+      s.availability = Text(spec, "Availability");
+      s.name = Text(spec, "Name");
       s.labels = LabelsOf(spec.value("Labels", json::object()));
-      const json& desc = n.value("Description", json::object());
-      s.hostname = Str(desc, "Hostname");
-      s.engine_version = Str(desc.value("Engine", json::object()), "EngineVersion");
-      const json& st = n.value("Status", json::object());
-      s.state = Str(st, "State");
-      s.message = Str(st, "Message");
-      s.addr = Str(st, "Addr");
+      const json& desc = Object(n, "Description");
+      s.hostname = Text(desc, "Hostname");
+      s.engine_version = Text(Object(desc, "Engine"), "EngineVersion");
+      const json& res = Object(desc, "Resources");
+      s.nano_cpus = Quantity(res, "NanoCPUs");
+      s.memory_bytes = Quantity(res, "MemoryBytes");
+      const json& st = Object(n, "Status");
+      s.state = Text(st, "State");
+      s.message = Text(st, "Message");
+      s.addr = Text(st, "Addr");
       out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<SwarmTask>> ParseTaskList(const std::string& body) {
+  return FromJson<std::vector<SwarmTask>>(body, "task list", [](const json& j) {
+    RequireArray(j);
+    std::vector<SwarmTask> out;
+    for (const auto& t : j) {
+      if (!t.is_object()) {
+        throw json::type_error::create(302, "a task is not an object", &t);
+      }
+      SwarmTask s;
+      s.id = Text(t, "ID");
+      s.service_id = Text(t, "ServiceID");
+      s.node_id = Text(t, "NodeID");
+      s.desired_state = Text(t, "DesiredState");
+      s.created_at = Text(t, "CreatedAt");
+      const json& st = Object(t, "Status");
+      s.state = Text(st, "State");
+      s.message = Text(st, "Message");
+      s.err = Text(st, "Err");
+      const json& reserved = Object(Object(Object(t, "Spec"), "Resources"), "Reservations");
+      s.reserved_nano_cpus = Quantity(reserved, "NanoCPUs");
+      s.reserved_memory_bytes = Quantity(reserved, "MemoryBytes");
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<SwarmService>> ParseServiceList(const std::string& body) {
+  return FromJson<std::vector<SwarmService>>(body, "service list", [](const json& j) {
+    RequireArray(j);
+    std::vector<SwarmService> out;
+    for (const auto& v : j) {
+      if (!v.is_object()) {
+        throw json::type_error::create(302, "a service is not an object", &v);
+      }
+      out.push_back({Text(v, "ID"), Text(Object(v, "Spec"), "Name")});
     }
     return out;
   });

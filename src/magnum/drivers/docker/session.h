@@ -86,6 +86,9 @@ struct OpProgress {
   std::string wait_owner;
   int64_t wait_deadline = 0;  // ns of DriverTime::Clock
   int64_t wait_check = 0;     // ns of DriverTime::Clock
+  // A drain under way: the services whose tasks ran on the drained nodes (their tasks must
+  // run elsewhere before the drain ends).
+  std::vector<std::string> drain_services;
 
   static Result<OpProgress> Parse(const std::string& text);
   std::string Dump() const;
@@ -118,6 +121,11 @@ struct DriverCore {
   std::mutex tar_mu_;
   std::map<std::string, std::shared_ptr<const std::string>> workload_tars_;  // by tar_mu_
 };
+
+// session_workload.cc: the Swarm's nodes and pending tasks for the built-in autoscaler
+// (Driver::ObserveWorkload, workload.h), asked of the first running manager that answers,
+// through the host engine. Read-only; takes no cluster lock.
+Result<Workload> ObserveClusterWorkload(DriverCore& core, const ClusterState& cluster);
 
 // A wait of a phase (session_wait.cc).
 struct WaitSpec {
@@ -206,12 +214,16 @@ class Session {
   Result<void> ApplyLabels(const NodeRecord& manager, const std::vector<NodeRecord>& nodes);
   Result<void> SetAvailability(const NodeRecord& manager, const std::string& hostname,
                                const std::string& availability);
-  // Drains every node of `nodes` at once, then waits until none runs tasks (at most
-  // [docker] drain_timeout; then it goes on with a warning).
+  // Drains every node of `nodes` at once, then waits until none runs tasks and every task
+  // of the services that ran on them runs again elsewhere (at most [docker] drain_timeout;
+  // then it goes on with a warning that names the task still not running).
   Result<std::optional<Step>> Drain(const NodeRecord& manager,
                                     const std::vector<NodeRecord>& nodes,
                                     OpProgress* p = nullptr);
   Result<void> RemoveWorker(const NodeRecord& manager, const NodeRecord& node);
+  // The nodes of `nodes` the swarm lists with role manager.
+  Result<std::vector<NodeRecord>> SwarmManagers(const NodeRecord& manager,
+                                                const std::vector<NodeRecord>& nodes);
   Result<void> ReportAddresses(const std::vector<NodeRecord>& nodes);
   Result<void> ReportApi(const NodeRecord& manager);
   // Each nodegroup's `version` (of `only`, or all when empty): the Docker Engine version

@@ -226,9 +226,19 @@ Result<Step> Session::ResizeStep(const NodeGroupState& target,
   }
   MAGNUM_ASSIGN_OR_RETURN(NodeRecord manager, Manager(nodes));
   if (p.phase.empty()) {
+    // Never a manager: the master containers, and for a shrink also any worker the swarm
+    // lists as a manager (promoted by hand).
+    std::vector<NodeRecord> managers;
+    for (const auto& n : nodes) {
+      if (n.master) managers.push_back(n);
+    }
+    if (static_cast<int64_t>(members.size()) > ng->node_count || !nodes_to_remove.empty()) {
+      MAGNUM_ASSIGN_OR_RETURN(auto promoted, SwarmManagers(manager, members));
+      managers.insert(managers.end(), promoted.begin(), promoted.end());
+    }
     // Chosen once and recorded: after a crash the same nodes go, whatever is left.
-    MAGNUM_ASSIGN_OR_RETURN(auto removal,
-                            SelectNodesToRemove(members, nodes_to_remove, ng->node_count));
+    MAGNUM_ASSIGN_OR_RETURN(
+        auto removal, SelectNodesToRemove(members, nodes_to_remove, ng->node_count, managers));
     p.selected = true;
     p.nodes.clear();
     for (const auto& n : removal) p.nodes.push_back(n.name);
@@ -240,6 +250,16 @@ Result<Step> Session::ResizeStep(const NodeGroupState& target,
       auto it = std::find_if(members.begin(), members.end(),
                              [&](const NodeRecord& n) { return n.name == name; });
       if (it != members.end()) {
+        // Promoted since it was chosen: a manager's removal could cost the swarm its quorum.
+        MAGNUM_ASSIGN_OR_RETURN(auto promoted, SwarmManagers(manager, {*it}));
+        if (!promoted.empty()) {
+          op_->Warning("remove", "node " + name + " is a swarm manager now: not removed", name);
+          return Fail(Error::FailedPrecondition(
+              "node " + name +
+              " became a swarm manager after the resize chose it; a resize "
+              "never removes managers (docker node demote " +
+              name + " first)"));
+        }
         MAGNUM_RETURN_IF_ERROR(RemoveWorker(manager, *it));
         continue;
       }

@@ -29,6 +29,11 @@ Result<OpProgress> OpProgress::Parse(const std::string& text) {
     p.wait_deadline = w->value("deadline", int64_t{0});
     p.wait_check = w->value("check", int64_t{0});
   }
+  if (auto d = j.find("drain_services"); d != j.end() && d->is_array()) {
+    for (const auto& v : *d) {
+      if (v.is_string()) p.drain_services.push_back(v.get<std::string>());
+    }
+  }
   for (const auto& n : j.value("inflight", Json::array())) {
     p.inflight.push_back({n.value("name", std::string()), n.value("master", false),
                           n.value("index", 0), n.value("nodegroup", std::string()),
@@ -66,6 +71,7 @@ std::string OpProgress::Dump() const {
     }
     j["inflight"] = in;
   }
+  if (!drain_services.empty()) j["drain_services"] = drain_services;
   if (!wait.empty()) {
     j["wait"] = {{"what", wait}, {"owner", wait_owner}, {"deadline", wait_deadline},
                  {"check", wait_check}};

@@ -139,6 +139,20 @@ Result<void> Session::RemoveWorker(const NodeRecord& manager, const NodeRecord& 
   return {};
 }
 
+Result<std::vector<NodeRecord>> Session::SwarmManagers(const NodeRecord& manager,
+                                                       const std::vector<NodeRecord>& nodes) {
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+  std::vector<NodeRecord> out;
+  for (const auto& n : nodes) {
+    bool is_manager = std::any_of(list.begin(), list.end(), [&](const SwarmNode& s) {
+      return s.hostname == n.name && s.role == "manager";
+    });
+    if (is_manager) out.push_back(n);
+  }
+  return out;
+}
+
 Result<void> Session::ReportAddresses(const std::vector<NodeRecord>& nodes) {
   for (const auto& ng : cluster().nodegroups) {
     std::vector<std::string> addrs;

@@ -140,6 +140,36 @@ Result<std::optional<Step>> Session::WaitRejoined(const std::vector<NodeRecord>&
 
 Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
                                            const std::vector<NodeRecord>& nodes, OpProgress* p) {
+  if (nodes.empty()) {
+    // Nothing to drain (e.g. a resumed upgrade batch whose nodes are replaced already):
+    // no engine call, the manager may be one of those being replaced.
+    if (p != nullptr) p->drain_services.clear();
+    return std::optional<Step>();
+  }
+  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  MAGNUM_ASSIGN_OR_RETURN(auto members, mc->ListNodes());
+  auto member = [&](const std::string& name) -> const SwarmNode* {
+    for (const auto& s : members) {
+      if (s.hostname == name) return &s;
+    }
+    return nullptr;
+  };
+  // The services whose tasks run on the nodes now (before the drain moves them; a polled
+  // drain keeps those of its earlier polls): the drain ends when their tasks run again
+  // elsewhere, so that a removed node takes no replica with it.
+  std::vector<std::string> services = p != nullptr ? p->drain_services : std::vector<std::string>{};
+  for (const auto& n : nodes) {
+    const SwarmNode* s = member(n.name);
+    if (s == nullptr) continue;
+    MAGNUM_ASSIGN_OR_RETURN(auto tasks,
+                            mc->ListTasks({{"node", {s->id}}, {"desired-state", {"running"}}}));
+    for (const auto& t : tasks) {
+      if (t.service_id.empty() || t.desired_state != "running") continue;
+      if (std::find(services.begin(), services.end(), t.service_id) == services.end()) {
+        services.push_back(t.service_id);
+      }
+    }
+  }
   // Every node first, so tasks do not move from one node of the batch to another.
   std::vector<NodeRecord> draining;
   for (const auto& n : nodes) {
@@ -150,23 +180,55 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
     }
     draining.push_back(n);
   }
-  if (draining.empty()) return std::optional<Step>();
-  MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
+  if (draining.empty()) {
+    if (p != nullptr) p->drain_services.clear();
+    return std::optional<Step>();
+  }
+  if (p != nullptr) p->drain_services = services;
   WaitSpec w{"drain", options().drain_timeout, "drain", /*fail_on_timeout=*/false};
-  MAGNUM_ASSIGN_OR_RETURN(std::optional<Step> s, Wait(p, w, {}, [&]() -> Result<std::string> {
-    MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
-    for (const auto& node : draining) {
-      auto it = std::find_if(list.begin(), list.end(),
-                             [&](const SwarmNode& s) { return s.hostname == node.name; });
-      if (it == list.end()) continue;
-      auto n = mc->RunningTaskCount(it->id);
-      if (n && *n > 0) {
-        return "node " + node.name + " still has " + std::to_string(*n) + " running tasks";
-      }
-    }
-    return std::string();
-  }));
+  MAGNUM_ASSIGN_OR_RETURN(
+      std::optional<Step> s, Wait(p, w, {}, [&]() -> Result<std::string> {
+        MAGNUM_ASSIGN_OR_RETURN(auto list, mc->ListNodes());
+        std::vector<std::string> ids;
+        for (const auto& node : draining) {
+          auto it = std::find_if(list.begin(), list.end(),
+                                 [&](const SwarmNode& s) { return s.hostname == node.name; });
+          if (it == list.end()) continue;
+          ids.push_back(it->id);
+          auto n = mc->RunningTaskCount(it->id);
+          if (n && *n > 0) {
+            return "node " + node.name + " still has " + std::to_string(*n) + " running tasks";
+          }
+        }
+        // Their replacements: every task of those services the orchestrator wants running
+        // runs (on a node that is not drained). No wait when no other node can take them (a
+        // lone node's upgrade).
+        const bool room = std::any_of(list.begin(), list.end(), [&](const SwarmNode& s) {
+          return s.availability == "active" && s.state == "ready" &&
+                 std::find(ids.begin(), ids.end(), s.id) == ids.end();
+        });
+        if (services.empty() || !room) return std::string();
+        MAGNUM_ASSIGN_OR_RETURN(
+            auto tasks, mc->ListTasks({{"service", services}, {"desired-state", {"running"}}}));
+        for (const auto& t : tasks) {
+          if (t.desired_state != "running" || t.state == "running") continue;
+          if (std::find(ids.begin(), ids.end(), t.node_id) != ids.end()) continue;
+          std::string name = t.service_id;
+          if (auto all = mc->ListServices()) {
+            for (const auto& sv : *all) {
+              if (sv.id == t.service_id && !sv.name.empty()) name = sv.name;
+            }
+          }
+          return "the tasks of service " + name + " moved off " + draining[0].name +
+                 (draining.size() > 1 ? " (and " + std::to_string(draining.size() - 1) + " more)"
+                                      : "") +
+                 " do not all run elsewhere yet: task " + t.id + " is " + t.state +
+                 (t.err.empty() ? "" : " (" + t.err + ")");
+        }
+        return std::string();
+      }));
   if (s) return s;
+  if (p != nullptr) p->drain_services.clear();
   for (const auto& n : draining) op_->Event("drain", "node " + n.name + " drained", n.name);
   return s;
 }
