@@ -380,6 +380,140 @@ with tempfile.TemporaryDirectory() as tmp:
     write("x509", "pem_two_blocks", crt + crt)
     write("x509", "empty_der", b"\x30\x00")
 
+# ---------------------------------------------------------------- engine_workload
+# Parts joined by NUL: a Swarm manager's answers to GET /nodes, /tasks (desired-state
+# running) and /services, each a raw reply as the node socket client prints it (HTTP/1.0,
+# no Content-Length, as Docker 20.10 answers) or the JSON body alone; further parts are
+# times and scheduler reasons (fuzz/engine_workload_fuzzer.cc). Containers of the target's
+# cluster: c1-master-0, c1-node-0, c1-node-1, c1-node-2.
+SWARM_HEAD = ("Api-Version: 1.41\r\nContent-Type: application/json\r\n"
+              "Docker-Experimental: false\r\nOstype: linux\r\n"
+              "Server: Docker/20.10.24+dfsg1 (linux)\r\n"
+              "Date: Sat, 05 Dec 2026 22:34:35 GMT\r\n")
+INSUFFICIENT = "no suitable node (insufficient resources on 1 node)"
+
+
+def swarm_node(nid, host, addr, role, state, availability="active", labels=None, cpus=2,
+               mem=24 << 30):
+    return {"ID": nid, "Version": {"Index": 9},
+            "CreatedAt": "2026-12-05T22:30:01.113562345Z", "UpdatedAt": "2026-12-05T22:30:02.5Z",
+            "Spec": {"Labels": labels or {}, "Role": role, "Availability": availability},
+            "Description": {"Hostname": host, "Platform": {"Architecture": "x86_64", "OS": "linux"},
+                            "Resources": {"NanoCPUs": cpus * 10**9, "MemoryBytes": mem},
+                            "Engine": {"EngineVersion": "20.10.24+dfsg1",
+                                       "Plugins": [{"Type": "Network", "Name": "overlay"}]},
+                            "TLSInfo": {"TrustRoot": "-----BEGIN CERTIFICATE-----\n..."}},
+            "Status": {"State": state, "Addr": addr},
+            **({"ManagerStatus": {"Leader": True, "Reachability": "reachable",
+                                  "Addr": "10.213.0.10:2377"}} if role == "manager" else {})}
+
+
+def swarm_task(tid, service, node, state, cpus=0.0, mem=0, err=None, desired="running",
+               created="2026-12-05T22:34:24.341582896Z", slot=1):
+    t = {"ID": tid, "Version": {"Index": 68}, "CreatedAt": created,
+         "UpdatedAt": "2026-12-05T22:34:24.422596033Z", "Labels": {},
+         "Spec": {"ContainerSpec": {"Image": "magnum-workload:latest", "Args": ["sleep", "1000"],
+                                    "Init": False, "DNSConfig": {}, "Isolation": "default"},
+                  "Resources": {"Limits": {}, "Reservations": {}}, "Placement": {},
+                  "ForceUpdate": 0},
+         "ServiceID": service, "Slot": slot,
+         "Status": {"Timestamp": "2026-12-05T22:34:24.422488358Z", "State": state,
+                    "Message": "pending task scheduling" if state == "pending" else state,
+                    "PortStatus": {}},
+         "DesiredState": desired}
+    if cpus:
+        t["Spec"]["Resources"]["Reservations"]["NanoCPUs"] = int(cpus * 10**9)
+    if mem:
+        t["Spec"]["Resources"]["Reservations"]["MemoryBytes"] = mem
+    if node:
+        t["NodeID"] = node
+    if err:
+        t["Status"]["Err"] = err
+    return t
+
+
+def swarm_service(sid, name, replicas=2, cpus=1.5):
+    reservations = {"NanoCPUs": int(cpus * 10**9)}
+    return {"ID": sid, "Version": {"Index": 61}, "CreatedAt": "2026-12-05T22:34:24.3Z",
+            "Spec": {"Name": name, "Labels": {},
+                     "TaskTemplate": {"ContainerSpec": {"Image": "magnum-workload:latest"},
+                                      "Resources": {"Reservations": reservations}},
+                     "Mode": {"Replicated": {"Replicas": replicas}}},
+            "Endpoint": {"Spec": {}}}
+
+
+NODES = [swarm_node("m0xq3k6xv1h2c8f1y0vzlsd2a", "c1-master-0", "10.213.0.10", "manager",
+                    "ready"),
+         swarm_node("4zn42k5ho09b0xpwjl3m882dd", "c1-node-0", "10.213.0.20", "worker", "ready"),
+         # c1-node-1 re-joined: its old entry is down; the new one is ready, drained, and
+         # labelled with its nodegroup (the container's label is lost in the target).
+         swarm_node("w1oldq8j5lbt6xnd1c1a5e0k3", "c1-node-1", "10.213.0.21", "worker", "down"),
+         swarm_node("w1j8y6kb2p0a9ur3v7c5n1m4q", "c1-node-1", "10.213.0.21", "worker", "ready",
+                    "drain", {"magnum.nodegroup": "default-worker"}),
+         # An entry without a container (removed by hand).
+         swarm_node("ghost7wq2mz9x0a1b2c3d4e5f", "c1-node-7", "10.213.0.27", "worker", "down")]
+TASKS = [swarm_task("jhn61tcbonfice4d39yensgli", "n7jxochw3ncybpqp6z7hlu2kx", None, "pending",
+                    1.5, 64 << 20, INSUFFICIENT, slot=2),
+         swarm_task("ovb994k8crs3za0dbmq22cnlc", "n7jxochw3ncybpqp6z7hlu2kx",
+                    "4zn42k5ho09b0xpwjl3m882dd", "running", 1.5, 64 << 20),
+         swarm_task("a8s7d6f5g4h3j2k1l0qwertyu", "n7jxochw3ncybpqp6z7hlu2kx",
+                    "m0xq3k6xv1h2c8f1y0vzlsd2a", "starting", 0.25),
+         swarm_task("old0task5d1x9c8v7b6n5m4l3", "n7jxochw3ncybpqp6z7hlu2kx",
+                    "w1oldq8j5lbt6xnd1c1a5e0k3", "running", 0, 1 << 20),
+         swarm_task("shut4down2a8b7c6d5e4f3g2h", "n7jxochw3ncybpqp6z7hlu2kx",
+                    "4zn42k5ho09b0xpwjl3m882dd", "running", 4, desired="shutdown"),
+         swarm_task("db0pending9z8y7x6w5v4u3t2", "dbsvc8k2j4h6g8f0d2s4a6q8w", None, "pending",
+                    err="no suitable node (scheduling constraints not satisfied on 3 nodes)",
+                    created="2026-12-05T23:34:24.5+01:00"),
+         swarm_task("new0task1q2w3e4r5t6y7u8i9", "gone5service0a1b2c3d4e5f6", None, "new")]
+SERVICES = [swarm_service("n7jxochw3ncybpqp6z7hlu2kx", "big"),
+            swarm_service("dbsvc8k2j4h6g8f0d2s4a6q8w", "db", 1, 0)]
+
+
+def http10(body, status="200 OK"):
+    return "HTTP/1.0 " + status + "\r\n" + SWARM_HEAD + "\r\n" + body + "\n"
+
+
+def chunked(body, size=300):
+    out = "HTTP/1.1 200 OK\r\n" + SWARM_HEAD + "Transfer-Encoding: chunked\r\n\r\n"
+    for i in range(0, len(body), size):
+        piece = body[i:i + size]
+        out += "%x\r\n%s\r\n" % (len(piece.encode()), piece)
+    return out + "0\r\n\r\n"
+
+
+def with_length(body):
+    return ("HTTP/1.1 200 OK\r\n" + SWARM_HEAD + "Content-Length: %d\r\n\r\n" % len(body.encode())
+            + body)
+
+
+def workload(name, nodes, tasks, services, *extra, wrap=lambda b: b):
+    # The Engine's JSON is compact.
+    parts = [x if isinstance(x, str) else wrap(json.dumps(x, separators=(",", ":")))
+             for x in (nodes, tasks, services)]
+    write("engine_workload", name, "\0".join(parts + list(extra)))
+
+
+workload("json_bodies", NODES, TASKS, SERVICES)
+workload("raw_http10_no_length", NODES, TASKS, SERVICES, wrap=http10)
+workload("raw_chunked", NODES, TASKS, SERVICES, wrap=chunked)
+workload("raw_content_length", NODES, TASKS, SERVICES, wrap=with_length)
+workload("tasks_pending_insufficient", NODES[:2], TASKS[:2], SERVICES[:1], INSUFFICIENT,
+         wrap=http10)
+NOT_A_MANAGER = ('{"message":"This node is not a swarm manager. Use \\"docker swarm init\\" or '
+                 '\\"docker swarm join\\" to connect this node to swarm and try again."}')
+workload("not_a_manager", http10(NOT_A_MANAGER, "503 Service Unavailable"), "[]", "[]")
+workload("bad_created_at", NODES[:1], [swarm_task("t9", "s", None, "pending", created="yesterday")],
+         [], wrap=http10)
+workload("times_and_reasons", "[]", "[]", "[]",
+         "2026-12-05T22:34:24.341582896Z", "2026-12-05t22:34:24z", "2026-12-05T23:34:24.25+01:00",
+         "2026-12-05T21:39:00-00:01", "2024-02-29T12:00:00Z", "2026-02-31T12:00:00Z",
+         "2016-12-31T23:59:60Z", "0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59.999999-23:59",
+         "1970-01-01T00:00:00Z", INSUFFICIENT,
+         "no suitable node (scheduling constraints not satisfied on 1 node; insufficient resources "
+         "on 2 nodes)", "no suitable node (host-mode port already in use on 1 node)",
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\n[{}\r\n1\r\n]\r\n0\r\n\r\n")
+
 print("seeds written to", CORPUS, file=sys.stderr)
 
 # ---------------------------------------------------------------- dictionaries

@@ -7,6 +7,8 @@
 //   LeaseRenewalTask  renews our leases; a lost one cancels its operation   lease_ttl / 3
 //   HeartbeatTask     the ("magnum-conductor", host) service row    every report_interval
 //   DeadlineTask      create deadlines (also scheduled at each deadline)
+//   ReconcileTask     (reconcile_task.h) drift repairs of settled clusters  reconcile_interval
+//   AutoscalerTask    (autoscaler_task.h) the built-in autoscaler   every [autoscaler] interval
 // Thread-safe: each RunOnce may run on the scheduler thread or a test's.
 #pragma once
 

@@ -149,6 +149,20 @@ TEST(DockerClient, ParsesContainerInspect) {
   EXPECT_EQ(r->labels["magnum.node.role"], "master");
   EXPECT_FALSE(ParseContainerInspect("{not json"));
   EXPECT_FALSE(ParseContainerInspect(R"({"State":{"Running":"yes"}})"));  // wrong type
+  // Numbers that do not fit the field are refused, not converted (1e300 into an int would be
+  // undefined behaviour).
+  EXPECT_FALSE(ParseContainerInspect(R"({"State":{"ExitCode":1e300}})"));
+  EXPECT_FALSE(ParseContainerInspect(R"({"State":{"ExitCode":4294967296}})"));
+}
+
+TEST(DockerClient, EngineInfoNumbersMustFit) {
+  auto ok = ParseEngineInfo(R"({"NCPU":2,"MemTotal":25000000000,"MemoryLimit":true})");
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->ncpu, 2);
+  EXPECT_EQ(ok->mem_total, 25000000000);
+  EXPECT_FALSE(ParseEngineInfo(R"({"NCPU":1e300})"));
+  EXPECT_FALSE(ParseEngineInfo(R"({"NCPU":-1.5})"));
+  EXPECT_FALSE(ParseEngineInfo(R"({"MemTotal":18446744073709551615})"));
 }
 
 TEST(DockerClient, ParsesNodeList) {

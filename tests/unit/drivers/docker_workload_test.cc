@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "fake_docker_driver.h"
@@ -227,6 +228,49 @@ TEST(DockerWorkload, MalformedEngineRepliesAreErrorsNotCrashes) {
     "Status":{"State":"ready","Addr":"10.213.0.20"}}])");
   EachTypeConfusion(nodes, [](const std::string& b) { (void)ParseNodeList(b); });
   EachPrefix(nodes.dump(), [](const std::string& b) { EXPECT_FALSE(ParseNodeList(b)); });
+}
+
+// Findings of fuzz_engine_workload (inputs in fuzz/regressions/engine_workload/).
+TEST(DockerWorkload, NodeVersionIndexIsANonNegativeInteger) {
+  // A float Index out of uint64's range was converted by nlohmann (undefined behaviour);
+  // any Index that is not a non-negative integer is now refused.
+  for (const char* index : {"1e300", "-1.5", "2.5", "-1", "\"3\"", "[]"}) {
+    const std::string body = std::string(R"([{"ID":"n1","Version":{"Index":)") + index + R"(}}])";
+    auto n = ParseNodeList(body);
+    ASSERT_FALSE(n) << body;
+    EXPECT_EQ(n.error().code(), ErrorCode::kInternal);
+    EXPECT_NE(n.error().message().find("Index"), std::string::npos) << n.error().message();
+  }
+  EXPECT_FALSE(ParseNodeList(R"([{"ID":"n1","Version":3}])"));
+  auto n = ParseNodeList(R"([{"ID":"n1","Version":{"Index":9223372036854775807}},{"ID":"n2"},
+    {"ID":"n3","Version":null},{"ID":"n4","Version":{"Index":null}}])");
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ((*n)[0].version, uint64_t{9223372036854775807});
+  EXPECT_EQ((*n)[1].version, 0u);
+  EXPECT_EQ((*n)[2].version, 0u);
+  EXPECT_EQ((*n)[3].version, 0u);
+}
+
+TEST(DockerWorkload, ANodesReservedMemorySaturates) {
+  // Two tasks on one node reserving INT64_MAX bytes each (the parser's bound): their sum
+  // overflowed int64 (undefined behaviour); it now stops at INT64_MAX.
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  json tasks = json::array({Task("a", "s", "n0", "running", 0, kMax),
+                            Task("b", "s", "n0", "running", 0, kMax),
+                            Task("c", "s", "n0", "starting", 0, 1)});
+  auto parsed = ParseTaskList(tasks.dump());
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  NodeRecord r;
+  r.name = "c1-node-0";
+  r.state = "running";
+  SwarmNode s;
+  s.id = "n0";
+  s.hostname = "c1-node-0";
+  s.state = "ready";
+  auto w = BuildWorkload(fake::Cluster(1, 1), {r}, {s}, *parsed, {});
+  ASSERT_TRUE(w) << w.error().message();
+  EXPECT_EQ(w->nodes[0].reserved_memory_bytes, kMax);
+  EXPECT_EQ(w->nodes[0].running_tasks, 3);
 }
 
 TEST(DockerWorkload, LacksResourcesOnlyForTheSchedulersResourceReason) {

@@ -261,7 +261,10 @@ Result<ExecResult> DockerClient::Exec(const std::string& id, const std::vector<s
   ExecResult res;
   res.output = DemultiplexStream(out.body);
   MAGNUM_ASSIGN_OR_RETURN(res.exit_code, FromJson<int>(st.body, "exec inspect", [](const json& j) {
-                            return j.value("ExitCode", -1);
+                            // An integer only: a float (1e300) would not convert safely.
+                            const auto code = j.find("ExitCode");
+                            return code != j.end() && code->is_number_integer() ? code->get<int>()
+                                                                                : -1;
                           }));
   return res;
 }

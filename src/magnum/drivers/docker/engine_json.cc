@@ -15,6 +15,29 @@ using engine_json::json;
 using engine_json::LabelsOf;
 using engine_json::Str;
 
+namespace {
+
+// An integer field of `j` that must fit in T: absent, null or an integer in T's range is
+// taken; anything else throws (a float such as 1e300 would be undefined behaviour to convert).
+template <typename T>
+T Integer(const json& j, const char* key, T absent) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return absent;
+  if (it->is_number_unsigned()) {
+    if (it->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+      return static_cast<T>(it->get<uint64_t>());
+    }
+  } else if (it->is_number_integer()) {
+    const int64_t v = it->get<int64_t>();
+    if (v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max()) {
+      return static_cast<T>(v);
+    }
+  }
+  throw json::type_error::create(302, std::string(key) + " is not an integer in range", &*it);
+}
+
+}  // namespace
+
 std::string UrlEncode(std::string_view s) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
@@ -180,7 +203,7 @@ Result<ContainerInfo> ParseContainerInspect(const std::string& body) {
     const json& st = j.value("State", json::object());
     info.running = st.value("Running", false);
     info.state = Str(st, "Status");
-    info.exit_code = st.value("ExitCode", 0);
+    info.exit_code = Integer<int>(st, "ExitCode", 0);
     info.oom_killed = st.value("OOMKilled", false);
     info.error = Str(st, "Error");
     const json& ns = j.value("NetworkSettings", json::object());
@@ -277,6 +300,7 @@ int64_t Quantity(const json& j, const char* key) {
   return v;
 }
 
+
 }  // namespace
 
 Result<std::vector<SwarmNode>> ParseNodeList(const std::string& body) {
@@ -287,7 +311,9 @@ Result<std::vector<SwarmNode>> ParseNodeList(const std::string& body) {
       if (!n.is_object()) throw json::type_error::create(302, "a node is not an object", &n);
       SwarmNode s;
       s.id = Text(n, "ID");
-      s.version = n.value("Version", json::object()).value("Index", uint64_t{0});
+      // Quantity: a float or negative Index is refused, not converted (a float out of range
+      // is undefined behaviour in nlohmann's get<uint64_t>; found by fuzz_engine_workload).
+      s.version = static_cast<uint64_t>(Quantity(Object(n, "Version"), "Index"));
       const json& spec = Object(n, "Spec");
       s.role = Text(spec, "Role");
       s.availability = Text(spec, "Availability");
@@ -353,8 +379,8 @@ Result<std::vector<SwarmService>> ParseServiceList(const std::string& body) {
 Result<EngineInfo> ParseEngineInfo(const std::string& body) {
   return FromJson<EngineInfo>(body, "info", [](const json& j) {
     EngineInfo info;
-    info.ncpu = j.value("NCPU", 0);
-    info.mem_total = j.value("MemTotal", int64_t{0});
+    info.ncpu = Integer<int>(j, "NCPU", 0);
+    info.mem_total = Integer<int64_t>(j, "MemTotal", 0);
     info.memory_limit = j.value("MemoryLimit", false);
     info.cpu_cfs_quota = j.value("CpuCfsQuota", false);
     const json& s = j.value("Swarm", json::object());

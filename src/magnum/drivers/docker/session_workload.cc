@@ -3,6 +3,7 @@
 // replies, times, the Workload itself).
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 
 #include "magnum/drivers/docker/session.h"
@@ -321,7 +322,12 @@ Result<Workload> BuildWorkload(const ClusterState& cluster,
         if (t.desired_state != "running" || !Placed(t.state)) continue;
         if (std::find(ids.begin(), ids.end(), t.node_id) == ids.end()) continue;
         n.reserved_cpus += static_cast<double>(t.reserved_nano_cpus) / 1e9;
-        n.reserved_memory_bytes += t.reserved_memory_bytes;
+        // Each reservation is at most INT64_MAX (the parser's bound): their sum saturates
+        // there instead of overflowing (found by fuzz_engine_workload).
+        if (__builtin_add_overflow(n.reserved_memory_bytes, t.reserved_memory_bytes,
+                                   &n.reserved_memory_bytes)) {
+          n.reserved_memory_bytes = std::numeric_limits<int64_t>::max();
+        }
         ++n.running_tasks;
       }
     }
