@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <set>
 
 #include "magnum/api/pagination.h"
+#include "magnum/common/strings.h"
 #include "magnum/objects/mappers.h"
 
 namespace magnum::api {
@@ -555,13 +555,8 @@ Result<objects::StringMap> AutoscalingLabelsAfter(const Json& patch, const Json&
   };
   if (changed.count("auto_scaling_enabled")) {
     if (auto v = value("auto_scaling_enabled")) {
-      std::string lower = *v;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      // What the conductor's autoscaler reads as on (true, yes, on, 1) or off.
-      constexpr std::array<std::string_view, 8> kBooleans = {"true", "false", "yes", "no",
-                                                             "on",   "off",   "1",   "0"};
-      if (std::find(kBooleans.begin(), kBooleans.end(), lower) == kBooleans.end()) {
+      // What the conductor's autoscaler reads as on or off (ParseBoolWord).
+      if (!ParseBoolWord(*v)) {
         return Fail(BadLabel("auto_scaling_enabled", *v, "a boolean (true or false)"));
       }
     }

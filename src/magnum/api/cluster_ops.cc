@@ -1,7 +1,5 @@
 #include "magnum/api/cluster_ops.h"
 
-#include "magnum/conductor/state_table.h"
-
 #include <charconv>
 #include <set>
 
@@ -10,11 +8,13 @@
 #include "magnum/api/policy.h"
 #include "magnum/clients/cloud_resources.h"
 #include "magnum/common/uuid.h"
+#include "magnum/conductor/state_table.h"
 #include "magnum/config/config.h"
 #include "magnum/db/schema.h"
 #include "magnum/drivers/registry.h"
 #include "magnum/objects/cluster_rows.h"
 #include "magnum/objects/mappers.h"
+#include "magnum/objects/status.h"
 
 namespace magnum::api {
 namespace {
@@ -433,8 +433,7 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const Cluster& cluster,
         "The autoscaling labels cannot be changed in the same request as node_count."));
   }
   const bool labels_only = update.labels && !update.health_changed;
-  const std::string status = cluster.status ? std::string(objects::Name(*cluster.status)) : "";
-  const bool settled = !status.empty() && !status.ends_with("_IN_PROGRESS");
+  const bool settled = cluster.status && !objects::IsInProgress(*cluster.status);
   if (!labels_only || !settled) {
     // An autoscaling label change alone is metadata: any settled status will do. Anything
     // else (and any change while an operation runs) goes by the state table.
@@ -470,8 +469,7 @@ Result<void> ClusterOps::Update(const ApiRequest& req, const Cluster& cluster,
         s_.db->Update(db::kClusterTable, cas, objects::ChangedColumns(cluster, after)));
     if (n == 0) {
       MAGNUM_ASSIGN_OR_RETURN(Cluster now, Reload(uuid));
-      const std::string now_status = now.status ? std::string(objects::Name(*now.status)) : "";
-      if (!labels_only || now_status.ends_with("_IN_PROGRESS")) {
+      if (!labels_only || (now.status && objects::IsInProgress(*now.status))) {
         MAGNUM_RETURN_IF_ERROR(CheckState(conductor::ClusterOperation::kUpdate, now));
       }
       return Fail(Error::Conflict("Cluster " + uuid +

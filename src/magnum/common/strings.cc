@@ -12,6 +12,13 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+std::optional<bool> ParseBoolWord(std::string_view s) {
+  const std::string l = AsciiLower(s);
+  if (l == "true" || l == "yes" || l == "on" || l == "1") return true;
+  if (l == "false" || l == "no" || l == "off" || l == "0") return false;
+  return std::nullopt;
+}
+
 std::string_view TrimBlanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);

@@ -14,6 +14,10 @@ std::string AsciiLower(std::string_view s);
 // `s` without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view TrimBlanks(std::string_view s);
 
+// An oslo-style boolean word, any case: true/yes/on/1 or false/no/off/0; nullopt otherwise.
+// The config options and the autoscaling labels read booleans this way.
+std::optional<bool> ParseBoolWord(std::string_view s);
+
 // User input made safe to quote in a message or log line: printable ASCII kept, every other
 // byte '?', at most `max` bytes, then "..." when cut.
 std::string Printable(std::string_view s, size_t max);

@@ -403,8 +403,7 @@ AutoscaleDecision DecideAutoscale(const NodeGroupPolicy& p, const Workload& w,
 bool AutoscalingLabelEnabled(const drivers::StringMap& labels) {
   auto it = labels.find("auto_scaling_enabled");
   if (it == labels.end()) return false;
-  const std::string v = AsciiLower(TrimBlanks(it->second));
-  return v == "true" || v == "yes" || v == "on" || v == "1";
+  return ParseBoolWord(TrimBlanks(it->second)).value_or(false);
 }
 
 NodeGroupPolicy PolicyOf(const drivers::ClusterState& cluster, const drivers::NodeGroupState& ng,

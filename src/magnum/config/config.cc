@@ -49,14 +49,9 @@ Setter Choice(std::string Config::*m, std::vector<std::string> choices) {
 
 Setter Bool(bool Config::*m) {
   return [m](Config& c, const std::string& v) {
-    std::string l = AsciiLower(v);
-    if (l == "true" || l == "yes" || l == "on" || l == "1") {
-      c.*m = true;
-    } else if (l == "false" || l == "no" || l == "off" || l == "0") {
-      c.*m = false;
-    } else {
-      return std::string("a boolean (true/false)");
-    }
+    const std::optional<bool> b = ParseBoolWord(v);
+    if (!b) return std::string("a boolean (true/false)");
+    c.*m = *b;
     return std::string();
   };
 }
