@@ -108,6 +108,9 @@ TEST_F(ResumeTest, TheCreateDeadlineSurvivesARestart) {
   EXPECT_EQ(Status(uuid), "CREATE_IN_PROGRESS");
   clock_.Advance(1s);  // 60 s after the create was accepted
   b->RunDueTasks();
+  // The deadline timer and the next poll are due together: either fails the create, the
+  // poll on a worker thread, so the status may be written a moment after RunDueTasks.
+  EXPECT_TRUE(WaitUntil([&] { return Status(uuid) != "CREATE_IN_PROGRESS"; }));
   EXPECT_EQ(Status(uuid), "CREATE_FAILED");
   EXPECT_NE(Reason(uuid).find("create timed out after 1 minutes"), std::string::npos)
       << Reason(uuid);
