@@ -228,10 +228,11 @@ struct ApiApp::Impl {
                                             std::optional<Generations>* now) {
     auto entry = cache.Find(key);
     if (!entry) return std::nullopt;
-    auto gens = ReadGenerations(*deps.db);
-    if (!gens) return std::nullopt;
-    *now = std::move(*gens);
-    if (!ResponseCache::Fresh(*entry, **now)) {
+    // Read into this thread's buffer, whose names keep their storage from the last hit.
+    thread_local Generations t_generations;
+    if (!ReadGenerations(*deps.db, &t_generations)) return std::nullopt;
+    if (!ResponseCache::Fresh(*entry, t_generations)) {
+      *now = t_generations;
       cache.CountStale();
       cache.Erase(key, entry);
       return std::nullopt;

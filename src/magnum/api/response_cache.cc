@@ -91,18 +91,36 @@ size_t EntryBytes(const std::string& key, const ResponseCache::Entry& e) {
 
 }  // namespace
 
+Result<void> ReadGenerations(db::Database& db, Generations* out) {
+  static const db::ListQuery kQuery = [] {
+    db::ListQuery q;
+    q.columns = {"name", "generation"};
+    return q;
+  }();
+  // Refilled in place: on the cache-hit path the names keep their storage from the last read.
+  size_t n = 0;
+  MAGNUM_RETURN_IF_ERROR(db.ListRows(
+      db::kResourceGenerationTable, kQuery,
+      [out, &n](std::span<const db::ColumnView> row) -> Result<void> {
+        if (row.size() < 2 || row[0].kind != db::ColumnView::Kind::kText) return {};
+        const int64_t gen = row[1].kind == db::ColumnView::Kind::kNull ? 0 : row[1].integer;
+        if (n < out->size()) {
+          (*out)[n].first.assign(row[0].text);
+          (*out)[n].second = gen;
+        } else {
+          out->emplace_back(std::string(row[0].text), gen);
+        }
+        ++n;
+        return {};
+      }));
+  out->resize(n);
+  if (!std::is_sorted(out->begin(), out->end())) std::sort(out->begin(), out->end());
+  return {};
+}
+
 Result<Generations> ReadGenerations(db::Database& db) {
-  db::ListQuery q;
-  q.columns = {"name", "generation"};
-  MAGNUM_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db.List(db::kResourceGenerationTable, q));
   Generations out;
-  out.reserve(rows.size());
-  for (const auto& row : rows) {
-    const std::string* name = row.GetText("name");
-    if (name == nullptr) continue;
-    out.emplace_back(*name, row.GetInt("generation"));
-  }
-  std::sort(out.begin(), out.end());
+  MAGNUM_RETURN_IF_ERROR(ReadGenerations(db, &out));
   return out;
 }
 

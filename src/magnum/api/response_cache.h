@@ -45,6 +45,8 @@ using Generations = std::vector<std::pair<std::string, int64_t>>;
 // Reads every table's generation with one SELECT. Fails when the database has no
 // resource_generation table (then nothing is cached).
 Result<Generations> ReadGenerations(db::Database& db);
+// The same into `out`, reusing its storage (no allocation when the names are unchanged).
+Result<void> ReadGenerations(db::Database& db, Generations* out);
 
 // What a request did with the database while it was recorded.
 struct ReadSet {

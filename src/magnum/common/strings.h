@@ -10,6 +10,10 @@ namespace magnum {
 
 // `s` with A-Z lowered (bytes outside ASCII unchanged).
 std::string AsciiLower(std::string_view s);
+// One character folded to ASCII lower case (no locale; header names and keywords).
+constexpr char AsciiLowerChar(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
 
 // `s` without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view TrimBlanks(std::string_view s);

@@ -9,8 +9,8 @@ namespace magnum::http {
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
   size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
-    int ca = std::tolower(static_cast<unsigned char>(a[i]));
-    int cb = std::tolower(static_cast<unsigned char>(b[i]));
+    const auto ca = static_cast<unsigned char>(AsciiLowerChar(a[i]));
+    const auto cb = static_cast<unsigned char>(AsciiLowerChar(b[i]));
     if (ca != cb) return ca < cb;
   }
   return a.size() < b.size();

@@ -138,6 +138,42 @@ TEST_F(ResponseCacheAppTest, AWriteThroughAnotherConnectionInvalidates) {
   EXPECT_EQ(TemplateNames(app_->Handle(Get("/v1/clustertemplates"))).size(), 2u);
 }
 
+TEST_F(ResponseCacheAppTest, GenerationsReadIntoAReusedBufferMatchAFreshRead) {
+  auto fresh = ReadGenerations(*db_);
+  ASSERT_TRUE(fresh);
+  ASSERT_GE(fresh->size(), 2u);
+  EXPECT_TRUE(std::is_sorted(fresh->begin(), fresh->end()));
+
+  // A buffer left over from an earlier read: more entries, out of order, other names.
+  Generations reused = {{"zzz-gone", 7}, {"a-gone", 9}};
+  for (size_t i = 0; i < fresh->size() + 3; ++i)
+    reused.emplace_back("stale" + std::to_string(i), -1);
+  ASSERT_TRUE(ReadGenerations(*db_, &reused));
+  EXPECT_EQ(reused, *fresh);
+
+  // A write through another connection shows in the next read into the same buffer.
+  db::Row rename;
+  rename.Set("name", std::string("renamed-for-generations"));
+  ASSERT_TRUE(other_->Update(
+      db::kClusterTemplateTable,
+      db::Filter().Where(db::Condition::Eq("uuid", std::string(kPrivateUuid))), rename));
+  ASSERT_TRUE(ReadGenerations(*db_, &reused));
+  ASSERT_EQ(reused.size(), fresh->size());
+  int changed = 0;
+  for (size_t i = 0; i < reused.size(); ++i) {
+    EXPECT_EQ(reused[i].first, (*fresh)[i].first);
+    if (reused[i].second != (*fresh)[i].second) {
+      ++changed;
+      EXPECT_EQ(reused[i].first, db::kClusterTemplateTable);
+      EXPECT_GT(reused[i].second, (*fresh)[i].second);
+    }
+  }
+  EXPECT_EQ(changed, 1);
+  auto again = ReadGenerations(*db_);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(reused, *again);
+}
+
 TEST_F(ResponseCacheAppTest, AConductorStatusUpdateReachesTheClusterListAndOnlyIt) {
   auto status = [&] {
     http::Response r = app_->Handle(Get("/v1/clusters"));
