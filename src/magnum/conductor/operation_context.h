@@ -61,6 +61,7 @@ class OperationContextImpl final : public drivers::OperationContext {
   Result<void> ReportNodeGroup(const drivers::NodeGroupReport& report) override;
   bool Cancelled() const override;
   TimePoint Deadline() const override { return control_->deadline; }
+  TimePoint Now() const override { return clock_->Now(); }
   Result<drivers::IssuedCertificate> IssueServerCertificate(
       const std::string& common_name, const std::vector<std::string>& dns_sans,
       const std::vector<std::string>& ip_sans) override;

@@ -64,6 +64,7 @@ class ReconcileContext final : public drivers::OperationContext {
     return inner_.Cancelled();
   }
   TimePoint Deadline() const override { return inner_.Deadline(); }
+  TimePoint Now() const override { return inner_.Now(); }
   Result<drivers::IssuedCertificate> IssueServerCertificate(
       const std::string& cn, const std::vector<std::string>& dns,
       const std::vector<std::string>& ips) override {

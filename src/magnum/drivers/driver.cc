@@ -1,6 +1,47 @@
 #include "magnum/drivers/driver.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace magnum::drivers {
+namespace {
+
+class SystemWaiter final : public Waiter {
+ public:
+  TimePoint Now() override { return SystemClock().Now(); }
+  void Sleep(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
+};
+
+}  // namespace
+
+Waiter& RealWaiter() {
+  static SystemWaiter waiter;
+  return waiter;
+}
+
+Result<void> RunUntilDone(OperationContext& op, const AdvanceFn& advance, Waiter& waiter) {
+  using std::chrono::milliseconds;
+  std::string progress;
+  while (true) {
+    MAGNUM_ASSIGN_OR_RETURN(Step step, advance(progress));
+    if (step.done) return {};
+    const TimePoint until = waiter.Now() + step.after;
+    while (true) {
+      const TimePoint deadline = op.Deadline();
+      const bool has_deadline = deadline != TimePoint::max();
+      const TimePoint op_now = has_deadline ? op.Now() : TimePoint();
+      if (has_deadline && op_now >= deadline) {
+        return Fail(Error::Unavailable("operation timed out: its deadline passed"));
+      }
+      if (op.Cancelled()) return Fail(Error::Unavailable("operation cancelled"));
+      const TimePoint now = waiter.Now();
+      if (now >= until) break;
+      TimePoint::duration left = until - now;
+      if (has_deadline) left = std::min<TimePoint::duration>(left, deadline - op_now);
+      waiter.Sleep(std::min(kWaitSlice, std::chrono::ceil<milliseconds>(left)));
+    }
+  }
+}
 
 const NodeGroupState* ClusterState::FindNodeGroup(std::string_view uuid_or_name) const {
   for (const auto& ng : nodegroups) {

@@ -14,11 +14,13 @@
 //     the conductor after every call and handed back on the next one, also by another
 //     conductor process after a restart or takeover. No thread is held between polls.
 // Either way the driver reports progress through the OperationContext as it goes (status
-// is event-driven; SyncStatus is only the safety net).
+// is event-driven; SyncStatus is only the safety net). A resumable driver's blocking methods
+// (for callers that want one call) run its steps with RunUntilDone() below.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -235,6 +237,9 @@ class OperationContext {
   // delete superseded it). Long steps poll this and return kUnavailable/kInternal errors.
   virtual bool Cancelled() const = 0;
   virtual TimePoint Deadline() const = 0;
+  // The time on the clock Deadline() is measured on (the conductor's, simulated in its unit
+  // tests). Default: the system clock.
+  virtual TimePoint Now() const { return SystemClock().Now(); }
 
   // Certificates from the cluster's CA (§6): a server certificate for the COE endpoint.
   virtual Result<IssuedCertificate> IssueServerCertificate(
@@ -292,6 +297,41 @@ struct Step {
   static Step Done() { return Step{}; }
   static Step PollAfter(std::chrono::milliseconds d) { return Step{false, d}; }
 };
+
+// How RunUntilDone() waits between two polls: a time source for measuring the waits, and a
+// blocking sleep. The seam lets tests run on simulated time (a Sleep that moves Now). The
+// deadline is not judged on it but on op.Now(), the clock op.Deadline() is on (the
+// conductor's clock may be simulated while the waits are real). RunUntilDone() calls it
+// from its caller's thread only; a waiter shared by several operations (RealWaiter()) must
+// be thread-safe.
+class Waiter {
+ public:
+  virtual ~Waiter() = default;
+  virtual TimePoint Now() = 0;
+  // Blocks for about `d` (> 0).
+  virtual void Sleep(std::chrono::milliseconds d) = 0;
+};
+
+// The system clock and std::this_thread::sleep_for; a process-wide, thread-safe instance.
+Waiter& RealWaiter();
+
+// The longest single sleep of RunUntilDone(): at most this late it notices a cancellation.
+inline constexpr std::chrono::milliseconds kWaitSlice{20};
+
+// One poll of an operation: what Driver::Advance() does for one spec. `progress` is ""
+// on the first call and kept between calls.
+using AdvanceFn = std::function<Result<Step>(std::string& progress)>;
+
+// Runs an operation poll by poll in one blocking call: the blocking form of a resumable
+// driver. Calls `advance` until it answers Done; between two calls waits the Step's `after`
+// through `waiter`, in sleeps of at most kWaitSlice (an `after` of 0 does not sleep).
+// Before every sleep and every further call it checks, in this order:
+//   * op.Deadline() (TimePoint::max() = none) reached by op.Now():
+//     Unavailable("operation timed out: its deadline passed"); a wait is cut at the deadline;
+//   * op.Cancelled(): Unavailable("operation cancelled").
+// An error of `advance` is returned as is. Runs on the caller's thread.
+Result<void> RunUntilDone(OperationContext& op, const AdvanceFn& advance,
+                          Waiter& waiter = RealWaiter());
 
 class Driver {
  public:

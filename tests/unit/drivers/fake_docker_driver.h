@@ -74,7 +74,8 @@ class FakeOperation final : public OperationContext {
     return {};
   }
   bool Cancelled() const override { return cancelled.load(); }
-  TimePoint Deadline() const override { return TimePoint::max(); }
+  TimePoint Deadline() const override { return deadline; }
+  TimePoint Now() const override { return clock != nullptr ? clock->Now() : SystemClock().Now(); }
   Result<IssuedCertificate> IssueServerCertificate(const std::string& cn,
                                                    const std::vector<std::string>&,
                                                    const std::vector<std::string>&) override {
@@ -120,6 +121,8 @@ class FakeOperation final : public OperationContext {
   std::vector<std::string> server_certs;
   std::atomic<bool> cancelled{false};
   std::string cancel_on_step;
+  TimePoint deadline = TimePoint::max();  // set before the operation runs
+  const Clock* clock = nullptr;           // the clock `deadline` is on; null: the system clock
 
  private:
   ClusterState cluster_;

@@ -360,6 +360,19 @@ TEST_F(K8sDriverTest, CreateRunsClusterStackThenWorkerStacksFromItsOutputs) {
   EXPECT_TRUE(op.Said("stack " + cluster_stack + " CREATE_COMPLETE"));
 }
 
+// The blocking entry points poll Advance through RunUntilDone: a stack that is still
+// building is not waited for past the operation's deadline.
+TEST_F(K8sDriverTest, BlockingCreateStopsAtTheOperationsDeadline) {
+  Op op(Cluster());
+  op.deadline = SystemClock().Now() - std::chrono::seconds(1);
+  auto r = driver->CreateCluster(op);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().Is(ErrorCode::kUnavailable));
+  EXPECT_EQ(r.error().message(), "operation timed out: its deadline passed");
+  EXPECT_EQ(heat->Count("POST"), 1) << "the first poll created the cluster stack";
+  EXPECT_FALSE(heat->stacks.count(worker_stack));
+}
+
 TEST_F(K8sDriverTest, CreateAdoptsTheStackACrashedCallMade) {
   Op op(Cluster());
   const OperationSpec spec = OperationSpec::Of(OperationKind::kCreate);

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 namespace magnum::drivers {
 namespace {
@@ -291,19 +290,10 @@ class FakeDriver final : public Driver {
     return Step::PollAfter(std::chrono::milliseconds(0));
   }
 
-  // The blocking form: the same steps in one call, the delays slept (cancellable).
+  // The blocking form: the same steps in one call, the delays waited (cancellable).
   static Result<void> Blocking(OperationContext& op, const OperationSpec& spec) {
-    std::string progress;
-    while (true) {
-      MAGNUM_ASSIGN_OR_RETURN(Step s, AdvanceOne(op, spec, progress));
-      if (s.done) return {};
-      auto until = std::chrono::steady_clock::now() + s.after;
-      while (std::chrono::steady_clock::now() < until) {
-        if (op.Cancelled()) return Fail(Error::Unavailable("operation cancelled"));
-        std::this_thread::sleep_for(
-            std::min<std::chrono::steady_clock::duration>(s.after, std::chrono::milliseconds(20)));
-      }
-    }
+    return RunUntilDone(
+        op, [&op, &spec](std::string& progress) { return AdvanceOne(op, spec, progress); });
   }
 
   const bool resumable_;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "magnum/common/http_client.h"
 #include "magnum/config/config.h"
@@ -148,13 +147,8 @@ class K8sFedoraCoreosDriver final : public Driver {
   }
 
   Result<void> Loop(OperationContext& op, const OperationSpec& spec) {
-    std::string progress;
-    while (true) {
-      MAGNUM_ASSIGN_OR_RETURN(Step step, Advance(op, spec, progress));
-      if (step.done) return {};
-      if (op.Cancelled()) return Fail(Error::Unavailable("the operation was cancelled"));
-      std::this_thread::sleep_for(step.after);
-    }
+    return RunUntilDone(
+        op, [this, &op, &spec](std::string& progress) { return Advance(op, spec, progress); });
   }
 
   K8sFedoraCoreosOptions opt_;
