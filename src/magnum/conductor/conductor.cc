@@ -94,6 +94,7 @@ struct ConductorService::Impl {
     core.lease = &lease;
     core.outcome = &outcome;
     core.executor = &executor;
+    core.health = &health;
   }
 
   ConductorCore core;

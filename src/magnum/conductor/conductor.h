@@ -223,7 +223,8 @@ class ConductorService final : public ConductorApi {
   // this is the only way they run.
   size_t RunDueTasks();
 
-  // Waits until no operation is queued or running here; false on timeout.
+  // Waits until no operation (nor the health poll queued when one ends) is queued or running
+  // here; false on timeout.
   bool WaitIdle(std::chrono::milliseconds timeout);
   // Operations accepted here and not finished yet.
   size_t ActiveOperations() const;

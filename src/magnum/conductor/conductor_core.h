@@ -40,6 +40,7 @@ namespace magnum::conductor {
 
 class ClusterCertificates;
 class ClusterLease;
+class HealthPollTask;
 class OutcomeWriter;
 class OperationExecutor;
 class AcceptPhase;
@@ -63,6 +64,7 @@ struct ConductorCore {
   ClusterLease* lease = nullptr;
   OutcomeWriter* outcome = nullptr;
   OperationExecutor* executor = nullptr;
+  HealthPollTask* health = nullptr;  // polls a cluster once an operation on it succeeded
 
   // Accept/recovery/sync of one cluster are serialised by its stripe. Lock order: a
   // stripe before any other conductor mutex.

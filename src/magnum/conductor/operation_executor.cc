@@ -10,6 +10,7 @@
 #include "magnum/conductor/conductor_core.h"
 #include "magnum/conductor/operation_record.h"
 #include "magnum/conductor/outcome.h"
+#include "magnum/conductor/periodic_tasks.h"
 #include "magnum/db/database.h"
 #include "magnum/objects/mappers.h"
 
@@ -238,6 +239,11 @@ void OperationExecutor::Finish(const OpPtr& op, const Result<void>& r) {
   }
   if (r) {
     core_->outcome->Write(*op, true, core_->outcome->SuccessText(*op), true);
+    // A poll that ran while the operation changed the cluster (nodes still joining) may
+    // have left an unhealthy health_status: look again now rather than an interval later.
+    if (op->kind != OpKind::kDelete && !op->fenced && core_->health) {
+      core_->health->PollSoon(op->cluster_uuid);
+    }
   } else {
     core_->outcome->Write(*op, false, core_->outcome->FailureReason(*op, r.error()), true);
   }

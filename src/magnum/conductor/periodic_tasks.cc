@@ -109,39 +109,62 @@ void HealthPollTask::RunOnce() {
   }
   const FleetShare share(*core_);
   for (const auto& cluster : *clusters) {
-    const std::string& uuid = cluster.uuid;
-    if (!share.Mine(uuid)) continue;  // another live conductor polls it
-    const objects::StringMap labels = cluster.labels.value_or(objects::StringMap());
-    auto label = [&labels](const char* key) {
-      auto it = labels.find(key);
-      return it == labels.end() ? std::string() : it->second;
-    };
-    if (label("auto_healing_enabled") == "true" &&
-        label("auto_healing_controller") == "magnum-auto-healer") {
-      continue;  // that controller reports health itself
-    }
-    std::string driver_name;
-    auto state = LoadClusterState(*core_->db, uuid, &driver_name);
-    if (!state) continue;
-    auto driver = core_->DriverFor(driver_name, state->cluster_template);
-    if (!driver) continue;
-    auto health = (*driver)->PollHealth(*state);
-    if (!health) continue;  // the driver does no health polling
-    spdlog::debug("health poll of cluster {} by {}", uuid, core_->opt.host);
-    if (!*health) {
-      spdlog::info("health poll of cluster {}: {}", uuid, health->error().message());
-      continue;
-    }
-    objects::Cluster after = cluster;
-    after.health_status = (*health)->status;
-    objects::NullableStringMap reason;
-    for (const auto& [k, v] : (*health)->reason) reason.emplace(k, v);
-    after.health_status_reason = std::move(reason);
-    if (after == cluster) continue;
-    after.updated_at = core_->Now();
-    if (auto u = objects::Update(*core_->db, ByUuid(uuid), cluster, after); !u) {
-      spdlog::warn("health poll of cluster {}: {}", uuid, u.error().message());
-    }
+    if (!share.Mine(cluster.uuid)) continue;  // another live conductor polls it
+    Poll(cluster);
+  }
+}
+
+void HealthPollTask::PollOne(const std::string& uuid) {
+  auto cluster = objects::GetOne<objects::Cluster>(*core_->db, ByUuid(uuid));
+  if (!cluster) {
+    spdlog::warn("health poll of cluster {}: {}", uuid, cluster.error().message());
+    return;
+  }
+  if (!*cluster) return;  // deleted meanwhile
+  const auto& polled = st::HealthPollStatuses();
+  if (std::find(polled.begin(), polled.end(), st::NameOf((*cluster)->status)) == polled.end()) {
+    return;
+  }
+  Poll(**cluster);
+}
+
+void HealthPollTask::PollSoon(const std::string& uuid) {
+  if (core_->registry.Stopping()) return;  // the next conductor's periodic poll sees it
+  core_->runner.Submit("health_poll:" + uuid, [this, uuid] { PollOne(uuid); });
+}
+
+void HealthPollTask::Poll(const objects::Cluster& cluster) {
+  const std::string& uuid = cluster.uuid;
+  const objects::StringMap labels = cluster.labels.value_or(objects::StringMap());
+  auto label = [&labels](const char* key) {
+    auto it = labels.find(key);
+    return it == labels.end() ? std::string() : it->second;
+  };
+  if (label("auto_healing_enabled") == "true" &&
+      label("auto_healing_controller") == "magnum-auto-healer") {
+    return;  // that controller reports health itself
+  }
+  std::string driver_name;
+  auto state = LoadClusterState(*core_->db, uuid, &driver_name);
+  if (!state) return;
+  auto driver = core_->DriverFor(driver_name, state->cluster_template);
+  if (!driver) return;
+  auto health = (*driver)->PollHealth(*state);
+  if (!health) return;  // the driver does no health polling
+  spdlog::debug("health poll of cluster {} by {}", uuid, core_->opt.host);
+  if (!*health) {
+    spdlog::info("health poll of cluster {}: {}", uuid, health->error().message());
+    return;
+  }
+  objects::Cluster after = cluster;
+  after.health_status = (*health)->status;
+  objects::NullableStringMap reason;
+  for (const auto& [k, v] : (*health)->reason) reason.emplace(k, v);
+  after.health_status_reason = std::move(reason);
+  if (after == cluster) return;
+  after.updated_at = core_->Now();
+  if (auto u = objects::Update(*core_->db, ByUuid(uuid), cluster, after); !u) {
+    spdlog::warn("health poll of cluster {}: {}", uuid, u.error().message());
   }
 }
 

@@ -4,6 +4,7 @@
 //                     conductor: resumed or failed                  every status_sync_interval
 //   StatusSyncTask    driver SyncStatus for *_IN_PROGRESS clusters nobody runs   same
 //   HealthPollTask    driver PollHealth -> health_status(_reason)   every health_poll_interval
+//                     (and of one cluster once an operation on it succeeded here)
 //   LeaseRenewalTask  renews our leases; a lost one cancels its operation   lease_ttl / 3
 //   HeartbeatTask     the ("magnum-conductor", host) service row    every report_interval
 //   DeadlineTask      create deadlines (also scheduled at each deadline)
@@ -15,6 +16,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace magnum::objects {
+struct Cluster;
+}
 
 namespace magnum::conductor {
 
@@ -73,9 +78,20 @@ class HealthPollTask final : public PeriodicTask {
  public:
   explicit HealthPollTask(ConductorCore* core) : core_(core) {}
   std::string_view name() const override { return "health_poll"; }
+  // This conductor's share (FleetShare) of the clusters in HealthPollStatuses().
   void RunOnce() override;
+  // The cluster `uuid` alone when its status is one of HealthPollStatuses(), whoever's
+  // share it is (an operation on it just succeeded here). Skipped like in RunOnce: labels
+  // naming the auto-healer, a driver that does no health polling; errors are logged and
+  // change nothing.
+  void PollOne(const std::string& uuid);
+  // Queues PollOne(uuid) on the worker pool (behind an earlier one of the cluster) and
+  // returns: the end of an operation does not wait for the driver's health check.
+  void PollSoon(const std::string& uuid);
 
  private:
+  void Poll(const objects::Cluster& cluster);
+
   ConductorCore* const core_;
 };
 
