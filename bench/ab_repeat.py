@@ -10,7 +10,7 @@ own build's API).
 
     MAGNUM_BIN_DIR=<ours>/bin bench/ab_repeat.py --previous-bin <previous>/bin \
         [--paths /v1/clustertemplates,/v1/clusters/detail] [--connections 2,16,64] \
-        [--rounds 3] [--duration 5] [--out results.json]
+        [--rounds 3] [--duration 5] [--pin-cpus 0:1] [--out results.json]
 """
 import argparse
 import datetime
@@ -47,7 +47,14 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--script", default="report.lua",
                     help="wrk script in bench/wrk (template_mix.lua: the POST+DELETE write mix)")
+    ap.add_argument("--pin-cpus", metavar="SERVER:WRK",
+                    help="run the servers on CPUs SERVER and wrk on CPUs WRK (taskset lists, "
+                         "e.g. 0:1), so that wrk does not share the server's core")
     args = ap.parse_args()
+    if args.pin_cpus:
+        compare.PIN_SERVER_CPUS, _, compare.PIN_WRK_CPUS = args.pin_cpus.partition(":")
+        if not compare.PIN_SERVER_CPUS or not compare.PIN_WRK_CPUS:
+            ap.error("--pin-cpus wants SERVER:WRK, e.g. 0:1")
     paths = [p for p in args.paths.split(",") if p]
     conns = [int(c) for c in args.connections.split(",") if c]
     headers = compare.request_headers()

@@ -34,6 +34,11 @@ import load_data  # noqa: E402
 from summary import LOW_CONFIDENCE_REQUESTS, print_summary  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Optional CPU split (ab_repeat.py --pin-cpus): wrk on one set of CPUs, the servers under
+# test on another, so that the load generator does not take the server's core (p99 then
+# measures the server, not the scheduler's sharing of two cores). None: no pinning.
+PIN_SERVER_CPUS = None
+PIN_WRK_CPUS = None
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # The original (Magnum 15.0.1) supports up to 1.10: both are asked for it, so both render
 # the same fields.
@@ -245,7 +250,7 @@ def api_only_idle_memory(workdir):
 # ---- wrk -------------------------------------------------------------------------------
 
 def run_wrk(port, path, connections, duration, script, headers, timeout_s=30, script_args=()):
-    cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections),
+    cmd = (["taskset", "-c", PIN_WRK_CPUS] if PIN_WRK_CPUS else []) + ["wrk", "-t", str(min(2, connections)), "-c", str(connections),
            "-d", "%ds" % duration, "--timeout", "%ds" % timeout_s, "-s", script]
     for k, v in headers.items():
         cmd += ["-H", "%s: %s" % (k, v)]
@@ -279,6 +284,10 @@ def wait_idle(server, max_s=900, interval=0.5, idle_ticks=1):
 
 
 def measure(server, path, connections, duration, script, headers, script_args=()):
+    if PIN_SERVER_CPUS:
+        for p in server.pids():  # -a: every thread of the process
+            subprocess.run(["taskset", "-a", "-p", "-c", PIN_SERVER_CPUS, str(p)],
+                           capture_output=True, check=True)
     before = sum(cpu_ticks(p) for p in server.pids())
     stub_before = server.stub_cpu_ticks() if isinstance(server, Original) else 0
     ks_before = server.keystone_requests() if isinstance(server, Original) else None
