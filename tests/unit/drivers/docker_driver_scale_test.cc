@@ -194,8 +194,8 @@ TEST_F(DockerScaleTest, DrainWaitsUntilTheMovedTasksRunElsewhere) {
     engine->MemberNamed("demo-node-1")->service = "s-web";
     n0 = engine->MemberNamed("demo-node-0")->id;
     engine->swarm_services = json::array({{{"ID", "s-web"}, {"Spec", {{"Name", "web"}}}}});
-    // Its replacement, not placed yet.
-    engine->swarm_tasks =
+    // Its replacement, not placed yet when the node is drained.
+    engine->MemberNamed("demo-node-1")->on_drain =
         json::array({{{"ID", "r1"},
                       {"ServiceID", "s-web"},
                       {"DesiredState", "running"},
@@ -206,8 +206,10 @@ TEST_F(DockerScaleTest, DrainWaitsUntilTheMovedTasksRunElsewhere) {
   std::atomic<int> looks{0};
   engine->on_call = [&](const Call& call) {
     if (call.path.rfind("/tasks", 0) != 0 || call.path.find("service") == std::string::npos) return;
+    // The first look is before the drain (what already waits); placed on node-0 and
+    // started at the third.
     if (++looks != 3) return;
-    std::lock_guard l(engine->mu);  // placed on node-0 and started at the third look
+    std::lock_guard l(engine->mu);
     engine->swarm_tasks[0]["NodeID"] = n0;
     engine->swarm_tasks[0]["Status"] = {{"State", "running"}};
   };
@@ -232,7 +234,7 @@ TEST_F(DockerScaleTest, DrainGoesOnWithAWarningWhenTheTasksFindNoRoom) {
     engine->MemberNamed("demo-node-1")->tasks = 1;
     engine->MemberNamed("demo-node-1")->service = "s-web";
     engine->swarm_services = json::array({{{"ID", "s-web"}, {"Spec", {{"Name", "web"}}}}});
-    engine->swarm_tasks =
+    engine->MemberNamed("demo-node-1")->on_drain =
         json::array({{{"ID", "r1"},
                       {"ServiceID", "s-web"},
                       {"DesiredState", "running"},
@@ -250,6 +252,97 @@ TEST_F(DockerScaleTest, DrainGoesOnWithAWarningWhenTheTasksFindNoRoom) {
                         "the tasks of service web moved off demo-node-1 do not all run elsewhere "
                         "yet: task r1 is pending (no suitable node (insufficient resources on 1 "
                         "node)) (waited 5 s); going on anyway"));
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+}
+
+// A task of the service that was pending (no room) before the drain began is not the
+// drain's doing: the drain waits only for the task it moved (a new task ID), then tells
+// about the one it did not wait for.
+TEST_F(DockerScaleTest, DrainDoesNotWaitForTasksPendingBeforeIt) {
+  ClusterState c = Running(1, 2);
+  const json no_room = {{"State", "pending"},
+                        {"Err", "no suitable node (insufficient resources on 2 nodes)"}};
+  std::string n0;
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-1")->tasks = 1;
+    engine->MemberNamed("demo-node-1")->service = "s-web";
+    n0 = engine->MemberNamed("demo-node-0")->id;
+    engine->swarm_services = json::array({{{"ID", "s-web"}, {"Spec", {{"Name", "web"}}}}});
+    engine->swarm_tasks = json::array(
+        {{{"ID", "p0"}, {"ServiceID", "s-web"}, {"DesiredState", "running"}, {"Status", no_room}}});
+    engine->MemberNamed("demo-node-1")->on_drain = json::array(
+        {{{"ID", "r1"}, {"ServiceID", "s-web"}, {"DesiredState", "running"}, {"Status", no_room}}});
+  }
+  std::atomic<int> looks{0};
+  engine->on_call = [&](const Call& call) {
+    if (call.path.rfind("/tasks", 0) != 0 || call.path.find("service") == std::string::npos) return;
+    if (++looks != 4) return;
+    std::lock_guard l(engine->mu);  // the moved task runs on node-0 from the fourth look on
+    for (auto& t : engine->swarm_tasks) {
+      if (t["ID"] != "r1") continue;
+      t["NodeID"] = n0;
+      t["Status"] = {{"State", "running"}};
+    }
+  };
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  const auto start = time->Now();
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {});
+  engine->on_call = nullptr;
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_GE(looks.load(), 4) << "the moved task was waited for";
+  EXPECT_LT(time->Now() - start, std::chrono::seconds(1)) << "not drain_timeout (60 s)";
+  EXPECT_FALSE(op.Warned("drain", ""));
+  std::vector<std::string> told;
+  for (const auto& e : op.events) {
+    if (e.step == "drain" && e.node.empty()) told.push_back(e.message);
+  }
+  EXPECT_EQ(told, std::vector<std::string>{"1 task of service web was already pending before the "
+                                           "drain and was not waited for"});
+  EXPECT_EQ(op.Nodes("drain"), std::vector<std::string>{"demo-node-1"});
+  EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
+}
+
+// The tasks pending before the drain hide nothing: a moved task that finds no room is
+// waited for up to drain_timeout, as without them.
+TEST_F(DockerScaleTest, DrainStillWaitsForAMovedTaskBesideTasksPendingBeforeIt) {
+  DockerDriverOptions o;
+  o.drain_timeout = std::chrono::seconds(5);  // 500 polls: cheap under ASan too
+  driver = fake::MakeDriver(engine, time, o);
+  ClusterState c = Running(1, 2);
+  const json no_room = {{"State", "pending"},
+                        {"Err", "no suitable node (insufficient resources on 2 nodes)"}};
+  {
+    std::lock_guard l(engine->mu);
+    engine->MemberNamed("demo-node-1")->tasks = 1;
+    engine->MemberNamed("demo-node-1")->service = "s-web";
+    engine->swarm_services = json::array({{{"ID", "s-web"}, {"Spec", {{"Name", "web"}}}}});
+    engine->swarm_tasks = json::array(
+        {{{"ID", "p0"}, {"ServiceID", "s-web"}, {"DesiredState", "running"}, {"Status", no_room}},
+         {{"ID", "p1"}, {"ServiceID", "s-web"}, {"DesiredState", "running"}, {"Status", no_room}}});
+    engine->MemberNamed("demo-node-1")->on_drain = json::array(
+        {{{"ID", "r1"}, {"ServiceID", "s-web"}, {"DesiredState", "running"}, {"Status", no_room}}});
+  }
+  c.nodegroups[1].node_count = 1;
+  FakeOperation op(c);
+  const auto start = time->Now();
+  auto r = driver->ResizeNodeGroup(op, "ng-worker", {});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_GE(time->Now() - start, std::chrono::seconds(5));  // [docker] drain_timeout
+  EXPECT_TRUE(op.Warned("drain",
+                        "the tasks of service web moved off demo-node-1 do not all run elsewhere "
+                        "yet: task r1 is pending (no suitable node (insufficient resources on 2 "
+                        "nodes)) (waited 5 s); going on anyway"));
+  EXPECT_FALSE(op.Warned("drain", "task p0"));
+  bool told = false;
+  for (const auto& e : op.events) {
+    told = told || (e.step == "drain" && !e.warning &&
+                    e.message ==
+                        "2 tasks of service web were already pending before the drain "
+                        "and were not waited for");
+  }
+  EXPECT_TRUE(told);
   EXPECT_EQ(engine->ContainerNames(), (std::vector<std::string>{"demo-master-0", "demo-node-0"}));
 }
 

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "fake_docker_driver.h"
+#include "magnum/drivers/docker/session.h"
 
 namespace magnum::drivers::docker {
 namespace {
@@ -164,6 +165,92 @@ TEST_F(DockerPollTest, UpgradeBatchDrainsAndWaitsForTheNewNodesByPolls) {
     EXPECT_EQ(engine->FindContainer(n)->image, kV2) << n;
     EXPECT_EQ(engine->MemberNamed(n)->availability, "active") << n;
   }
+}
+
+// A polled drain keeps the tasks that were pending before it (drain_pending) in its
+// progress, so a drain resumed by another driver instance does not wait for them either.
+TEST_F(DockerPollTest, APolledDrainKeepsTheTasksPendingBeforeItAcrossInstances) {
+  engine->images[kV2] = {"sha256:node2", "20.10.25"};
+  auto first = fake::MakeDriver(engine, time);
+  ClusterState c = fake::RunningCluster(*first, 1, 2);
+  {
+    std::lock_guard l(engine->mu);
+    auto* n0 = engine->MemberNamed("demo-node-0");
+    n0->tasks = 3;          // one moves away per look
+    n0->service = "s-web";  // p0 below never finds room
+    engine->swarm_services = json::array({{{"ID", "s-web"}, {"Spec", {{"Name", "web"}}}}});
+    engine->swarm_tasks =
+        json::array({{{"ID", "p0"},
+                      {"ServiceID", "s-web"},
+                      {"DesiredState", "running"},
+                      {"Status",
+                       {{"State", "pending"},
+                        {"Err", "no suitable node (insufficient resources on 3 nodes)"}}}}});
+  }
+  OperationSpec spec;
+  spec.kind = OperationKind::kUpgrade;
+  spec.target.image_id = "swarm-node:v2";
+  FakeOperation op(c);
+  std::string progress;
+  const auto start = time->Now();
+  json draining;
+  for (int i = 0; i < 1000 && draining.is_null(); ++i) {
+    Polls one = Drive(*first, op, spec, progress, 1);
+    ASSERT_TRUE(one.last) << one.last.error().message();
+    ASSERT_FALSE(one.last->done) << "the drain of demo-node-0 waited";
+    json p = json::parse(progress);
+    if (p.contains("wait") && p["wait"].value("what", "") == "drain") draining = p;
+  }
+  ASSERT_FALSE(draining.is_null());
+  EXPECT_EQ(draining["drain_services"], json::array({"s-web"}));
+  EXPECT_EQ(draining["drain_pending"], json::array({"p0"}));
+
+  auto second = fake::MakeDriver(engine, time);
+  Polls rest = Drive(*second, op, spec, progress);
+  ASSERT_TRUE(rest.last) << rest.last.error().message();
+  EXPECT_TRUE(rest.last->done);
+  EXPECT_LT(time->Now() - start, 10s) << "no drain ran to drain_timeout (60 s)";
+  EXPECT_FALSE(op.Warned("drain", ""));
+  int told = 0;
+  for (const auto& e : op.events) {
+    if (e.step == "drain" &&
+        e.message.find("already pending before the drain") != std::string::npos) {
+      ++told;
+      EXPECT_EQ(
+          e.message,
+          "1 task of service web was already pending before the drain and was not waited for");
+    }
+  }
+  EXPECT_EQ(told, 1);
+  json done = json::parse(progress);
+  EXPECT_EQ(done.count("drain_pending"), 0u) << progress;
+  EXPECT_EQ(done.count("drain_services"), 0u) << progress;
+}
+
+TEST(DockerProgressRecord, DrainPendingRoundTripsAndOldRecordsDecode) {
+  OpProgress p;
+  p.phase = "batch";
+  p.drain_services = {"s-web", "s-db"};
+  p.drain_pending = {"p0", "p1"};
+  p.wait = "drain";
+  p.wait_owner = "i1";
+  auto back = OpProgress::Parse(p.Dump());
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->drain_services, p.drain_services);
+  EXPECT_EQ(back->drain_pending, p.drain_pending);
+  EXPECT_EQ(back->wait, "drain");
+
+  // A record written before drain_pending existed: the drain ignores no task.
+  auto old = OpProgress::Parse(R"({"phase":"batch","drain_services":["s-web"],)"
+                               R"("wait":{"what":"drain","owner":"i0","deadline":5,"check":6}})");
+  ASSERT_TRUE(old) << old.error().message();
+  EXPECT_EQ(old->drain_services, std::vector<std::string>{"s-web"});
+  EXPECT_TRUE(old->drain_pending.empty());
+  EXPECT_EQ(old->wait, "drain");
+
+  // Nothing pending: no key at all (the records stay as they were).
+  p.drain_pending.clear();
+  EXPECT_EQ(json::parse(p.Dump()).count("drain_pending"), 0u);
 }
 
 }  // namespace

@@ -70,6 +70,9 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
     int tasks = 0;          // running tasks on it (GET /tasks?filters={"node":...}); a drain
                             // moves one per such poll
     std::string service{};  // the service those tasks belong to ("" = none)
+    // The tasks the swarm creates for those when the node becomes drained (their
+    // replacements, with new IDs): added to swarm_tasks then.
+    json on_drain = json::array();
   };
   struct Image {
     std::string id;
@@ -543,6 +546,10 @@ class FakeEngine : public std::enable_shared_from_this<FakeEngine> {
         return Err(500, "rpc error: code = Unknown desc = update out of sequence");
       }
       json b = json::parse(body);
+      if (it->availability != "drain" && b["Availability"] == "drain") {
+        for (const auto& t : it->on_drain) swarm_tasks.push_back(t);
+        it->on_drain = json::array();
+      }
       it->role = b["Role"];
       it->availability = b["Availability"];
       it->labels = b["Labels"];

@@ -89,6 +89,10 @@ struct OpProgress {
   // A drain under way: the services whose tasks ran on the drained nodes (their tasks must
   // run elsewhere before the drain ends).
   std::vector<std::string> drain_services;
+  // And the tasks of those services (IDs) that were to run but did not when the drain began
+  // (pending for lack of resources, ...): the drain moved none of them, so it does not wait
+  // for them (a moved task's replacement gets a new ID, and is waited for).
+  std::vector<std::string> drain_pending;
 
   static Result<OpProgress> Parse(const std::string& text);
   std::string Dump() const;

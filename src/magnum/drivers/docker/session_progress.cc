@@ -34,6 +34,11 @@ Result<OpProgress> OpProgress::Parse(const std::string& text) {
       if (v.is_string()) p.drain_services.push_back(v.get<std::string>());
     }
   }
+  if (auto d = j.find("drain_pending"); d != j.end() && d->is_array()) {
+    for (const auto& v : *d) {
+      if (v.is_string()) p.drain_pending.push_back(v.get<std::string>());
+    }
+  }
   for (const auto& n : j.value("inflight", Json::array())) {
     p.inflight.push_back({n.value("name", std::string()), n.value("master", false),
                           n.value("index", 0), n.value("nodegroup", std::string()),
@@ -72,6 +77,7 @@ std::string OpProgress::Dump() const {
     j["inflight"] = in;
   }
   if (!drain_services.empty()) j["drain_services"] = drain_services;
+  if (!drain_pending.empty()) j["drain_pending"] = drain_pending;
   if (!wait.empty()) {
     j["wait"] = {{"what", wait}, {"owner", wait_owner}, {"deadline", wait_deadline},
                  {"check", wait_check}};

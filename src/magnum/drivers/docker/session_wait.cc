@@ -26,6 +26,44 @@ std::string Seconds(std::chrono::milliseconds d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
 }
 
+bool HasId(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// "2 tasks of service web and 1 task of service db were already pending ...": the tasks
+// `ignored` by a drain (drain_pending) that still do not run, by service (in `tasks`' order;
+// `names`: service id -> name); "" when none.
+std::string StillPendingBeforeDrain(const std::vector<SwarmTask>& tasks,
+                                    const std::vector<std::string>& ignored,
+                                    const std::vector<SwarmService>& names) {
+  std::vector<std::pair<std::string, int>> by_service;
+  int total = 0;
+  for (const auto& t : tasks) {
+    if (t.desired_state != "running" || t.state == "running" || !HasId(ignored, t.id)) continue;
+    auto it = std::find_if(by_service.begin(), by_service.end(),
+                           [&](const auto& e) { return e.first == t.service_id; });
+    if (it == by_service.end()) {
+      by_service.emplace_back(t.service_id, 1);
+    } else {
+      ++it->second;
+    }
+    ++total;
+  }
+  if (total == 0) return std::string();
+  std::string out;
+  for (size_t i = 0; i < by_service.size(); ++i) {
+    const auto& [id, n] = by_service[i];
+    std::string name = id;
+    for (const auto& sv : names) {
+      if (sv.id == id && !sv.name.empty()) name = sv.name;
+    }
+    if (i > 0) out += i + 1 == by_service.size() ? " and " : ", ";
+    out += std::to_string(n) + (n == 1 ? " task" : " tasks") + " of service " + name;
+  }
+  return out + (total == 1 ? " was" : " were") + " already pending before the drain and " +
+         (total == 1 ? "was" : "were") + " not waited for";
+}
+
 }  // namespace
 
 Result<std::optional<Step>> Session::Wait(OpProgress* p, const WaitSpec& w,
@@ -143,7 +181,10 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
   if (nodes.empty()) {
     // Nothing to drain (e.g. a resumed upgrade batch whose nodes are replaced already):
     // no engine call, the manager may be one of those being replaced.
-    if (p != nullptr) p->drain_services.clear();
+    if (p != nullptr) {
+      p->drain_services.clear();
+      p->drain_pending.clear();
+    }
     return std::optional<Step>();
   }
   MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
@@ -170,6 +211,24 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
       }
     }
   }
+  // The tasks of those services that are to run but do not before the drain moves anything
+  // (pending for lack of resources, ...): not the drain's doing, so not waited for. Looked
+  // at once, at the drain's first look (a polled drain keeps them); a drain that finds one
+  // of its nodes drained already (a resumed one) cannot tell them from moved tasks and
+  // ignores none. A moved task's replacement has a new task ID: it is still waited for.
+  const bool begins = p == nullptr || p->wait != "drain";
+  std::vector<std::string> ignored = begins ? std::vector<std::string>{} : p->drain_pending;
+  const bool drained_before = std::any_of(nodes.begin(), nodes.end(), [&](const NodeRecord& n) {
+    const SwarmNode* s = member(n.name);
+    return s != nullptr && s->availability == "drain";
+  });
+  if (begins && !drained_before && !services.empty()) {
+    MAGNUM_ASSIGN_OR_RETURN(auto tasks,
+                            mc->ListTasks({{"service", services}, {"desired-state", {"running"}}}));
+    for (const auto& t : tasks) {
+      if (t.desired_state == "running" && t.state != "running") ignored.push_back(t.id);
+    }
+  }
   // Every node first, so tasks do not move from one node of the batch to another.
   std::vector<NodeRecord> draining;
   for (const auto& n : nodes) {
@@ -181,10 +240,16 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
     draining.push_back(n);
   }
   if (draining.empty()) {
-    if (p != nullptr) p->drain_services.clear();
+    if (p != nullptr) {
+      p->drain_services.clear();
+      p->drain_pending.clear();
+    }
     return std::optional<Step>();
   }
-  if (p != nullptr) p->drain_services = services;
+  if (p != nullptr) {
+    p->drain_services = services;
+    p->drain_pending = ignored;
+  }
   WaitSpec w{"drain", options().drain_timeout, "drain", /*fail_on_timeout=*/false};
   MAGNUM_ASSIGN_OR_RETURN(
       std::optional<Step> s, Wait(p, w, {}, [&]() -> Result<std::string> {
@@ -212,7 +277,7 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
             auto tasks, mc->ListTasks({{"service", services}, {"desired-state", {"running"}}}));
         for (const auto& t : tasks) {
           if (t.desired_state != "running" || t.state == "running") continue;
-          if (std::find(ids.begin(), ids.end(), t.node_id) != ids.end()) continue;
+          if (HasId(ids, t.node_id) || HasId(ignored, t.id)) continue;
           std::string name = t.service_id;
           if (auto all = mc->ListServices()) {
             for (const auto& sv : *all) {
@@ -228,7 +293,20 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
         return std::string();
       }));
   if (s) return s;
-  if (p != nullptr) p->drain_services.clear();
+  if (p != nullptr) {
+    p->drain_services.clear();
+    p->drain_pending.clear();
+  }
+  if (!ignored.empty()) {
+    // Told, not waited for: a failed look here changes nothing of the drain.
+    auto tasks = mc->ListTasks({{"service", services}, {"desired-state", {"running"}}});
+    if (tasks) {
+      auto names = mc->ListServices();
+      std::string told =
+          StillPendingBeforeDrain(*tasks, ignored, names ? *names : std::vector<SwarmService>{});
+      if (!told.empty()) op_->Event("drain", told);
+    }
+  }
   for (const auto& n : draining) op_->Event("drain", "node " + n.name + " drained", n.name);
   return s;
 }
