@@ -502,15 +502,6 @@ constexpr std::array<std::string_view, 3> kAutoscalingLabels = {"auto_scaling_en
 std::string LabelText(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 // A non-negative integer label: digits only.
-std::optional<int64_t> CountLabel(const std::string& s) {
-  int64_t n = -1;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (s.empty() || s[0] == '-' || ec != std::errc() || p != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return n;
-}
-
 Error BadLabel(std::string_view key, const std::string& value, std::string_view expected) {
   return Error::InvalidArgument("Label " + std::string(key) + " must be " + std::string(expected) +
                                 ", got '" + value + "'.");
@@ -567,7 +558,7 @@ Result<objects::StringMap> AutoscalingLabelsAfter(const Json& patch, const Json&
     for (size_t i = 0; i < keys.size(); ++i) {
       auto v = value(keys[i]);
       if (!v) continue;
-      counts[i] = CountLabel(*v);
+      counts[i] = ParseNonNegativeInt(*v);
       if (!counts[i]) return Fail(BadLabel(keys[i], *v, "a non-negative integer"));
     }
     if (counts[0] && counts[1] && *counts[0] > *counts[1]) {

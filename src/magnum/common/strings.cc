@@ -1,5 +1,6 @@
 #include "magnum/common/strings.h"
 
+#include <charconv>
 #include <cstdint>
 
 namespace magnum {
@@ -13,10 +14,20 @@ std::string AsciiLower(std::string_view s) {
 }
 
 std::optional<bool> ParseBoolWord(std::string_view s) {
-  const std::string l = AsciiLower(s);
+  const std::string l = AsciiLower(TrimBlanks(s));
   if (l == "true" || l == "yes" || l == "on" || l == "1") return true;
   if (l == "false" || l == "no" || l == "off" || l == "0") return false;
   return std::nullopt;
+}
+
+std::optional<int64_t> ParseNonNegativeInt(std::string_view s) {
+  s = TrimBlanks(s);
+  int64_t n = -1;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || s.front() == '-' || ec != std::errc() || p != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return n;
 }
 
 std::string_view TrimBlanks(std::string_view s) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,9 +19,14 @@ constexpr char AsciiLowerChar(char c) {
 // `s` without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view TrimBlanks(std::string_view s);
 
-// An oslo-style boolean word, any case: true/yes/on/1 or false/no/off/0; nullopt otherwise.
-// The config options and the autoscaling labels read booleans this way.
+// An oslo-style boolean word, any case, blanks around it ignored: true/yes/on/1 or
+// false/no/off/0; nullopt otherwise. The config options and the autoscaling labels read
+// booleans this way.
 std::optional<bool> ParseBoolWord(std::string_view s);
+// A decimal integer >= 0 that fits int64_t, blanks around it ignored ("+1", "1.0", "" and
+// "-0" are refused); nullopt otherwise. The autoscaling labels' node counts, in the API's
+// check and in the autoscaler alike.
+std::optional<int64_t> ParseNonNegativeInt(std::string_view s);
 
 // User input made safe to quote in a message or log line: printable ASCII kept, every other
 // byte '?', at most `max` bytes, then "..." when cut.

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include "magnum/common/strings.h"
@@ -373,11 +372,7 @@ AutoscaleDecision Shrink(const NodeGroupPolicy& p, const Workload& w, TimePoint 
 std::optional<int64_t> NonNegativeInt(const drivers::StringMap& labels, const char* key) {
   auto it = labels.find(key);
   if (it == labels.end()) return std::nullopt;
-  const std::string_view s = TrimBlanks(it->second);
-  int64_t n = -1;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || n < 0) return std::nullopt;
-  return n;
+  return ParseNonNegativeInt(it->second);
 }
 
 }  // namespace
@@ -403,7 +398,7 @@ AutoscaleDecision DecideAutoscale(const NodeGroupPolicy& p, const Workload& w,
 bool AutoscalingLabelEnabled(const drivers::StringMap& labels) {
   auto it = labels.find("auto_scaling_enabled");
   if (it == labels.end()) return false;
-  return ParseBoolWord(TrimBlanks(it->second)).value_or(false);
+  return ParseBoolWord(it->second).value_or(false);
 }
 
 NodeGroupPolicy PolicyOf(const drivers::ClusterState& cluster, const drivers::NodeGroupState& ng,

@@ -19,6 +19,30 @@ TEST(StringsTest, TrimBlanksTrimsSpacesAndTabsOnly) {
   EXPECT_EQ(TrimBlanks("  "), "");
 }
 
+TEST(StringsTest, ParseBoolWordTakesOsloWordsInAnyCaseWithBlanksAround) {
+  for (const char* t : {"true", "TRUE", "Yes", "on", "1", " true", "on\t"}) {
+    EXPECT_EQ(ParseBoolWord(t), std::optional<bool>(true)) << t;
+  }
+  for (const char* f : {"false", "No", "OFF", "0", "  false  "}) {
+    EXPECT_EQ(ParseBoolWord(f), std::optional<bool>(false)) << f;
+  }
+  for (const char* bad : {"", " ", "t", "2", "truee", "y es", "true\n"}) {
+    EXPECT_EQ(ParseBoolWord(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(StringsTest, ParseNonNegativeIntTakesDecimalsFromZeroToInt64Max) {
+  EXPECT_EQ(ParseNonNegativeInt("0"), std::optional<int64_t>(0));
+  EXPECT_EQ(ParseNonNegativeInt(" 3\t"), std::optional<int64_t>(3));
+  EXPECT_EQ(ParseNonNegativeInt("007"), std::optional<int64_t>(7));
+  EXPECT_EQ(ParseNonNegativeInt("9223372036854775807"),
+            std::optional<int64_t>(9223372036854775807LL));
+  for (const char* bad : {"", "  ", "-1", "-0", "+1", "1.0", "1e3", "0x10", "3 4", "abc",
+                          "9223372036854775808", "99999999999999999999"}) {
+    EXPECT_EQ(ParseNonNegativeInt(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(StringsTest, PrintableReplacesControlAndNonAsciiAndCuts) {
   EXPECT_EQ(Printable("ok", 10), "ok");
   EXPECT_EQ(Printable(std::string("a\r\n\0\xff", 5), 10), "a????");
