@@ -151,7 +151,7 @@ Result<RequestContext> KeystoneAuth::Validate(const std::string& token) const {
 
 void KeystoneAuth::Forget(const std::string& token) const {
   if (opt_.token_cache_time <= 0) return;
-  cache_.Put(token, {nullptr, clock_->Now() + seconds(opt_.token_cache_time)});
+  cache_.Put(token, {nullptr, clock_->Now() + seconds(opt_.token_cache_time), /*revoked=*/true});
 }
 
 Result<RequestContext> KeystoneAuth::Authenticate(const http::Request& request) const {

@@ -20,6 +20,7 @@ void TokenCache::Put(const std::string& token, Entry entry) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(token);
   if (it != index_.end()) {
+    if (it->second->second.revoked && entry.context) return;  // revoked while validating
     it->second->second = std::move(entry);
     lru_.splice(lru_.begin(), lru_, it->second);
     return;

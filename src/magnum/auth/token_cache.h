@@ -22,6 +22,9 @@ class TokenCache {
   struct Entry {
     std::shared_ptr<const RequestContext> context;  // null: Keystone said the token is invalid
     TimePoint until;
+    // Revoked here (a sign-out): until `until`, a validation that was already under way when
+    // the token was revoked cannot put it back as valid (Put keeps the revocation).
+    bool revoked = false;
   };
 
   // capacity 0 disables the cache (Get always misses, Put keeps nothing).
@@ -29,7 +32,8 @@ class TokenCache {
 
   // The entry for `token` while now < its deadline (an expired entry is dropped).
   std::optional<Entry> Get(const std::string& token, TimePoint now);
-  // Adds or replaces; evicts the least recently used entry beyond capacity.
+  // Adds or replaces; evicts the least recently used entry beyond capacity. A valid entry
+  // does not replace a revoked one (an expired revocation is dropped by Get first).
   void Put(const std::string& token, Entry entry);
   size_t size() const;
 

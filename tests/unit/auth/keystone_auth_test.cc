@@ -92,6 +92,7 @@ class FakeKeystone final : public HttpClient {
     }
     r.status = 200;
     r.body = it->second.dump();
+    if (on_validated) on_validated();  // e.g. a sign-out while Keystone's answer travels
     return r;
   }
 
@@ -105,6 +106,7 @@ class FakeKeystone final : public HttpClient {
   std::mutex mu_;
   std::vector<HttpClientRequest> sent;
   std::map<std::string, Json> users;  // user token -> validation answer
+  std::function<void()> on_validated;  // run after a validation is answered 200
   std::vector<std::string> valid_service_tokens;
   seconds service_lifetime{3600};
   int logins = 0;
@@ -281,6 +283,25 @@ TEST_F(KeystoneAuthTest, AForgottenTokenIsRefusedDespiteItsCachedValidation) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
   EXPECT_EQ(fake->Count("GET"), 3u);
+}
+
+TEST_F(KeystoneAuthTest, AValidationUnderWayWhenTheTokenIsForgottenDoesNotCacheItAsValid) {
+  KeystoneAuthOptions o;
+  o.token_cache_time = 300;
+  auto auth = Make(o);
+  // Keystone validated the token, then the dashboard's sign-out forgot it before that answer
+  // reached the cache (the clusters page's request racing the sign-out).
+  fake->on_validated = [&auth] { auth->Forget("demo-token"); };
+  ASSERT_TRUE(auth->Authenticate(WithToken("demo-token")));  // began before the revocation
+  fake->on_validated = nullptr;
+  auto r = auth->Authenticate(WithToken("demo-token"));
+  ASSERT_FALSE(r) << "the late validation put the revoked token back as valid";
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(fake->Count("GET"), 1u) << "refused from the cache";
+  // A later validation (after the revocation's cache time) is believed again.
+  clock.now += seconds(301);
+  EXPECT_TRUE(auth->Authenticate(WithToken("demo-token")));
+  EXPECT_EQ(fake->Count("GET"), 2u);
 }
 
 TEST_F(KeystoneAuthTest, WithTheCacheOffForgettingLeavesItToKeystone) {
