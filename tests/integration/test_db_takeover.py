@@ -206,13 +206,14 @@ class DbTakeoverTest(unittest.TestCase):
         self.assertIn("Python Magnum database at alembic revision " + HEAD, p.stderr)
         p = self.upgrade(db)
         self.assertIn("Took over the Python Magnum database", p.stdout + p.stderr)
-        self.assertEqual(self.manage(db, "version").stdout.split()[-1], "5")
+        self.assertEqual(self.manage(db, "version").stdout.split()[-1], "6")
         # No row lost; upstream's bookkeeping kept; ours recorded.
         self.assertEqual({t: db.sql("SELECT COUNT(*) FROM %s" % t)[0][0]
                           for t in UPSTREAM_TABLES}, counts)
         self.assertEqual(db.sql("SELECT version_num FROM alembic_version"), [[HEAD]])
         self.assertEqual([r[0] for r in db.sql("SELECT version FROM schema_migrations "
-                                               "ORDER BY version")], ["1", "2", "3", "4", "5"])
+                                               "ORDER BY version")],
+                         ["1", "2", "3", "4", "5", "6"])
         # A second upgrade is a no-op: same schema, same data.
         schema, sums = db.schema(), db.checksums()
         self.upgrade(db)

@@ -10,6 +10,8 @@
 #include "magnum/conductor/cluster_status.h"
 #include "magnum/conductor/conductor_api.h"
 #include "magnum/conductor/conductor_core.h"
+#include "magnum/db/database.h"
+#include "magnum/db/schema.h"
 #include "magnum/objects/cluster.h"
 
 namespace magnum::conductor {
@@ -48,10 +50,8 @@ AutoscaleOptions DecisionOptions(const AutoscalerOptions& o) {
 
 void AutoscalerTask::RunOnce() {
   std::lock_guard<std::mutex> pass(pass_mu_);
-  if (!core_->opt.autoscaler.enabled || core_->registry.Stopping()) {
-    memory_.clear();
-    return;
-  }
+  // Off or stopping: the rows stay (another conductor, or this one restarted, carries on).
+  if (!core_->opt.autoscaler.enabled || core_->registry.Stopping()) return;
   auto clusters = core_->ClustersWithStatus(SettledStatuses());
   if (!clusters) {
     spdlog::warn("autoscaler: cannot list clusters: {}", clusters.error().message());
@@ -65,9 +65,60 @@ void AutoscalerTask::RunOnce() {
     if (!AutoscalingLabelEnabled(c.labels.value_or(objects::StringMap()))) continue;
     if (Autoscale(c.uuid) != Outcome::kSkipped) handled.insert(c.uuid);
   }
-  // What this pass did not look at (gone, busy, disabled, another conductor's) starts over.
-  for (auto it = memory_.begin(); it != memory_.end();) {
-    it = handled.count(it->first) != 0 ? std::next(it) : memory_.erase(it);
+  // What this pass did not look at in its share (gone, busy, disabled) starts over; another
+  // conductor's rows are left to that conductor.
+  db::ListQuery q;
+  q.columns = {"cluster_uuid"};
+  auto rows = core_->db->List(db::kAutoscalerStateTable, q);
+  if (!rows) {
+    spdlog::warn("autoscaler: cannot list the autoscaler state: {}", rows.error().message());
+    return;
+  }
+  for (const auto& row : *rows) {
+    const std::string uuid = row.GetString("cluster_uuid");
+    if (handled.count(uuid) == 0 && share.Mine(uuid)) ForgetMemory(uuid);
+  }
+}
+
+Result<std::string> AutoscalerTask::LoadMemory(const std::string& uuid) {
+  MAGNUM_ASSIGN_OR_RETURN(
+      auto row, core_->db->GetOne(db::kAutoscalerStateTable,
+                                  db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid))));
+  if (!row) return std::string();
+  return row->GetString("state");
+}
+
+void AutoscalerTask::SaveMemory(const std::string& uuid, const AutoscalerMemory& memory,
+                                const std::string& stored) {
+  const std::string json = memory.Empty() ? std::string() : EncodeAutoscalerMemory(memory);
+  if (json == stored) return;
+  if (json.empty()) return ForgetMemory(uuid);
+  const db::Filter by_cluster = db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid));
+  db::Row values;
+  values.Set("state", json);
+  values.Set("updated_at", core_->Now());
+  auto r = core_->db->Transaction([&](db::Database& tx) -> Result<void> {
+    MAGNUM_ASSIGN_OR_RETURN(int64_t n, tx.Update(db::kAutoscalerStateTable, by_cluster, values));
+    if (n != 0) return {};
+    db::Row row = values;
+    row.Set("cluster_uuid", uuid);
+    MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kAutoscalerStateTable, row));
+    return {};
+  });
+  if (!r) {
+    spdlog::warn("autoscaler: cluster {}: cannot store the autoscaler state: {}", uuid,
+                 r.error().message());
+  }
+}
+
+void AutoscalerTask::ForgetMemory(const std::string& uuid) {
+  const db::Filter by_cluster = db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid));
+  // Most clusters skipped on every pass have no row: a read, not a write, for them.
+  if (auto n = core_->db->Count(db::kAutoscalerStateTable, by_cluster); n && *n == 0) return;
+  auto r = core_->db->Delete(db::kAutoscalerStateTable, by_cluster);
+  if (!r) {
+    spdlog::warn("autoscaler: cluster {}: cannot delete the autoscaler state: {}", uuid,
+                 r.error().message());
   }
 }
 
@@ -79,7 +130,7 @@ AutoscalerTask::Outcome AutoscalerTask::AutoscaleCluster(const std::string& uuid
 
 AutoscalerTask::Outcome AutoscalerTask::Autoscale(const std::string& uuid) {
   auto forget = [&] {
-    memory_.erase(uuid);
+    ForgetMemory(uuid);
     return Outcome::kSkipped;
   };
   std::string driver_name;
@@ -92,8 +143,19 @@ AutoscalerTask::Outcome AutoscalerTask::Autoscale(const std::string& uuid) {
   auto observed = (*driver)->ObserveWorkload(*state);
   if (!observed) return forget();  // not autoscaled by Magnum (e.g. the cluster-autoscaler)
 
-  ClusterMemory& mem = memory_[uuid];
   const std::string display = state->name.empty() ? uuid : state->name;
+  // The memory the last pass left, whichever conductor ran it.
+  auto stored = LoadMemory(uuid);
+  if (!stored) {
+    spdlog::warn("autoscaler: cluster {}: cannot read the autoscaler state: {}", display,
+                 stored.error().message());
+    return Outcome::kUnchanged;
+  }
+  AutoscalerMemory mem = DecodeAutoscalerMemory(*stored);
+  auto done = [&](Outcome outcome) {
+    SaveMemory(uuid, mem, *stored);
+    return outcome;
+  };
   if (!*observed) {
     const std::string why = observed->error().message();
     if (mem.observe_error_recorded != why) {
@@ -102,7 +164,7 @@ AutoscalerTask::Outcome AutoscalerTask::Autoscale(const std::string& uuid) {
                            "cannot observe the cluster's workload: " + why);
     }
     spdlog::warn("autoscaler: cluster {}: cannot observe the workload: {}", display, why);
-    return Outcome::kUnchanged;
+    return done(Outcome::kUnchanged);
   }
   mem.observe_error_recorded.clear();
 
@@ -120,11 +182,11 @@ AutoscalerTask::Outcome AutoscalerTask::Autoscale(const std::string& uuid) {
 
   const TimePoint now = core_->clock->Now();
   const AutoscaleOptions options = DecisionOptions(core_->opt.autoscaler);
-  std::map<std::string, GroupMemory> groups;
+  std::map<std::string, AutoscalerGroupMemory> groups;
   const drivers::NodeGroupState* change_group = nullptr;
   AutoscaleDecision change;
   for (const drivers::NodeGroupState* ng : workers) {
-    GroupMemory g = std::move(mem.groups[ng->uuid]);
+    AutoscalerGroupMemory g = std::move(mem.groups[ng->uuid]);
     const NodeGroupPolicy policy = PolicyOf(*state, *ng, true);
     AutoscaleDecision d = DecideAutoscale(policy, workload, g.state, now, options);
     g.state = std::move(d.next);
@@ -146,7 +208,7 @@ AutoscalerTask::Outcome AutoscalerTask::Autoscale(const std::string& uuid) {
   mem.groups = std::move(groups);  // nodegroups that are gone are forgotten
   if (change_group == nullptr) {
     mem.refusal_recorded = false;
-    return Outcome::kUnchanged;
+    return done(Outcome::kUnchanged);
   }
 
   const bool grow = change.action == AutoscaleDecision::Action::kGrow;
@@ -159,9 +221,9 @@ AutoscalerTask::Outcome AutoscalerTask::Autoscale(const std::string& uuid) {
                              change_group->name + ": " + change.reason);
     spdlog::info("autoscaler: cluster {}: resizing nodegroup {} to {}: {}", display,
                  change_group->name, change.node_count, change.reason);
-    return Outcome::kResized;
+    return done(Outcome::kResized);
   }
-  if (core_->registry.Stopping()) return Outcome::kSkipped;  // refused because we stop
+  if (core_->registry.Stopping()) return done(Outcome::kSkipped);  // refused because we stop
   const Error& e = r.error();
   const bool busy = e.Is(ErrorCode::kConflict) || e.Is(ErrorCode::kFailedPrecondition);
   if (!mem.refusal_recorded) {
@@ -173,7 +235,7 @@ AutoscalerTask::Outcome AutoscalerTask::Autoscale(const std::string& uuid) {
   }
   spdlog::info("autoscaler: cluster {}: resize of nodegroup {} to {} refused: {}", display,
                change_group->name, change.node_count, e.message());
-  return Outcome::kRefused;
+  return done(Outcome::kRefused);
 }
 
 }  // namespace magnum::conductor

@@ -19,21 +19,25 @@
 //            maximum), once per distinct hold and nodegroup;
 //   warning  the driver could not observe the workload, once until it can again.
 //
-// State: per cluster, nodegroup and node, since when the node has been underused, in memory
-// only. A conductor restart, a cluster moving to another conductor of the fleet, a cluster
-// leaving the settled statuses (during any operation, including the autoscaler's own
-// resizes) or autoscaling being turned off forget it: the cool-down starts over, so a node
-// is never removed early.
+// State: per cluster, nodegroup and node, since when the node has been underused, and which
+// of the events above were recorded (AutoscalerMemory, autoscaler_memory.h), in the
+// cluster's autoscaler_state row (schema migration 6), the only copy: every pass reads it
+// and writes it back when it changed. A conductor restart or another conductor of the fleet
+// taking the cluster over carries on where the last pass left off. A cluster leaving the
+// settled statuses (during any operation, including the autoscaler's own resizes),
+// autoscaling being turned off, its driver not autoscaling or the cluster being deleted
+// forget it (the row is deleted: by the pass of the conductor whose share the cluster is),
+// so the cool-down starts over and a node is never removed early.
 //
 // Thread-safe: passes are serialised.
 #pragma once
 
-#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 
-#include "magnum/conductor/autoscale_decision.h"
+#include "magnum/common/error.h"
+#include "magnum/conductor/autoscaler_memory.h"
 #include "magnum/conductor/periodic_tasks.h"
 
 namespace magnum::conductor {
@@ -62,22 +66,18 @@ class AutoscalerTask final : public PeriodicTask {
   Outcome AutoscaleCluster(const std::string& uuid);
 
  private:
-  struct GroupMemory {
-    AutoscaleState state;
-    std::string hold_recorded;  // the hold last recorded as an event ("" = none)
-  };
-  struct ClusterMemory {
-    std::map<std::string, GroupMemory> groups;  // by nodegroup uuid
-    bool refusal_recorded = false;
-    std::string observe_error_recorded;
-  };
-
   Outcome Autoscale(const std::string& uuid);  // pass_mu_ held
+  // The stored form of the cluster's memory ("" = no row).
+  Result<std::string> LoadMemory(const std::string& uuid);
+  // Writes `memory` when its stored form differs from `stored` (deletes the row when there
+  // is nothing to remember). Failures are logged: the next pass reads the older row.
+  void SaveMemory(const std::string& uuid, const AutoscalerMemory& memory,
+                  const std::string& stored);
+  void ForgetMemory(const std::string& uuid);  // deletes the row
 
   ConductorCore* const core_;
   ConductorApi* const conductor_;
-  std::mutex pass_mu_;                           // serialises passes
-  std::map<std::string, ClusterMemory> memory_;  // by cluster uuid; guarded by pass_mu_
+  std::mutex pass_mu_;  // serialises passes
 };
 
 }  // namespace magnum::conductor

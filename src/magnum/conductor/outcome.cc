@@ -174,6 +174,9 @@ Result<void> OutcomeWriter::RemoveClusterTx(db::Database& tx, const std::string&
   MAGNUM_RETURN_IF_ERROR(ContainerService::DeleteForCluster(tx, uuid));
   MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterEventTable, LockOf(uuid)));
   MAGNUM_RETURN_IF_ERROR(tx.Delete(db::kClusterLockTable, LockOf(uuid)));
+  // What the autoscaler remembered of it (autoscaler_task.h).
+  MAGNUM_RETURN_IF_ERROR(
+      tx.Delete(db::kAutoscalerStateTable, Filter().Where(Condition::Eq("cluster_uuid", uuid))));
   // Its certificates go in the same transaction: no crash can leave them behind.
   MAGNUM_RETURN_IF_ERROR(ClusterCertificates::DeleteForCluster(tx, uuid, refs));
   return {};

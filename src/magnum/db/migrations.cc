@@ -293,6 +293,19 @@ Migration Containers() {
                     R"sql(CREATE INDEX "ix_container_bay_uuid" ON "container" ("bay_uuid"))sql"}};
 }
 
+// Version 6: the built-in autoscaler's memory of each cluster (conductor/autoscaler_task.h),
+// so that a conductor restart or another conductor taking the cluster over does not start a
+// scale-down cool-down over. New and ours: created in every case, a taken-over database too.
+Migration AutoscalerState() {
+  return Migration{6, "Autoscaler state of clusters", {R"sql(CREATE TABLE "autoscaler_state" (
+  "id" {ID},
+  "cluster_uuid" TEXT NOT NULL,
+  "state" TEXT,
+  "updated_at" TEXT,
+  CONSTRAINT "uniq_autoscaler_state0cluster_uuid" UNIQUE ("cluster_uuid")
+))sql"}};
+}
+
 std::vector<Migration> BuildMigrations() {
   std::vector<Migration> all;
   all.push_back(InitialSchema());
@@ -300,6 +313,7 @@ std::vector<Migration> BuildMigrations() {
   all.push_back(PersistedOperation());
   all.push_back(ResourceGenerations());
   all.push_back(Containers());
+  all.push_back(AutoscalerState());
   return all;
 }
 

@@ -140,6 +140,15 @@ std::vector<TableSchema> BuildTables() {
                   {{"uuid"}},
                   {{"project_id"}, {"bay_uuid"}}});
 
+  // Ours: the built-in autoscaler's memory of a cluster between passes (migration 6; one row
+  // per cluster, conductor/autoscaler_memory.h): which nodes have been underused since when,
+  // which events were recorded. A conductor taking the cluster over carries on from it.
+  tables.push_back(TableSchema{kAutoscalerStateTable,
+                               {Col("id", T::kId, false), Col("cluster_uuid", T::kText, false),
+                                Col("state", T::kJson), Col("updated_at", T::kTimestamp)},
+                               {{"cluster_uuid"}},
+                               {}});
+
   // Ours: per-table change counters, bumped by triggers on every INSERT, UPDATE and DELETE
   // of the resource tables (migration 4); the API's response cache reads them.
   tables.push_back(TableSchema{kResourceGenerationTable,

@@ -48,6 +48,8 @@ inline constexpr char kClusterEventTable[] = "cluster_event";
 inline constexpr char kClusterLockTable[] = "cluster_lock";
 // Containers on clusters (issue 15; upstream's table name, dropped upstream in 2016).
 inline constexpr char kContainerTable[] = "container";
+// Ours: the built-in autoscaler's memory of a cluster between passes (migration 6).
+inline constexpr char kAutoscalerStateTable[] = "autoscaler_state";
 // Bookkeeping: one change counter per resource table, kept by triggers (migration 4).
 inline constexpr char kResourceGenerationTable[] = "resource_generation";
 

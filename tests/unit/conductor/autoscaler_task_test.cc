@@ -1,8 +1,10 @@
 // AutoscalerTask (autoscaler_task.h) through a ConductorService on simulated time, with a
 // test driver that returns a scripted Workload and records the resizes it is asked for:
 // growth, shrinking after the cool-down, a refusal while busy recorded once, autoscaling
-// turned off by the option or the label, limits never crossed, no event repeated.
+// turned off by the option or the label, limits never crossed, no event repeated; the
+// memory between passes in the database, so that another conductor carries on a cool-down.
 #include "conductor_test_util.h"
+#include "magnum/conductor/autoscaler_memory.h"
 
 namespace magnum::conductor::testing {
 namespace {
@@ -157,7 +159,22 @@ class AutoscalerTaskTest : public ConductorTestBase {
     return w;
   }
 
+  std::optional<Row> StateRow(const std::string& cluster) {
+    auto row = db_->GetOne(db::kAutoscalerStateTable,
+                           Filter().Where(Condition::Eq("cluster_uuid", cluster)));
+    EXPECT_TRUE(row) << row.error().message();
+    return row ? *row : std::nullopt;
+  }
+  int64_t StateRows(const std::string& cluster) {
+    auto n = db_->Count(db::kAutoscalerStateTable,
+                        Filter().Where(Condition::Eq("cluster_uuid", cluster)));
+    EXPECT_TRUE(n) << n.error().message();
+    return n ? *n : -1;
+  }
+  TimePoint StartedAt() const { return started_; }
+
   ManualClock clock_{SystemClock().Now()};
+  const TimePoint started_ = clock_.Now();
   WorkloadDriver* driver_ = nullptr;
 };
 
@@ -350,6 +367,104 @@ TEST_F(AutoscalerTaskTest, AnUnreadableWorkloadIsOneWarning) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0], "cannot observe the cluster's workload: swarm manager unreachable");
   EXPECT_TRUE(driver_->Resizes().empty());
+}
+
+// A conductor stopping half-way through a cool-down does not start it over: the conductor
+// taking the cluster over (here: a second one on the same database, the first reported down)
+// reads since when the node has been underused from the autoscaler_state row.
+TEST_F(AutoscalerTaskTest, AnotherConductorCarriesOnTheCooldown) {
+  ConductorOptions oa = SimOptions();
+  oa.host = "host-a";
+  auto* a = Start(oa);
+  std::string uuid =
+      Settled("takeover", 2,
+              {{"auto_scaling_enabled", "true"}, {"min_node_count", "1"}, {"max_node_count", "3"}});
+  const std::string ng = WorkerUuid(uuid);
+  Workload w;
+  w.nodes = {Node("w0", ng, 2, 1.5), Node("w1", ng, 2, 0)};
+  driver_->Script("takeover", w);
+  // Passes every 30 s; the first one (at 30 s) sees w1 idle. Half the cool-down on A.
+  Advance(a, 300s);
+  EXPECT_TRUE(driver_->Resizes().empty());
+  auto row = StateRow(uuid);
+  ASSERT_TRUE(row.has_value());
+  EXPECT_NE(row->GetString("state").find("\"w1\":\"" + FormatDbTimestamp(StartedAt() + 30s)),
+            std::string::npos)
+      << row->GetString("state");
+  a->Stop();
+  EXPECT_EQ(StateRows(uuid), 1) << "a stopping conductor keeps the memory";
+  Row down;
+  down.Set("forced_down", true);
+  ASSERT_OK(db_->Update(db::kMagnumServiceTable,
+                        Filter().Where(Condition::Eq("host", std::string("host-a"))), down));
+
+  ConductorOptions ob = SimOptions();
+  ob.host = "host-b";
+  auto* b = StartConductor(ob, OtherDatabase(), &clock_);
+  Advance(b, 320s);  // B's passes at 330 s ... 600 s: w1 idle for 570 s
+  EXPECT_TRUE(driver_->Resizes().empty()) << "underused for 590 s only";
+  Advance(b, 10s);  // B's pass at 630 s: w1 idle for the whole cool-down (not only since 330 s)
+  EXPECT_EQ(driver_->Resizes(), (std::vector<std::string>{"takeover:default-worker:1:w1"}));
+  EXPECT_EQ(WorkerCount(uuid), 1);
+}
+
+// Deleting the cluster deletes its row in the same transaction as its other rows.
+TEST_F(AutoscalerTaskTest, DeletingTheClusterDeletesItsStateRow) {
+  auto* c = Start(SimOptions());
+  std::string uuid =
+      Settled("deleted", 2, {{"auto_scaling_enabled", "true"}, {"min_node_count", "1"}});
+  const std::string ng = WorkerUuid(uuid);
+  Workload w;
+  w.nodes = {Node("w0", ng, 2, 1.5), Node("w1", ng, 2, 0)};
+  driver_->Script("deleted", w);
+  Pass(c);
+  ASSERT_EQ(StateRows(uuid), 1) << "w1 underused";
+  ASSERT_OK(c->ClusterDelete(Caller{}, uuid));
+  ASSERT_TRUE(c->WaitIdle(10s));
+  EXPECT_FALSE(Cluster(uuid)) << "deleted";
+  EXPECT_EQ(StateRows(uuid), 0);
+}
+
+// The row goes when the memory is forgotten: autoscaling turned off by the label, the
+// cluster gone; a cluster with nothing to remember has none.
+TEST_F(AutoscalerTaskTest, TheStateRowGoesWhenTheMemoryIsForgotten) {
+  auto* c = Start(SimOptions());
+  std::string uuid =
+      Settled("forget", 2, {{"auto_scaling_enabled", "true"}, {"min_node_count", "1"}});
+  std::string busy = Settled("busy-nodes", 1, {{"auto_scaling_enabled", "true"}});
+  const std::string ng = WorkerUuid(uuid);
+  Workload w;
+  w.nodes = {Node("w0", ng, 2, 1.5), Node("w1", ng, 2, 0)};
+  driver_->Script("forget", w);
+  Workload used;
+  used.nodes = {Node("w0", WorkerUuid(busy), 2, 1.5)};
+  driver_->Script("busy-nodes", used);
+  // The row of a cluster that no longer exists (deleted while another conductor's).
+  Row orphan;
+  orphan.Set("cluster_uuid", std::string("gone-cluster"));
+  orphan.Set("state", EncodeAutoscalerMemory(AutoscalerMemory{.refusal_recorded = true}));
+  ASSERT_OK(db_->Insert(db::kAutoscalerStateTable, orphan));
+
+  Pass(c);
+  EXPECT_EQ(StateRows(uuid), 1) << "w1 underused";
+  EXPECT_EQ(StateRows(busy), 0) << "nothing to remember";
+  EXPECT_EQ(StateRows("gone-cluster"), 0);
+  const std::string state = StateRow(uuid)->GetString("state");
+  Pass(c);
+  EXPECT_EQ(StateRow(uuid)->GetString("state"), state) << "unchanged";
+
+  Row labels;
+  labels.Set("labels", std::string(R"({"auto_scaling_enabled":"false"})"));
+  ASSERT_OK(db_->Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", uuid)), labels));
+  Pass(c);
+  EXPECT_EQ(StateRows(uuid), 0);
+  // Turned on again later: the cool-down starts over.
+  clock_.Advance(30s);
+  labels.Set("labels", std::string(R"({"auto_scaling_enabled":"true"})"));
+  ASSERT_OK(db_->Update(db::kClusterTable, Filter().Where(Condition::Eq("uuid", uuid)), labels));
+  Pass(c);
+  ASSERT_EQ(StateRows(uuid), 1);
+  EXPECT_NE(StateRow(uuid)->GetString("state"), state);
 }
 
 }  // namespace

@@ -258,6 +258,7 @@ TEST_F(MigrationTest, ContainersMigrationUpgradesAVersion4Database) {
     ASSERT_TRUE(raw.ok());
     // Back to version 4: without the table and its record.
     ASSERT_TRUE(raw.Exec("DROP TABLE \"container\""));
+    ASSERT_TRUE(raw.Exec("DROP TABLE \"autoscaler_state\""));
     ASSERT_TRUE(raw.Exec("DELETE FROM schema_migrations WHERE version >= 5"));
     ASSERT_TRUE(raw.Exec("INSERT INTO \"cluster\" (\"uuid\", \"name\") VALUES ('c-1', 'kept')"));
   }
@@ -285,6 +286,58 @@ TEST_F(MigrationTest, ContainersMigrationUpgradesAVersion4Database) {
   EXPECT_NE(mysql.find("\"bay_uuid\" VARCHAR(255)"), std::string::npos) << mysql;
   EXPECT_NE(mysql.find("\"environment\" MEDIUMTEXT"), std::string::npos) << mysql;
   EXPECT_NE(mysql.find("\"created_at\" VARCHAR(32)"), std::string::npos) << mysql;
+}
+
+// Migration 6 (the autoscaler's memory) on a database at version 5: its rows stay, the
+// autoscaler_state table arrives empty with one row per cluster at most; in MariaDB form the
+// unique cluster_uuid is a VARCHAR and the JSON a MEDIUMTEXT.
+TEST_F(MigrationTest, AutoscalerStateMigrationUpgradesAVersion5Database) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, SqliteDatabase::Open(Path(), {}));
+    ASSERT_OK(db->Upgrade());
+  }
+  {
+    RawSqlite raw(Path());
+    ASSERT_TRUE(raw.ok());
+    // Back to version 5: without the table and its record.
+    ASSERT_TRUE(raw.Exec("DROP TABLE \"autoscaler_state\""));
+    ASSERT_TRUE(raw.Exec("DELETE FROM schema_migrations WHERE version >= 6"));
+    ASSERT_TRUE(raw.Exec("INSERT INTO \"cluster\" (\"uuid\", \"name\") VALUES ('c-1', 'kept')"));
+    ASSERT_TRUE(
+        raw.Exec("INSERT INTO container (uuid, name, bay_uuid) VALUES ('u-1', 'a', 'c-1')"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto db, SqliteDatabase::Open(Path(), {}));
+  ASSERT_OK_AND_ASSIGN(int before, db->SchemaVersion());
+  EXPECT_EQ(before, 5);
+  ASSERT_OK_AND_ASSIGN(int after, db->Upgrade());
+  EXPECT_EQ(after, Database::LatestSchemaVersion());
+  EXPECT_GE(after, 6);
+  RawSqlite raw(Path());
+  EXPECT_EQ(raw.Query("SELECT name FROM cluster WHERE uuid = 'c-1'"),
+            (std::vector<std::vector<std::string>>{{"kept"}}));
+  EXPECT_EQ(raw.Query("SELECT name FROM container WHERE bay_uuid = 'c-1'"),
+            (std::vector<std::vector<std::string>>{{"a"}}));
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM autoscaler_state"),
+            (std::vector<std::vector<std::string>>{{"0"}}));
+  EXPECT_EQ(raw.Query("SELECT description FROM schema_migrations WHERE version = 6"),
+            (std::vector<std::vector<std::string>>{{"Autoscaler state of clusters"}}));
+  // Through the storage interface (the columns schema.h knows), one row per cluster.
+  Row row;
+  row.Set("cluster_uuid", std::string("c-1"));
+  row.Set("state", std::string(R"({"version":1})"));
+  row.Set("updated_at", std::string("2026-12-06T02:00:00.000000"));
+  ASSERT_OK(db->Insert(kAutoscalerStateTable, row));
+  EXPECT_ERROR_CODE(db->Insert(kAutoscalerStateTable, row), ErrorCode::kAlreadyExists);
+  EXPECT_FALSE(raw.Exec("INSERT INTO autoscaler_state (state) VALUES ('{}')"))
+      << "cluster_uuid is NOT NULL";
+
+  const Migration& m = AllMigrations()[5];
+  ASSERT_EQ(m.version, 6);
+  const std::string mysql = RenderMigrationSql(m.statements[0], SqlDialect::kMysql);
+  EXPECT_NE(mysql.find("\"cluster_uuid\" VARCHAR(255) NOT NULL"), std::string::npos) << mysql;
+  EXPECT_NE(mysql.find("\"state\" MEDIUMTEXT"), std::string::npos) << mysql;
+  EXPECT_NE(mysql.find("\"updated_at\" VARCHAR(32)"), std::string::npos) << mysql;
+  EXPECT_NE(mysql.find("BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"), std::string::npos) << mysql;
 }
 
 TEST_F(MigrationTest, FailedMigrationLeavesNoTrace) {
