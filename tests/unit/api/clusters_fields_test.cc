@@ -429,8 +429,10 @@ TEST(AutoscalingLabelsTest, InvalidValuesAndOtherLabelsAreRefused) {
   const std::vector<Case> cases = {
       {op("auto_scaling_enabled", "maybe"), with("auto_scaling_enabled", "maybe"),
        "Label auto_scaling_enabled must be a boolean (true or false), got 'maybe'."},
-      {op("auto_scaling_enabled", " true"), with("auto_scaling_enabled", " true"),
-       "Label auto_scaling_enabled must be a boolean (true or false), got ' true'."},
+      {op("auto_scaling_enabled", "tr ue"), with("auto_scaling_enabled", "tr ue"),
+       "Label auto_scaling_enabled must be a boolean (true or false), got 'tr ue'."},
+      {op("min_node_count", "1 2"), with("min_node_count", "1 2"),
+       "Label min_node_count must be a non-negative integer, got '1 2'."},
       {op("min_node_count", "-1"), with("min_node_count", "-1"),
        "Label min_node_count must be a non-negative integer, got '-1'."},
       {op("min_node_count", "1.5"), with("min_node_count", "1.5"),
@@ -452,7 +454,10 @@ TEST(AutoscalingLabelsTest, InvalidValuesAndOtherLabelsAreRefused) {
     EXPECT_TRUE(r.error().Is(ErrorCode::kInvalidArgument));
     EXPECT_EQ(r.error().message(), c.message) << c.patch.dump();
   }
-  for (const char* b : {"TRUE", "False", "yes", "No", "on", "OFF", "1", "0"}) {
+  // Blanks around a value are ignored, as the autoscaler reads it (common/strings.h).
+  EXPECT_TRUE(
+      AutoscalingLabelsAfter(op("min_node_count", " 1 "), before, with("min_node_count", " 1 ")));
+  for (const char* b : {"TRUE", "False", "yes", "No", "on", "OFF", "1", "0", " true", "no\t"}) {
     EXPECT_TRUE(AutoscalingLabelsAfter(op("auto_scaling_enabled", b), before,
                                        with("auto_scaling_enabled", b)))
         << b;
