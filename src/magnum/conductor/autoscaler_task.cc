@@ -13,6 +13,7 @@
 #include "magnum/db/database.h"
 #include "magnum/db/schema.h"
 #include "magnum/objects/cluster.h"
+#include "magnum/objects/mappers.h"
 
 namespace magnum::conductor {
 namespace {
@@ -69,23 +70,24 @@ void AutoscalerTask::RunOnce() {
   // conductor's rows are left to that conductor.
   db::ListQuery q;
   q.columns = {"cluster_uuid"};
-  auto rows = core_->db->List(db::kAutoscalerStateTable, q);
+  auto rows = objects::List<objects::AutoscalerState>(*core_->db, q);
   if (!rows) {
     spdlog::warn("autoscaler: cannot list the autoscaler state: {}", rows.error().message());
     return;
   }
   for (const auto& row : *rows) {
-    const std::string uuid = row.GetString("cluster_uuid");
-    if (handled.count(uuid) == 0 && share.Mine(uuid)) ForgetMemory(uuid);
+    if (handled.count(row.cluster_uuid) == 0 && share.Mine(row.cluster_uuid)) {
+      ForgetMemory(row.cluster_uuid);
+    }
   }
 }
 
 Result<std::string> AutoscalerTask::LoadMemory(const std::string& uuid) {
   MAGNUM_ASSIGN_OR_RETURN(
-      auto row, core_->db->GetOne(db::kAutoscalerStateTable,
-                                  db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid))));
+      auto row, objects::GetOne<objects::AutoscalerState>(
+                    *core_->db, db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid))));
   if (!row) return std::string();
-  return row->GetString("state");
+  return row->state.value_or(std::string());
 }
 
 void AutoscalerTask::SaveMemory(const std::string& uuid, const AutoscalerMemory& memory,
@@ -94,15 +96,15 @@ void AutoscalerTask::SaveMemory(const std::string& uuid, const AutoscalerMemory&
   if (json == stored) return;
   if (json.empty()) return ForgetMemory(uuid);
   const db::Filter by_cluster = db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid));
-  db::Row values;
-  values.Set("state", json);
-  values.Set("updated_at", core_->Now());
+  objects::AutoscalerState row;
+  row.state = json;
+  row.updated_at = core_->Now();
   auto r = core_->db->Transaction([&](db::Database& tx) -> Result<void> {
-    MAGNUM_ASSIGN_OR_RETURN(int64_t n, tx.Update(db::kAutoscalerStateTable, by_cluster, values));
+    MAGNUM_ASSIGN_OR_RETURN(
+        int64_t n, tx.Update(db::kAutoscalerStateTable, by_cluster, objects::SetColumns(row)));
     if (n != 0) return {};
-    db::Row row = values;
-    row.Set("cluster_uuid", uuid);
-    MAGNUM_RETURN_IF_ERROR(tx.Insert(db::kAutoscalerStateTable, row));
+    row.cluster_uuid = uuid;
+    MAGNUM_RETURN_IF_ERROR(objects::Insert(tx, row));
     return {};
   });
   if (!r) {

@@ -4,6 +4,7 @@
 // reading into an object, const T when writing one).
 #pragma once
 
+#include "magnum/objects/autoscaler_state.h"
 #include "magnum/objects/cluster.h"
 #include "magnum/objects/cluster_event.h"
 #include "magnum/objects/cluster_lock.h"
@@ -222,6 +223,14 @@ void Columns(V& v, O& l, const ClusterLock*) {
   v.Text("spec", l.spec);
   v.Text("progress", l.progress);
   v.Text("deadline_at", l.deadline_at);
+}
+
+template <typename V, typename O>
+void Columns(V& v, O& a, const AutoscalerState*) {
+  v.Id("id", a.id);
+  v.Text("cluster_uuid", a.cluster_uuid);
+  v.Text("state", a.state);
+  v.Text("updated_at", a.updated_at);
 }
 
 }  // namespace magnum::objects::mapper_columns

@@ -413,6 +413,7 @@ MAGNUM_OBJECT_MAPPER(MagnumService)
 MAGNUM_OBJECT_MAPPER(ClusterEvent)
 MAGNUM_OBJECT_MAPPER(ClusterLock)
 MAGNUM_OBJECT_MAPPER(Container)
+MAGNUM_OBJECT_MAPPER(AutoscalerState)
 #undef MAGNUM_OBJECT_MAPPER
 
 db::Row ToRow(const ClusterTemplate& t) { return Write(t); }
@@ -425,6 +426,7 @@ db::Row ToRow(const MagnumService& s) { return Write(s); }
 db::Row ToRow(const ClusterEvent& e) { return Write(e); }
 db::Row ToRow(const ClusterLock& l) { return Write(l); }
 db::Row ToRow(const Container& c) { return Write(c); }
+db::Row ToRow(const AutoscalerState& a) { return Write(a); }
 
 std::optional<int64_t> IdOf(const db::Row& row) {
   const db::Value& v = row.Get("id");

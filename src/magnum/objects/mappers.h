@@ -19,6 +19,7 @@
 #include "magnum/db/database.h"
 #include "magnum/db/record.h"
 #include "magnum/db/schema.h"
+#include "magnum/objects/autoscaler_state.h"
 #include "magnum/objects/cluster.h"
 #include "magnum/objects/cluster_event.h"
 #include "magnum/objects/cluster_lock.h"
@@ -46,6 +47,8 @@ template <> inline constexpr const char* kTableOf<ClusterEvent> = db::kClusterEv
 template <> inline constexpr const char* kTableOf<ClusterLock> = db::kClusterLockTable;
 template <>
 inline constexpr const char* kTableOf<Container> = db::kContainerTable;
+template <>
+inline constexpr const char* kTableOf<AutoscalerState> = db::kAutoscalerStateTable;
 
 // Defined (explicitly instantiated) for every object type above.
 template <typename T>
@@ -64,6 +67,7 @@ db::Row ToRow(const MagnumService& s);
 db::Row ToRow(const ClusterEvent& e);
 db::Row ToRow(const ClusterLock& l);
 db::Row ToRow(const Container& c);
+db::Row ToRow(const AutoscalerState& a);
 
 // The columns whose stored value differs between `before` and `after` (with after's
 // values): the change set of an Update.

@@ -143,14 +143,15 @@ TEST(MappersTest, NullColumnsRoundTrip) {
   ExpectNullRoundTrip<MagnumService>();
   ExpectNullRoundTrip<ClusterEvent>();
   ExpectNullRoundTrip<ClusterLock>();
+  ExpectNullRoundTrip<AutoscalerState>();
 }
 
 TEST(MappersTest, EveryTableHasAnObject) {
-  const std::set<std::string> mapped = {kTableOf<ClusterTemplate>, kTableOf<Cluster>,
-                                        kTableOf<NodeGroup>,       kTableOf<X509KeyPair>,
-                                        kTableOf<Quota>,           kTableOf<Federation>,
-                                        kTableOf<MagnumService>,   kTableOf<ClusterEvent>,
-                                        kTableOf<ClusterLock>,     kTableOf<Container>};
+  const std::set<std::string> mapped = {
+      kTableOf<ClusterTemplate>, kTableOf<Cluster>,        kTableOf<NodeGroup>,
+      kTableOf<X509KeyPair>,     kTableOf<Quota>,          kTableOf<Federation>,
+      kTableOf<MagnumService>,   kTableOf<ClusterEvent>,   kTableOf<ClusterLock>,
+      kTableOf<Container>,       kTableOf<AutoscalerState>};
   for (const auto& t : db::AllTables()) {
     // Bookkeeping kept by triggers (the response cache reads it as rows): no object.
     if (t.name == db::kResourceGenerationTable) continue;
