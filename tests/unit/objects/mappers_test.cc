@@ -44,6 +44,7 @@ std::optional<std::string> SampleFor(const std::string& table, const std::string
       {"federation.status", "UPDATE_COMPLETE"},
       {"container.status", "Paused"},
       {"container.environment", Canonical({{"PATH", "/usr/bin:/bin"}, {"Q", "a=b \"c\""}})},
+      {"autoscaler_state.state", Canonical({{"version", 1}, {"refusal_recorded", true}})},
   };
   auto it = samples.find(table + "." + column);
   if (it == samples.end()) it = samples.find(column);
@@ -130,6 +131,7 @@ TEST(MappersTest, EveryColumnOfEveryTableRoundTrips) {
   ExpectFullRoundTrip<MagnumService>();
   ExpectFullRoundTrip<ClusterEvent>();
   ExpectFullRoundTrip<ClusterLock>();
+  ExpectFullRoundTrip<AutoscalerState>();
 }
 
 TEST(MappersTest, NullColumnsRoundTrip) {
