@@ -59,6 +59,8 @@ struct AutoscaleOptions {
 // never seen: its cool-down starts at the next pass that sees it underused).
 struct AutoscaleState {
   std::map<std::string, TimePoint> underused_since;
+
+  bool operator==(const AutoscaleState&) const = default;
 };
 
 struct AutoscaleDecision {

@@ -55,11 +55,6 @@ bool DecodeMemory(const MemoryJson& j, AutoscalerMemory* out) {
 
 }  // namespace
 
-bool AutoscalerGroupMemory::operator==(const AutoscalerGroupMemory& other) const {
-  return state.underused_since == other.state.underused_since &&
-         hold_recorded == other.hold_recorded;
-}
-
 bool AutoscalerMemory::Empty() const {
   if (refusal_recorded || !observe_error_recorded.empty()) return false;
   for (const auto& entry : groups) {

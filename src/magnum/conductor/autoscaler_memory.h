@@ -23,7 +23,7 @@ struct AutoscalerGroupMemory {
   AutoscaleState state;
   std::string hold_recorded;  // the hold last recorded as an event ("" = none)
 
-  bool operator==(const AutoscalerGroupMemory& other) const;
+  bool operator==(const AutoscalerGroupMemory&) const = default;
 };
 
 struct AutoscalerMemory {

@@ -77,7 +77,7 @@ void AutoscalerTask::RunOnce() {
   }
   for (const auto& row : *rows) {
     if (handled.count(row.cluster_uuid) == 0 && share.Mine(row.cluster_uuid)) {
-      ForgetMemory(row.cluster_uuid);
+      DeleteMemory(row.cluster_uuid);  // listed: no need to look first
     }
   }
 }
@@ -114,10 +114,16 @@ void AutoscalerTask::SaveMemory(const std::string& uuid, const AutoscalerMemory&
 }
 
 void AutoscalerTask::ForgetMemory(const std::string& uuid) {
-  const db::Filter by_cluster = db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid));
   // Most clusters skipped on every pass have no row: a read, not a write, for them.
-  if (auto n = core_->db->Count(db::kAutoscalerStateTable, by_cluster); n && *n == 0) return;
-  auto r = core_->db->Delete(db::kAutoscalerStateTable, by_cluster);
+  auto n = core_->db->Count(db::kAutoscalerStateTable,
+                            db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid)));
+  if (n && *n == 0) return;
+  DeleteMemory(uuid);
+}
+
+void AutoscalerTask::DeleteMemory(const std::string& uuid) {
+  auto r = core_->db->Delete(db::kAutoscalerStateTable,
+                             db::Filter().Where(db::Condition::Eq("cluster_uuid", uuid)));
   if (!r) {
     spdlog::warn("autoscaler: cluster {}: cannot delete the autoscaler state: {}", uuid,
                  r.error().message());

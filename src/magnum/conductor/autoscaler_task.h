@@ -73,7 +73,8 @@ class AutoscalerTask final : public PeriodicTask {
   // is nothing to remember). Failures are logged: the next pass reads the older row.
   void SaveMemory(const std::string& uuid, const AutoscalerMemory& memory,
                   const std::string& stored);
-  void ForgetMemory(const std::string& uuid);  // deletes the row
+  void ForgetMemory(const std::string& uuid);  // deletes the row, if there is one
+  void DeleteMemory(const std::string& uuid);  // deletes the row (known to be there)
 
   ConductorCore* const core_;
   ConductorApi* const conductor_;

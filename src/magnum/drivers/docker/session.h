@@ -93,6 +93,11 @@ struct OpProgress {
   // (pending for lack of resources, ...): the drain moved none of them, so it does not wait
   // for them (a moved task's replacement gets a new ID, and is waited for).
   std::vector<std::string> drain_pending;
+  // Forgets a drain's record (drain_services, drain_pending) once it has ended.
+  void EndDrain() {
+    drain_services.clear();
+    drain_pending.clear();
+  }
 
   static Result<OpProgress> Parse(const std::string& text);
   std::string Dump() const;

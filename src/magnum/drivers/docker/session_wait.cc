@@ -181,10 +181,7 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
   if (nodes.empty()) {
     // Nothing to drain (e.g. a resumed upgrade batch whose nodes are replaced already):
     // no engine call, the manager may be one of those being replaced.
-    if (p != nullptr) {
-      p->drain_services.clear();
-      p->drain_pending.clear();
-    }
+    if (p != nullptr) p->EndDrain();
     return std::optional<Step>();
   }
   MAGNUM_ASSIGN_OR_RETURN(DockerClient * mc, NodeClient(manager.ip));
@@ -240,10 +237,7 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
     draining.push_back(n);
   }
   if (draining.empty()) {
-    if (p != nullptr) {
-      p->drain_services.clear();
-      p->drain_pending.clear();
-    }
+    if (p != nullptr) p->EndDrain();
     return std::optional<Step>();
   }
   if (p != nullptr) {
@@ -293,10 +287,7 @@ Result<std::optional<Step>> Session::Drain(const NodeRecord& manager,
         return std::string();
       }));
   if (s) return s;
-  if (p != nullptr) {
-    p->drain_services.clear();
-    p->drain_pending.clear();
-  }
+  if (p != nullptr) p->EndDrain();
   if (!ignored.empty()) {
     // Told, not waited for: a failed look here changes nothing of the drain.
     auto tasks = mc->ListTasks({{"service", services}, {"desired-state", {"running"}}});
