@@ -516,6 +516,30 @@ workload("times_and_reasons", "[]", "[]", "[]",
 
 print("seeds written to", CORPUS, file=sys.stderr)
 
+# ---------------------------------------------------------------- autoscaler_memory
+# The JSON of an autoscaler_state row (conductor/autoscaler_memory.h), as the conductor
+# writes it, and near misses the decoder must turn into the empty memory.
+def memory(name, doc):
+    write("autoscaler_memory", name, doc if isinstance(doc, str) else json.dumps(doc))
+
+
+T0 = "2026-12-05T10:15:30.123456"
+memory("two_groups", {"version": 1, "groups": {
+    "0b9c3b1e-6f0a-4a53-9d7c-6a3f8e0b1c2d": {"underused_since": {"w1": T0,
+                                                                 "w2": "2026-12-05T10:16:00"},
+                                               "hold_recorded": "at max_node_count 3"},
+    "ng-2": {"underused_since": {"node \"q\" \u00e9": "2026-12-05T09:15:30"}}},
+    "refusal_recorded": True, "observe_error_recorded": "docker exec failed: exit 1"})
+memory("empty", {"version": 1, "groups": {}})
+memory("hold_only", {"version": 1, "groups": {"ng": {"hold_recorded": "no free node"}}})
+memory("empty_group", {"version": 1, "groups": {"ng": {}}})
+memory("other_version", {"version": 2, "groups": {}})
+memory("bad_timestamp", {"version": 1, "groups": {"ng": {"underused_since": {"w": "yesterday"}}}})
+memory("wrong_types", {"version": 1, "groups": {"ng": {"underused_since": []}},
+                       "refusal_recorded": "yes"})
+memory("truncated", '{"version":1,"groups":{"ng":{"underused_since":{"w":"2026-12-')
+
+
 # ---------------------------------------------------------------- dictionaries
 # libFuzzer -dict files (fuzz/dict/<target>.dict): the words a mutation can hardly guess.
 API_WORDS = [
