@@ -122,6 +122,13 @@ class RestPoller:
                 self.status_seen.setdefault(r.json["status"], now)
             self.stop.wait(0.02)
 
+    def wait_status(self, status, timeout=10.0):
+        """Waits until a poll has seen the cluster in `status` (a loaded machine can starve
+        the poller thread for a while after the stream has shown it)."""
+        deadline = time.time() + timeout
+        while status not in self.status_seen and time.time() < deadline:
+            time.sleep(0.01)
+
     def finish(self):
         self.stop.set()
         self.thread.join(10)
@@ -191,6 +198,7 @@ class EventStreamTest(unittest.TestCase):
             # Each message's data is the list's object.
             self.assertEqual([e["data"] for e in events], listed)
             self.assertGreaterEqual(len(listed), 5)
+            poller.wait_status("CREATE_COMPLETE")
             poller.finish()
 
             # The status change within 1 s of the REST API showing it.
