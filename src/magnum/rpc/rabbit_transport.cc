@@ -135,13 +135,31 @@ class RabbitTransport final : public Transport {
     Command c;
     c.kind = Command::kSubscribe;
     c.topic = topic;
-    if (!connected_) {  // consuming starts once connected (SetUp); no wait for that
+    // Returns once the consumer is there, so that what the caller does next (a conductor's
+    // first heartbeat: "up" in mservices) means it takes calls. The first connection is
+    // usually made within milliseconds: wait for it, up to connect_timeout. A broker still
+    // unreachable then does not hold the start up: consuming starts once connected (SetUp
+    // subscribes every served topic, and this command, kept until then, does it again).
+    const auto deadline = Clock::now() + o_.connect_timeout;
+    while (!connected_ && Clock::now() < deadline) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (shut_) return Fail(Error::Unavailable("the RabbitMQ transport is shut down"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!connected_) {
+      spdlog::warn("RabbitMQ not reachable yet: topic {} is consumed once connected", topic);
       std::lock_guard<std::mutex> lock(mu_);
       Push(std::move(c));
       Wake();
       return {};
     }
-    (void)Submit(std::move(c), Clock::now() + o_.connect_timeout * 2);
+    if (auto subscribed = Submit(std::move(c), Clock::now() + o_.connect_timeout * 2);
+        !subscribed) {
+      spdlog::warn("RabbitMQ: consuming topic {} not confirmed ({}); retried on reconnect", topic,
+                   subscribed.error().message());
+    }
     return {};
   }
 

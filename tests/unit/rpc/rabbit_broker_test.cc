@@ -225,6 +225,7 @@ TEST(RabbitTransportTest, UnreachableBrokerIsUnavailable) {
   o.rabbit_retry_interval = 0;
   o.rabbit_retry_backoff = 0;
   o.publish_timeout = milliseconds(800);
+  o.connect_timeout = milliseconds(1000);
   auto t = NewRabbitTransport(o);
   const auto t0 = Clock::now();
   auto r = t->Call("magnum-conductor", "ping_conductor", "{}", seconds(30));
@@ -237,10 +238,27 @@ TEST(RabbitTransportTest, UnreachableBrokerIsUnavailable) {
   auto c = t->Cast("magnum-conductor", "ping_conductor", "{}");
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code(), ErrorCode::kUnavailable);
-  // Serving does not wait for the broker; shutting down with nothing connected is prompt.
+  // Serving waits for the broker no longer than connect_timeout; shutting down with
+  // nothing connected is prompt.
+  const auto serve_t0 = Clock::now();
   EXPECT_TRUE(t->Serve("magnum-conductor", Echo));
+  EXPECT_LT(Clock::now() - serve_t0, milliseconds(2500));
   t->Shutdown();
   EXPECT_LT(Clock::now() - t0, seconds(8));
+}
+
+// Serve returns once its consumer is there, even on a transport just opened (its first
+// connection still being made): a call made at once reaches it, with no "no server is
+// listening". A conductor heartbeats after Serve, so "up" in mservices means it takes calls.
+TEST_F(RabbitBrokerTest, ServeReturnsOnceConsumingSoACallAtOnceIsServed) {
+  auto client = Open("c1");
+  for (int i = 0; i < 3; ++i) {
+    auto server = Open("s" + std::to_string(i));
+    ASSERT_TRUE(server->Serve(topic_, Echo));
+    auto r = client->Call(topic_, "echo", "{}", seconds(10));
+    ASSERT_TRUE(r) << "round " << i << ": " << r.error().message();
+    server->Shutdown();
+  }
 }
 
 void Ctl(const char* what) {
