@@ -6,8 +6,8 @@
 //   * decoding never throws; anything not of the stored form is the empty memory;
 //   * what decoded encodes, and its encoding decodes to the same memory once the groups
 //     with nothing to remember are left out (the encoder leaves them out);
-//   * encoding is a fixed point: encode(decode(encode(m))) == encode(m);
-//   * an empty memory encodes to a text that decodes empty.
+//   * encoding is a fixed point: encode(decode(encode(m))) == encode(m), and keeps a memory
+//     empty or not.
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -44,6 +44,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Require(again == WithoutEmptyGroups(decoded));
   Require(EncodeAutoscalerMemory(again) == encoded);
   Require(decoded.Empty() == again.Empty());
-  if (decoded.Empty()) Require(DecodeAutoscalerMemory(encoded).Empty());
   return 0;
 }

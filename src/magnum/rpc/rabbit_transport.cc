@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -136,28 +135,12 @@ class RabbitTransport final : public Transport {
     c.kind = Command::kSubscribe;
     c.topic = topic;
     // Returns once the consumer is there, so that what the caller does next (a conductor's
-    // first heartbeat: "up" in mservices) means it takes calls. The first connection is
-    // usually made within milliseconds: wait for it, up to connect_timeout. A broker still
-    // unreachable then does not hold the start up: consuming starts once connected (SetUp
-    // subscribes every served topic, and this command, kept until then, does it again).
-    const auto deadline = Clock::now() + o_.connect_timeout;
-    while (!connected_ && Clock::now() < deadline) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (shut_) return Fail(Error::Unavailable("the RabbitMQ transport is shut down"));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (!connected_) {
-      spdlog::warn("RabbitMQ not reachable yet: topic {} is consumed once connected", topic);
-      std::lock_guard<std::mutex> lock(mu_);
-      Push(std::move(c));
-      Wake();
-      return {};
-    }
-    if (auto subscribed = Submit(std::move(c), Clock::now() + o_.connect_timeout * 2);
-        !subscribed) {
-      spdlog::warn("RabbitMQ: consuming topic {} not confirmed ({}); retried on reconnect", topic,
+    // first heartbeat: "up" in mservices) means it takes calls; the wait covers the first
+    // connection, usually made within milliseconds. A broker still unreachable after
+    // connect_timeout does not hold the start up: the command stays queued until connected,
+    // and SetUp subscribes every served topic then anyway.
+    if (auto subscribed = Submit(std::move(c), Clock::now() + o_.connect_timeout); !subscribed) {
+      spdlog::warn("RabbitMQ: topic {} not consumed yet ({}); consumed once connected", topic,
                    subscribed.error().message());
     }
     return {};
@@ -342,7 +325,6 @@ class RabbitTransport final : public Transport {
     spdlog::warn("RabbitMQ connection to {} lost: {}; reconnecting", conn_->peer(), why);
     SetLastError(why);
     conn_.reset();
-    connected_ = false;
     topology_.Reset();
   }
 
@@ -374,7 +356,6 @@ class RabbitTransport final : public Transport {
       spdlog::info("connected to RabbitMQ at {} (vhost {}){}", conn_->peer(), o_.url.virtual_host,
                    failed_rounds_ ? " again" : "");
       failed_rounds_ = 0;
-      connected_ = true;
       return;
     }
     const int wait_s =
@@ -555,7 +536,6 @@ class RabbitTransport final : public Transport {
   // Guarded by mu_.
   bool shut_ = false;
   bool stop_io_ = false;
-  std::atomic<bool> connected_{false};  // written by the I/O thread
   std::deque<Command> commands_;
   std::deque<Work> work_;
   std::map<std::string, std::shared_ptr<Handler>> handlers_;
