@@ -28,7 +28,12 @@ export function query() {
   return new URLSearchParams(location.hash.split("?")[1] || "");
 }
 
-export function go(path) {
+// Goes to `path`; `message`, if any, is announced in the status line once the route has
+// cleared it (the line is emptied on every route change, so a message set before `go` would
+// be lost).
+let message = "";
+export function go(path, msg = "") {
+  message = msg;
   if (location.hash === "#" + path) route();
   else location.hash = "#" + path;
 }
@@ -47,7 +52,8 @@ async function route() {
   // into a detached element instead of over the page that replaced it.
   const el = h("div", {class: "page"}, h("p", {class: "loading"}, "Loading…"));
   clear(main(), el);
-  status("");
+  status(message);
+  message = "";
   for (const [re, page] of routes) {
     const m = re.exec(path);
     if (!m) continue;

@@ -2,7 +2,7 @@
 // timeline with its progress bar), resize, upgrade, nodegroups, client config, delete.
 import * as api from "./api.js";
 import {h, clear, busy, showError, field, checkbox, showFieldErrors, confirmDialog, formDialog,
-        dl, fmtTime, fmtValue, parseLabels, statusBadge, healthBadge, statusClass, status,
+        dl, fmtTime, fmtValue, parseLabels, statusBadge, healthBadge, statusClass, status, loadingStatus,
         downloadLink} from "./ui.js";
 import {go, query} from "./app.js";
 import {watchCluster} from "./live.js";
@@ -110,7 +110,7 @@ export async function clustersPage(el) {
   }
 
   const path = "/v1/clusters?limit=1000&sort_key=name&sort_dir=asc";
-  status("Loading clusters…");
+  const loaded = loadingStatus("Loading clusters…");
   // The templates (for their names) and the clusters at once; then the rows, a screenful
   // first (apply), the rest over the next frames.
   const [tm, list] = await Promise.all([templateMap().catch(() => new Map()),
@@ -121,7 +121,7 @@ export async function clustersPage(el) {
   performance.mark("clusters-rendered");
   requestAnimationFrame(() => setTimeout(() => performance.mark("clusters-painted"), 0));
   if (!queue.length) performance.mark("clusters-all-rendered");
-  status("");
+  loaded();
   table.dataset.loaded = "true";
   search.addEventListener("input", filter);
 
@@ -264,8 +264,7 @@ export async function clusterCreatePage(el) {
     try {
       const r = await busy(next, "Creating…", () => api.post("/v1/clusters", b), form,
                            "The API refused the cluster");
-      status("Cluster " + b.name + " is being created");
-      go("/clusters/" + r.uuid);
+      go("/clusters/" + r.uuid, "Cluster " + b.name + " is being created");
     } catch (e) { /* shown */ }
   });
   show();

@@ -2,7 +2,7 @@
 // validation mirrored), update (JSON-patch of what changed), delete.
 import * as api from "./api.js";
 import {h, clear, busy, showError, field, checkbox, showFieldErrors, confirmDialog, formDialog,
-        dl, fmtTime, parseLabels, labelsText, status} from "./ui.js";
+        dl, fmtTime, parseLabels, labelsText, loadingStatus} from "./ui.js";
 import {go} from "./app.js";
 
 // [name, label, kind, hint]; kind: text | int | bool | select:<a|b> | labels
@@ -140,8 +140,7 @@ export async function templateCreatePage(el) {
     try {
       const t = await busy(submit, "Creating…", () => api.post("/v1/clustertemplates", values),
                            form, "The API refused the template");
-      status("Template " + t.name + " created");
-      go("/templates/" + t.uuid);
+      go("/templates/" + t.uuid, "Template " + t.name + " created");
     } catch (e) { /* shown */ }
   });
   el.append(form);
@@ -176,9 +175,9 @@ export async function templatesPage(el) {
   clear(el, h("div", {class: "titlebar"}, h("h1", {}, "Cluster templates"),
               h("a", {href: "#/templates/new", class: "button primary"}, "New template")),
         h("div", {class: "toolbar"}, h("label", {for: "tmpl-search"}, "Search"), search), count, table);
-  status("Loading templates…");
+  const loaded = loadingStatus("Loading templates…");
   const items = await api.getAll("/v1/clustertemplates?limit=1000", "clustertemplates");
-  status("");
+  loaded();
   const cols = [["name", "Name"], ["coe", "COE"], ["image_id", "Image"], ["server_type", "Server"],
                 ["network_driver", "Network"], ["created_at", "Created"]];
   let sortKey = "name";
@@ -230,8 +229,7 @@ export async function templatePage(el, ident) {
     try {
       await busy(remove, "Deleting…", () => api.del("/v1/clustertemplates/" + t.uuid), el,
                  "The API refused the delete");
-      status("Template " + t.name + " deleted");
-      go("/templates");
+      go("/templates", "Template " + t.name + " deleted");
     } catch (e) { /* shown */ }
   });
   edit.addEventListener("click", async () => {
@@ -243,8 +241,7 @@ export async function templatePage(el, ident) {
       return api.patch("/v1/clustertemplates/" + t.uuid, ops);
     }, "Save");
     if (r) {
-      status("Template saved");
-      go("/templates/" + r.uuid);
+      go("/templates/" + r.uuid, "Template " + r.name + " saved");
     }
   });
 }

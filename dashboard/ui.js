@@ -35,6 +35,15 @@ export function status(text) {
   if (el) el.textContent = text || "";
 }
 
+// Says `text` while a page loads; the function returned puts back what the line said before
+// (a message the route brought, "Template … deleted", outlives the loading).
+export function loadingStatus(text) {
+  const el = document.getElementById("status");
+  const before = el ? el.textContent : "";
+  status(text);
+  return () => status(before);
+}
+
 export function alertBox(err, context) {
   const detail = err && err.detail !== undefined ? (err.detail || err.message) : String(err);
   return h("div", {class: "alert", role: "alert"},
@@ -90,20 +99,24 @@ export function formDialog(title, build, submit, okText = "OK", okClass = "prima
                   h("h2", {id: titleId}, title), form);
     build(form);
     form.append(h("div", {class: "actions"}, ok, cancel));
-    let result = null;
-    cancel.addEventListener("click", () => dlg.close());
+    // Resolved in the same task that closes the dialog: the "close" event comes in a later
+    // task, and what the caller does with the result (go to a page) must not land after
+    // whatever the user did once the dialog was gone.
+    const done = (result) => {
+      if (dlg.open) dlg.close();
+      dlg.remove();
+      resolve(result);
+    };
+    cancel.addEventListener("click", () => done(null));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       form.querySelectorAll(":scope > .alert").forEach((e) => e.remove());
       try {
-        result = await busy(ok, okText + "…", () => submit(form), form);
-        if (result !== undefined) dlg.close();
+        const result = await busy(ok, okText + "…", () => submit(form), form);
+        if (result !== undefined) done(result);
       } catch (e) { /* shown in the dialog */ }
     });
-    dlg.addEventListener("close", () => {
-      dlg.remove();
-      resolve(result);
-    });
+    dlg.addEventListener("close", () => done(null));  // Escape
     document.body.append(dlg);
     dlg.showModal();
     const first = form.querySelector("input, select, textarea, button");

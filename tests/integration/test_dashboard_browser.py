@@ -155,6 +155,9 @@ class BrowserCase(unittest.TestCase):
             return els[0] if els else None
         return self.until(found, selector)
 
+    def status_says(self, text):
+        self.until(lambda: self.css("#status").text == text, "status line " + repr(text))
+
     def heading(self, text):
         self.until(lambda: self.css("main h1").text == text, "page heading " + text)
 
@@ -299,6 +302,8 @@ class DashboardBrowserTest(BrowserCase):
         self.fill(form, "image_id", "fake-image")
         submit.click()
         self.heading("web-k8s")
+        # The message of what was done outlives the route change it came with.
+        self.status_says("Template web-k8s created")
         self.assertIn("kube_tag=v1.30.1, team=web", self.css("dl.props").text)
         templates = self.m.get("/v1/clustertemplates", headers=ALICE).json["clustertemplates"]
         self.assertEqual([(t["name"], t["apiserver_port"], t["labels"]) for t in templates],
@@ -314,6 +319,9 @@ class DashboardBrowserTest(BrowserCase):
         self.fill(dlg, "labels", "kube_tag=v1.30.2")
         dlg.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         self.until(lambda: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"), "edit dialog closed")
+        # The page is shown again after the save; a route change made before that would be
+        # undone by it (CI once saw the templates list replaced by the template page here).
+        self.status_says("Template web-k8s saved")
         t = self.m.get("/v1/clustertemplates/" + template, headers=ALICE).json
         self.assertEqual((t["docker_volume_size"], t["labels"]), (5, {"kube_tag": "v1.30.2"}))
 
@@ -342,6 +350,7 @@ class DashboardBrowserTest(BrowserCase):
         self.shot("05-cluster-wizard")
         nxt.click()
         self.heading("demo")
+        self.status_says("Cluster demo is being created")
         cluster = d.current_url.rsplit("/", 1)[1]
         self.until(lambda: "Cluster create completed" in self.css("#timeline").text,
                    "the create's last event")
