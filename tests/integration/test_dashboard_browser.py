@@ -36,6 +36,7 @@ try:
                                             StaleElementReferenceException, TimeoutException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
     HAVE_SELENIUM = True
 except ImportError:
@@ -311,9 +312,25 @@ class DashboardBrowserTest(BrowserCase):
         template = templates[0]["uuid"]
         self.shot("03-template")
 
+        # The edit dialog left by Cancel, then by Escape: gone from the page, nothing sent.
+        before = self.m.get("/v1/clustertemplates/" + template, headers=ALICE).json
+        edit = self.css("main .actions").find_element(By.XPATH, ".//button[text()='Edit']")
+        for leave in ("Cancel", "Escape"):
+            edit.click()
+            dlg = self.dialog()
+            self.fill(dlg, "docker_volume_size", "7")
+            if leave == "Cancel":
+                dlg.find_element(By.XPATH, ".//button[text()='Cancel']").click()
+            else:
+                dlg.find_element(By.NAME, "docker_volume_size").send_keys(Keys.ESCAPE)
+            self.until(lambda: not d.find_elements(By.CSS_SELECTOR, "dialog"),
+                       "edit dialog removed after " + leave)
+            self.assertEqual(self.css("main h1").text, "web-k8s")
+        self.assertEqual(self.m.get("/v1/clustertemplates/" + template, headers=ALICE).json,
+                         before)
+
         # Update through the edit dialog (JSON-patch of the changed fields).
-        self.css("#cluster-actions, main .actions").find_element(
-            By.XPATH, ".//button[text()='Edit']").click()
+        edit.click()
         dlg = self.dialog()
         self.fill(dlg, "docker_volume_size", "5")
         self.fill(dlg, "labels", "kube_tag=v1.30.2")
