@@ -30,6 +30,7 @@ ENGINE = DockerEngine()
 IMAGE = "magnum-workload"
 LABEL = "magnum.container.uuid"
 EXECUTE_TIMEOUT = 4  # [containers] execute_timeout of this test's magnumd
+REQUEST_TIMEOUT = 5  # [containers] request_timeout: each Engine request
 # sh as PID 1 ignores SIGTERM unless trapped: trapped, a stop takes at most a second.
 SERVE = ("sh -c 'echo started $GREETING; echo to-stderr >&2; trap \"exit 0\" TERM; "
          "while true; do sleep 1; done'")
@@ -47,7 +48,8 @@ class DockerContainersTest(unittest.TestCase):
                                  "(scripts/dockerd-ensure.sh) starts one" % ENGINE.path)
         if DOCKER is None or OPENSSL is None:
             raise AssertionError("the docker CLI and openssl are needed (install-deps.sh --test)")
-        cls.m = start_magnumd(containers={"execute_timeout": str(EXECUTE_TIMEOUT)})
+        cls.m = start_magnumd(containers={"execute_timeout": str(EXECUTE_TIMEOUT),
+                                          "request_timeout": str(REQUEST_TIMEOUT)})
         cls.tmp = tempfile.mkdtemp(prefix="magnum-containers-e2e-")
 
     @classmethod
@@ -299,6 +301,66 @@ class DockerContainersTest(unittest.TestCase):
         self.assertGreaterEqual(took, EXECUTE_TIMEOUT - 0.5)
         # Unbalanced quotes in a command: 400 before anything runs.
         self.assertEqual(self.execute("busy", "echo 'oops").status, 400)
+
+    def manager_node(self):
+        """The node container whose engine is the cluster's api_address (a port of the
+        host's loopback published by that container)."""
+        port = int(self.cluster["api_address"].rsplit(":", 1)[1])
+        for c in ENGINE.containers("magnum.cluster.uuid=" + self.cluster["uuid"]):
+            if any(p.get("PublicPort") == port for p in c.get("Ports") or []):
+                return c["Id"]
+        self.fail("no node container publishes " + self.cluster["api_address"])
+
+    def test_unreachable_engine_is_503_and_nothing_written(self):
+        """The manager node frozen (docker pause: its published port still takes the
+        connection, the engine never answers): each call waits [containers] request_timeout; changes answer
+        503 with what to do and leave nothing behind; reads show Unknown with the reason."""
+        r = self.create("steady", "sleep 1000")
+        self.assertEqual(r.status, 201, r)
+        steady = r.json["uuid"]
+        self.addCleanup(self.force_delete, steady)
+        self.assertEqual(self.act(steady, "start").status, 200)
+        before = sorted(c["uuid"] for c in self.m.get("/v1/containers").json["containers"])
+        node = self.manager_node()
+        status, _ = ENGINE.call("POST", "/containers/%s/pause" % node)
+        self.assertEqual(status, 204)
+        paused = True
+
+        def unpause():
+            if paused:
+                ENGINE.call("POST", "/containers/%s/unpause" % node)
+        self.addCleanup(unpause)
+
+        t0 = time.time()
+        r = self.create("never", "sleep 1000")
+        took = time.time() - t0
+        self.assertEqual(r.status, 503, r)
+        self.assertIn("cannot be reached", r.error_detail())
+        self.assertIn("check that the cluster's manager node is running", r.error_detail())
+        self.assertGreaterEqual(took, REQUEST_TIMEOUT - 0.5)
+        self.assertLess(took, REQUEST_TIMEOUT + 10)
+        r = self.act(steady, "stop")
+        self.assertEqual(r.status, 503, r)
+        c = self.show(steady)
+        self.assertEqual(c["status"], "Unknown", c)
+        self.assertIn("cannot be reached", c["status_reason"])
+        self.assertEqual(sorted(c["uuid"] for c in self.m.get("/v1/containers").json["containers"]),
+                         before)
+
+        status, _ = ENGINE.call("POST", "/containers/%s/unpause" % node)
+        self.assertEqual(status, 204)
+        paused = False
+        # Back: the real state again, nothing of "never" on the Engine, and it can be made.
+        self.assertEqual(self.show(steady)["status"], "Running")
+        self.assertEqual(self.labelled_name("never"), [])
+        r = self.create("never", "sleep 1000")
+        self.assertEqual(r.status, 201, r)
+        self.addCleanup(self.force_delete, r.json["uuid"])
+
+    def labelled_name(self, name):
+        out = self.docker("ps", "-a", "--filter", "name=^%s$" % name, "--format",
+                          "{{.Names}}").stdout
+        return out.split()
 
     def engine_run(self, name):
         """`docker run -d` as two Engine API calls (create, start) over TLS with the user's

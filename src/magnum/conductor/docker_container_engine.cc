@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "magnum/conductor/certificates.h"
+#include "magnum/config/config.h"
 
 namespace magnum::conductor {
 
@@ -486,6 +487,12 @@ class DockerContainerEngine final : public ContainerEngine {
 };
 
 }  // namespace
+
+DockerContainerEngineOptions DockerContainerEngineOptionsFrom(const config::Config& config) {
+  DockerContainerEngineOptions o;
+  o.request_timeout = std::chrono::seconds(std::clamp(config.containers_request_timeout, 1, 600));
+  return o;
+}
 
 std::unique_ptr<ContainerEngine> NewDockerContainerEngine(ContainerEndpointSource endpoints,
                                                           DockerContainerEngineOptions options,

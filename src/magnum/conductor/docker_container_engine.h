@@ -34,6 +34,10 @@
 #include "magnum/conductor/container_engine.h"
 #include "magnum/drivers/docker/docker_client.h"
 
+namespace magnum::config {
+struct Config;
+}  // namespace magnum::config
+
 namespace magnum::conductor {
 
 class ClusterCertificates;
@@ -68,6 +72,9 @@ struct DockerContainerEngineOptions {
   int stop_timeout_s = 10;                            // grace before SIGKILL on stop and reboot
   std::chrono::milliseconds exec_poll_interval{20};   // waiting for an exec's exit code
 };
+
+// The options a deployment sets: [containers] request_timeout.
+DockerContainerEngineOptions DockerContainerEngineOptionsFrom(const config::Config& config);
 
 // `transports` empty = NewCurlTransport.
 std::unique_ptr<ContainerEngine> NewDockerContainerEngine(

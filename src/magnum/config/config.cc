@@ -345,6 +345,7 @@ const std::vector<Option>& Options() {
        Int(&Config::max_containers_per_project, 0, 1000000)},
       {"containers", "execute_timeout", Int(&Config::containers_execute_timeout, 1, 600)},
       {"containers", "max_output_bytes", Int(&Config::containers_max_output_bytes, 1024, 64 << 20)},
+      {"containers", "request_timeout", Int(&Config::containers_request_timeout, 1, 600)},
       {"drivers", "disabled_drivers", List(&Config::disabled_drivers)},
       {"drivers", "enabled_beta_drivers", List(&Config::enabled_beta_drivers)},
       {"drivers", "default_driver", Str(&Config::default_driver)},

@@ -185,6 +185,7 @@ struct Config {
   // [containers] (ours): bounds of GET .../logs and PUT .../execute
   int containers_execute_timeout = 60;        // seconds an execute may run
   int containers_max_output_bytes = 1 << 20;  // output kept by logs / execute
+  int containers_request_timeout = 30;        // seconds per request to a cluster's Engine
 
   // [drivers]
   std::vector<std::string> disabled_drivers;

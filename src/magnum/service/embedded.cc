@@ -127,7 +127,8 @@ int Run(int argc, char** argv, const Options& opts) {
     conductor_service = std::move(*made);
     // /v1/containers: the clusters' own Docker Engines, with Magnum's certificate of each.
     conductor_service->SetContainerEngine(conductor::NewDockerContainerEngine(
-        conductor::CertificateEndpointSource(&conductor_service->certificates())));
+        conductor::CertificateEndpointSource(&conductor_service->certificates()),
+        conductor::DockerContainerEngineOptionsFrom(cfg)));
     auto serve = [&]() -> Result<void> {
       auto served =
           conductor::ServeConductor(transport.get(), cfg.conductor_topic, conductor_service.get());

@@ -64,7 +64,8 @@ int RunConductor(int argc, char** argv) {
   // /v1/containers: the clusters' own Docker Engines, with Magnum's certificate of each.
   (*conductor)
       ->SetContainerEngine(conductor::NewDockerContainerEngine(
-          conductor::CertificateEndpointSource(&(*conductor)->certificates())));
+          conductor::CertificateEndpointSource(&(*conductor)->certificates()),
+          conductor::DockerContainerEngineOptionsFrom(cfg)));
   // Subscribed before the first heartbeat: "up" in mservices means it takes calls.
   auto serve = [&]() -> Result<void> {
     auto served = conductor::ServeConductor(transport->get(), cfg.conductor_topic,

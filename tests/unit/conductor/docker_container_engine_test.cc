@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "conductor_test_util.h"
+#include "magnum/config/config.h"
 
 namespace magnum::conductor {
 namespace {
@@ -435,6 +436,30 @@ TEST_F(DockerContainerEngineTest, UnreachableEngineIsUnavailableWithAdvice) {
     EXPECT_NE(e.message().find("Connection refused"), std::string::npos) << e.message();
     EXPECT_NE(e.message().find("retry"), std::string::npos) << e.message();
   }
+}
+
+// [containers] request_timeout bounds each Engine request (a stop adds its grace period).
+TEST_F(DockerContainerEngineTest, RequestTimeoutComesFromTheConfig) {
+  EXPECT_EQ(DockerContainerEngineOptionsFrom(config::Config{}).request_timeout,
+            std::chrono::seconds(30));
+  config::Config config;
+  config.containers_request_timeout = 7;
+  auto engine = NewDockerContainerEngine(
+      [](const objects::Cluster& c) -> Result<DockerEndpoint> {
+        return DockerEndpoint{*c.api_address, "CA", "CERT", "KEY"};
+      },
+      DockerContainerEngineOptionsFrom(config),
+      [e = fake_](const DockerEndpoint&) { return std::make_unique<FakeTransport>(e); });
+  EngineWith("running", true);
+  ASSERT_TRUE(engine->Show(cluster_, container_));
+  ASSERT_TRUE(engine->Act(cluster_, container_, ContainerAction::kStop));
+  std::vector<std::string> seen;
+  for (const auto& r : fake_->requests) {
+    seen.push_back(r.method + " " + r.path + " " + std::to_string(r.timeout.count()));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"GET /containers/d1/json 7000",
+                                            "POST /containers/d1/stop?t=10 17000",
+                                            "GET /containers/d1/json 7000"}));
 }
 
 TEST_F(DockerContainerEngineTest, NoEndpointIsFailedPreconditionWithoutTouchingAnEngine) {
