@@ -14,7 +14,7 @@ import unittest
 import uuid
 
 from harness import Magnumd, binary
-from cluster_fixtures import (ALICE, FAST_CERTS, create_cluster, create_template,
+from cluster_fixtures import (ADMIN, ALICE, FAST_CERTS, create_cluster, create_template,
                               delete_cluster)
 
 TIMEOUT = 120
@@ -369,6 +369,102 @@ class MagnumctlTest(unittest.TestCase):
                               {"name": "web", "image": "nginx", "cluster_uuid": cluster})
         r = self.ctl("container-create", "web", "--image", "nginx", "--cluster", cluster, rc=1)
         self.assertEqual(r.stderr, want)
+
+    def test_admin_quotas_stats_and_services(self):
+        admin = self.base_env(OS_PROJECT_ID=ADMIN["X-Project-Id"],
+                              OS_USER_ID=ADMIN["X-User-Id"], OS_ROLES=ADMIN["X-Roles"])
+        project = "p-quota-" + uuid.uuid4().hex[:8]
+        path = "/v1/quotas/%s/Cluster" % project
+
+        def api_quota():
+            r = self.m.get(path, headers=ADMIN)
+            self.assertEqual(r.status, 200, r)
+            return r.json
+
+        # Bad input is refused before anything is sent: nothing stored.
+        r = self.ctl("quotas-create", "--project-id", project, "--resource", "Cluster",
+                     "--hard-limit", "many", env=admin, rc=2)
+        self.assertIn("--hard-limit takes a whole number, not 'many'", r.stderr)
+        r = self.ctl("quotas-create", "--resource", "Cluster", env=admin, rc=2)
+        self.assertIn("--project-id <project-id> is required", r.stderr)
+        self.assertNotIn("id", api_quota())
+
+        # create: the table shows the stored quota.
+        shown = field_table(self.ctl("quotas-create", "--project-id", project, "--resource",
+                                     "Cluster", "--hard-limit", "3", env=admin).stdout)
+        stored = api_quota()
+        self.assertEqual(stored["hard_limit"], 3)
+        self.assertEqual(shown["hard_limit"], "3")
+        self.assertEqual(shown["project_id"], project)
+        self.assertEqual(shown["id"], str(stored["id"]))
+        # show: the API's document.
+        r = self.ctl("quotas-show", "--project-id", project, "--resource", "Cluster", "-f",
+                     "json", env=admin)
+        self.assertEqual(json.loads(r.stdout), stored)
+        # A second create is the API's refusal, verbatim.
+        r = self.ctl("quotas-create", "--project-id", project, "--resource", "Cluster",
+                     "--hard-limit", "4", env=admin, rc=1)
+        self.assertRegex(r.stderr,
+                         r"^ERROR: Quota for project .* already exists .*\(HTTP 409\)\n$")
+        self.assertEqual(api_quota()["hard_limit"], 3)
+        # update.
+        r = self.ctl("quotas-update", "--project-id", project, "--resource", "Cluster",
+                     "--hard-limit", "7", "-f", "json", env=admin)
+        self.assertEqual(json.loads(r.stdout)["hard_limit"], 7)
+        self.assertEqual(api_quota()["hard_limit"], 7)
+        # list: the admin's own project without --all-tenants, every project with it.
+        listed = json.loads(self.ctl("quotas-list", "-f", "json", env=admin).stdout)
+        self.assertNotIn(project, [q["project_id"] for q in listed])
+        rows = table_rows(self.ctl("quotas-list", "--all-tenants", "--sort-key", "id",
+                                   "--sort-dir", "desc", env=admin).stdout)
+        self.assertEqual(rows[0], ["project_id", "resource", "hard_limit"])
+        self.assertIn([project, "Cluster", "7"], rows[1:])
+        api_all = self.m.get("/v1/quotas?all_tenants=True&sort_key=id&sort_dir=desc",
+                             headers=ADMIN).json["quotas"]
+        self.assertEqual(rows[1:], [[q["project_id"], q["resource"], str(q["hard_limit"])]
+                                    for q in api_all])
+        # delete: the quota is gone (the API answers the configured default again).
+        r = self.ctl("quotas-delete", "--project-id", project, "--resource", "Cluster",
+                     env=admin)
+        self.assertEqual(r.stdout, "Request to delete quota for project id %s and resource "
+                         "Cluster has been accepted.\n" % project)
+        self.assertNotIn("id", api_quota())
+        listed = json.loads(self.ctl("quotas-list", "--all-tenants", "-f", "json",
+                                     env=admin).stdout)
+        self.assertNotIn(project, [q["project_id"] for q in listed])
+        r = self.ctl("quotas-delete", "--project-id", project, "--resource", "Cluster",
+                     env=admin, rc=1)
+        self.assertIn("(HTTP 404)", r.stderr)
+
+        # stats: one project's clusters and nodes, as the API counts them.
+        owner = {"X-Project-Id": "p-stats-" + uuid.uuid4().hex[:8], "X-User-Id": "sam",
+                 "X-Roles": "member"}
+        empty = field_table(self.ctl("stats-list", "--project-id", owner["X-Project-Id"],
+                                     env=admin).stdout)
+        self.assertEqual(empty, {"clusters": "0", "nodes": "0"})
+        cluster = create_cluster(self.m, create_template(self.m, owner), owner, node_count=2)
+        self.addCleanup(delete_cluster, self.m, cluster, owner, False)
+        r = self.ctl("stats-list", "--project-id", owner["X-Project-Id"], "-f", "json",
+                     env=admin)
+        self.assertEqual(json.loads(r.stdout), {"clusters": 1, "nodes": 3})
+        self.assertEqual(json.loads(r.stdout), self.m.get(
+            "/v1/stats?project_id=" + owner["X-Project-Id"], headers=ADMIN).json)
+        every = json.loads(self.ctl("stats-list", "-f", "json", env=admin).stdout)
+        self.assertEqual(set(every), {"clusters", "nodes"})
+        self.assertGreaterEqual(every["clusters"], 1)
+        self.assertGreaterEqual(every["nodes"], 3)
+
+        # services: the API's rows, upstream's columns.
+        rows = table_rows(self.ctl("service-list", env=admin).stdout)
+        self.assertEqual(rows[0], ["id", "host", "binary", "state", "disabled",
+                                   "disabled_reason", "created_at", "updated_at"])
+        api = self.m.get("/v1/mservices", headers=ADMIN).json["mservices"]
+        self.assertTrue(api)
+        self.assertEqual(sorted((r[0], r[1], r[2]) for r in rows[1:]),
+                         sorted((str(s["id"]), s["host"], s["binary"]) for s in api))
+        # Not for members: the API's refusal.
+        want = self.api_error("GET", "/v1/mservices")
+        self.assertEqual(self.ctl("service-list", rc=1).stderr, want)
 
     def test_bash_completion_in_bash(self):
         script = self.ctl("completion", "bash").stdout

@@ -240,6 +240,26 @@ std::vector<CommandSpec> BuildCommands() {
   add("ca-sign", "Sign a certificate signing request with a cluster's CA.", {},
       {Opt("--cluster", "<cluster>", "the cluster (name or uuid)", {"--bay"}),
        Opt("--csr", "<file>", "the CSR file (PEM)")});
+  // Administration (python-magnumclient's quotas-*, stats-list and service-list).
+  auto quota_key = [] {
+    return std::vector<OptionSpec>{
+        Opt("--project-id", "<project-id>", "the project (required)"),
+        Opt("--resource", "<resource>", "the resource: Cluster or Container (required)")};
+  };
+  OptionSpec hard_limit = Opt("--hard-limit", "<hard-limit>", "the limit (default 1)");
+  add("quotas-create", "Create a quota (admin).", {}, with(quota_key(), {hard_limit}));
+  add("quotas-delete", "Delete a quota (admin).", {}, quota_key());
+  add("quotas-list", "List quotas.", {},
+      with(with({Opt("--marker", "<marker>", "the id of the last quota of the previous page")},
+                ListOptions()),
+           {Flag("--all-tenants", "every project's quotas (admin)")}));
+  add("quotas-show", "Show a project's quota of a resource.", {}, quota_key());
+  hard_limit.help = "the new limit (default: unchanged)";
+  add("quotas-update", "Update a quota (admin).", {}, with(quota_key(), {hard_limit}));
+  add("stats-list", "Show the number of clusters and nodes.", {},
+      {Opt("--project-id", "<project-id>",
+           "only this project (default: all for an admin, else the own)")});
+  add("service-list", "List the Magnum services (admin).", {});
   // Tooling.
   add("completion", "Print a shell completion script (bash).", {Pos("<shell>")});
   add("help", "Describe the commands, or one command.", {OptPos("<command>")});
@@ -1060,6 +1080,77 @@ int CertificateCommands(Ctx& c, const std::string& verb) {
   return 0;
 }
 
+// A usage error found after parsing: said like the parser's, exit status 2, nothing sent.
+int Usage(Ctx& c, const std::string& message) {
+  Err(c) << "magnumctl: " << c.args.command << ": " << message << "\n";
+  return 2;
+}
+
+// The integer (of either sign) that all of `text` spells, else nullopt.
+std::optional<long long> WholeNumber(const std::string& text) {
+  try {
+    size_t used = 0;
+    long long n = std::stoll(text, &used);
+    if (used == text.size()) return n;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// quotas-*: python-magnumclient's, over /v1/quotas and /v1/quotas/{project}/{resource}.
+int QuotaCommands(Ctx& c, const std::string& verb) {
+  const auto& a = c.args;
+  if (verb == "list") {
+    std::string query;
+    auto append = [&](const std::string& key, const std::string& value) {
+      query += (query.empty() ? "?" : "&") + key + "=" + UrlEncode(value);
+    };
+    if (auto limit = a.Value("--limit")) {
+      auto n = WholeNumber(*limit);
+      if (!n || *n < 0) return Usage(c, "--limit takes a whole number, not '" + *limit + "'");
+      append("limit", std::to_string(*n));
+    }
+    if (auto v = a.Value("--marker")) append("marker", *v);
+    if (auto v = a.Value("--sort-key")) append("sort_key", *v);
+    if (auto v = a.Value("--sort-dir")) {
+      if (*v != "asc" && *v != "desc") {
+        return Usage(c, "--sort-dir takes asc or desc, not '" + *v + "'");
+      }
+      append("sort_dir", *v);
+    }
+    if (a.Has("--all-tenants")) append("all_tenants", "True");
+    return ListCommand(c, "/quotas" + query, "quotas", {"project_id", "resource", "hard_limit"});
+  }
+  auto project = a.Value("--project-id");
+  if (!project || project->empty()) return Usage(c, "--project-id <project-id> is required");
+  auto resource = a.Value("--resource");
+  if (!resource || resource->empty()) return Usage(c, "--resource <resource> is required");
+  std::optional<long long> limit;
+  if (auto v = a.Value("--hard-limit")) {
+    limit = WholeNumber(*v);
+    if (!limit) return Usage(c, "--hard-limit takes a whole number, not '" + *v + "'");
+  }
+  const std::string path = "/quotas/" + UrlEncode(*project) + "/" + UrlEncode(*resource);
+  if (verb == "show") return ShowCommand(c, path);
+  if (verb == "delete") {
+    auto r = c.session.Expect("DELETE", path);
+    if (!r) return Report(c, r.error());
+    PrintAck(c,
+             "Request to delete quota for project id " + *project + " and resource " + *resource +
+                 " has been accepted.",
+             {{"project_id", *project}, {"resource", *resource}});
+    return 0;
+  }
+  // create and update send the quota object (update: a PATCH of it, not a JSON patch).
+  Json body = {{"project_id", *project}, {"resource", *resource}};
+  if (verb == "create") body["hard_limit"] = limit.value_or(1);
+  if (verb == "update" && limit) body["hard_limit"] = *limit;
+  auto r = verb == "create" ? c.session.Expect("POST", "/quotas", body.dump())
+                            : c.session.Expect("PATCH", path, body.dump());
+  if (!r) return Report(c, r.error());
+  return PrintObject(c, *r);
+}
+
 int Dispatch(Ctx& c) {
   const std::string& cmd = c.args.command;
   auto verb_of = [&](const std::string& prefix) { return cmd.substr(prefix.size()); };
@@ -1089,6 +1180,16 @@ int Dispatch(Ctx& c) {
   if (cmd.rfind("nodegroup-", 0) == 0) return NodegroupCommands(c, verb_of("nodegroup-"));
   if (cmd.rfind("container-", 0) == 0) return ContainerCommands(c, verb_of("container-"));
   if (cmd.rfind("ca-", 0) == 0) return CertificateCommands(c, verb_of("ca-"));
+  if (cmd.rfind("quotas-", 0) == 0) return QuotaCommands(c, verb_of("quotas-"));
+  if (cmd == "stats-list") {
+    auto project = c.args.Value("--project-id");
+    return ShowCommand(c, "/stats" + (project ? "?project_id=" + UrlEncode(*project) : ""));
+  }
+  if (cmd == "service-list") {
+    return ListCommand(c, "/mservices", "mservices",
+                       {"id", "host", "binary", "state", "disabled", "disabled_reason",
+                        "created_at", "updated_at"});
+  }
   return Report(c, Error::Internal("command " + cmd + " has no implementation"));
 }
 

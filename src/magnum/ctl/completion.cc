@@ -61,6 +61,8 @@ std::string BashCompletionScript(const std::vector<OptionSpec>& globals,
       "      --dir) COMPREPLY=($(compgen -d -- \"$cur\")) ;;\n"
       "      --csr|--os-cacert) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
       "      --shell) COMPREPLY=($(compgen -W \"bash csh\" -- \"$cur\")) ;;\n"
+      "      --sort-dir) COMPREPLY=($(compgen -W \"asc desc\" -- \"$cur\")) ;;\n"
+      "      --resource) COMPREPLY=($(compgen -W \"Cluster Container\" -- \"$cur\")) ;;\n"
       "      *) COMPREPLY=() ;;\n"
       "    esac\n"
       "    return 0\n"
