@@ -190,7 +190,11 @@ class ConformanceCase(unittest.TestCase):
         full_env.update(env or {})
         t0 = time.time()
         proc = forked_clients.run(argv, full_env, cwd=self.home, timeout=timeout)
-        run = Run(argv, shown, proc, time.time() - t0)
+        return self.ran(Run(argv, shown, proc, time.time() - t0), ok)
+
+    def ran(self, run, ok):
+        """Records a finished client run (its time, the subject of failures) and checks its
+        exit code: `ok` True = 0, False = not 0, None = either."""
         self.commands.append(run.seconds)
         self.subject = run
         if ok is True and run.rc != 0:

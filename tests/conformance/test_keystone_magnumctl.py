@@ -41,13 +41,7 @@ class KeystoneMagnumctlTest(KeystoneConformanceCase):
                               timeout=CTL_TIMEOUT)
         shown = " ".join(["%s=%s" % (k, v) for k, v in sorted(e.items())
                           if k not in ("OS_PASSWORD", "HOME")] + ["magnumctl"] + argv[1:])
-        run = Run(argv, shown, proc, time.time() - t0)
-        self.commands.append(run.seconds)
-        self.subject = run
-        if ok is True and run.rc != 0:
-            self.flunk("expected exit code 0")
-        if ok is False and run.rc == 0:
-            self.flunk("expected the command to fail (non-zero exit code)")
+        run = self.ran(Run(argv, shown, proc, time.time() - t0), ok)
         with self.about(run):
             self.assertNotIn("Traceback", run.stderr)
             self.assertGreaterEqual(run.rc, 0, "magnumctl died of a signal")
