@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
@@ -298,14 +299,14 @@ std::string Str(const Json& o, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-// A positive or zero integer option, else kInvalidArgument.
-Result<std::optional<int>> IntOption(const ParsedCommand& a, const std::string& name) {
+// An integer option of at least `min` (default: positive or zero), else kInvalidArgument.
+Result<std::optional<int>> IntOption(const ParsedCommand& a, const std::string& name, int min = 0) {
   auto v = a.Value(name);
   if (!v) return std::optional<int>();
   try {
     size_t used = 0;
     int n = std::stoi(*v, &used);
-    if (used != v->size() || n < 0) throw std::invalid_argument("x");
+    if (used != v->size() || n < min) throw std::invalid_argument("x");
     return std::optional<int>(n);
   } catch (const std::exception&) {
     return Fail(Error::InvalidArgument(name + " takes a whole number, not '" + *v + "'"));
@@ -1086,50 +1087,27 @@ int Usage(Ctx& c, const std::string& message) {
   return 2;
 }
 
-// The integer (of either sign) that all of `text` spells, else nullopt.
-std::optional<long long> WholeNumber(const std::string& text) {
-  try {
-    size_t used = 0;
-    long long n = std::stoll(text, &used);
-    if (used == text.size()) return n;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
 // quotas-*: python-magnumclient's, over /v1/quotas and /v1/quotas/{project}/{resource}.
 int QuotaCommands(Ctx& c, const std::string& verb) {
   const auto& a = c.args;
   if (verb == "list") {
-    std::string query;
-    auto append = [&](const std::string& key, const std::string& value) {
-      query += (query.empty() ? "?" : "&") + key + "=" + UrlEncode(value);
-    };
-    if (auto limit = a.Value("--limit")) {
-      auto n = WholeNumber(*limit);
-      if (!n || *n < 0) return Usage(c, "--limit takes a whole number, not '" + *limit + "'");
-      append("limit", std::to_string(*n));
+    if (auto limit = IntOption(a, "--limit"); !limit) return Usage(c, limit.error().message());
+    if (auto v = a.Value("--sort-dir"); v && *v != "asc" && *v != "desc") {
+      return Usage(c, "--sort-dir takes asc or desc, not '" + *v + "'");
     }
-    if (auto v = a.Value("--marker")) append("marker", *v);
-    if (auto v = a.Value("--sort-key")) append("sort_key", *v);
-    if (auto v = a.Value("--sort-dir")) {
-      if (*v != "asc" && *v != "desc") {
-        return Usage(c, "--sort-dir takes asc or desc, not '" + *v + "'");
-      }
-      append("sort_dir", *v);
-    }
-    if (a.Has("--all-tenants")) append("all_tenants", "True");
-    return ListCommand(c, "/quotas" + query, "quotas", {"project_id", "resource", "hard_limit"});
+    std::vector<std::pair<std::string, std::string>> q;
+    if (auto v = a.Value("--marker")) q.emplace_back("marker", *v);
+    if (a.Has("--all-tenants")) q.emplace_back("all_tenants", "True");
+    return ListCommand(c, "/quotas" + QueryOf(a, std::move(q)), "quotas",
+                       {"project_id", "resource", "hard_limit"});
   }
   auto project = a.Value("--project-id");
   if (!project || project->empty()) return Usage(c, "--project-id <project-id> is required");
   auto resource = a.Value("--resource");
   if (!resource || resource->empty()) return Usage(c, "--resource <resource> is required");
-  std::optional<long long> limit;
-  if (auto v = a.Value("--hard-limit")) {
-    limit = WholeNumber(*v);
-    if (!limit) return Usage(c, "--hard-limit takes a whole number, not '" + *v + "'");
-  }
+  // Any int: the API says which are out of its range.
+  auto limit = IntOption(a, "--hard-limit", std::numeric_limits<int>::min());
+  if (!limit) return Usage(c, limit.error().message());
   const std::string path = "/quotas/" + UrlEncode(*project) + "/" + UrlEncode(*resource);
   if (verb == "show") return ShowCommand(c, path);
   if (verb == "delete") {
@@ -1143,8 +1121,8 @@ int QuotaCommands(Ctx& c, const std::string& verb) {
   }
   // create and update send the quota object (update: a PATCH of it, not a JSON patch).
   Json body = {{"project_id", *project}, {"resource", *resource}};
-  if (verb == "create") body["hard_limit"] = limit.value_or(1);
-  if (verb == "update" && limit) body["hard_limit"] = *limit;
+  if (verb == "create") body["hard_limit"] = limit->value_or(1);
+  if (verb == "update" && *limit) body["hard_limit"] = **limit;
   auto r = verb == "create" ? c.session.Expect("POST", "/quotas", body.dump())
                             : c.session.Expect("PATCH", path, body.dump());
   if (!r) return Report(c, r.error());

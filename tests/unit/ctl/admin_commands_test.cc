@@ -145,9 +145,10 @@ TEST(AdminCommandsTest, QuotasListSendsUpstreamsQueryAndPrintsItsColumns) {
   EXPECT_EQ(r.rc, 0) << r.err.str();
   ASSERT_EQ(http.requests.size(), 1u);
   EXPECT_EQ(http.requests[0].method, "GET");
-  EXPECT_EQ(http.requests[0].url, std::string(kBase) +
-                                      "/quotas?limit=2&marker=3&sort_key=project_id&sort_dir=desc"
-                                      "&all_tenants=True");
+  EXPECT_EQ(http.requests[0].url,
+            std::string(kBase) +
+                "/quotas?marker=3&all_tenants=True&limit=2&sort_key=project_id"
+                "&sort_dir=desc");
   EXPECT_EQ(r.out.str(),
             "+------------+-----------+------------+\n"
             "| project_id | resource  | hard_limit |\n"
